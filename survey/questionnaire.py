@@ -1,0 +1,432 @@
+"""Loading a questionnaire file (TOML) into the database.
+
+The file is validated as a whole before anything is written; then it is applied in one
+transaction, matching sections, questions, choices and matrix items by their codes so that
+reloading updates texts and order in place. Anything that would drop collected answers is
+refused. The format is documented in questionnaires/README.md.
+"""
+
+import datetime
+import re
+import tomllib
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db import transaction
+
+from survey.enums import NO_CODE, YES_CODE, QuestionKind
+from survey.models import Answer, Choice, Edition, MatrixItem, Question, Section
+
+CODE_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,59}$")
+SECTION_KEYS = {"slug", "title", "intro", "questions"}
+QUESTION_KEYS = {
+    "code", "kind", "text", "help", "required", "choices", "items", "max_choices",
+    "min", "max", "max_length", "show_if", "open_data",
+}  # fmt: skip
+CHOICE_KEYS = {"code", "label", "other", "exclusive"}
+
+
+class QuestionnaireError(Exception):
+    """The file cannot be loaded; `problems` lists every reason, in French."""
+
+    def __init__(self, problems):
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
+@dataclass
+class LoadReport:
+    created: list = field(default_factory=list)
+    updated: list = field(default_factory=list)
+    deleted: list = field(default_factory=list)
+
+    @property
+    def changed(self):
+        return bool(self.created or self.updated or self.deleted)
+
+
+def read_questionnaire(path):
+    try:
+        with open(path, "rb") as handle:
+            data = tomllib.load(handle)
+    except FileNotFoundError:
+        raise QuestionnaireError([f"Fichier introuvable : {path}"]) from None
+    except tomllib.TOMLDecodeError as error:
+        raise QuestionnaireError([f"Le fichier n'est pas un TOML valide : {error}"]) from None
+    return validate(data)
+
+
+def validate(data):
+    """Check the whole file; return it normalised, or raise QuestionnaireError."""
+    problems = []
+    edition = data.get("edition")
+    if not isinstance(edition, dict):
+        raise QuestionnaireError(["La table [edition] manque."])
+    for key in ("year", "title", "opens_at", "closes_at"):
+        if key not in edition:
+            problems.append(f"[edition] : la clé « {key} » manque.")
+    for key in ("opens_at", "closes_at"):
+        value = edition.get(key)
+        if key in edition and (
+            not isinstance(value, datetime.datetime) or value.tzinfo is None
+        ):
+            problems.append(
+                f"[edition] : « {key} » doit être une date et heure avec fuseau "
+                "(par exemple 2025-07-11T23:59:59+02:00)."
+            )
+    if not problems and edition["closes_at"] <= edition["opens_at"]:
+        problems.append("[edition] : la clôture doit suivre l'ouverture.")
+
+    lists = data.get("choice_lists", {})
+    sections = data.get("sections")
+    if not isinstance(sections, list) or not sections:
+        problems.append("Le questionnaire n'a aucune section ([[sections]]).")
+        raise QuestionnaireError(problems)
+
+    seen_slugs, seen_codes = set(), {}
+    for section_index, section in enumerate(sections, start=1):
+        where = f"section {section_index} ({section.get('slug', '?')})"
+        problems += [f"{where} : clé inconnue « {k} »." for k in set(section) - SECTION_KEYS]
+        slug = section.get("slug")
+        if not isinstance(slug, str) or not re.fullmatch(r"[a-z0-9-]{1,50}", slug):
+            problems.append(f"{where} : « slug » manque ou n'est pas un identifiant valide.")
+        elif slug in seen_slugs:
+            problems.append(f"{where} : le slug « {slug} » est déjà utilisé.")
+        seen_slugs.add(slug)
+        if not section.get("title"):
+            problems.append(f"{where} : « title » manque.")
+        questions = section.get("questions") or []
+        if not questions:
+            problems.append(f"{where} : la section n'a aucune question.")
+        for question in questions:
+            problems += _validate_question(question, lists, seen_codes)
+    if problems:
+        raise QuestionnaireError(problems)
+    return data
+
+
+def _validate_question(question, lists, seen_codes):
+    code = question.get("code")
+    where = f"question « {code} »" if code else "une question sans code"
+    problems = [f"{where} : clé inconnue « {k} »." for k in set(question) - QUESTION_KEYS]
+    if not isinstance(code, str) or not CODE_PATTERN.match(code):
+        problems.append(
+            f"{where} : le code doit commencer par une lettre minuscule et ne contenir que "
+            "des minuscules, chiffres et « _ » (60 caractères au plus)."
+        )
+    elif code in seen_codes:
+        problems.append(f"{where} : ce code est déjà utilisé par une autre question.")
+    kind = question.get("kind")
+    if kind not in QuestionKind.values:
+        problems.append(
+            f"{where} : type inconnu « {kind} » (types possibles : "
+            f"{', '.join(QuestionKind.values)})."
+        )
+    if not question.get("text"):
+        problems.append(f"{where} : « text » manque.")
+
+    choices = question.get("choices")
+    if isinstance(choices, str):
+        if choices not in lists:
+            problems.append(f"{where} : la liste de choix « {choices} » n'existe pas.")
+            choices = []
+        else:
+            choices = lists[choices]
+        question["choices"] = choices
+    if kind in QuestionKind.with_choices():
+        problems += _validate_choices(where, kind, choices)
+    elif choices:
+        problems.append(f"{where} : une question de type « {kind} » n'a pas de choix.")
+
+    items = question.get("items")
+    if kind == QuestionKind.MATRIX:
+        problems += _validate_codes(where, "ligne", items)
+    elif items:
+        problems.append(f"{where} : seules les matrices ont des lignes (« items »).")
+
+    if "max_choices" in question and kind != QuestionKind.MULTIPLE_CHOICE:
+        problems.append(f"{where} : « max_choices » ne vaut que pour un choix multiple.")
+    elif "max_choices" in question and (
+        not isinstance(question["max_choices"], int) or question["max_choices"] < 1
+    ):
+        problems.append(f"{where} : « max_choices » doit être un entier positif.")
+    for key in ("min", "max"):
+        if key in question and kind not in (QuestionKind.INTEGER, QuestionKind.DECIMAL):
+            problems.append(f"{where} : « {key} » ne vaut que pour un nombre.")
+    if isinstance(question.get("min"), int | float) and isinstance(
+        question.get("max"), int | float
+    ):
+        if question["min"] > question["max"]:
+            problems.append(f"{where} : « min » dépasse « max ».")
+    if "max_length" in question and kind not in (QuestionKind.SHORT_TEXT, QuestionKind.LONG_TEXT):
+        problems.append(f"{where} : « max_length » ne vaut que pour un texte.")
+
+    show_if = question.get("show_if")
+    if show_if is not None:
+        problems += _validate_condition(where, show_if, seen_codes)
+    if isinstance(code, str):
+        seen_codes.setdefault(code, question)
+    return problems
+
+
+def _validate_codes(where, noun, entries):
+    problems = []
+    if not isinstance(entries, list) or not entries:
+        return [f"{where} : la liste des {noun}s manque ou est vide."]
+    codes = set()
+    for index, entry in enumerate(entries, start=1):
+        entry_code = entry.get("code") if isinstance(entry, dict) else None
+        if not isinstance(entry_code, str) or not CODE_PATTERN.match(entry_code):
+            problems.append(f"{where} : le {noun} n° {index} n'a pas de code valide.")
+        elif entry_code in codes:
+            problems.append(f"{where} : le code de {noun} « {entry_code} » est répété.")
+        codes.add(entry_code)
+        if isinstance(entry, dict) and not entry.get("label"):
+            problems.append(f"{where} : le {noun} n° {index} n'a pas de libellé.")
+    return problems
+
+
+def _validate_choices(where, kind, choices):
+    problems = _validate_codes(where, "choix", choices)
+    for choice in choices if isinstance(choices, list) else []:
+        if not isinstance(choice, dict):
+            continue
+        unknown = set(choice) - CHOICE_KEYS
+        problems += [f"{where} : clé de choix inconnue « {key} »." for key in unknown]
+        if choice.get("exclusive") and kind != QuestionKind.MULTIPLE_CHOICE:
+            problems.append(
+                f"{where} : le choix « {choice.get('code')} » est exclusif, ce qui n'a de sens "
+                "que pour un choix multiple."
+            )
+        if choice.get("other") and kind not in (
+            QuestionKind.SINGLE_CHOICE,
+            QuestionKind.MULTIPLE_CHOICE,
+        ):
+            problems.append(f"{where} : un choix « Autre » n'a de sens que pour un choix.")
+    return problems
+
+
+def _validate_condition(where, show_if, seen_codes):
+    if not isinstance(show_if, dict) or set(show_if) != {"question", "any_of"}:
+        return [f"{where} : « show_if » doit avoir les clés « question » et « any_of »."]
+    parent = seen_codes.get(show_if["question"])
+    if parent is None:
+        return [
+            f"{where} : la condition porte sur « {show_if['question']} », qui n'est pas une "
+            "question posée avant celle-ci."
+        ]
+    kind = parent.get("kind")
+    if kind == QuestionKind.YES_NO:
+        allowed = {YES_CODE, NO_CODE}
+    elif kind in (QuestionKind.SINGLE_CHOICE, QuestionKind.MULTIPLE_CHOICE, QuestionKind.SCALE):
+        allowed = {c.get("code") for c in parent.get("choices") or [] if isinstance(c, dict)}
+    else:
+        return [f"{where} : une condition ne peut porter que sur un choix ou un oui/non."]
+    codes = show_if["any_of"]
+    if not isinstance(codes, list) or not codes:
+        return [f"{where} : « any_of » doit être une liste de codes non vide."]
+    unknown = [code for code in codes if code not in allowed]
+    if unknown:
+        return [
+            f"{where} : la condition cite des réponses inconnues de « {show_if['question']} » :"
+            f" {', '.join(map(str, unknown))}."
+        ]
+    return []
+
+
+# -- Applying a validated file --------------------------------------------------------------
+
+
+def load_questionnaire(path):
+    """Validate then apply the file at `path`; return a LoadReport."""
+    data = read_questionnaire(path)
+    with transaction.atomic():
+        return _apply(data)
+
+
+def _sync(instance_or_none, model, report, label, lookup, values):
+    """Create or update one row so that it holds `values`; record what changed."""
+    if instance_or_none is None:
+        instance = model.objects.create(**lookup, **values)
+        report.created.append(label)
+        return instance
+    changed = [name for name, value in values.items() if getattr(instance_or_none, name) != value]
+    if changed:
+        for name in changed:
+            setattr(instance_or_none, name, values[name])
+        instance_or_none.save(update_fields=changed)
+        report.updated.append(f"{label} ({', '.join(changed)})")
+    return instance_or_none
+
+
+def _decimal_or_none(value):
+    return None if value is None else Decimal(str(value))
+
+
+def _apply(data):
+    report = LoadReport()
+    meta = data["edition"]
+    edition_values = {
+        "title": meta["title"],
+        "opens_at": meta["opens_at"],
+        "closes_at": meta["closes_at"],
+        "estimated_minutes": meta.get("estimated_minutes", 20),
+        "intro": meta.get("intro", "").strip(),
+    }
+    edition = _sync(
+        Edition.objects.filter(year=meta["year"]).first(),
+        Edition,
+        report,
+        f"édition {meta['year']}",
+        {"year": meta["year"]},
+        edition_values,
+    )
+    existing_sections = {s.slug: s for s in edition.sections.all()}
+    existing_questions = {
+        q.code: q for q in edition.questions.prefetch_related("choices", "items")
+    }
+    wanted_codes = {q["code"] for s in data["sections"] for q in s["questions"]}
+    _refuse_answered_removals(edition, existing_questions, wanted_codes, data)
+
+    questions_by_code = {}
+    for section_position, section_data in enumerate(data["sections"], start=1):
+        section = _sync(
+            existing_sections.pop(section_data["slug"], None),
+            Section,
+            report,
+            f"section {section_data['slug']}",
+            {"edition": edition, "slug": section_data["slug"]},
+            {
+                "position": section_position,
+                "title": section_data["title"],
+                "intro": section_data.get("intro", "").strip(),
+            },
+        )
+        for position, question_data in enumerate(section_data["questions"], start=1):
+            question = _apply_question(
+                edition, section, position, question_data, existing_questions, questions_by_code,
+                report,
+            )  # fmt: skip
+            questions_by_code[question.code] = question
+
+    removed = [q for code, q in existing_questions.items() if code not in wanted_codes]
+    # Dependent questions first: a condition protects the question it points to.
+    for question in sorted(removed, key=lambda q: q.condition_question_id is None):
+        question.delete()
+        report.deleted.append(f"question {question.code}")
+    for slug, section in existing_sections.items():
+        section.delete()
+        report.deleted.append(f"section {slug}")
+    return report
+
+
+def _apply_question(edition, section, position, data, existing, questions_by_code, report):
+    show_if = data.get("show_if")
+    values = {
+        "section": section,
+        "position": position,
+        "text": data["text"].strip(),
+        "help_text": data.get("help", "").strip(),
+        "kind": data["kind"],
+        "required": data.get("required", False),
+        "open_data": data.get("open_data", True),
+        "is_active": True,
+        "max_choices": data.get("max_choices"),
+        "min_value": _decimal_or_none(data.get("min")),
+        "max_value": _decimal_or_none(data.get("max")),
+        "max_length": data.get("max_length"),
+        "condition_question": questions_by_code[show_if["question"]] if show_if else None,
+        "condition_codes": list(show_if["any_of"]) if show_if else [],
+    }
+    question = _sync(
+        existing.get(data["code"]),
+        Question,
+        report,
+        f"question {data['code']}",
+        {"edition": edition, "code": data["code"]},
+        values,
+    )
+    _apply_children(question, Choice, question.choices, data.get("choices") or [], report)
+    _apply_children(question, MatrixItem, question.items, data.get("items") or [], report)
+    return question
+
+
+def _apply_children(question, model, manager, entries, report):
+    existing = {child.code: child for child in manager.all()}
+    for position, entry in enumerate(entries, start=1):
+        values = {"label": entry["label"], "position": position}
+        if model is Choice:
+            values |= {
+                "is_other": entry.get("other", False),
+                "is_exclusive": entry.get("exclusive", False),
+                "is_active": True,
+            }
+        _sync(
+            existing.pop(entry["code"], None),
+            model,
+            report,
+            f"{question.code}.{entry['code']}",
+            {"question": question, "code": entry["code"]},
+            values,
+        )
+    for code, child in existing.items():
+        child.delete()
+        report.deleted.append(f"{question.code}.{code}")
+
+
+def _refuse_answered_removals(edition, existing_questions, wanted_codes, data):
+    """Refuse a file that would delete, or change the kind of, something already answered."""
+    wanted = {q["code"]: q for s in data["sections"] for q in s["questions"]}
+    answered = set(
+        Answer.objects.filter(question__edition=edition)
+        .values_list("question__code", flat=True)
+        .distinct()
+    )
+    problems = []
+    for code, question in existing_questions.items():
+        if code not in answered:
+            continue
+        if code not in wanted_codes:
+            problems.append(
+                f"question « {code} » : elle a déjà des réponses et ne peut pas être retirée "
+                "du fichier. Gardez-la, ou désactivez-la dans l'administration."
+            )
+            continue
+        if wanted[code]["kind"] != question.kind:
+            problems.append(
+                f"question « {code} » : elle a déjà des réponses, son type ne peut plus "
+                f"changer ({question.kind} → {wanted[code]['kind']})."
+            )
+            continue
+        removed_choices = {c.code for c in question.choices.all()} - {
+            c["code"] for c in wanted[code].get("choices") or []
+        }
+        removed_items = {i.code for i in question.items.all()} - {
+            i["code"] for i in wanted[code].get("items") or []
+        }
+        if not removed_choices and not removed_items:
+            continue
+        used = _codes_used_in_answers(question)
+        for choice_code in sorted(removed_choices & used):
+            problems.append(
+                f"question « {code} » : le choix « {choice_code} » a déjà été répondu et ne "
+                "peut pas être retiré. Désactivez-le dans l'administration."
+            )
+        for item_code in sorted(removed_items & used):
+            problems.append(
+                f"question « {code} » : la ligne « {item_code} » a déjà des réponses et ne "
+                "peut pas être retirée."
+            )
+    if problems:
+        raise QuestionnaireError(problems)
+
+
+def _codes_used_in_answers(question):
+    """Choice and matrix-item codes that appear in the saved answers of `question`."""
+    used = set()
+    for value in question.answers.values_list("value", flat=True).iterator():
+        if question.kind == QuestionKind.MATRIX:
+            used |= set(value) | set(value.values())
+        else:
+            used |= Question.answer_codes(question.kind, value)
+    return used
