@@ -9,7 +9,9 @@ from barometre.env import env_bool, env_database, env_int, env_list, env_str
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 DEBUG = env_bool("DJANGO_DEBUG", default=False)
-SECRET_KEY = env_str("SECRET_KEY", required=not DEBUG) or "dev-only-insecure-key-never-in-production"
+SECRET_KEY = (
+    env_str("SECRET_KEY", required=not DEBUG) or "dev-only-insecure-key-never-in-production"
+)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 # The absolute address used in resume links sent by email, e.g. https://barometre.example.fr

@@ -401,7 +401,7 @@ def _clean_text(text, limit):
 
 
 def _format_number(number):
-    return f"{number.normalize():f}".replace(".", ",")
+    return f"{decimal.Decimal(str(number)).normalize():f}".replace(".", ",")
 
 
 class Choice(models.Model):
@@ -551,6 +551,9 @@ class Response(models.Model):
     other_structure_name = models.CharField("autre structure : nom", max_length=200, blank=True)
     other_structure_siren = models.CharField("autre structure : SIREN", max_length=9, blank=True)
     version = models.PositiveIntegerField("version", default=0)
+    progress = models.PositiveSmallIntegerField(
+        "progression (%)", default=0, help_text="Part des questions posées qui ont une réponse."
+    )
     created_at = models.DateTimeField("créée le", auto_now_add=True)
     updated_at = models.DateTimeField("dernière activité", auto_now=True)
     submitted_at = models.DateTimeField("dernier envoi", null=True, blank=True)
@@ -597,6 +600,9 @@ class ResponseSubmission(models.Model):
         verbose_name = "envoi"
         verbose_name_plural = "envois"
         ordering = ["submitted_at"]
+
+    def __str__(self):
+        return f"Envoi du {self.submitted_at:%d/%m/%Y %H:%M}"
 
 
 class Answer(models.Model):

@@ -67,9 +67,7 @@ def validate(data):
             problems.append(f"[edition] : la clé « {key} » manque.")
     for key in ("opens_at", "closes_at"):
         value = edition.get(key)
-        if key in edition and (
-            not isinstance(value, datetime.datetime) or value.tzinfo is None
-        ):
+        if key in edition and (not isinstance(value, datetime.datetime) or value.tzinfo is None):
             problems.append(
                 f"[edition] : « {key} » doit être une date et heure avec fuseau "
                 "(par exemple 2025-07-11T23:59:59+02:00)."
@@ -153,11 +151,9 @@ def _validate_question(question, lists, seen_codes):
     for key in ("min", "max"):
         if key in question and kind not in (QuestionKind.INTEGER, QuestionKind.DECIMAL):
             problems.append(f"{where} : « {key} » ne vaut que pour un nombre.")
-    if isinstance(question.get("min"), int | float) and isinstance(
-        question.get("max"), int | float
-    ):
-        if question["min"] > question["max"]:
-            problems.append(f"{where} : « min » dépasse « max ».")
+    bounds = (question.get("min"), question.get("max"))
+    if all(isinstance(bound, int | float) for bound in bounds) and bounds[0] > bounds[1]:
+        problems.append(f"{where} : « min » dépasse « max ».")
     if "max_length" in question and kind not in (QuestionKind.SHORT_TEXT, QuestionKind.LONG_TEXT):
         problems.append(f"{where} : « max_length » ne vaut que pour un texte.")
 
@@ -282,9 +278,7 @@ def _apply(data):
         edition_values,
     )
     existing_sections = {s.slug: s for s in edition.sections.all()}
-    existing_questions = {
-        q.code: q for q in edition.questions.prefetch_related("choices", "items")
-    }
+    existing_questions = {q.code: q for q in edition.questions.prefetch_related("choices", "items")}
     wanted_codes = {q["code"] for s in data["sections"] for q in s["questions"]}
     _refuse_answered_removals(edition, existing_questions, wanted_codes, data)
 

@@ -1,0 +1,21 @@
+FROM python:3.12-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
+
+RUN useradd --create-home --uid 1000 barometre
+WORKDIR /app
+
+COPY pyproject.toml README.md ./
+RUN pip install .
+
+COPY --chown=barometre:barometre . .
+# collectstatic needs settings but no secret nor database.
+RUN DJANGO_DEBUG=0 SECRET_KEY=build-only python manage.py collectstatic --noinput
+
+USER barometre
+EXPOSE 8000
+CMD ["gunicorn", "barometre.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", \
+     "--no-control-socket", "--access-logfile", "-"]

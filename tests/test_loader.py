@@ -1,0 +1,247 @@
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from survey.enums import QuestionKind
+from survey.models import Answer, Choice, Edition, Question, Section
+from survey.questionnaire import QuestionnaireError, load_questionnaire
+from tests.factories import ResponseFactory
+
+pytestmark = pytest.mark.django_db
+
+ROOT = Path(__file__).resolve().parent.parent
+
+HEADER = """
+[edition]
+year = 2030
+title = "Baromètre de test"
+opens_at = 2030-05-01T09:00:00+02:00
+closes_at = 2030-07-11T23:59:59+02:00
+
+[choice_lists]
+oui_non_nsp = [
+  { code = "oui", label = "Oui" },
+  { code = "non", label = "Non" },
+  { code = "nsp", label = "Je ne sais pas" },
+]
+"""
+
+VALID = (
+    HEADER
+    + """
+[[sections]]
+slug = "usages"
+title = "Usages"
+
+[[sections.questions]]
+code = "usage_ia"
+kind = "single_choice"
+text = "Utilisez-vous l'IA ?"
+required = true
+choices = "oui_non_nsp"
+
+[[sections.questions]]
+code = "usage_domaines"
+kind = "multiple_choice"
+text = "Dans quels domaines ?"
+show_if = { question = "usage_ia", any_of = ["oui"] }
+choices = [
+  { code = "mobilite", label = "Mobilité" },
+  { code = "eau", label = "Eau" },
+  { code = "autre", label = "Autre", other = true },
+  { code = "nsp", label = "Je ne sais pas", exclusive = true },
+]
+
+[[sections]]
+slug = "organisation"
+title = "Organisation"
+
+[[sections.questions]]
+code = "orga_agents"
+kind = "integer"
+text = "Combien d'agents ?"
+min = 0
+"""
+)
+
+
+def write(tmp_path, text, name="questionnaire.toml"):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def snapshot():
+    return (
+        list(Edition.objects.values()),
+        list(Section.objects.values()),
+        list(Question.objects.values()),
+        list(Choice.objects.values()),
+    )
+
+
+def test_a_valid_file_loads_sections_questions_and_choices(tmp_path):
+    load_questionnaire(write(tmp_path, VALID))
+    edition = Edition.objects.get(year=2030)
+    assert [s.slug for s in edition.sections.all()] == ["usages", "organisation"]
+    domains = Question.objects.get(code="usage_domaines")
+    assert domains.condition_question.code == "usage_ia"
+    assert domains.condition_codes == ["oui"]
+    assert domains.choices.get(code="nsp").is_exclusive
+    assert domains.choices.get(code="autre").is_other
+    assert edition.closes_at.isoformat() == "2030-07-11T21:59:59+00:00"
+
+
+def test_loading_the_same_file_twice_changes_nothing(tmp_path):
+    path = write(tmp_path, VALID)
+    load_questionnaire(path)
+    before = snapshot()
+    report = load_questionnaire(path)
+    assert not report.changed
+    assert snapshot() == before
+
+
+def test_a_changed_file_updates_texts_and_order_in_place(tmp_path):
+    load_questionnaire(write(tmp_path, VALID))
+    question_id = Question.objects.get(code="usage_ia").pk
+    changed = VALID.replace("Utilisez-vous l'IA ?", "Votre collectivité utilise-t-elle l'IA ?")
+    changed = changed.replace(
+        '{ code = "mobilite", label = "Mobilité" },\n  { code = "eau", label = "Eau" },',
+        '{ code = "eau", label = "Eau potable" },\n  { code = "mobilite", label = "Mobilité" },',
+    )
+    load_questionnaire(write(tmp_path, changed))
+    question = Question.objects.get(code="usage_ia")
+    assert question.pk == question_id
+    assert question.text == "Votre collectivité utilise-t-elle l'IA ?"
+    domains = Question.objects.get(code="usage_domaines")
+    assert [(c.code, c.label) for c in domains.choices.all()][:2] == [
+        ("eau", "Eau potable"),
+        ("mobilite", "Mobilité"),
+    ]
+
+
+INVALID_FILES = {
+    "unknown kind": (
+        ('kind = "integer"', 'kind = "slider"'),
+        "type inconnu « slider »",
+    ),
+    "duplicate code": (
+        ('code = "orga_agents"', 'code = "usage_ia"'),
+        "question « usage_ia » : ce code est déjà utilisé",
+    ),
+    "condition on a missing question": (
+        ('show_if = { question = "usage_ia"', 'show_if = { question = "usage_budget"'),
+        "n'est pas une question posée avant",
+    ),
+    "condition on an unknown answer": (
+        ('any_of = ["oui"]', 'any_of = ["peut-etre"]'),
+        "réponses inconnues",
+    ),
+    "repeated choice code": (
+        ('{ code = "eau", label = "Eau" }', '{ code = "mobilite", label = "Eau" }'),
+        "« mobilite » est répété",
+    ),
+    "missing choice code": (
+        ('{ code = "eau", label = "Eau" }', '{ label = "Eau" }'),
+        "n'a pas de code valide",
+    ),
+    "exclusive choice on a single choice": (
+        ('label = "Je ne sais pas" },\n]', 'label = "Je ne sais pas", exclusive = true },\n]'),
+        "est exclusif",
+    ),
+    "choice question without choices": (
+        ('choices = "oui_non_nsp"', ""),
+        "la liste des choixs manque",
+    ),
+    "bad toml": (("[[sections]]", "[[sections"), "TOML valide"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", INVALID_FILES, ids=list(INVALID_FILES))
+def test_an_invalid_file_names_the_problem_and_writes_nothing(tmp_path, case):
+    load_questionnaire(write(tmp_path, VALID))
+    before = snapshot()
+    (old, new), message = INVALID_FILES[case]
+    assert old in VALID
+    broken = VALID.replace(old, new, 1).replace("Combien d'agents ?", "Combien d'agents ? (v2)")
+    with pytest.raises(QuestionnaireError) as error:
+        load_questionnaire(write(tmp_path, broken))
+    assert message in str(error.value)
+    assert snapshot() == before
+
+
+def test_a_condition_on_a_later_question_is_refused(tmp_path):
+    later = VALID.replace(
+        "min = 0\n", 'min = 0\nshow_if = { question = "orga_budget", any_of = ["oui"] }\n'
+    )
+    with pytest.raises(QuestionnaireError, match="orga_budget"):
+        load_questionnaire(write(tmp_path, later))
+    assert not Edition.objects.exists()
+
+
+def answer(code, value):
+    question = Question.objects.get(code=code)
+    response = ResponseFactory(edition=question.edition)
+    return Answer.objects.create(response=response, question=question, value=value)
+
+
+def test_removing_an_answered_question_is_refused_with_an_explanation(tmp_path):
+    load_questionnaire(write(tmp_path, VALID))
+    answer("orga_agents", 12)
+    without = VALID.split('[[sections]]\nslug = "organisation"')[0]
+    without += '[[sections]]\nslug = "organisation"\ntitle = "Organisation"\n\n'
+    without += '[[sections.questions]]\ncode = "orga_autre"\nkind = "yes_no"\ntext = "Autre ?"\n'
+    with pytest.raises(QuestionnaireError, match="orga_agents.*déjà des réponses"):
+        load_questionnaire(write(tmp_path, without))
+    assert Question.objects.filter(code="orga_agents").exists()
+    assert not Question.objects.filter(code="orga_autre").exists()
+
+
+def test_removing_an_answered_choice_is_refused_but_an_unanswered_one_goes(tmp_path):
+    load_questionnaire(write(tmp_path, VALID))
+    answer("usage_domaines", {"choices": ["eau"]})
+    without_eau = VALID.replace('  { code = "eau", label = "Eau" },\n', "")
+    with pytest.raises(QuestionnaireError, match="« eau » a déjà été répondu"):
+        load_questionnaire(write(tmp_path, without_eau))
+    without_mobilite = VALID.replace('  { code = "mobilite", label = "Mobilité" },\n', "")
+    report = load_questionnaire(write(tmp_path, without_mobilite))
+    assert "usage_domaines.mobilite" in report.deleted
+    assert not Choice.objects.filter(code="mobilite").exists()
+
+
+def test_removing_an_unanswered_question_deletes_it(tmp_path):
+    load_questionnaire(write(tmp_path, VALID))
+    start = VALID.index('[[sections.questions]]\ncode = "usage_domaines"')
+    end = VALID.index('[[sections]]\nslug = "organisation"')
+    without = VALID[:start] + VALID[end:]
+    report = load_questionnaire(write(tmp_path, without))
+    assert report.deleted == ["question usage_domaines"]
+
+
+def test_changing_the_kind_of_an_answered_question_is_refused(tmp_path):
+    load_questionnaire(write(tmp_path, VALID))
+    answer("orga_agents", 12)
+    with pytest.raises(QuestionnaireError, match="son type ne peut plus changer"):
+        load_questionnaire(write(tmp_path, VALID.replace('kind = "integer"', 'kind = "decimal"')))
+
+
+def test_the_command_reports_problems_in_french(tmp_path):
+    with pytest.raises(CommandError, match="rien n'a été modifié"):
+        call_command("load_questionnaire", str(write(tmp_path, HEADER)))
+
+
+def test_the_2025_questionnaire_loads_with_its_themed_sections_and_stable_codes():
+    load_questionnaire(ROOT / "questionnaires" / "2025.toml")
+    edition = Edition.objects.get(year=2025)
+    slugs = [section.slug for section in edition.sections.all()]
+    assert slugs[:1] == ["profil"]
+    for theme in ("usages", "difficultes", "organisation", "souverainete"):
+        assert theme in slugs
+    questions = Question.objects.filter(edition=edition)
+    assert 50 <= questions.count() <= 80
+    assert questions.filter(condition_question__isnull=False).count() >= 5
+    kinds = set(questions.values_list("kind", flat=True))
+    assert kinds == set(QuestionKind.values)
+    assert edition.closes_at.isoformat() == "2025-07-11T21:59:59+00:00"
