@@ -551,6 +551,9 @@ class Response(models.Model):
     other_structure_name = models.CharField("autre structure : nom", max_length=200, blank=True)
     other_structure_siren = models.CharField("autre structure : SIREN", max_length=9, blank=True)
     version = models.PositiveIntegerField("version", default=0)
+    completed_sections = models.JSONField(
+        "sections validées", default=list, blank=True, editable=False
+    )
     progress = models.PositiveSmallIntegerField(
         "progression (%)", default=0, help_text="Part des questions posées qui ont une réponse."
     )
@@ -637,16 +640,15 @@ def hash_token(token):
 
 
 class Respondent(models.Model):
-    """A person who may edit a response, reached through their own resume link.
+    """A person who may edit a response, through resume links of their own.
 
     Contact data is kept here, apart from the answers, so that it can be purged after the
-    retention period while the answers stay. Only the SHA-256 of the resume token is stored.
+    retention period while the answers stay.
     """
 
     response = models.ForeignKey(
         Response, on_delete=models.CASCADE, related_name="respondents", verbose_name="réponse"
     )
-    token_hash = models.CharField("empreinte du lien de reprise", max_length=64, unique=True)
     email = models.EmailField("adresse électronique", blank=True)
     name = models.CharField("nom", max_length=200, blank=True)
     role = models.CharField("fonction", max_length=200, blank=True)
@@ -662,17 +664,40 @@ class Respondent(models.Model):
 
     @classmethod
     def create_for(cls, response, **contact):
-        """Create a respondent and return it with its clear token, shown once then forgotten."""
+        """Create a respondent; return it with a fresh resume token (shown once, never stored)."""
+        respondent = cls.objects.create(response=response, **contact)
+        return respondent, respondent.new_token()
+
+    def new_token(self):
         token = secrets.token_urlsafe(32)
-        respondent = cls.objects.create(response=response, token_hash=hash_token(token), **contact)
-        return respondent, token
+        ResumeToken.objects.create(respondent=self, token_hash=hash_token(token))
+        return token
+
+
+class ResumeToken(models.Model):
+    """A resume link's secret, stored as its SHA-256 only. A respondent may have several."""
+
+    respondent = models.ForeignKey(
+        Respondent, on_delete=models.CASCADE, related_name="tokens", verbose_name="répondant"
+    )
+    token_hash = models.CharField("empreinte", max_length=64, unique=True)
+    created_at = models.DateTimeField("créé le", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "lien de reprise"
+        verbose_name_plural = "liens de reprise"
+
+    def __str__(self):
+        return f"Lien de reprise du {self.created_at:%d/%m/%Y}"
 
     @classmethod
-    def find_by_token(cls, token):
-        if not token or len(token) > 100:
+    def find_respondent(cls, token):
+        """The respondent a clear token belongs to, or None. Looked up by hash, not compared."""
+        if not isinstance(token, str) or not 20 <= len(token) <= 100:
             return None
-        return (
-            cls.objects.select_related("response__edition")
+        found = (
+            cls.objects.select_related("respondent__response__edition")
             .filter(token_hash=hash_token(token))
             .first()
         )
+        return found.respondent if found else None
