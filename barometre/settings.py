@@ -95,6 +95,10 @@ STORAGES = {
     },
 }
 
+# In development and tests, serve static files straight from the apps without collectstatic.
+WHITENOISE_AUTOREFRESH = DEBUG
+WHITENOISE_USE_FINDERS = DEBUG
+
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
@@ -167,3 +171,6 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# A page left open for days must not lose its typed answers on a CSRF failure.
+CSRF_FAILURE_VIEW = "survey.views.csrf_failure"

@@ -17,7 +17,7 @@ import secrets
 import uuid
 
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -70,6 +70,28 @@ class Edition(models.Model):
 
     def has_closed(self, now=None):
         return (now or timezone.now()) > self.closes_at
+
+    def days_left(self, now=None):
+        return (self.closes_at - (now or timezone.now())).days
+
+    def questionnaire(self):
+        """The sections in order, each with `.asked` holding its active questions, prefetched."""
+        questions = (
+            self.questions.filter(is_active=True)
+            .select_related("condition_question__condition_question")
+            .prefetch_related(
+                models.Prefetch("choices", queryset=Choice.objects.filter(is_active=True)),
+                "items",
+            )
+            .order_by("position")
+        )
+        sections = list(self.sections.order_by("position"))
+        by_section = {section.pk: section for section in sections}
+        for section in sections:
+            section.asked = []
+        for question in questions:
+            by_section[question.section_id].asked.append(question)
+        return sections
 
 
 class Section(models.Model):
@@ -590,6 +612,94 @@ class Response(models.Model):
     def is_submitted(self):
         return self.status == ResponseStatus.SUBMITTED
 
+    def values_by_code(self):
+        """Every saved answer, as {question code: value}."""
+        return dict(self.answers.values_list("question__code", "value"))
+
+    @staticmethod
+    def missing_required(section, values):
+        """Questions of `section` that are asked and required but have no answer."""
+        missing = []
+        for question in section.asked:
+            if not question.is_shown(values):
+                continue
+            try:
+                question.check_required(values.get(question.code))
+            except ValidationError:
+                missing.append(question)
+        return missing
+
+    def is_section_complete(self, section, values):
+        return section.slug in self.completed_sections and not self.missing_required(
+            section, values
+        )
+
+    def first_incomplete_section(self, sections, values):
+        """Where a returning respondent should land; None when every page is complete."""
+        for section in sections:
+            if not self.is_section_complete(section, values):
+                return section
+        return None
+
+    @staticmethod
+    def compute_progress(sections, values):
+        asked = [q for section in sections for q in section.asked if q.is_shown(values)]
+        if not asked:
+            return 0
+        answered = sum(1 for question in asked if values.get(question.code) is not None)
+        return round(100 * answered / len(asked))
+
+    def save_answers(self, sections, cleaned, completed_section=None):
+        """Store one page's answers ({Question: value or None}) in one transaction.
+
+        Runs a constant number of queries whatever the number of questions on the page.
+        """
+        with transaction.atomic():
+            response = Response.objects.select_for_update().get(pk=self.pk)
+            to_delete = [q.pk for q, value in cleaned.items() if value is None]
+            to_save = [
+                Answer(response=response, question=q, value=value)
+                for q, value in cleaned.items()
+                if value is not None
+            ]
+            if to_delete:
+                response.answers.filter(question_id__in=to_delete).delete()
+            if to_save:
+                Answer.objects.bulk_create(
+                    to_save,
+                    update_conflicts=True,
+                    unique_fields=["response", "question"],
+                    update_fields=["value", "updated_at"],
+                )
+            values = response.values_by_code()
+            completed = list(response.completed_sections)
+            if completed_section and completed_section.slug not in completed:
+                completed.append(completed_section.slug)
+            response.completed_sections = completed
+            response.progress = self.compute_progress(sections, values)
+            response.version += 1
+            response.save(update_fields=["completed_sections", "progress", "version", "updated_at"])
+        for field in ("completed_sections", "progress", "version", "updated_at"):
+            setattr(self, field, getattr(response, field))
+        return values
+
+    def submit(self, now=None):
+        """Send the response. Sending again without any change since is a no-op."""
+        now = now or timezone.now()
+        with transaction.atomic():
+            response = Response.objects.select_for_update().get(pk=self.pk)
+            last = response.submissions.order_by("-submitted_at").first()
+            if response.is_submitted and last and last.version == response.version:
+                return False
+            response.status = ResponseStatus.SUBMITTED
+            response.submitted_at = now
+            response.save(update_fields=["status", "submitted_at", "updated_at"])
+            ResponseSubmission.objects.create(
+                response=response, submitted_at=now, version=response.version
+            )
+        self.status, self.submitted_at = response.status, response.submitted_at
+        return True
+
 
 class ResponseSubmission(models.Model):
     """Each time a response was sent, since respondents may send again until the deadline."""
@@ -598,6 +708,7 @@ class ResponseSubmission(models.Model):
         Response, on_delete=models.CASCADE, related_name="submissions", verbose_name="réponse"
     )
     submitted_at = models.DateTimeField("envoyée le", default=timezone.now)
+    version = models.PositiveIntegerField("version envoyée", default=0)
 
     class Meta:
         verbose_name = "envoi"

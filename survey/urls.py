@@ -4,5 +4,14 @@ from survey import views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("confidentialite/", views.privacy, name="privacy"),
+    path("commencer/", views.start, name="start"),
+    path("reprendre/", views.resume_by_email, name="resume_by_email"),
+    path("reprendre/<str:token>/", views.resume, name="resume"),
+    path("questionnaire/lien/", views.resume_link, name="resume_link"),
+    path("questionnaire/recapitulatif/", views.review, name="review"),
+    path("questionnaire/envoye/", views.sent, name="sent"),
+    path("questionnaire/<slug:slug>/", views.section, name="section"),
+    path("questionnaire/<slug:slug>/autosave/", views.autosave, name="autosave"),
     path("healthz", views.healthz, name="healthz"),
 ]

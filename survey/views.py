@@ -1,14 +1,429 @@
+"""The respondent's journey: landing, pages, autosave, review, sending, resume links.
+
+The browser keeps the respondent's resume token in a cookie; the database keeps only its
+hash and all the progress. Sessions are not used, so nothing expires during a long sitting.
+"""
+
+from functools import wraps
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
 from django.db import connection
-from django.http import HttpResponse
-from django.shortcuts import render
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import Resolver404, resolve, reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from survey.models import Edition
+from survey import emails
+from survey.forms import SectionForm
+from survey.models import Edition, Respondent, Response, ResumeToken
+
+RESUME_COOKIE = "barometre_reprise"
+RESUME_COOKIE_MAX_AGE = 400 * 24 * 3600  # the longest browsers keep a cookie
 
 
+# -- Helpers ---------------------------------------------------------------------------------
+
+
+def resume_url(token):
+    return settings.SITE_URL + reverse("resume", args=[token])
+
+
+def set_resume_cookie(response, token):
+    response.set_cookie(
+        RESUME_COOKIE,
+        token,
+        max_age=RESUME_COOKIE_MAX_AGE,
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+        samesite="Lax",
+    )
+    return response
+
+
+def current_respondent(request):
+    return ResumeToken.find_respondent(request.COOKIES.get(RESUME_COOKIE))
+
+
+def edition_context(edition, now=None):
+    now = now or timezone.now()
+    return {
+        "edition": edition,
+        "is_open": edition.is_open(now),
+        "not_yet_open": edition.has_not_opened(now),
+        "closed": edition.has_closed(now),
+        "days_left": edition.days_left(now),
+        "countdown": edition.is_open(now) and edition.days_left(now) < 7,
+    }
+
+
+def with_response(view):
+    """Give the view the browser's response, or send the visitor back to the landing page."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        respondent = current_respondent(request)
+        if respondent is None:
+            messages.info(
+                request,
+                "Aucune réponse en cours dans ce navigateur. Ouvrez votre lien personnel de "
+                "reprise, ou commencez le questionnaire.",
+            )
+            return redirect("home")
+        request.respondent = respondent
+        request.survey_response = respondent.response
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def closed_page(request, edition, status=403, form=None, section=None, sections=None):
+    """The edition is not open: say so, with the dates, and show back what was typed."""
+    context = edition_context(edition) | {
+        "form": form,
+        "section": section,
+        "sections": sections or [],
+        "read_only": True,
+    }
+    return render(request, "survey/closed.html", context, status=status)
+
+
+# -- Public pages ------------------------------------------------------------------------------
+
+
+class StartForm(forms.Form):
+    email = forms.EmailField(
+        label="Votre adresse électronique (facultatif)",
+        required=False,
+        help_text="Pour recevoir votre lien personnel de reprise. Elle n'est pas liée à vos "
+        "réponses dans les exports.",
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "class": "form-control"}),
+    )
+
+
+@require_GET
 def home(request):
     edition = Edition.objects.current()
-    sections = edition.sections.all() if edition else []
-    return render(request, "survey/home.html", {"edition": edition, "sections": sections})
+    if edition is None:
+        return render(request, "survey/home.html", {"edition": None})
+    respondent = current_respondent(request)
+    context = edition_context(edition) | {
+        "sections": edition.sections.order_by("position"),
+        "start_form": StartForm(),
+        "has_response": respondent is not None and respondent.response.edition_id == edition.pk,
+    }
+    return render(request, "survey/home.html", context)
+
+
+@require_GET
+def privacy(request):
+    return render(request, "survey/privacy.html", {"edition": Edition.objects.current()})
+
+
+@require_POST
+def start(request):
+    edition = Edition.objects.current()
+    if edition is None:
+        raise Http404("Aucune édition")
+    if not edition.is_open():
+        return closed_page(request, edition)
+    form = StartForm(request.POST)
+    if not form.is_valid():
+        context = edition_context(edition) | {
+            "sections": edition.sections.order_by("position"),
+            "start_form": form,
+        }
+        return render(request, "survey/home.html", context, status=400)
+    response = Response.objects.create(edition=edition)
+    email = form.cleaned_data["email"]
+    respondent, token = Respondent.create_for(response, email=email)
+    if email:
+        emails.send_resume_link(email, edition, resume_url(token))
+    return set_resume_cookie(redirect("resume_link"), token)
+
+
+@require_GET
+def resume(request, token):
+    respondent = ResumeToken.find_respondent(token)
+    if respondent is None:
+        return render(request, "survey/resume_not_found.html", status=404)
+    response = respondent.response
+    sections = response.edition.questionnaire()
+    target = response.first_incomplete_section(sections, response.values_by_code())
+    url = reverse("section", args=[target.slug]) if target else reverse("review")
+    return set_resume_cookie(redirect(url), token)
+
+
+class ResumeByEmailForm(forms.Form):
+    email = forms.EmailField(
+        label="Votre adresse électronique",
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "class": "form-control"}),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def resume_by_email(request):
+    form = ResumeByEmailForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        email = form.cleaned_data["email"]
+        respondents = Respondent.objects.filter(
+            email__iexact=email, response__edition__closes_at__gt=timezone.now()
+        ).select_related("response__edition")
+        links = [(r.response, resume_url(r.new_token())) for r in respondents]
+        if links:
+            emails.send_resume_links(email, links)
+        return render(request, "survey/resume_by_email_sent.html", {"email": email})
+    status = 400 if form.errors else 200
+    return render(request, "survey/resume_by_email.html", {"form": form}, status=status)
+
+
+# -- The questionnaire ------------------------------------------------------------------------
+
+
+@require_GET
+@with_response
+def resume_link(request):
+    """The respondent's personal link, shown after starting and after « reprendre plus tard »."""
+    response = request.survey_response
+    sections = response.edition.questionnaire()
+    target = response.first_incomplete_section(sections, response.values_by_code())
+    context = edition_context(response.edition) | {
+        "resume_url": resume_url(request.COOKIES[RESUME_COOKIE]),
+        "next_url": reverse("section", args=[target.slug]) if target else reverse("review"),
+        "just_started": response.version == 0,
+        "email": request.respondent.email,
+    }
+    return render(request, "survey/resume_link.html", context)
+
+
+def _section_context(response, sections, section, form, **extra):
+    index = next(i for i, s in enumerate(sections) if s.pk == section.pk)
+    return (
+        edition_context(response.edition)
+        | {
+            "response": response,
+            "sections": sections,
+            "section": section,
+            "step": index + 1,
+            "steps": len(sections),
+            "progress_percent": round(100 * index / len(sections)),
+            "previous": sections[index - 1] if index > 0 else None,
+            "form": form,
+            "blocks": form.blocks(),
+        }
+        | extra
+    )
+
+
+def _find_section(sections, slug):
+    for section in sections:
+        if section.slug == slug:
+            return section
+    raise Http404("Cette page du questionnaire n'existe pas.")
+
+
+@require_http_methods(["GET", "POST"])
+@with_response
+def section(request, slug):
+    response = request.survey_response
+    edition = response.edition
+    sections = edition.questionnaire()
+    current = _find_section(sections, slug)
+    values = response.values_by_code()
+    if request.method == "GET":
+        form = SectionForm(current, values)
+        read_only = not edition.is_open()
+        context = _section_context(response, sections, current, form, read_only=read_only)
+        return render(request, "survey/section.html", context)
+
+    action = request.POST.get("action", "continue")
+    form = SectionForm(current, values, request.POST, require_complete=action == "continue")
+    if not edition.is_open():
+        form.is_valid()  # bind the typed values so that they can be shown back
+        return closed_page(request, edition, form=form, section=current, sections=sections)
+    if not form.is_valid():
+        context = _section_context(response, sections, current, form, read_only=False)
+        return render(request, "survey/section.html", context, status=422)
+    response.save_answers(
+        sections, form.cleaned_answers, completed_section=current if action == "continue" else None
+    )
+    if action == "later":
+        messages.success(request, "Vos réponses sont enregistrées.")
+        return redirect("resume_link")
+    index = sections.index(current)
+    if action == "previous":
+        return redirect("section", slug=sections[index - 1].slug) if index else redirect("home")
+    if index + 1 < len(sections):
+        return redirect("section", slug=sections[index + 1].slug)
+    return redirect("review")
+
+
+@require_POST
+@with_response
+def autosave(request, slug):
+    """Background save of what changed on a page; answers JSON for the page's script."""
+    response = request.survey_response
+    edition = response.edition
+    if not edition.is_open():
+        return JsonResponse(
+            {"saved": False, "message": closed_message(edition)},
+            status=403,
+        )
+    sections = edition.questionnaire()
+    current = _find_section(sections, slug)
+    form = SectionForm(current, response.values_by_code(), request.POST, partial=True)
+    form.is_valid()
+    errors = {name: [str(e) for e in errs] for name, errs in form.errors.items()}
+    if form.cleaned_answers:
+        response.save_answers(sections, form.cleaned_answers)
+    saved_at = timezone.localtime(response.updated_at)
+    return JsonResponse(
+        {
+            "saved": True,
+            "saved_at": saved_at.strftime("%H h %M"),
+            "version": response.version,
+            "errors": errors,
+        }
+    )
+
+
+def closed_message(edition):
+    closes = timezone.localtime(edition.closes_at)
+    return (
+        f"Le questionnaire est clos depuis le {closes:%d/%m/%Y} à {closes:%H h %M} : "
+        "vos dernières modifications n'ont pas été enregistrées."
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@with_response
+def review(request):
+    response = request.survey_response
+    edition = response.edition
+    sections = edition.questionnaire()
+    values = response.values_by_code()
+    summary = _summary(sections, values)
+    missing = sum(len(entry["missing"]) for entry in summary)
+    if request.method == "POST":
+        if not edition.is_open():
+            return closed_page(request, edition, sections=sections)
+        if missing:
+            messages.error(request, "Des réponses obligatoires manquent : complétez-les.")
+        else:
+            if response.submit():
+                respondent = request.respondent
+                if respondent.email:
+                    emails.send_receipt(respondent.email, response, summary)
+            return redirect("sent")
+    context = edition_context(edition) | {
+        "response": response,
+        "summary": summary,
+        "missing_count": missing,
+        "read_only": not edition.is_open(),
+    }
+    return render(
+        request,
+        "survey/review.html",
+        context,
+        status=422 if missing and request.method == "POST" else 200,
+    )
+
+
+def _summary(sections, values):
+    """Each section with its asked questions, their answers as text, and what is missing."""
+    summary = []
+    for section in sections:
+        rows = []
+        for question in section.asked:
+            if not question.is_shown(values):
+                continue
+            rows.append({"question": question, "answer": answer_text(question, values)})
+        summary.append(
+            {
+                "section": section,
+                "rows": rows,
+                "missing": Response.missing_required(section, values),
+            }
+        )
+    return summary
+
+
+def answer_text(question, values):
+    """An answer as the respondent would say it: labels, not codes. None when unanswered."""
+    value = values.get(question.code)
+    if value is None:
+        return None
+    labels = {choice.code: choice.label for choice in question.active_choices}
+    if question.kind in ("single_choice", "scale"):
+        text = labels.get(value["choice"], value["choice"])
+        return f"{text} : {value['other']}" if value.get("other") else text
+    if question.kind == "multiple_choice":
+        parts = [labels.get(code, code) for code in value["choices"]]
+        if value.get("other"):
+            parts[-1] = f"{parts[-1]} : {value['other']}"
+        return " ; ".join(parts)
+    if question.kind == "matrix":
+        items = {item.code: item.label for item in question.active_items}
+        return " ; ".join(f"{items.get(i, i)} : {labels.get(c, c)}" for i, c in value.items())
+    if question.kind == "yes_no":
+        return "Oui" if value else "Non"
+    if question.kind == "decimal":
+        return value.replace(".", ",")
+    return str(value)
+
+
+@require_GET
+@with_response
+def sent(request):
+    response = request.survey_response
+    if not response.is_submitted:
+        return redirect("review")
+    sections = response.edition.questionnaire()
+    context = edition_context(response.edition) | {
+        "response": response,
+        "summary": _summary(sections, response.values_by_code()),
+        "submissions": response.submissions.all(),
+        "email": request.respondent.email,
+    }
+    return render(request, "survey/sent.html", context)
+
+
+def csrf_failure(request, reason=""):
+    """A page left open too long, or cookies cleared: never lose what was typed."""
+    match = request.resolver_match or _resolve(request.path)
+    respondent = current_respondent(request)
+    url_name = match.url_name if match else None
+    if url_name == "autosave":
+        return JsonResponse({"saved": False, "message": EXPIRED_MESSAGE}, status=403)
+    if url_name == "section" and respondent is not None and request.method == "POST":
+        response = respondent.response
+        sections = response.edition.questionnaire()
+        current = _find_section(sections, match.kwargs["slug"])
+        form = SectionForm(current, response.values_by_code(), request.POST)
+        form.is_valid()
+        form.errors.clear()  # nothing was checked: only the expiry is news
+        messages.error(request, EXPIRED_MESSAGE)
+        context = _section_context(response, sections, current, form, read_only=False)
+        return render(request, "survey/section.html", context, status=403)
+    return render(request, "403_csrf.html", status=403)
+
+
+EXPIRED_MESSAGE = (
+    "Par sécurité, cette page a expiré et vos dernières saisies n'ont pas encore été "
+    "enregistrées. Elles sont affichées ci-dessous : vérifiez-les, puis enregistrez de nouveau."
+)
+
+
+def _resolve(path):
+    try:
+        return resolve(path)
+    except Resolver404:
+        return None
+
+
+# -- Operations --------------------------------------------------------------------------------
 
 
 def healthz(request):

@@ -29,3 +29,47 @@ def browser_type_launch_args(browser_type_launch_args):
 @pytest.fixture(scope="session")
 def browser_context_args(browser_context_args):
     return {**browser_context_args, "locale": "fr-FR", "timezone_id": "Europe/Paris"}
+
+
+@pytest.fixture
+def small_survey(db):
+    """An open edition with two pages, a required question, a condition and an "other" choice."""
+    from survey.enums import QuestionKind
+    from tests.factories import EditionFactory, QuestionFactory, SectionFactory
+
+    edition = EditionFactory(year=2025, title="Baromètre de test")
+    profil = SectionFactory(edition=edition, position=1, slug="profil", title="Votre profil")
+    usages = SectionFactory(edition=edition, position=2, slug="usages", title="Vos usages")
+    QuestionFactory(
+        section=profil, position=1, code="profil_fonction", required=True,
+        kind=QuestionKind.SINGLE_CHOICE, text="Quelle est votre fonction ?",
+        choices=["direction", "dsi", ("autre", {"is_other": True})],
+    )  # fmt: skip
+    QuestionFactory(
+        section=profil, position=2, code="profil_agents", kind=QuestionKind.INTEGER,
+        text="Combien d'agents compte votre collectivité ?", min_value=0,
+    )  # fmt: skip
+    usage = QuestionFactory(
+        section=usages, position=1, code="usage_ia", required=True,
+        kind=QuestionKind.SINGLE_CHOICE, text="Utilisez-vous l'IA ?",
+        choices=["oui", "non", "nsp"],
+    )  # fmt: skip
+    QuestionFactory(
+        section=usages, position=2, code="usage_domaines", required=True,
+        kind=QuestionKind.MULTIPLE_CHOICE, text="Dans quels domaines ?",
+        condition_question=usage, condition_codes=["oui"],
+        choices=["mobilite", "eau", ("nsp", {"is_exclusive": True})],
+    )  # fmt: skip
+    QuestionFactory(
+        section=usages, position=3, code="usage_description", kind=QuestionKind.LONG_TEXT,
+        text="Décrivez vos projets.", max_length=2000,
+    )  # fmt: skip
+    return edition
+
+
+@pytest.fixture
+def client_factory():
+    """Fresh, independent browsers (clients with their own cookies)."""
+    from django.test import Client
+
+    return Client

@@ -138,6 +138,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('submitted_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='envoyée le')),
+                ('version', models.PositiveIntegerField(default=0, verbose_name='version envoyée')),
                 ('response', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='submissions', to='survey.response', verbose_name='réponse')),
             ],
             options={

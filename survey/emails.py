@@ -1,0 +1,36 @@
+"""Emails sent to respondents, through Django's mail framework (MAILERS)."""
+
+from django.core.mail import send_mail
+from django.template.loader import render_to_string
+
+
+def _send(to, subject, template, context):
+    send_mail(subject, render_to_string(template, context), None, [to])
+
+
+def send_resume_link(email, edition, url):
+    _send(
+        email,
+        f"{edition.title} : votre lien pour reprendre vos réponses",
+        "survey/emails/resume_link.txt",
+        {"edition": edition, "url": url},
+    )
+
+
+def send_resume_links(email, links):
+    """links: [(response, url)], every draft of that address."""
+    _send(
+        email,
+        "Baromètre de l'IA : vos liens pour reprendre vos réponses",
+        "survey/emails/resume_links.txt",
+        {"links": links},
+    )
+
+
+def send_receipt(email, response, summary):
+    _send(
+        email,
+        f"{response.edition.title} : accusé de réception de vos réponses",
+        "survey/emails/receipt.txt",
+        {"response": response, "summary": summary},
+    )

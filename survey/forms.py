@@ -1,0 +1,231 @@
+"""The questionnaire page form, built from the section's Question rows.
+
+Fields only collect raw input: every answer is validated by `Question.clean_answer`, the same
+rule the admin and the importers use.
+"""
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from survey.enums import NO_CODE, YES_CODE, QuestionKind
+
+YES_NO_CHOICES = [(YES_CODE, "Oui"), (NO_CODE, "Non")]
+TYPED_KINDS = {
+    QuestionKind.INTEGER, QuestionKind.DECIMAL, QuestionKind.SHORT_TEXT, QuestionKind.LONG_TEXT,
+}  # fmt: skip
+
+
+def field_name(question, suffix=""):
+    return f"q-{question.code}{'-' + suffix if suffix else ''}"
+
+
+class SectionForm(forms.Form):
+    """One page of the questionnaire.
+
+    `values` are the response's saved answers ({code: value}); they give the initial values
+    and decide which questions are asked. With `require_complete`, required questions that
+    are asked must be answered (« Enregistrer et continuer »); otherwise only invalid values
+    are refused (« Enregistrer et reprendre plus tard », « Précédent », autosave).
+    """
+
+    def __init__(self, section, values, *args, require_complete=False, partial=False, **kwargs):
+        self.section = section
+        self.values = values
+        self.require_complete = require_complete
+        # Autosave posts only the fields that changed: absent questions are left alone.
+        self.partial = partial
+        self.asked_questions = self._asked_questions()
+        kwargs.setdefault("initial", self._initial_from(values))
+        super().__init__(*args, **kwargs)
+        for question in self.asked_questions:
+            self._add_fields(question)
+
+    def _asked_questions(self):
+        """The section's questions whose condition does not depend on a false earlier answer."""
+        codes_here = {question.code for question in self.section.asked}
+        return [
+            question
+            for question in self.section.asked
+            if question.condition_question_id is None
+            or question.condition_question.code in codes_here
+            or question.is_shown(self.values)
+        ]
+
+    # -- Fields ------------------------------------------------------------------------------
+
+    def _add_fields(self, question):
+        name = field_name(question)
+        attrs = {"aria-describedby": f"{name}-hint"} if question.help_text else {}
+        choices = [(choice.code, choice.label) for choice in question.active_choices]
+        kind = question.kind
+        if kind in (QuestionKind.SINGLE_CHOICE, QuestionKind.SCALE):
+            self.fields[name] = forms.CharField(widget=forms.RadioSelect(choices=choices))
+        elif kind == QuestionKind.YES_NO:
+            self.fields[name] = forms.CharField(widget=forms.RadioSelect(choices=YES_NO_CHOICES))
+        elif kind == QuestionKind.MULTIPLE_CHOICE:
+            self.fields[name] = forms.Field(widget=forms.CheckboxSelectMultiple(choices=choices))
+        elif kind == QuestionKind.MATRIX:
+            for item in question.active_items:
+                self.fields[field_name(question, item.code)] = forms.CharField(
+                    widget=forms.RadioSelect(choices=choices)
+                )
+        elif kind == QuestionKind.INTEGER:
+            attrs |= {"inputmode": "numeric", "autocomplete": "off", "class": "form-control"}
+            self.fields[name] = forms.CharField(widget=forms.TextInput(attrs=attrs))
+        elif kind == QuestionKind.DECIMAL:
+            attrs |= {"inputmode": "decimal", "autocomplete": "off", "class": "form-control"}
+            self.fields[name] = forms.CharField(widget=forms.TextInput(attrs=attrs))
+        elif kind == QuestionKind.SHORT_TEXT:
+            attrs |= {"class": "form-control"}
+            self.fields[name] = forms.CharField(widget=forms.TextInput(attrs=attrs), strip=False)
+        else:
+            attrs |= {"class": "form-control", "rows": 5}
+            self.fields[name] = forms.CharField(widget=forms.Textarea(attrs=attrs), strip=False)
+        if any(choice.is_other for choice in question.active_choices):
+            self.fields[field_name(question, "other")] = forms.CharField(
+                widget=forms.TextInput(attrs={"class": "form-control"}), strip=False
+            )
+        for field in self._fields_of(question):
+            field.required = False
+
+    def _fields_of(self, question):
+        prefix = field_name(question)
+        return [
+            field
+            for name, field in self.fields.items()
+            if name == prefix or name.startswith(prefix + "-")
+        ]
+
+    def _initial_from(self, values):
+        initial = {}
+        for question in self.section.asked:
+            value = values.get(question.code)
+            name = field_name(question)
+            if value is None:
+                continue
+            if question.kind in (QuestionKind.SINGLE_CHOICE, QuestionKind.SCALE):
+                initial[name] = value["choice"]
+                initial[f"{name}-other"] = value.get("other", "")
+            elif question.kind == QuestionKind.MULTIPLE_CHOICE:
+                initial[name] = value["choices"]
+                initial[f"{name}-other"] = value.get("other", "")
+            elif question.kind == QuestionKind.MATRIX:
+                for item_code, choice_code in value.items():
+                    initial[field_name(question, item_code)] = choice_code
+            elif question.kind == QuestionKind.YES_NO:
+                initial[name] = YES_CODE if value else NO_CODE
+            elif question.kind == QuestionKind.DECIMAL:
+                initial[name] = value.replace(".", ",")
+            else:
+                initial[name] = value
+        return initial
+
+    # -- Validation --------------------------------------------------------------------------
+
+    def raw_value(self, question):
+        """The input for `question`, shaped as `clean_answer` expects it."""
+        data = self.cleaned_data
+        name = field_name(question)
+        if question.kind in (QuestionKind.SINGLE_CHOICE, QuestionKind.SCALE):
+            if not data.get(name):
+                return None  # a "précisez" text typed without ticking its choice is no answer
+            return {"choice": data[name], "other": data.get(f"{name}-other") or ""}
+        if question.kind == QuestionKind.MULTIPLE_CHOICE:
+            chosen = data.get(name) or []
+            chosen = [code for code in (chosen if isinstance(chosen, list) else [chosen]) if code]
+            return {"choices": chosen, "other": data.get(f"{name}-other") or ""}
+        if question.kind == QuestionKind.MATRIX:
+            return {item.code: data.get(field_name(question, item.code)) or ""
+                    for item in question.active_items}  # fmt: skip
+        return data.get(name) or ""
+
+    def _is_posted(self, question):
+        prefix = field_name(question)
+        return any(key == prefix or key.startswith(prefix + "-") for key in self.data)
+
+    def clean(self):
+        self.cleaned_answers = {}
+        values = dict(self.values)
+        for question in self.asked_questions:
+            if self.partial and not self._is_posted(question):
+                continue
+            try:
+                value = question.clean_answer(self.raw_value(question))
+            except ValidationError as error:
+                self.add_error(self._error_field(question), error)
+                continue
+            values[question.code] = value
+            self.cleaned_answers[question] = value
+        # Conditions may depend on answers of this very page: decide once everything is read.
+        for question in list(self.cleaned_answers):
+            if not question.is_shown(values):
+                del self.cleaned_answers[question]
+                continue
+            if self.require_complete:
+                try:
+                    question.check_required(self.cleaned_answers[question])
+                except ValidationError as error:
+                    self.add_error(self._error_field(question), error)
+        self.merged_values = values
+        return self.cleaned_data
+
+    def _error_field(self, question):
+        if question.kind == QuestionKind.MATRIX:
+            return field_name(question, question.active_items[0].code)
+        return field_name(question)
+
+    # -- Rendering helpers ---------------------------------------------------------------------
+
+    def blocks(self):
+        """What the template needs for each question, in order."""
+        blocks = []
+        numbers = {q.code: n for n, q in enumerate(self.asked_questions, start=1)}
+        for number, question in enumerate(self.asked_questions, start=1):
+            name = field_name(question)
+            main = self[name] if name in self.fields else None
+            other = self[f"{name}-other"] if f"{name}-other" in self.fields else None
+            items = [
+                (item, self[field_name(question, item.code)]) for item in question.active_items
+            ]
+            errors = self.errors.get(self._error_field(question), [])
+            if other is not None and other.errors:
+                errors = [*errors, *other.errors]
+            blocks.append(
+                {
+                    "number": number,
+                    "question": question,
+                    "name": name,
+                    "field": main,
+                    "other": other,
+                    "other_code": next((c.code for c in question.active_choices if c.is_other), ""),
+                    "items": items,
+                    "errors": errors,
+                    "anchor": self._anchor(question, main, items),
+                    "grouped": question.kind not in TYPED_KINDS,
+                    "condition": self._condition(question, numbers),
+                }
+            )
+        return blocks
+
+    @staticmethod
+    def _condition(question, numbers):
+        """For a question that depends on an answer of the same page: what the script needs."""
+        parent = question.condition_question
+        if parent is None or parent.code not in numbers:
+            return None
+        if parent.kind == QuestionKind.YES_NO:
+            labels = dict(YES_NO_CHOICES)
+        else:
+            labels = {choice.code: choice.label for choice in parent.active_choices}
+        wanted = [f"« {labels[code]} »" for code in question.condition_codes if code in labels]
+        return {
+            "parent": field_name(parent),
+            "codes": question.condition_codes,
+            "labels": " ou ".join(wanted),
+            "number": numbers[parent.code],
+        }
+
+    @staticmethod
+    def _anchor(question, main, items):
+        bound = main if main is not None else items[0][1]
+        return bound.auto_id if question.kind in TYPED_KINDS else f"{bound.auto_id}_0"
