@@ -153,14 +153,12 @@ def test_resume_by_email_says_the_same_thing_whether_the_address_is_known_or_not
     mail.outbox.clear()
     known = client_factory().post(reverse("resume_by_email"), {"email": "AGENT@mairie.fr"})
     unknown = client_factory().post(reverse("resume_by_email"), {"email": "autre@mairie.fr"})
-    strip = lambda page: (
-        page.content.decode()
-        .replace("AGENT@mairie.fr", "")
-        .replace(  # noqa: E731
-            "autre@mairie.fr", ""
-        )
-    )
-    assert strip(known) == strip(unknown)
+
+    def without_address(page):
+        html = page.content.decode()
+        return html.replace("AGENT@mairie.fr", "").replace("autre@mairie.fr", "")
+
+    assert without_address(known) == without_address(unknown)
     assert len(mail.outbox) == 1
     link = re.search(r"(http://\S+/reprendre/\S+/)", mail.outbox[0].body).group(1)
     assert client_factory().get(link).status_code == 302
