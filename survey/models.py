@@ -649,16 +649,34 @@ class Response(models.Model):
         answered = sum(1 for question in asked if values.get(question.code) is not None)
         return round(100 * answered / len(asked))
 
-    def save_answers(self, sections, cleaned, completed_section=None):
+    def save_answers(self, sections, cleaned, completed_section=None, base_version=None):
         """Store one page's answers ({Question: value or None}) in one transaction.
 
+        `base_version` is the response's version when the page was displayed: answers of
+        these questions changed since then (in another tab or device) and different from
+        what is posted raise EditConflict instead of being overwritten silently.
         Runs a constant number of queries whatever the number of questions on the page.
         """
         with transaction.atomic():
             response = Response.objects.select_for_update().get(pk=self.pk)
+            if base_version is not None and base_version < response.version:
+                newer = {
+                    answer.question_id: answer.value
+                    for answer in response.answers.filter(
+                        question__in=list(cleaned), version__gt=base_version
+                    )
+                }
+                conflicts = {
+                    q: newer[q.pk]
+                    for q, value in cleaned.items()
+                    if q.pk in newer and newer[q.pk] != value
+                }
+                if conflicts:
+                    raise EditConflict(conflicts, response.version)
+            new_version = response.version + 1
             to_delete = [q.pk for q, value in cleaned.items() if value is None]
             to_save = [
-                Answer(response=response, question=q, value=value)
+                Answer(response=response, question=q, value=value, version=new_version)
                 for q, value in cleaned.items()
                 if value is not None
             ]
@@ -669,7 +687,7 @@ class Response(models.Model):
                     to_save,
                     update_conflicts=True,
                     unique_fields=["response", "question"],
-                    update_fields=["value", "updated_at"],
+                    update_fields=["value", "version", "updated_at"],
                 )
             values = response.values_by_code()
             completed = list(response.completed_sections)
@@ -677,7 +695,7 @@ class Response(models.Model):
                 completed.append(completed_section.slug)
             response.completed_sections = completed
             response.progress = self.compute_progress(sections, values)
-            response.version += 1
+            response.version = new_version
             response.save(update_fields=["completed_sections", "progress", "version", "updated_at"])
         for field in ("completed_sections", "progress", "version", "updated_at"):
             setattr(self, field, getattr(response, field))
@@ -699,6 +717,15 @@ class Response(models.Model):
             )
         self.status, self.submitted_at = response.status, response.submitted_at
         return True
+
+
+class EditConflict(Exception):
+    """Answers were changed elsewhere since the page was displayed."""
+
+    def __init__(self, conflicts, current_version):
+        self.conflicts = conflicts  # {Question: the newer saved value}
+        self.current_version = current_version
+        super().__init__(f"{len(conflicts)} réponse(s) modifiée(s) ailleurs")
 
 
 class ResponseSubmission(models.Model):
@@ -729,6 +756,9 @@ class Answer(models.Model):
         Question, on_delete=models.PROTECT, related_name="answers", verbose_name="question"
     )
     value = models.JSONField("valeur")
+    version = models.PositiveIntegerField(
+        "version", default=0, help_text="Version de la réponse lors de la dernière modification."
+    )
     updated_at = models.DateTimeField("modifiée le", auto_now=True)
 
     class Meta:

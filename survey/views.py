@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from survey import emails
 from survey.forms import SectionForm
-from survey.models import Edition, Respondent, Response, ResumeToken
+from survey.models import EditConflict, Edition, Respondent, Response, ResumeToken
 
 RESUME_COOKIE = "barometre_reprise"
 RESUME_COOKIE_MAX_AGE = 400 * 24 * 3600  # the longest browsers keep a cookie
@@ -212,6 +212,7 @@ def _section_context(response, sections, section, form, **extra):
             "previous": sections[index - 1] if index > 0 else None,
             "form": form,
             "blocks": form.blocks(),
+            "version": response.version,
         }
         | extra
     )
@@ -246,9 +247,19 @@ def section(request, slug):
     if not form.is_valid():
         context = _section_context(response, sections, current, form, read_only=False)
         return render(request, "survey/section.html", context, status=422)
-    response.save_answers(
-        sections, form.cleaned_answers, completed_section=current if action == "continue" else None
-    )
+    try:
+        response.save_answers(
+            sections,
+            form.cleaned_answers,
+            completed_section=current if action == "continue" else None,
+            base_version=posted_version(request),
+        )
+    except EditConflict as conflict:
+        context = _section_context(
+            response, sections, current, form, read_only=False,
+            version=conflict.current_version, conflicts=conflict_rows(conflict),
+        )  # fmt: skip
+        return render(request, "survey/section.html", context, status=409)
     if action == "later":
         messages.success(request, "Vos réponses sont enregistrées.")
         return redirect("resume_link")
@@ -277,7 +288,20 @@ def autosave(request, slug):
     form.is_valid()
     errors = {name: [str(e) for e in errs] for name, errs in form.errors.items()}
     if form.cleaned_answers:
-        response.save_answers(sections, form.cleaned_answers)
+        try:
+            response.save_answers(
+                sections, form.cleaned_answers, base_version=posted_version(request)
+            )
+        except EditConflict as conflict:
+            return JsonResponse(
+                {
+                    "saved": False,
+                    "message": "Ces réponses ont été modifiées depuis un autre onglet ou "
+                    "appareil : rechargez la page pour voir la dernière version.",
+                    "conflicts": [question.code for question in conflict.conflicts],
+                },
+                status=409,
+            )
     saved_at = timezone.localtime(response.updated_at)
     return JsonResponse(
         {
@@ -287,6 +311,25 @@ def autosave(request, slug):
             "errors": errors,
         }
     )
+
+
+def posted_version(request):
+    """The response version the page was displayed with: None when not sent (no check),
+    0 (the oldest, so every change since is checked) when garbled."""
+    if "version" not in request.POST:
+        return None
+    try:
+        return max(0, int(request.POST["version"]))
+    except ValueError:
+        return 0
+
+
+def conflict_rows(conflict):
+    values = {question.code: value for question, value in conflict.conflicts.items()}
+    return [
+        {"question": question, "saved": answer_text(question, values)}
+        for question in conflict.conflicts
+    ]
 
 
 def closed_message(edition):

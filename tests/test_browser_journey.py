@@ -232,3 +232,25 @@ def test_every_page_of_the_journey_is_accessible_and_fits_a_phone(
     page.get_by_label("Votre adresse électronique").fill("agent@mairie.fr")
     page.get_by_role("button", name="Recevoir mes liens").click()
     check()
+
+
+def test_two_devices_editing_the_same_page_see_each_others_changes(
+    browser, live_server, small_survey
+):
+    laptop = browser.new_context().new_page()
+    link = start(laptop, live_server)
+    phone = browser.new_context(java_script_enabled=False).new_page()
+    phone.goto(link)
+    laptop.goto(live_server.url + "/questionnaire/profil/")
+    expect(phone.get_by_text("Étape 1 sur 2")).to_be_visible()
+    laptop.get_by_label("Dsi").check()
+    laptop.get_by_role("button", name="Enregistrer et reprendre plus tard").click()
+    phone.get_by_label("Direction").check()
+    phone.get_by_role("button", name="Enregistrer et reprendre plus tard").click()
+    conflict = phone.locator("#conflict-summary")
+    expect(conflict).to_contain_text("enregistré ailleurs : Dsi")
+    assert saved()["profil_fonction"] == {"choice": "dsi"}
+    expect(phone.get_by_label("Direction")).to_be_checked()  # the phone's choice is kept on screen
+    phone.get_by_role("button", name="Enregistrer et reprendre plus tard").click()  # keeps it
+    expect(phone.get_by_role("heading", name="Vos réponses sont enregistrées")).to_be_visible()
+    assert saved()["profil_fonction"] == {"choice": "direction"}

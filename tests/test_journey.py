@@ -326,3 +326,48 @@ def test_saving_a_page_costs_the_same_number_of_queries_whatever_its_length(clie
     few = count_save_queries(client, "courte", {f"q-c{n}": n for n in range(3)})
     many = count_save_queries(client, "longue", {f"q-l{n}": n for n in range(30)})
     assert few == many
+
+
+# -- Two tabs, two devices -------------------------------------------------------------------
+
+
+def test_saving_one_page_never_erases_answers_saved_from_another_page(client, small_survey):
+    response = start(client)
+    stale_version = response.version
+    save(client, "usages", {"q-usage_ia": "non", "version": stale_version}, action="later")
+    save(client, "profil", {"q-profil_fonction": "dsi", "version": stale_version}, action="later")
+    assert answers(response) == {
+        "usage_ia": {"choice": "non"},
+        "profil_fonction": {"choice": "dsi"},
+    }
+
+
+def test_a_stale_copy_of_a_page_does_not_silently_overwrite_newer_answers(client, small_survey):
+    response = start(client)
+    stale_version = Response.objects.get().version
+    save(client, "profil", {"q-profil_fonction": "dsi", "q-profil_agents": "10"}, action="later")
+    page = save(
+        client,
+        "profil",
+        {"q-profil_fonction": "direction", "q-profil_agents": "10", "version": stale_version},
+        action="later",
+    )
+    html = page.content.decode()
+    assert page.status_code == 409
+    assert "Ces réponses ont été modifiées ailleurs" in html
+    assert "enregistré ailleurs : <strong>Dsi</strong>" in html
+    assert "Combien d" not in html.split('id="conflict-summary"')[1].split("</ul>")[0]
+    assert answers(response)["profil_fonction"] == {"choice": "dsi"}
+    current = re.search(r'name="version" value="(\d+)"', html).group(1)
+    save(client, "profil", {"q-profil_fonction": "direction", "version": current}, action="later")
+    assert answers(response)["profil_fonction"] == {"choice": "direction"}
+
+
+def test_autosave_from_a_stale_page_reports_the_conflict(client, small_survey):
+    response = start(client)
+    save(client, "profil", {"q-profil_agents": "10"}, action="later")
+    result = client.post(
+        reverse("autosave", args=["profil"]), {"q-profil_agents": "11", "version": "0"}
+    )
+    assert result.status_code == 409 and result.json()["conflicts"] == ["profil_agents"]
+    assert answers(response) == {"profil_agents": 10}

@@ -6,7 +6,8 @@
   if (!form) return;
   document.documentElement.classList.add("js");
 
-  var summary = document.getElementById("error-summary");
+  var summary = document.getElementById("error-summary") ||
+    document.getElementById("conflict-summary");
   if (summary) summary.focus();
 
   // -- Display conditions ---------------------------------------------------------------
@@ -99,7 +100,7 @@
       if (!data[name].length) body.append(name, "");
       data[name].forEach(function (value) { body.append(name, value); });
     });
-    body.append("version", form.dataset.version);
+    body.append("version", form.elements.version.value);
     var sent = {};
     codes.forEach(function (code) { sent[code] = dirty[code]; });
     fetch(url, {
@@ -120,7 +121,7 @@
         if (dirty[code] === sent[code]) delete dirty[code];
       });
       remember();
-      form.dataset.version = result.json.version;
+      form.elements.version.value = result.json.version;
       var invalid = Object.keys(result.json.errors || {}).length;
       say("Enregistré à " + result.json.saved_at +
         (invalid ? ". Certaines réponses ne sont pas valides : elles seront signalées quand vous enregistrerez la page." : "."));
