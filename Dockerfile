@@ -18,4 +18,5 @@ RUN DJANGO_DEBUG=0 SECRET_KEY=build-only python manage.py collectstatic --noinpu
 USER barometre
 EXPOSE 8000
 CMD ["gunicorn", "barometre.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", \
+     "--logger-class", "barometre.logging.GunicornLogger", \
      "--no-control-socket", "--access-logfile", "-"]

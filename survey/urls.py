@@ -9,6 +9,7 @@ urlpatterns = [
     path("reprendre/", views.resume_by_email, name="resume_by_email"),
     path("reprendre/<str:token>/", views.resume, name="resume"),
     path("questionnaire/lien/", views.resume_link, name="resume_link"),
+    path("questionnaire/supprimer/", views.delete_draft, name="delete_draft"),
     path("questionnaire/recapitulatif/", views.review, name="review"),
     path("questionnaire/envoye/", views.sent, name="sent"),
     path("questionnaire/<slug:slug>/", views.section, name="section"),

@@ -15,6 +15,7 @@ from django.shortcuts import redirect, render
 from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_ratelimit.decorators import ratelimit
 
 from survey import emails
 from survey.forms import SectionForm
@@ -123,6 +124,7 @@ def privacy(request):
 
 
 @require_POST
+@ratelimit(key="ip", rate="60/h", block=True)
 def start(request):
     edition = Edition.objects.current()
     if edition is None:
@@ -145,6 +147,7 @@ def start(request):
 
 
 @require_GET
+@ratelimit(key="ip", rate="30/m", block=True)
 def resume(request, token):
     respondent = ResumeToken.find_respondent(token)
     if respondent is None:
@@ -164,6 +167,8 @@ class ResumeByEmailForm(forms.Form):
 
 
 @require_http_methods(["GET", "POST"])
+@ratelimit(key="ip", rate="10/h", method="POST", block=True)
+@ratelimit(key="post:email", rate="3/h", method="POST", block=True)
 def resume_by_email(request):
     form = ResumeByEmailForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -464,6 +469,36 @@ def _resolve(path):
         return resolve(path)
     except Resolver404:
         return None
+
+
+@require_http_methods(["GET", "POST"])
+@with_response
+def delete_draft(request):
+    """A respondent may delete their own draft, with everything attached to it."""
+    response = request.survey_response
+    edition = response.edition
+    if response.is_submitted:
+        messages.error(
+            request,
+            "Une réponse envoyée ne peut pas être supprimée ici : écrivez à l'Observatoire.",
+        )
+        return redirect("review")
+    if request.method == "POST":
+        if not edition.is_open():
+            return closed_page(request, edition)
+        response.delete()
+        page = render(request, "survey/deleted.html", status=200)
+        page.delete_cookie(RESUME_COOKIE, samesite="Lax")
+        return page
+    return render(request, "survey/delete_draft.html", edition_context(edition))
+
+
+def rate_limited(request, exception):
+    """Too many attempts from one address (django-ratelimit): a clear 429 in French."""
+    message = "Trop de tentatives en peu de temps. Patientez quelques minutes puis réessayez."
+    if request.headers.get("Accept", "").startswith("application/json"):
+        return JsonResponse({"message": message}, status=429)
+    return render(request, "429.html", {"message": message}, status=429)
 
 
 # -- Operations --------------------------------------------------------------------------------

@@ -1,0 +1,102 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.contrib.auth.models import User
+from django.urls import reverse
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+pytestmark = pytest.mark.django_db
+
+ROOT = Path(__file__).resolve().parent.parent
+PASSWORD = "un mot de passe assez long"
+
+
+@pytest.fixture
+def staff():
+    return User.objects.create_user("analyste", password=PASSWORD, is_staff=True)
+
+
+def login(client, password=PASSWORD, **extra):
+    return client.post(
+        reverse("admin:login"), {"username": "analyste", "password": password, **extra}
+    )
+
+
+def test_repeated_failed_logins_lock_the_account_for_that_address(client, staff):
+    for _ in range(5):
+        login(client, password="mauvais")
+    page = login(client)
+    assert page.status_code == 429
+    assert "Connexion bloquée temporairement" in page.content.decode()
+
+
+def test_without_two_factor_staff_sign_in_with_their_password(client, staff, settings):
+    settings.ADMIN_OTP_REQUIRED = False
+    assert login(client).status_code == 302
+    assert client.get(reverse("admin:index")).status_code == 200
+
+
+def test_with_two_factor_required_a_password_alone_is_not_enough(client, staff, settings):
+    settings.ADMIN_OTP_REQUIRED = True
+    client.force_login(staff)
+    assert client.get(reverse("admin:index")).status_code == 302  # back to the login page
+
+
+def test_with_two_factor_required_a_totp_code_lets_staff_in(client, staff, settings):
+    settings.ADMIN_OTP_REQUIRED = True
+    device = TOTPDevice.objects.create(user=staff, name="téléphone", confirmed=True)
+    page = login(client, otp_device=device.persistent_id, otp_token=f"{totp(device.bin_key):06d}")
+    assert page.status_code == 302, page.content.decode()[:2000]
+    assert client.get(reverse("admin:index")).status_code == 200
+
+
+def test_a_wrong_totp_code_is_refused(client, staff, settings):
+    settings.ADMIN_OTP_REQUIRED = True
+    device = TOTPDevice.objects.create(user=staff, name="téléphone", confirmed=True)
+    wrong = f"{(totp(device.bin_key) + 1) % 1000000:06d}"
+    page = login(client, otp_device=device.persistent_id, otp_token=wrong)
+    assert page.status_code == 200
+    assert client.get(reverse("admin:index")).status_code == 302
+
+
+def test_check_deploy_with_production_settings_reports_nothing():
+    environment = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DJANGO_DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    } | {
+        "DJANGO_DEBUG": "0",
+        "SECRET_KEY": "k3y-" + "x7Q!" * 16,
+        "ALLOWED_HOSTS": "barometre.example.fr",
+        "EMAIL_HOST": "smtp.example.fr",
+    }
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_security_headers_are_sent(client, small_survey):
+    page = client.get(reverse("home"))
+    policy = page.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in policy and "unsafe-inline" not in policy
+    assert "frame-ancestors 'none'" in policy
+    assert page.headers["X-Frame-Options"] == "DENY"
+    assert page.headers["Referrer-Policy"] == "same-origin"
+    assert page.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_no_template_has_an_inline_script():
+    for template in (ROOT / "templates").rglob("*.html"):
+        for tag in template.read_text().split("<script")[1:]:
+            assert "src=" in tag.split(">")[0] or "nonce=" in tag.split(">")[0], template
