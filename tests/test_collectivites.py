@@ -93,6 +93,14 @@ def test_a_departement_code_after_the_name_narrows_homonyms(sample):
     assert names(search("saint denis 93")) == ["Saint-Denis — Seine-Saint-Denis (93)"]
 
 
+def test_words_in_another_order_are_found_when_the_phrase_is_not(sample):
+    assert names(search("denis saint"))[:2] == [
+        "Saint-Denis — La Réunion (974)",
+        "Saint-Denis — Seine-Saint-Denis (93)",
+    ]
+    assert search("saint denis loire") == []
+
+
 def test_the_exact_name_comes_before_longer_names_that_start_with_it(sample):
     assert names(search("saint maur")) == [
         "Saint-Maur — Indre (36)",
