@@ -544,9 +544,9 @@ class Collectivite(models.Model):
         """Where it is, to tell homonyms apart: « Loire (42) », or the région's name."""
         if self.kind == CollectiviteKind.REGION:
             return ""
-        if self.departement_code:
+        if self.departement_code and self.departement_name:
             return f"{self.departement_name} ({self.departement_code})"
-        return self.region_name
+        return self.departement_code or self.region_name
 
     @property
     def kind_label(self):
