@@ -24,6 +24,7 @@ migrate: install
 
 load: migrate
 	$(BIN)/python manage.py load_questionnaire $(QUESTIONNAIRE)
+	$(BIN)/python manage.py load_collectivites
 
 run: load
 	$(BIN)/python manage.py runserver 127.0.0.1:8000

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from survey import views
+from survey import collectivite_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -15,4 +15,6 @@ urlpatterns = [
     path("questionnaire/<slug:slug>/", views.section, name="section"),
     path("questionnaire/<slug:slug>/autosave/", views.autosave, name="autosave"),
     path("healthz", views.healthz, name="healthz"),
+    path("collectivites/recherche", collectivite_views.search_json, name="collectivite_search"),
+    path("collectivites/choisir", collectivite_views.choose, name="collectivite_choose"),
 ]

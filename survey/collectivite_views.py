@@ -1,0 +1,85 @@
+"""Finding one's collectivité: a JSON search for the combobox, and a page that works without
+JavaScript (search, then follow the link of the right result back to where one came from)."""
+
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET
+
+from survey.collectivites import MAX_QUERY_LENGTH, search
+
+QUERY_TOO_LONG = f"Votre recherche est trop longue : {MAX_QUERY_LENGTH} caractères au plus."
+PAGE_RESULTS = 50
+
+
+def describe(collectivite):
+    """« Commune · Loire (42) · 170 049 habitants »: what tells a result from its homonyms."""
+    parts = [collectivite.kind_label]
+    if collectivite.place:
+        parts.append(collectivite.place)
+    if collectivite.population:
+        parts.append(f"{collectivite.population:,} habitants".replace(",", "\u202f"))
+    return " · ".join(parts)
+
+
+@require_GET
+def search_json(request):
+    query = request.GET.get("q", "")
+    if len(query) > MAX_QUERY_LENGTH:
+        return JsonResponse({"error": QUERY_TOO_LONG, "results": []}, status=400)
+    results = [
+        {
+            "code": collectivite.code,
+            "name": collectivite.name,
+            "label": str(collectivite),
+            "detail": describe(collectivite),
+        }
+        for collectivite in search(query)
+    ]
+    return JsonResponse({"query": query, "results": results})
+
+
+def with_collectivite(url, code):
+    """`url` with `collectivite=<code>` in its query string, replacing any previous one."""
+    parts = urlsplit(url)
+    query = [
+        (k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "collectivite"
+    ]
+    query.append(("collectivite", code))
+    return urlunsplit(parts._replace(query=urlencode(query)))
+
+
+def _is_safe_next(request, url):
+    return (
+        bool(url)
+        and url.isprintable()
+        and url_has_allowed_host_and_scheme(
+            url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        )
+    )
+
+
+@require_GET
+def choose(request):
+    next_url = request.GET.get("next", "")
+    if not _is_safe_next(request, next_url):
+        return render(request, "survey/collectivite_choose.html", {"bad_next": True}, status=400)
+    query = request.GET.get("q", "").strip()
+    context = {"next_url": next_url, "query": query, "results": [], "truncated": False}
+    if len(query) > MAX_QUERY_LENGTH:
+        context.update(query="", error=QUERY_TOO_LONG)
+        return render(request, "survey/collectivite_choose.html", context, status=400)
+    if query:
+        found = search(query, limit=PAGE_RESULTS + 1)
+        context["truncated"] = len(found) > PAGE_RESULTS
+        context["results"] = [
+            {
+                "collectivite": collectivite,
+                "detail": describe(collectivite),
+                "url": with_collectivite(next_url, collectivite.code),
+            }
+            for collectivite in found[:PAGE_RESULTS]
+        ]
+    return render(request, "survey/collectivite_choose.html", context)
