@@ -34,3 +34,23 @@ def send_receipt(email, response, summary):
         "survey/emails/receipt.txt",
         {"response": response, "summary": summary},
     )
+
+
+def send_access_request(recipients, access, url):
+    response = access.response
+    for email in recipients:
+        _send(
+            email,
+            f"{response.edition.title} : un collègue demande à contribuer à votre réponse",
+            "survey/emails/access_request.txt",
+            {"access": access, "response": response, "url": url},
+        )
+
+
+def send_access_granted(email, response, url):
+    _send(
+        email,
+        f"{response.edition.title} : accès accordé à la réponse de {response.collectivite}",
+        "survey/emails/access_granted.txt",
+        {"response": response, "url": url},
+    )

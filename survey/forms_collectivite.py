@@ -57,6 +57,13 @@ class CollectivitePickerForm(forms.Form):
         code = self["collectivite"].value()
         return Collectivite.objects.by_code(code) if isinstance(code, str) else None
 
+    def has_input(self):
+        """Whether anything was chosen or typed (a draft may leave the choice for later)."""
+        return any(
+            self.data.get(self.add_prefix(name))
+            for name in ("collectivite", "other_structure", "other_name", "other_siren")
+        )
+
     @property
     def structure(self):
         return self.cleaned_data["structure"]

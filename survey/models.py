@@ -17,7 +17,7 @@ import secrets
 import uuid
 
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -660,6 +660,47 @@ class Response(models.Model):
     def is_submitted(self):
         return self.status == ResponseStatus.SUBMITTED
 
+    @property
+    def has_structure(self):
+        return self.collectivite_id is not None or bool(self.other_structure_siren)
+
+    @property
+    def structure_label(self):
+        if self.collectivite_id:
+            return f"{self.collectivite} ({self.collectivite.kind_label})"
+        if self.other_structure_siren:
+            return f"{self.other_structure_name} (SIREN {self.other_structure_siren})"
+        return None
+
+    def assign_structure(self, structure):
+        """Record who answers: a Collectivite, or an (name, siren) "other structure".
+
+        Raises CollectiviteTaken when the collectivité already has a response to this
+        edition: the database constraint decides, so two people racing cannot both win.
+        """
+        if isinstance(structure, Collectivite):
+            if self.collectivite_id == structure.pk:
+                return
+            self.collectivite, self.other_structure_name, self.other_structure_siren = (
+                structure, "", "",
+            )  # fmt: skip
+        else:
+            self.collectivite = None
+            self.other_structure_name, self.other_structure_siren = structure
+        try:
+            with transaction.atomic():
+                self.save(
+                    update_fields=["collectivite", "other_structure_name", "other_structure_siren"]
+                )
+        except IntegrityError:
+            taken = self.collectivite
+            self.refresh_from_db(
+                fields=["collectivite", "other_structure_name", "other_structure_siren"]
+            )
+            raise CollectiviteTaken(
+                Response.objects.get(edition=self.edition_id, collectivite=taken)
+            ) from None
+
     def values_by_code(self):
         """Every saved answer, as {question code: value}."""
         return dict(self.answers.values_list("question__code", "value"))
@@ -684,6 +725,8 @@ class Response(models.Model):
 
     def first_incomplete_section(self, sections, values):
         """Where a returning respondent should land; None when every page is complete."""
+        if sections and not self.has_structure:
+            return sections[0]  # the collectivité is chosen on the first page
         for section in sections:
             if not self.is_section_complete(section, values):
                 return section
@@ -765,6 +808,14 @@ class Response(models.Model):
             )
         self.status, self.submitted_at = response.status, response.submitted_at
         return True
+
+
+class CollectiviteTaken(Exception):
+    """The collectivité already has a response (`existing`) to this edition."""
+
+    def __init__(self, existing):
+        self.existing = existing
+        super().__init__("collectivité déjà prise")
 
 
 class EditConflict(Exception):
@@ -890,3 +941,54 @@ class ResumeToken(models.Model):
             .first()
         )
         return found.respondent if found else None
+
+
+class AccessRequest(models.Model):
+    """Someone asks to contribute to the response a collectivité already has.
+
+    The response's respondents get an email with a link (its token stored as a hash) that
+    shares the response: the requester then receives a resume link of their own.
+    """
+
+    response = models.ForeignKey(
+        Response, on_delete=models.CASCADE, related_name="access_requests", verbose_name="réponse"
+    )
+    email = models.EmailField("adresse du demandeur")
+    token_hash = models.CharField("empreinte du lien d'accord", max_length=64, unique=True)
+    created_at = models.DateTimeField("demandé le", auto_now_add=True)
+    granted_at = models.DateTimeField("accordé le", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "demande d'accès"
+        verbose_name_plural = "demandes d'accès"
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"Demande d'accès du {self.created_at:%d/%m/%Y}"
+
+    @classmethod
+    def create_for(cls, response, email):
+        token = secrets.token_urlsafe(32)
+        request = cls.objects.create(response=response, email=email, token_hash=hash_token(token))
+        return request, token
+
+    @classmethod
+    def find(cls, token):
+        if not isinstance(token, str) or not 20 <= len(token) <= 100:
+            return None
+        return (
+            cls.objects.select_related("response__edition", "response__collectivite")
+            .filter(token_hash=hash_token(token))
+            .first()
+        )
+
+    def grant(self):
+        """Share the response with the requester; return their new resume token."""
+        with transaction.atomic():
+            locked = AccessRequest.objects.select_for_update().get(pk=self.pk)
+            if locked.granted_at is None:
+                locked.granted_at = timezone.now()
+                locked.save(update_fields=["granted_at"])
+            respondent, token = Respondent.create_for(self.response, email=self.email)
+        self.granted_at = locked.granted_at
+        return token

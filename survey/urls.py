@@ -17,4 +17,6 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("collectivites/recherche", collectivite_views.search_json, name="collectivite_search"),
     path("collectivites/choisir", collectivite_views.choose, name="collectivite_choose"),
+    path("collectivites/<str:code>/demander-acces/", views.request_access, name="request_access"),
+    path("acces/<str:token>/", views.grant_access, name="grant_access"),
 ]

@@ -9,7 +9,7 @@ from functools import wraps
 from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.db import connection
+from django.db import connection, transaction
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import Resolver404, resolve, reverse
@@ -19,7 +19,17 @@ from django_ratelimit.decorators import ratelimit
 
 from survey import emails
 from survey.forms import SectionForm
-from survey.models import EditConflict, Edition, Respondent, Response, ResumeToken
+from survey.forms_collectivite import CollectivitePickerForm
+from survey.models import (
+    AccessRequest,
+    Collectivite,
+    CollectiviteTaken,
+    EditConflict,
+    Edition,
+    Respondent,
+    Response,
+    ResumeToken,
+)
 
 RESUME_COOKIE = "barometre_reprise"
 RESUME_COOKIE_MAX_AGE = 400 * 24 * 3600  # the longest browsers keep a cookie
@@ -238,10 +248,13 @@ def section(request, slug):
     sections = edition.questionnaire()
     current = _find_section(sections, slug)
     values = response.values_by_code()
+    picker = structure_form(request, response) if current is sections[0] else None
     if request.method == "GET":
         form = SectionForm(current, values)
         read_only = not edition.is_open()
-        context = _section_context(response, sections, current, form, read_only=read_only)
+        context = _section_context(
+            response, sections, current, form, read_only=read_only, picker=picker
+        )
         return render(request, "survey/section.html", context)
 
     action = request.POST.get("action", "continue")
@@ -249,19 +262,36 @@ def section(request, slug):
     if not edition.is_open():
         form.is_valid()  # bind the typed values so that they can be shown back
         return closed_page(request, edition, form=form, section=current, sections=sections)
-    if not form.is_valid():
-        context = _section_context(response, sections, current, form, read_only=False)
+    structure = None
+    if picker is not None:
+        if picker.is_valid():
+            structure = picker.structure
+        elif action != "continue" and not picker.has_input():
+            picker = None  # nothing chosen yet: « plus tard » and « Précédent » allow that
+    form_ok = form.is_valid()
+    if not form_ok or (picker is not None and picker.errors):
+        context = _section_context(response, sections, current, form, picker=picker)
         return render(request, "survey/section.html", context, status=422)
     try:
-        response.save_answers(
-            sections,
-            form.cleaned_answers,
-            completed_section=current if action == "continue" else None,
-            base_version=posted_version(request),
-        )
+        with transaction.atomic():
+            if structure is not None:
+                response.assign_structure(structure)
+            response.save_answers(
+                sections,
+                form.cleaned_answers,
+                completed_section=current if action == "continue" else None,
+                base_version=posted_version(request),
+            )
+    except CollectiviteTaken:
+        picker.add_error("collectivite", TAKEN_MESSAGE)
+        context = _section_context(
+            response, sections, current, form, picker=picker,
+            taken=structure, access_url=reverse("request_access", args=[structure.code]),
+        )  # fmt: skip
+        return render(request, "survey/section.html", context, status=409)
     except EditConflict as conflict:
         context = _section_context(
-            response, sections, current, form, read_only=False,
+            response, sections, current, form, picker=picker,
             version=conflict.current_version, conflicts=conflict_rows(conflict),
         )  # fmt: skip
         return render(request, "survey/section.html", context, status=409)
@@ -274,6 +304,28 @@ def section(request, slug):
     if index + 1 < len(sections):
         return redirect("section", slug=sections[index + 1].slug)
     return redirect("review")
+
+
+TAKEN_MESSAGE = (
+    "Cette collectivité a déjà une réponse en cours pour cette édition : une seule réponse par "
+    "collectivité est possible. Vous pouvez demander à y contribuer."
+)
+
+
+def structure_form(request, response):
+    """The collectivité picker of the first page, filled with what the response has."""
+    if request.method == "POST":
+        return CollectivitePickerForm(request.POST)
+    initial = {}
+    if response.collectivite_id:
+        initial["collectivite"] = response.collectivite.code
+    elif response.other_structure_siren:
+        initial = {
+            "other_structure": True,
+            "other_name": response.other_structure_name,
+            "other_siren": response.other_structure_siren,
+        }
+    return CollectivitePickerForm(initial=initial, prefill=request.GET.get("collectivite"))
 
 
 @require_POST
@@ -352,7 +404,7 @@ def review(request):
     edition = response.edition
     sections = edition.questionnaire()
     values = response.values_by_code()
-    summary = _summary(sections, values)
+    summary = _summary(response, sections, values)
     missing = sum(len(entry["missing"]) for entry in summary)
     if request.method == "POST":
         if not edition.is_open():
@@ -379,22 +431,27 @@ def review(request):
     )
 
 
-def _summary(sections, values):
+class StructureRow:
+    """The collectivité, shown and checked on the first page like a question."""
+
+    text = "Votre collectivité ou structure"
+
+
+def _summary(response, sections, values):
     """Each section with its asked questions, their answers as text, and what is missing."""
     summary = []
-    for section in sections:
+    for index, section in enumerate(sections):
         rows = []
+        missing = Response.missing_required(section, values)
+        if index == 0:
+            rows.append({"question": StructureRow, "answer": response.structure_label})
+            if not response.has_structure:
+                missing.insert(0, StructureRow)
         for question in section.asked:
             if not question.is_shown(values):
                 continue
             rows.append({"question": question, "answer": answer_text(question, values)})
-        summary.append(
-            {
-                "section": section,
-                "rows": rows,
-                "missing": Response.missing_required(section, values),
-            }
-        )
+        summary.append({"section": section, "rows": rows, "missing": missing})
     return summary
 
 
@@ -431,7 +488,7 @@ def sent(request):
     sections = response.edition.questionnaire()
     context = edition_context(response.edition) | {
         "response": response,
-        "summary": _summary(sections, response.values_by_code()),
+        "summary": _summary(response, sections, response.values_by_code()),
         "submissions": response.submissions.all(),
         "email": request.respondent.email,
     }
@@ -491,6 +548,68 @@ def delete_draft(request):
         page.delete_cookie(RESUME_COOKIE, samesite="Lax")
         return page
     return render(request, "survey/delete_draft.html", edition_context(edition))
+
+
+# -- Sharing a response with a colleague ------------------------------------------------------
+
+
+class AccessRequestForm(forms.Form):
+    email = forms.EmailField(
+        label="Votre adresse électronique",
+        help_text="Pour recevoir votre lien personnel si votre demande est acceptée.",
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "class": "form-control"}),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@ratelimit(key="ip", rate="10/h", method="POST", block=True)
+@with_response
+def request_access(request, code):
+    """A second person picked a collectivité that already has a response: ask to join it."""
+    collectivite = Collectivite.objects.by_code(code)
+    if collectivite is None:
+        raise Http404("Collectivité inconnue")
+    edition = request.survey_response.edition
+    existing = Response.objects.filter(edition=edition, collectivite=collectivite).first()
+    if existing is None or existing.pk == request.survey_response.pk:
+        messages.info(
+            request, "Cette collectivité n'a pas d'autre réponse : vous pouvez la choisir."
+        )
+        url = reverse("section", args=[edition.sections.order_by("position")[0].slug])
+        return redirect(f"{url}?collectivite={collectivite.code}")
+    if not edition.is_open():
+        return closed_page(request, edition)
+    form = AccessRequestForm(request.POST or None, initial={"email": request.respondent.email})
+    if request.method == "POST" and form.is_valid():
+        access, token = AccessRequest.create_for(existing, form.cleaned_data["email"])
+        recipients = [r.email for r in existing.respondents.exclude(email="")]
+        if recipients:
+            url = request.build_absolute_uri(reverse("grant_access", args=[token]))
+            emails.send_access_request(recipients, access, url)
+        return render(request, "survey/access_requested.html", {"collectivite": collectivite})
+    context = {"form": form, "collectivite": collectivite}
+    return render(
+        request, "survey/request_access.html", context, status=400 if form.errors else 200
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@ratelimit(key="ip", rate="30/m", block=True)
+def grant_access(request, token):
+    """The first respondent shares the response; the newcomer gets a resume link of their own."""
+    access = AccessRequest.find(token)
+    if access is None:
+        return render(request, "survey/resume_not_found.html", status=404)
+    edition = access.response.edition
+    if request.method == "POST":
+        if not edition.is_open():
+            return closed_page(request, edition)
+        new_token = access.grant()
+        emails.send_access_granted(access.email, access.response, resume_url(request, new_token))
+        return render(request, "survey/access_granted.html", {"access": access})
+    return render(
+        request, "survey/grant_access.html", {"access": access} | edition_context(edition)
+    )
 
 
 def rate_limited(request, exception):

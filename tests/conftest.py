@@ -35,7 +35,12 @@ def browser_context_args(browser_context_args):
 def small_survey(db):
     """An open edition with two pages, a required question, a condition and an "other" choice."""
     from survey.enums import QuestionKind
-    from tests.factories import EditionFactory, QuestionFactory, SectionFactory
+    from tests.factories import (
+        CollectiviteFactory,
+        EditionFactory,
+        QuestionFactory,
+        SectionFactory,
+    )
 
     edition = EditionFactory(year=2025, title="Baromètre de test")
     profil = SectionFactory(edition=edition, position=1, slug="profil", title="Votre profil")
@@ -64,6 +69,8 @@ def small_survey(db):
         section=usages, position=3, code="usage_description", kind=QuestionKind.LONG_TEXT,
         text="Décrivez vos projets.", max_length=2000,
     )  # fmt: skip
+    CollectiviteFactory(name="Villeurbanne", siren="216902641", population=150000)
+    CollectiviteFactory(name="Vaulx-en-Velin", siren="216902567", population=50000)
     return edition
 
 

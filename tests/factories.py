@@ -3,6 +3,7 @@ import datetime
 import factory
 from django.utils import timezone
 
+from survey.collectivites import search_text_for
 from survey.enums import QuestionKind
 from survey.models import (
     Choice,
@@ -77,7 +78,8 @@ class CollectiviteFactory(factory.django.DjangoModelFactory):
     departement_code = "69"
     region_code = "84"
     population = 5000
-    population_band = PopulationBand.FROM_3500_TO_10000
+    population_band = factory.LazyAttribute(lambda o: PopulationBand.for_population(o.population))
+    search_text = factory.LazyAttribute(lambda o: search_text_for(o.kind, o.name))
 
 
 class ResponseFactory(factory.django.DjangoModelFactory):

@@ -25,7 +25,14 @@ def start(page, live_server, email=""):
     return resume_href(page)
 
 
+def pick_collectivite(page, typed="villeurb", name="Villeurbanne"):
+    page.get_by_role("combobox", name="Rechercher votre collectivité").fill(typed)
+    page.get_by_role("option", name=name).click()
+    expect(page.locator("[data-picker-chosen]")).to_contain_text(name)
+
+
 def fill_profile(page):
+    pick_collectivite(page)
     page.get_by_label("Dsi").check()
     page.get_by_label("Combien d'agents compte votre collectivité ?").fill("250")
 
@@ -132,7 +139,12 @@ def test_the_whole_path_works_without_javascript(browser, live_server, small_sur
     page = browser.new_context(java_script_enabled=False).new_page()
     start(page, live_server)
     page.get_by_role("link", name="Commencer").click()
-    fill_profile(page)
+    page.get_by_label("Rechercher votre collectivité").fill("villeurbanne")
+    page.get_by_role("button", name="Rechercher").click()
+    page.get_by_role("link", name="Villeurbanne").click()
+    expect(page.locator("[data-picker-chosen]")).to_contain_text("Villeurbanne")
+    page.get_by_label("Dsi").check()
+    page.get_by_label("Combien d'agents compte votre collectivité ?").fill("250")
     page.get_by_role("button", name="Enregistrer et continuer").click()
     expect(page.get_by_text("À remplir seulement si vous avez répondu « Oui »")).to_be_visible()
     page.get_by_label("Oui").check()
@@ -177,6 +189,12 @@ def test_the_questionnaire_can_be_completed_with_the_keyboard_alone(
     page.get_by_role("link", name="Commencer").focus()
     page.keyboard.press("Enter")
     expect(page.get_by_text("Étape 1 sur 2")).to_be_visible()
+    page.get_by_role("combobox", name="Rechercher votre collectivité").focus()
+    page.keyboard.type("vaulx")
+    expect(page.get_by_role("option", name="Vaulx-en-Velin")).to_be_visible()
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")
+    expect(page.locator("[data-picker-chosen]")).to_contain_text("Vaulx-en-Velin")
     page.get_by_label("Direction").focus()
     page.keyboard.press("ArrowDown")  # radios move with the arrow keys
     expect(page.get_by_label("Dsi")).to_be_checked()
@@ -196,6 +214,7 @@ def test_the_questionnaire_can_be_completed_with_the_keyboard_alone(
     expect(page.get_by_role("heading", name="Merci, vos réponses sont envoyées")).to_be_visible()
     assert saved()["usage_domaines"] == {"choices": ["mobilite"]}
     assert saved()["profil_agents"] == 80
+    assert Response.objects.get().collectivite.name == "Vaulx-en-Velin"
 
 
 def test_every_page_of_the_journey_is_accessible_and_fits_a_phone(

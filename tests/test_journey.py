@@ -25,7 +25,12 @@ def answers(response):
     return {a.question.code: a.value for a in response.answers.select_related("question")}
 
 
+VILLEURBANNE = "216902641"
+
+
 def save(client, slug, data, action="continue"):
+    if slug == "profil":
+        data = {"collectivite": VILLEURBANNE, **data}
     return client.post(reverse("section", args=[slug]), {**data, "action": action})
 
 
@@ -167,7 +172,7 @@ def test_resume_by_email_says_the_same_thing_whether_the_address_is_known_or_not
 def test_review_flags_missing_required_answers_and_refuses_to_send(client, small_survey):
     response = start(client)
     page = client.get(reverse("review")).content.decode()
-    assert "Il manque 2 réponses obligatoires" in page
+    assert "Il manque 3 réponses obligatoires" in page
     assert client.post(reverse("review")).status_code == 422
     response.refresh_from_db()
     assert response.status == ResponseStatus.DRAFT
