@@ -564,6 +564,7 @@ class Response(models.Model):
         verbose_name = "réponse"
         verbose_name_plural = "réponses"
         ordering = ["-updated_at"]
+        permissions = [("export_responses", "Exporter les réponses")]
         constraints = [
             models.UniqueConstraint(
                 fields=["edition", "collectivite"],
