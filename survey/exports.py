@@ -20,16 +20,18 @@ import datetime
 import decimal
 import io
 import json
-import tempfile
 import zipfile
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from itertools import batched
+from xml.sax.saxutils import escape
 
 from django.db.models import Prefetch
 from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.utils import get_column_letter
+from openpyxl.utils.datetime import to_excel
 
 from survey.enums import NO_CODE, YES_CODE, QuestionKind, ResponseStatus
 from survey.models import (
@@ -732,21 +734,74 @@ def _xlsx_cell(value):
     return value
 
 
-def render_xlsx(data_rows, codebook_rows, read_size=1 << 16):
-    """Write an XLSX workbook (write-only mode: rows go to disk), then stream its bytes."""
+XLSX_DATA_SHEET = "xl/worksheets/sheet1.xml"
+# The template's only non-default cell style: openpyxl's date format, used by its export date.
+XLSX_DATE_STYLE = 1
+
+
+def _xlsx_template(header, codebook_rows):
+    """A small workbook from openpyxl (write-only): the data sheet's header, the codebook."""
     workbook = Workbook(write_only=True)
     data = workbook.create_sheet("Réponses")
     data.freeze_panes = "B2"
-    for row in data_rows:
-        data.append([_xlsx_cell(value) for value in row])
+    data.append(header)
     codebook = workbook.create_sheet("Dictionnaire")
     for row in codebook_rows:
         codebook.append([_xlsx_cell(value) for value in row])
-    with tempfile.TemporaryFile() as handle:
-        workbook.save(handle)
-        handle.seek(0)
-        while chunk := handle.read(read_size):
-            yield chunk
+    codebook.append([])
+    codebook.append(["Exporté le", _xlsx_cell(_local(timezone.now()))])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer
+
+
+def _xlsx_row(number, letters, row):
+    """One data row in the markup openpyxl writes, without its per-cell objects (10x faster)."""
+    cells = [f'<row r="{number}">']
+    for letter, value in zip(letters, row, strict=True):
+        if value is None:
+            continue
+        ref = f"{letter}{number}"
+        if isinstance(value, str):
+            value = ILLEGAL_CHARACTERS_RE.sub("", neutralise(value))
+            space = ' xml:space="preserve"' if value != value.strip() else ""
+            cells.append(f'<c r="{ref}" t="inlineStr"><is><t{space}>{escape(value)}</t></is></c>')
+        elif isinstance(value, datetime.datetime):
+            serial = to_excel(value.replace(tzinfo=None))
+            cells.append(f'<c r="{ref}" s="{XLSX_DATE_STYLE}" t="n"><v>{serial}</v></c>')
+        elif isinstance(value, decimal.Decimal):
+            cells.append(f'<c r="{ref}" t="n"><v>{value:f}</v></c>')
+        else:
+            cells.append(f'<c r="{ref}" t="n"><v>{value}</v></c>')
+    cells.append("</row>")
+    return "".join(cells).encode()
+
+
+def render_xlsx(data_rows, codebook_rows):
+    """Stream an XLSX workbook: a data sheet and a codebook sheet.
+
+    openpyxl (write-only) writes the workbook, the header and the codebook; the data rows
+    are then streamed into the data sheet, so that bytes flow from the first response on.
+    """
+    rows = iter(data_rows)
+    header = next(rows)
+    letters = [get_column_letter(index) for index in range(1, len(header) + 1)]
+    with zipfile.ZipFile(_xlsx_template(header, codebook_rows)) as template:
+        parts = [(name, template.read(name)) for name in template.namelist()]
+    if XLSX_DATA_SHEET not in dict(parts):
+        raise RuntimeError("openpyxl n'a pas écrit la feuille de données attendue.")
+
+    def data_sheet(markup):
+        head, tail = markup.decode().split("</sheetData>")
+        yield head.encode()
+        for number, row in enumerate(rows, start=2):
+            yield _xlsx_row(number, letters, row)
+        yield f"</sheetData>{tail}".encode()
+
+    return render_zip(
+        (name, data_sheet(markup) if name == XLSX_DATA_SHEET else [markup])
+        for name, markup in parts
+    )
 
 
 def render_json(objects):
