@@ -3,7 +3,7 @@ import logging
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpResponseNotAllowed, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect
@@ -89,10 +89,11 @@ class AnsweredCodesFormSet(BaseInlineFormSet):
         used = codes_used_in_answers(self.instance) if self.instance.pk else set()
         for form in self.initial_forms:
             if form.instance.code in used:
-                form.fields["code"].disabled = True
-                form.fields["code"].help_text = LOCKED_CODE_HELP
-                if "DELETE" in form.fields:
-                    form.fields["DELETE"].disabled = True
+                # Tabular inlines show no per-row help text: the explanation is a tooltip.
+                for name in ("code", "DELETE"):
+                    if name in form.fields:
+                        form.fields[name].disabled = True
+                        form.fields[name].widget.attrs["title"] = LOCKED_CODE_HELP
 
 
 class ChoiceInline(admin.TabularInline):
@@ -162,12 +163,21 @@ class QuestionAdmin(admin.ModelAdmin):
         count = question.answers.count() if question.pk else 0
         if not count:
             return "Aucune : la question peut encore changer de code ou être supprimée."
-        return (
+        note = (
             f"{_count(count)} réponse(s) : le code, le type et l'édition de la question ne "
             "peuvent plus changer et elle ne peut pas être supprimée. Pour ne plus la poser, "
-            "décochez « active » : ses réponses restent dans les exports. Les choix déjà "
-            "choisis se désactivent de même (case « actif »)."
+            "décochez « active » : ses réponses restent dans les exports."
         )
+        used = codes_used_in_answers(question)
+        locked = [c.code for c in question.choices.all() if c.code in used]
+        locked += [i.code for i in question.items.all() if i.code in used]
+        if locked:
+            note += (
+                " Choix et lignes déjà utilisés dans des réponses, dont le code est figé et "
+                "qui ne peuvent pas être supprimés (décochez « actif » pour ne plus proposer "
+                f"un choix) : {', '.join(locked)}."
+            )
+        return note
 
     def get_readonly_fields(self, request, obj=None):
         readonly = ["answers_note"]
@@ -360,7 +370,6 @@ class ResponseAdmin(admin.ModelAdmin):
     search_help_text = "Nom, SIREN ou code INSEE de la collectivité, ou adresse d'un répondant."
     list_per_page = 100
     actions = ["export_selected"]
-    raw_id_fields = ["collectivite"]
     fieldsets = [
         (
             None,
@@ -381,16 +390,6 @@ class ResponseAdmin(admin.ModelAdmin):
             {"fields": ["collectivite", "other_structure_name", "other_structure_siren"]},
         ),
         ("Réponses", {"fields": ["answers"]}),
-    ]
-    readonly_fields = [
-        "public_id",
-        "edition",
-        "status",
-        "progress_percent",
-        "created_at",
-        "updated_at",
-        "submitted_at",
-        "answers",
     ]
     inlines = [RespondentInline, SubmissionInline]
 
@@ -426,17 +425,23 @@ class ResponseAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False  # responses come from the questionnaire only
 
+    def has_change_permission(self, request, obj=None):
+        # Answers change only through the questionnaire, where Question.clean_answer applies:
+        # the admin shows responses, read-only, even to superusers.
+        return False
+
     def has_export_permission(self, request):
         return request.user.has_perm("survey.export_responses")
 
-    def get_search_fields(self, request):
-        # Searching by email would tell who answered: only for those who may see contacts.
-        if request.user.has_perm("survey.view_contact_details"):
-            return [*self.search_fields, "respondents__email"]
-        return self.search_fields
-
     def get_search_results(self, request, queryset, search_term):
-        return super().get_search_results(request, queryset, search_term.strip())
+        term = search_term.strip()
+        results, may_have_duplicates = super().get_search_results(request, queryset, term)
+        # Searching by email would tell who answered: only for those who may see contacts.
+        # A subquery rather than a join, which would need DISTINCT on 36,000 rows.
+        if term and request.user.has_perm("survey.view_contact_details"):
+            respondents = Respondent.objects.filter(response=OuterRef("pk"), email__icontains=term)
+            results |= queryset.filter(Exists(respondents))
+        return results, may_have_duplicates
 
     def changelist_view(self, request, extra_context=None):
         extra_context = {
@@ -533,4 +538,5 @@ class ResponseAdmin(admin.ModelAdmin):
         )
         filename = exports.export_filename(format_key, edition, options)
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        response["X-Accel-Buffering"] = "no"  # nginx: pass the bytes on as they come
         return response

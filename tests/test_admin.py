@@ -167,9 +167,12 @@ def test_contact_details_need_their_own_permission(client, lyon):
     assert "camille@lyon.example.fr" in content(client.post(EXPORT, data))
 
 
-def test_a_superuser_sees_contact_details(superuser, lyon):
-    page = superuser.get(reverse("admin:survey_response_change", args=[lyon.pk]))
-    assert "camille@lyon.example.fr" in content(page)
+def test_a_superuser_sees_contact_details_but_responses_stay_read_only(superuser, lyon):
+    change = reverse("admin:survey_response_change", args=[lyon.pk])
+    page = content(superuser.get(change))
+    assert "camille@lyon.example.fr" in page
+    assert 'name="collectivite"' not in page and 'name="_save"' not in page
+    assert superuser.post(change, {"collectivite": ""}).status_code == 403
 
 
 # -- Responses list ------------------------------------------------------------------------
@@ -275,7 +278,9 @@ def question_form_data(question, **changes):
 def test_an_answered_question_keeps_its_code_and_an_answered_choice_stays(superuser, lyon):
     question = Question.objects.get(code="usage_ia")
     url = reverse("admin:survey_question_change", args=[question.pk])
-    assert "ne peuvent plus changer" in content(superuser.get(url))
+    page = content(superuser.get(url))
+    assert "ne peuvent plus changer" in page
+    assert "qui ne peuvent pas être supprimés" in page and "un choix) : oui." in page
     data = question_form_data(
         question,
         code="renomme",

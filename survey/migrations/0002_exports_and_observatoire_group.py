@@ -1,5 +1,5 @@
 from django.contrib.auth.management import create_permissions
-from django.db import migrations
+from django.db import migrations, models
 
 GROUP = "Observatoire"
 # The Observatoire team follows the collection and exports it: it views everything but the
@@ -56,6 +56,10 @@ class Migration(migrations.Migration):
                 "verbose_name": "réponse",
                 "verbose_name_plural": "réponses",
             },
+        ),
+        migrations.AddIndex(
+            model_name="response",
+            index=models.Index(fields=["-updated_at"], name="response_last_activity_idx"),
         ),
         migrations.RunPython(create_observatoire_group, delete_observatoire_group),
     ]
