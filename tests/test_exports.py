@@ -251,6 +251,19 @@ def test_the_open_data_package_validates_with_frictionless(full, draft, edition,
     assert rows[draft.public_id]["usage_domaines__eau"] == NOT_ASKED
 
 
+def test_the_open_data_package_holds_exactly_the_staff_export_minus_private_columns(
+    full, draft, edition, tmp_path
+):
+    staff = by_id(csv_rows(export("csv", edition, status="all")))
+    unpack(export("datapackage", edition, status="all"), tmp_path)
+    published = by_id(csv_rows((tmp_path / "reponses.csv").read_bytes()))
+    assert published.keys() == staff.keys()
+    for public_id, row in published.items():
+        assert row == {name: staff[public_id][name] for name in row}
+    private = set(staff[full.public_id]) - set(published[full.public_id])
+    assert private == {"orga_fonction", "orga_commentaire", "usage_domaines__autre_texte"}
+
+
 def test_the_open_data_package_catches_a_value_outside_the_codebook(full, edition, tmp_path):
     unpack(export("datapackage", edition), tmp_path)
     data = tmp_path / "reponses.csv"
