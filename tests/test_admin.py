@@ -9,7 +9,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from survey.enums import QuestionKind, ResponseStatus
-from survey.models import Choice, Collectivite, CollectiviteKind, PopulationBand, Question
+from survey.models import (
+    Choice,
+    Collectivite,
+    CollectiviteKind,
+    PopulationBand,
+    Question,
+    Respondent,
+)
 from tests.factories import CollectiviteFactory, QuestionFactory, ResponseFactory
 from tests.sample import answer, make_questionnaire, submitted
 
@@ -40,9 +47,7 @@ def lyon(edition):
     answer(response, "usage_domaines", {"choices": ["mobilite", "autre"], "other": "Voirie"})
     answer(response, "usage_impacts", {"agents": "positif"})
     answer(response, "orga_charte", "oui")
-    response.respondents.create(
-        token_hash="a" * 64, email="camille@lyon.example.fr", name="Camille", role="DSI"
-    )
+    Respondent.create_for(response, email="camille@lyon.example.fr", name="Camille", role="DSI")
     return response
 
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from survey.enums import QuestionKind
 from survey.exports import NOT_ASKED, ExportOptions, neutralise, render
-from survey.models import Answer, Choice, Question
+from survey.models import Answer, Choice, Question, Respondent
 from tests.factories import CollectiviteFactory, QuestionFactory, ResponseFactory
 from tests.sample import answer, make_questionnaire, submitted
 
@@ -275,7 +275,7 @@ def test_the_open_data_package_catches_a_value_outside_the_codebook(full, editio
 
 def test_the_open_data_package_has_no_personal_data_and_free_text_on_request(full, tmp_path):
     edition = full.edition
-    full.respondents.create(token_hash="x" * 64, email="agent@lyon.fr", name="Camille")
+    Respondent.create_for(full, email="agent@lyon.fr", name="Camille")
     descriptor = unpack(export("datapackage", edition, contacts=True, labels=True), tmp_path)
     names = [f["name"] for f in descriptor["resources"][0]["schema"]["fields"]]
     assert "orga_fonction" not in names
@@ -293,7 +293,7 @@ def test_the_open_data_package_has_no_personal_data_and_free_text_on_request(ful
 
 
 def test_contact_details_are_exported_only_when_asked(full, edition):
-    full.respondents.create(token_hash="y" * 64, email="agent@lyon.fr", role="DSI")
+    Respondent.create_for(full, email="agent@lyon.fr", role="DSI")
     assert b"agent@lyon.fr" not in export("csv", edition)
     row = csv_rows(export("csv", edition, contacts=True))[0]
     assert (row["contact_emails"], row["contact_fonctions"]) == ("agent@lyon.fr", "DSI")
