@@ -17,6 +17,9 @@ RUN DJANGO_DEBUG=0 SECRET_KEY=build-only python manage.py collectstatic --noinpu
 
 USER barometre
 EXPOSE 8000
+# Threaded workers: gunicorn kills a sync worker that has been busy for 30 s, even while it
+# streams; a whole-edition export lasts longer, and must not hold a worker meanwhile.
 CMD ["gunicorn", "barometre.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", \
      "--logger-class", "barometre.logging.GunicornLogger", \
+     "--worker-class", "gthread", "--threads", "4", \
      "--no-control-socket", "--access-logfile", "-"]

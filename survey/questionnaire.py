@@ -400,7 +400,7 @@ def _refuse_answered_removals(edition, existing_questions, wanted_codes, data):
         }
         if not removed_choices and not removed_items:
             continue
-        used = _codes_used_in_answers(question)
+        used = codes_used_in_answers(question)
         for choice_code in sorted(removed_choices & used):
             problems.append(
                 f"question « {code} » : le choix « {choice_code} » a déjà été répondu et ne "
@@ -415,7 +415,7 @@ def _refuse_answered_removals(edition, existing_questions, wanted_codes, data):
         raise QuestionnaireError(problems)
 
 
-def _codes_used_in_answers(question):
+def codes_used_in_answers(question):
     """Choice and matrix-item codes that appear in the saved answers of `question`."""
     used = set()
     for value in question.answers.values_list("value", flat=True).iterator():

@@ -1,0 +1,67 @@
+from django import forms
+
+from survey.exports import FORMATS, STATUSES, ExportOptions
+from survey.models import Edition
+
+
+class ExportForm(forms.Form):
+    """The options of an export, from the admin's export page or its action on a selection."""
+
+    edition = forms.ModelChoiceField(
+        Edition.objects.all(), label="Édition", empty_label=None, required=False
+    )
+    format = forms.ChoiceField(
+        label="Format", choices=[(key, f.label) for key, f in FORMATS.items()], initial="csv"
+    )
+    status = forms.ChoiceField(
+        label="Réponses", choices=list(STATUSES.items()), initial="submitted"
+    )
+    labels = forms.BooleanField(
+        label="Libellés au lieu des codes",
+        required=False,
+        help_text="CSV et Excel. Le JSON donne toujours les codes et les libellés ; "
+        "le jeu open data, toujours les codes.",
+    )
+    delimiter = forms.ChoiceField(
+        label="Séparateur (CSV)",
+        choices=[(",", "Virgule"), (";", "Point-virgule (Excel en français)")],
+        initial=",",
+        required=False,
+    )
+    bom = forms.BooleanField(
+        label="Marque d'encodage UTF-8 (BOM), pour qu'Excel lise bien les accents",
+        required=False,
+    )
+    free_text = forms.BooleanField(
+        label="Publier les réponses en texte libre (open data)",
+        required=False,
+        help_text="À relire avant publication : un texte libre peut contenir des données "
+        "personnelles.",
+    )
+    contacts = forms.BooleanField(
+        label="Inclure les coordonnées des répondants",
+        required=False,
+        help_text="Jamais dans le jeu open data.",
+    )
+
+    def __init__(self, *args, user, with_edition=True, **kwargs):
+        super().__init__(*args, **kwargs)
+        if with_edition:
+            self.fields["edition"].required = True
+            self.fields["edition"].initial = Edition.objects.current()
+        else:
+            del self.fields["edition"]
+        # Contact details are only for those allowed to see them.
+        if not user.has_perm("survey.view_contact_details"):
+            del self.fields["contacts"]
+
+    def options(self):
+        data = self.cleaned_data
+        return ExportOptions(
+            status=data["status"],
+            labels=data["labels"],
+            delimiter=data["delimiter"] or ",",
+            bom=data["bom"],
+            free_text=data["free_text"],
+            contacts=data.get("contacts", False),
+        )

@@ -1,0 +1,402 @@
+import csv
+import datetime
+import io
+import json
+import zipfile
+
+import frictionless
+import openpyxl
+import pytest
+from django.utils import timezone
+
+from survey.enums import QuestionKind
+from survey.exports import NOT_ASKED, ExportOptions, neutralise, render
+from survey.models import Answer, Choice, Question, Respondent
+from tests.factories import CollectiviteFactory, QuestionFactory, ResponseFactory
+from tests.sample import answer, make_questionnaire, submitted
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def edition():
+    return make_questionnaire()
+
+
+@pytest.fixture
+def full(edition):
+    """A submitted response answering everything, with tricky texts."""
+    response = submitted(
+        edition,
+        collectivite=CollectiviteFactory(name="Lyon", siren="216901231", insee_code="69123"),
+    )
+    answer(response, "usage_ia", "oui")
+    answer(response, "usage_domaines", {"choices": ["mobilite", "autre"], "other": "=HYPERLINK(1)"})
+    answer(response, "usage_stade", "avance")
+    answer(response, "usage_impacts", {"agents": "positif", "usagers": "nsp"})
+    answer(response, "orga_agents", "1 200")
+    answer(response, "orga_budget", "12,50")
+    answer(response, "orga_charte", "non")
+    answer(response, "orga_commentaire", "Très bien ; « merci »\nDeuxième ligne")
+    answer(response, "orga_fonction", "dsi")
+    return response
+
+
+@pytest.fixture
+def draft(edition):
+    """A draft that said no, after having ticked domains: the hidden answer stays stored."""
+    response = ResponseFactory(edition=edition, collectivite=CollectiviteFactory(), progress=40)
+    answer(response, "usage_domaines", ["eau"])
+    answer(response, "usage_ia", "non")
+    answer(response, "usage_impacts", {"agents": "negatif"})
+    return response
+
+
+def export(format_key, edition, **options):
+    return b"".join(render(format_key, edition, ExportOptions(**options)))
+
+
+def csv_rows(data, delimiter=","):
+    text = data.decode("utf-8-sig")
+    return list(csv.DictReader(io.StringIO(text), delimiter=delimiter))
+
+
+def by_id(rows, key="identifiant"):
+    return {row[key]: row for row in rows}
+
+
+# -- Round trip -------------------------------------------------------------------------
+
+
+def test_wide_csv_holds_every_answer_with_its_code(full, draft, edition):
+    rows = by_id(csv_rows(export("csv", edition, status="all")))
+    row = rows[full.public_id]
+    assert row["statut"] == "submitted"
+    assert row["collectivite_siren"] == "216901231"
+    assert row["collectivite_code_insee"] == "69123"
+    assert row["collectivite_nom"] == "Lyon"
+    assert row["collectivite_type"] == "commune"
+    assert row["collectivite_strate"] == "3500-10000"
+    assert row["departement"] == "69" and row["region"] == "84"
+    assert row["usage_ia"] == "oui"
+    assert row["usage_domaines__mobilite"] == "1"
+    assert row["usage_domaines__eau"] == "0"
+    assert row["usage_domaines__autre"] == "1"
+    assert row["usage_domaines__nsp"] == "0"
+    assert row["usage_domaines__autre_texte"] == "'=HYPERLINK(1)"
+    assert row["usage_stade"] == "avance"
+    assert row["usage_impacts__agents"] == "positif"
+    assert row["usage_impacts__usagers"] == "nsp"
+    assert row["orga_agents"] == "1200"
+    assert row["orga_budget"] == "12.50"
+    assert row["orga_charte"] == "non"
+    assert row["orga_commentaire"] == "Très bien ; « merci »\nDeuxième ligne"
+    assert row["orga_fonction"] == "dsi"
+    assert datetime.datetime.fromisoformat(row["envoyee_le"]) == full.submitted_at.replace(
+        microsecond=0
+    )
+
+
+def test_wide_csv_tells_not_asked_from_not_answered(full, draft, edition):
+    row = by_id(csv_rows(export("csv", edition, status="all")))[draft.public_id]
+    assert row["statut"] == "draft" and row["envoyee_le"] == ""
+    assert row["usage_ia"] == "non"
+    # The stored answer to a question whose condition is now false is not asked, not "eau".
+    for choice in ("mobilite", "eau", "autre", "nsp", "autre_texte"):
+        assert row[f"usage_domaines__{choice}"] == NOT_ASKED
+    assert row["usage_stade"] == ""
+    assert row["usage_impacts__agents"] == "negatif"
+    assert row["usage_impacts__usagers"] == ""
+    assert row["orga_agents"] == ""
+    assert Answer.objects.filter(response=draft, question__code="usage_domaines").exists()
+
+
+def test_the_other_text_column_is_not_asked_when_other_was_not_chosen(edition):
+    response = submitted(edition)
+    answer(response, "usage_ia", "oui")
+    answer(response, "usage_domaines", ["nsp"])
+    row = csv_rows(export("csv", edition))[0]
+    assert row["usage_domaines__nsp"] == "1"
+    assert row["usage_domaines__autre_texte"] == NOT_ASKED
+
+
+def test_wide_csv_gives_labels_on_request_with_semicolons_and_a_bom(full, edition):
+    data = export("csv", edition, labels=True, delimiter=";", bom=True)
+    assert data.startswith("\ufeff".encode())
+    row = csv_rows(data, delimiter=";")[0]
+    assert row["statut"] == "Envoyée"
+    assert row["collectivite_type"] == "Commune"
+    assert row["collectivite_strate"] == "De 3 500 à 10 000 habitants"
+    assert row["usage_ia"] == "Oui"
+    assert row["usage_stade"] == "Avance"
+    assert row["usage_impacts__usagers"] == "Je ne sais pas"
+    assert row["usage_domaines__mobilite"] == "1"
+    assert row["orga_charte"] == "Non"
+
+
+def test_long_csv_has_a_row_per_question_and_chosen_choice_or_line(full, draft, edition):
+    rows = csv_rows(export("long-csv", edition, status="all"))
+    mine = [row for row in rows if row["identifiant"] == full.public_id]
+    domains = [row for row in mine if row["question"] == "usage_domaines"]
+    assert [(row["valeur"], row["precision"]) for row in domains] == [
+        ("mobilite", ""),
+        ("autre", "'=HYPERLINK(1)"),
+    ]
+    impacts = {row["ligne"]: row["valeur"] for row in mine if row["question"] == "usage_impacts"}
+    assert impacts == {"agents": "positif", "usagers": "nsp"}
+    assert {row["section"] for row in mine} == {"usages", "organisation"}
+    budget = next(row for row in mine if row["question"] == "orga_budget")
+    assert (budget["etat"], budget["valeur"]) == ("repondue", "12.50")
+    theirs = {
+        (row["question"], row["ligne"]): row["etat"]
+        for row in rows
+        if row["identifiant"] == draft.public_id
+    }
+    assert theirs[("usage_domaines", "")] == "non_posee"
+    assert theirs[("usage_stade", "")] == "sans_reponse"
+    assert theirs[("usage_impacts", "usagers")] == "sans_reponse"
+    assert theirs[("usage_impacts", "agents")] == "repondue"
+
+
+def test_xlsx_has_the_answers_and_a_codebook(full, edition, tmp_path):
+    path = tmp_path / "export.xlsx"
+    path.write_bytes(export("xlsx", edition))
+    workbook = openpyxl.load_workbook(path, read_only=True)
+    assert workbook.sheetnames == ["Réponses", "Dictionnaire"]
+    header, row = list(workbook["Réponses"].iter_rows(values_only=True))
+    cells = dict(zip(header, row, strict=True))
+    assert cells["identifiant"] == full.public_id
+    assert cells["usage_ia"] == "oui"
+    assert cells["usage_domaines__mobilite"] == 1
+    assert cells["usage_domaines__autre_texte"] == "'=HYPERLINK(1)"
+    assert cells["usage_impacts__usagers"] == "nsp"
+    assert cells["orga_agents"] == 1200
+    assert cells["orga_budget"] == 12.5
+    assert cells["orga_charte"] == "non"
+    assert cells["usage_stade"] == "avance"
+    assert cells["envoyee_le"] == timezone.localtime(full.submitted_at).replace(
+        tzinfo=None, microsecond=0
+    )
+    codebook = {row[0]: row for row in workbook["Dictionnaire"].iter_rows(values_only=True) if row}
+    assert codebook["usage_ia"][1] == "Utilisez-vous l'IA ?"
+    assert "nsp = Je ne sais pas" in codebook["usage_ia"][3]
+    assert codebook["usage_domaines__eau"][1] == "Dans quels domaines ? — Eau"
+    assert NOT_ASKED in codebook
+
+
+def test_json_groups_answers_by_section_with_codes_and_labels(full, draft, edition):
+    objects = by_id(json.loads(export("json", edition, status="all")))
+    answers = objects[full.public_id]["reponses"]
+    assert list(answers) == ["usages", "organisation"]
+    assert answers["usages"]["usage_ia"] == {
+        "etat": "repondue",
+        "valeur": "oui",
+        "libelle": "Oui",
+    }
+    assert answers["usages"]["usage_domaines"] == {
+        "etat": "repondue",
+        "valeur": ["mobilite", "autre"],
+        "libelle": ["Mobilite", "Autre"],
+        "precision": "=HYPERLINK(1)",
+    }
+    assert answers["usages"]["usage_impacts"]["libelle"] == {
+        "agents": "Positif",
+        "usagers": "Je ne sais pas",
+    }
+    assert answers["organisation"]["orga_agents"]["valeur"] == 1200
+    assert answers["organisation"]["orga_charte"] == {
+        "etat": "repondue",
+        "valeur": False,
+        "libelle": "Non",
+    }
+    assert objects[full.public_id]["collectivite"]["siren"] == "216901231"
+    hidden = objects[draft.public_id]["reponses"]["usages"]
+    assert hidden["usage_domaines"] == {"etat": "non_posee"}
+    assert hidden["usage_stade"] == {"etat": "sans_reponse"}
+
+
+def test_json_of_no_response_is_an_empty_list(edition):
+    assert json.loads(export("json", edition)) == []
+
+
+def test_table_schema_documents_codes_labels_and_missing_values(full, edition):
+    schema = json.loads(export("schema", edition))
+    fields = {field["name"]: field for field in schema["fields"]}
+    assert fields["usage_ia"]["title"] == "Utilisez-vous l'IA ?"
+    assert fields["usage_ia"]["constraints"]["enum"] == ["oui", "non", "nsp"]
+    assert {"value": "nsp", "label": "Je ne sais pas"} in fields["usage_ia"]["categories"]
+    assert "Je ne sais pas" in fields["usage_ia"]["description"]
+    assert fields["usage_domaines__eau"]["type"] == "integer"
+    assert "usage_ia" in fields["usage_domaines__eau"]["description"]
+    assert fields["orga_budget"]["type"] == "number"
+    assert [value["value"] for value in schema["missingValues"]] == ["", NOT_ASKED]
+
+
+# -- Open data ----------------------------------------------------------------------------
+
+
+def unpack(data, directory):
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        archive.extractall(directory)
+    return json.loads((directory / "datapackage.json").read_text())
+
+
+def test_the_open_data_package_validates_with_frictionless(full, draft, edition, tmp_path):
+    descriptor = unpack(export("datapackage", edition, status="all"), tmp_path)
+    assert descriptor["licenses"][0]["name"] == "etalab-2.0"
+    report = frictionless.validate(tmp_path / "datapackage.json")
+    assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])
+    rows = by_id(csv_rows((tmp_path / "reponses.csv").read_bytes()))
+    assert rows[full.public_id]["usage_ia"] == "oui"
+    assert rows[draft.public_id]["usage_domaines__eau"] == NOT_ASKED
+
+
+def test_the_open_data_package_holds_exactly_the_staff_export_minus_private_columns(
+    full, draft, edition, tmp_path
+):
+    staff = by_id(csv_rows(export("csv", edition, status="all")))
+    unpack(export("datapackage", edition, status="all"), tmp_path)
+    published = by_id(csv_rows((tmp_path / "reponses.csv").read_bytes()))
+    assert published.keys() == staff.keys()
+    for public_id, row in published.items():
+        assert row == {name: staff[public_id][name] for name in row}
+    private = set(staff[full.public_id]) - set(published[full.public_id])
+    assert private == {"orga_fonction", "orga_commentaire", "usage_domaines__autre_texte"}
+
+
+def test_the_open_data_package_catches_a_value_outside_the_codebook(full, edition, tmp_path):
+    unpack(export("datapackage", edition), tmp_path)
+    data = tmp_path / "reponses.csv"
+    data.write_text(data.read_text().replace(",avance,", ",presque,"))
+    report = frictionless.validate(tmp_path / "datapackage.json")
+    assert not report.valid
+    assert report.flatten(["fieldName", "type"]) == [["usage_stade", "constraint-error"]]
+
+
+def test_the_open_data_package_has_no_personal_data_and_free_text_on_request(full, tmp_path):
+    edition = full.edition
+    Respondent.create_for(full, email="agent@lyon.fr", name="Camille")
+    descriptor = unpack(export("datapackage", edition, contacts=True, labels=True), tmp_path)
+    names = [f["name"] for f in descriptor["resources"][0]["schema"]["fields"]]
+    assert "orga_fonction" not in names
+    assert "orga_commentaire" not in names and "usage_domaines__autre_texte" not in names
+    assert not any(name.startswith("contact") for name in names)
+    content = (tmp_path / "reponses.csv").read_text()
+    assert "agent@lyon.fr" not in content and "Camille" not in content and "dsi" not in content
+    assert ",oui," in content  # codes, even when labels were asked for
+
+    with_text = tmp_path / "with-text"
+    unpack(export("datapackage", edition, free_text=True), with_text)
+    row = csv_rows((with_text / "reponses.csv").read_bytes())[0]
+    assert row["orga_commentaire"].startswith("Très bien")
+    assert frictionless.validate(with_text / "datapackage.json").valid
+
+
+def test_contact_details_are_exported_only_when_asked(full, edition):
+    Respondent.create_for(full, email="agent@lyon.fr", role="DSI")
+    assert b"agent@lyon.fr" not in export("csv", edition)
+    row = csv_rows(export("csv", edition, contacts=True))[0]
+    assert (row["contact_emails"], row["contact_fonctions"]) == ("agent@lyon.fr", "DSI")
+    assert json.loads(export("json", edition, contacts=True))[0]["repondants"][0]["email"] == (
+        "agent@lyon.fr"
+    )
+
+
+# -- Status, changes of the questionnaire, formula injection -----------------------------------
+
+
+def test_exports_keep_drafts_and_submitted_responses_apart(full, draft, edition):
+    def ids(status):
+        return {row["identifiant"] for row in csv_rows(export("csv", edition, status=status))}
+
+    assert ids("submitted") == {full.public_id}
+    assert ids("draft") == {draft.public_id}
+    assert ids("all") == {full.public_id, draft.public_id}
+    assert {o["identifiant"] for o in json.loads(export("json", edition))} == {full.public_id}
+
+
+def test_a_changed_questionnaire_keeps_older_responses_columns_aligned(full, edition):
+    before = csv_rows(export("csv", edition))[0]
+    # The questionnaire evolves: a question is added in the middle, a choice is relabelled,
+    # another question is deactivated; a new response comes in.
+    QuestionFactory(
+        section=Question.objects.get(code="usage_ia").section,
+        position=2,
+        code="usage_nouvelle",
+        kind=QuestionKind.YES_NO,
+    )
+    Question.objects.filter(code="usage_stade", edition=edition).update(is_active=False)
+    Choice.objects.filter(question__code="usage_ia", code="oui").update(label="Oui, déjà")
+    newer = submitted(edition)
+    answer(newer, "usage_ia", "non")
+    answer(newer, "usage_nouvelle", "oui")
+
+    rows = by_id(csv_rows(export("csv", edition)))
+    older = rows[full.public_id]
+    assert {k: v for k, v in older.items() if k != "usage_nouvelle"} == before
+    assert older["usage_nouvelle"] == ""
+    assert rows[newer.public_id]["usage_nouvelle"] == "oui"
+    assert rows[newer.public_id]["usage_stade"] == NOT_ASKED  # deactivated, never asked
+    header = list(rows[full.public_id])
+    assert header.index("usage_ia") < header.index("usage_nouvelle") < header.index("orga_agents")
+    labelled = by_id(csv_rows(export("csv", edition, labels=True)))
+    assert labelled[full.public_id]["usage_ia"] == "Oui, déjà"
+    assert labelled[full.public_id]["usage_stade"] == "Avance"
+
+
+def test_a_deactivated_choice_keeps_its_column(full, edition):
+    Choice.objects.filter(question__code="usage_domaines", code="mobilite").update(is_active=False)
+    row = csv_rows(export("csv", edition))[0]
+    assert row["usage_domaines__mobilite"] == "1"
+
+
+@pytest.mark.parametrize(
+    "text", ["=1+1", "+33 6", "-2+3", "@SUM(A1)", "\tcmd", "\rcmd", "=cmd|' /C calc'!A0"]
+)
+def test_formula_like_text_is_neutralised(text):
+    assert neutralise(text) == "'" + text
+
+
+@pytest.mark.parametrize("text", ["Bonjour", "", "12", "a=b", "« -3 »"])
+def test_ordinary_text_is_left_alone(text):
+    assert neutralise(text) == text
+
+
+def test_formula_injection_is_neutralised_in_csv_and_xlsx_but_numbers_are_not(edition, tmp_path):
+    QuestionFactory(
+        section=edition.sections.first(), code="solde", kind=QuestionKind.INTEGER, position=9
+    )
+    response = submitted(edition, other_structure_name="@evil")
+    answer(response, "orga_commentaire", '=WEBSERVICE("http://x")')
+    answer(response, "solde", "-12")
+    row = csv_rows(export("csv", edition))[0]
+    assert row["orga_commentaire"] == '\'=WEBSERVICE("http://x")'
+    assert row["autre_structure_nom"] == "'@evil"
+    assert row["solde"] == "-12"
+    long_rows = csv_rows(export("long-csv", edition))
+    assert next(r for r in long_rows if r["question"] == "orga_commentaire")["valeur"][0] == "'"
+    path = tmp_path / "export.xlsx"
+    path.write_bytes(export("xlsx", edition))
+    sheet = openpyxl.load_workbook(path)["Réponses"]
+    header = [cell.value for cell in sheet[1]]
+    cells = {name: sheet.cell(row=2, column=i + 1) for i, name in enumerate(header)}
+    assert cells["orga_commentaire"].data_type == "s"
+    assert cells["orga_commentaire"].value == '\'=WEBSERVICE("http://x")'
+    assert cells["solde"].value == -12
+    # JSON is not a spreadsheet: the text stays exact there.
+    assert (
+        json.loads(export("json", edition))[0]["reponses"]["organisation"]["orga_commentaire"][
+            "valeur"
+        ]
+        == '=WEBSERVICE("http://x")'
+    )
+
+
+def test_xlsx_drops_control_characters_that_excel_refuses(edition, tmp_path):
+    response = submitted(edition)
+    answer(response, "orga_commentaire", "avant\x0bapres")
+    path = tmp_path / "export.xlsx"
+    path.write_bytes(export("xlsx", edition))
+    sheet = openpyxl.load_workbook(path, read_only=True)["Réponses"]
+    header, row = list(sheet.iter_rows(values_only=True))
+    assert dict(zip(header, row, strict=False))["orga_commentaire"] == "avantapres"
