@@ -1,5 +1,6 @@
 import logging
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -10,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.html import format_html
 
 from survey import exports
 from survey.enums import QuestionKind, ResponseStatus
@@ -17,6 +19,8 @@ from survey.forms_export import ExportForm
 from survey.models import (
     Answer,
     Choice,
+    Collectivite,
+    CollectiviteTaken,
     Edition,
     MatrixItem,
     Question,
@@ -28,6 +32,39 @@ from survey.models import (
 from survey.questionnaire import CODE_PATTERN, codes_used_in_answers
 
 logger = logging.getLogger(__name__)
+
+
+class ReassignForm(forms.Form):
+    code = forms.CharField(
+        label="SIREN ou code INSEE de la collectivité",
+        max_length=20,
+        help_text="La collectivité doit figurer dans la liste officielle.",
+    )
+
+    def clean_code(self):
+        collectivite = Collectivite.objects.by_code(self.cleaned_data["code"])
+        if collectivite is None:
+            raise ValidationError("Aucune collectivité de la liste n'a ce code.")
+        return collectivite
+
+
+@admin.register(Collectivite)
+class CollectiviteAdmin(admin.ModelAdmin):
+    """The official list, read-only: it comes from load_collectivites."""
+
+    list_display = ["name", "kind", "epci_nature", "departement_code", "population", "siren"]
+    list_filter = ["kind", "population_band", "region_name"]
+    search_fields = ["name", "siren", "insee_code", "postcodes"]
+    list_per_page = 100
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 def _count(number):
@@ -369,7 +406,7 @@ class ResponseAdmin(admin.ModelAdmin):
     search_fields = ["collectivite__name", "collectivite__siren", "collectivite__insee_code"]
     search_help_text = "Nom, SIREN ou code INSEE de la collectivité, ou adresse d'un répondant."
     list_per_page = 100
-    actions = ["export_selected"]
+    actions = ["export_selected", "merge_duplicates"]
     fieldsets = [
         (
             None,
@@ -387,7 +424,14 @@ class ResponseAdmin(admin.ModelAdmin):
         ),
         (
             "Structure qui répond",
-            {"fields": ["collectivite", "other_structure_name", "other_structure_siren"]},
+            {
+                "fields": [
+                    "collectivite",
+                    "other_structure_name",
+                    "other_structure_siren",
+                    "reassign_link",
+                ]
+            },
         ),
         ("Réponses", {"fields": ["answers"]}),
     ]
@@ -433,6 +477,89 @@ class ResponseAdmin(admin.ModelAdmin):
     def has_export_permission(self, request):
         return request.user.has_perm("survey.export_responses")
 
+    def has_merge_permission(self, request):
+        # Reassigning and merging fix duplicates; the Observatoire group only reads.
+        return request.user.has_perm("survey.change_response")
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*super().get_readonly_fields(request, obj), "reassign_link"]
+
+    def get_fieldsets(self, request, obj=None):
+        if self.has_merge_permission(request):
+            return self.fieldsets
+        return [
+            (name, {**options, "fields": [f for f in options["fields"] if f != "reassign_link"]})
+            for name, options in self.fieldsets
+        ]
+
+    @admin.display(description="correction")
+    def reassign_link(self, response):
+        url = reverse("admin:survey_response_reassign", args=[response.pk])
+        return format_html('<a href="{}">Réattribuer à une autre collectivité</a>', url)
+
+    def reassign_view(self, request, pk):
+        """Attach a response to another collectivité (a respondent picked the wrong one)."""
+        if not self.has_merge_permission(request):
+            raise PermissionDenied
+        response = get_object_or_404(Response.objects.select_related("collectivite"), pk=pk)
+        form = ReassignForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            target = form.cleaned_data["code"]
+            before = response.structure_label
+            try:
+                response.assign_structure(target)
+            except CollectiviteTaken as taken:
+                url = reverse("admin:survey_response_change", args=[taken.existing.pk])
+                form.add_error(
+                    "code",
+                    format_html(
+                        '{} a déjà <a href="{}">une réponse</a> : fusionnez les deux réponses '
+                        "depuis la liste (action « Fusionner »).",
+                        target,
+                        url,
+                    ),
+                )
+            else:
+                self.log_change(request, response, f"Réattribuée de « {before} » à « {target} ».")
+                self.message_user(request, f"Réponse réattribuée à {target}.")
+                return redirect("admin:survey_response_change", response.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": f"Réattribuer la réponse {response.public_id[:8]}",
+            "form": form,
+            "response": response,
+        }
+        return TemplateResponse(request, "admin/survey/response/reassign.html", context)
+
+    @admin.action(description="Fusionner deux réponses en double", permissions=["merge"])
+    def merge_duplicates(self, request, queryset):
+        responses = list(queryset.select_related("collectivite")[:3])
+        if len(responses) != 2 or responses[0].edition_id != responses[1].edition_id:
+            self.message_user(
+                request,
+                "Sélectionnez exactement deux réponses d'une même édition pour les fusionner.",
+                messages.ERROR,
+            )
+            return None
+        keep = request.POST.get("keep")
+        if keep in {str(r.pk) for r in responses}:
+            kept = next(r for r in responses if str(r.pk) == keep)
+            duplicate = next(r for r in responses if r is not kept)
+            label = f"{duplicate.public_id[:8]} ({duplicate.structure_label or 'sans structure'})"
+            kept.merge_from(duplicate)
+            self.log_change(request, kept, f"Fusion de la réponse {label} dans celle-ci.")
+            self.message_user(request, "Les deux réponses sont fusionnées.")
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": "Fusionner deux réponses",
+            "responses": responses,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/survey/response/merge.html", context)
+
     def get_search_results(self, request, queryset, search_term):
         term = search_term.strip()
         results, may_have_duplicates = super().get_search_results(request, queryset, term)
@@ -466,6 +593,11 @@ class ResponseAdmin(admin.ModelAdmin):
                 "export/",
                 self.admin_site.admin_view(self.export_view),
                 name="survey_response_export",
+            ),
+            path(
+                "<int:pk>/reattribuer/",
+                self.admin_site.admin_view(self.reassign_view),
+                name="survey_response_reassign",
             ),
             *super().get_urls(),
         ]

@@ -704,6 +704,51 @@ class Response(models.Model):
                 Response.objects.get(edition=self.edition_id, collectivite=taken)
             ) from None
 
+    def merge_from(self, duplicate):
+        """Fold a duplicate response of the same edition into this one, then delete it.
+
+        Answers this response lacks are taken from the duplicate; this response's own answers
+        win. Respondents (so their resume links), access requests and sendings move here.
+        """
+        if duplicate.pk == self.pk or duplicate.edition_id != self.edition_id:
+            raise ValueError("Seules deux réponses distinctes d'une même édition se fusionnent.")
+        with transaction.atomic():
+            answered = self.answers.values("question_id")
+            duplicate.answers.exclude(question_id__in=answered).update(response=self)
+            for related in (
+                duplicate.respondents,
+                duplicate.access_requests,
+                duplicate.submissions,
+            ):
+                related.update(response=self)
+            if not self.has_structure and duplicate.has_structure:
+                structure = duplicate.collectivite or (
+                    duplicate.other_structure_name, duplicate.other_structure_siren,
+                )  # fmt: skip
+                duplicate.delete()
+                self.assign_structure(structure)
+            else:
+                duplicate.delete()
+            last = self.submissions.order_by("-submitted_at").first()
+            if last and not self.is_submitted:
+                self.status, self.submitted_at = ResponseStatus.SUBMITTED, last.submitted_at
+            self.completed_sections = list(
+                dict.fromkeys([*self.completed_sections, *duplicate.completed_sections])
+            )
+            self.version += 1
+            self.progress = self.compute_progress(
+                self.edition.questionnaire(), self.values_by_code()
+            )
+            self.save(
+                update_fields=[
+                    "status",
+                    "submitted_at",
+                    "completed_sections",
+                    "version",
+                    "progress",
+                ]
+            )
+
     def values_by_code(self):
         """Every saved answer, as {question code: value}."""
         return dict(self.answers.values_list("question__code", "value"))

@@ -80,3 +80,27 @@ def client_factory():
     from django.test import Client
 
     return Client
+
+
+@pytest.fixture(autouse=True)
+def observatoire_group(request):
+    """The group the 0005 data migration creates. Browser tests flush the database (and a
+    reused test database keeps that state), so make sure it is there for every test."""
+    uses_db = request.node.get_closest_marker("django_db") or {
+        "db",
+        "transactional_db",
+        "live_server",
+    } & set(request.fixturenames)
+    if not uses_db:
+        return
+    from importlib import import_module
+
+    from django.contrib.auth.models import Group, Permission
+
+    migration = import_module("survey.migrations.0005_exports_and_observatoire_group")
+    request.getfixturevalue("transactional_db" if "live_server" in request.fixturenames else "db")
+    codenames = [f"view_{model}" for model in migration.VIEWED_MODELS] + ["export_responses"]
+    group, _ = Group.objects.get_or_create(name=migration.GROUP)
+    group.permissions.set(
+        Permission.objects.filter(content_type__app_label="survey", codename__in=codenames)
+    )

@@ -128,3 +128,74 @@ def test_type_band_departement_and_region_come_from_the_reference_data(first):
     collectivite = Collectivite.objects.get(siren=VILLEURBANNE)
     assert response.collectivite.population_band == collectivite.population_band == "gt100000"
     assert response.collectivite.departement_code == "69"
+
+
+# -- Staff fix duplicates ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def superuser_client(client_factory):
+    from django.contrib.auth.models import User
+
+    browser = client_factory()
+    browser.force_login(User.objects.create_superuser("chef", password="x" * 20))
+    return browser
+
+
+def test_staff_reassign_a_response_and_the_history_says_so(first, superuser_client):
+    from django.contrib.admin.models import LogEntry
+
+    url = reverse("admin:survey_response_reassign", args=[first.response.pk])
+    page = superuser_client.post(url, {"code": "216902567"})
+    assert page.status_code == 302
+    first.response.refresh_from_db()
+    assert first.response.collectivite.name == "Vaulx-en-Velin"
+    entry = LogEntry.objects.get(object_id=str(first.response.pk))
+    assert "Réattribuée de « Villeurbanne" in entry.get_change_message()
+
+
+def test_reassigning_to_a_collectivite_that_has_a_response_suggests_a_merge(
+    first, client_factory, superuser_client
+):
+    other = client_factory()
+    other_response = start(other, "")
+    save_profile(other, {"collectivite": "216902567"})
+    url = reverse("admin:survey_response_reassign", args=[other_response.pk])
+    page = superuser_client.post(url, {"code": VILLEURBANNE})
+    assert page.status_code == 200 and "fusionnez les deux réponses" in page.content.decode()
+
+
+def test_staff_merge_two_duplicates_keeping_the_chosen_answers(
+    first, client_factory, superuser_client
+):
+    duplicate_browser = client_factory()
+    duplicate = start(duplicate_browser, "doublon@villeurbanne.fr")
+    save_profile(duplicate_browser, {"q-profil_agents": "5", "q-profil_fonction": "dsi"})
+    kept = first.response
+    page = superuser_client.post(
+        reverse("admin:survey_response_changelist"),
+        {"action": "merge_duplicates", "_selected_action": [kept.pk, duplicate.pk],
+         "keep": kept.pk},
+    )  # fmt: skip
+    assert page.status_code == 302
+    assert not Response.objects.filter(pk=duplicate.pk).exists()
+    values = {a.question.code: a.value for a in kept.answers.select_related("question")}
+    assert values == {"profil_agents": 2000, "profil_fonction": {"choice": "dsi"}}
+    assert set(kept.respondents.values_list("email", flat=True)) == {
+        "premiere@villeurbanne.fr",
+        "doublon@villeurbanne.fr",
+    }
+    assert duplicate_browser.get(reverse("section", args=["profil"])).status_code == 200
+
+
+def test_the_observatoire_group_cannot_reassign_nor_merge(first, client_factory):
+    from django.contrib.auth.models import Group, User
+
+    analyst = User.objects.create_user("analyste", password="x" * 20, is_staff=True)
+    analyst.groups.add(Group.objects.get(name="Observatoire"))
+    browser = client_factory()
+    browser.force_login(analyst)
+    url = reverse("admin:survey_response_reassign", args=[first.response.pk])
+    assert browser.post(url, {"code": "216902567"}).status_code == 403
+    change = browser.get(reverse("admin:survey_response_change", args=[first.response.pk]))
+    assert "Réattribuer" not in change.content.decode()
