@@ -131,3 +131,56 @@ def test_a_missing_or_wrong_csrf_token_is_refused_without_saving(small_survey):
         auto = browser.post(reverse("autosave", args=["profil"]), {**data, "q-profil_agents": "3"})
         assert auto.status_code == 403 and "expiré" in auto.json()["message"]
     assert Answer.objects.count() == 0
+
+
+@FUZZ
+@given(query=st.one_of(nasty_text, st.text(max_size=200)), next_url=nasty_text)
+def test_fuzzing_collectivite_search_and_choice(small_survey, query, next_url):
+    cache.clear()
+    browser = Client()
+    assert_handled(browser.get(reverse("collectivite_search"), {"q": query}))
+    assert_handled(browser.get(reverse("collectivite_choose"), {"q": query, "next": next_url}))
+
+
+@FUZZ
+@given(code=st.text(max_size=30), data=form_data, token=st.text(max_size=120))
+def test_fuzzing_access_requests_and_grants(respondent_client, code, data, token):
+    cache.clear()
+    code = code.replace("/", "") or "x"
+    assert_handled(respondent_client.get(f"/collectivites/{code}/demander-acces/"))
+    assert_handled(respondent_client.post(f"/collectivites/{code}/demander-acces/", data))
+    token = token.replace("/", "") or "x"
+    assert_handled(respondent_client.post(f"/acces/{token}/", data))
+
+
+@pytest.fixture
+def staff_client(small_survey):
+    from django.contrib.auth.models import User
+
+    client = Client()
+    client.force_login(User.objects.create_superuser("chef", password="x" * 20))
+    return client
+
+
+EXPORT_FIELDS = ["edition", "format", "status", "labels", "delimiter", "bom", "free_text",
+                 "contacts"]  # fmt: skip
+
+
+@settings(
+    max_examples=EXAMPLES // 2,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    data=st.dictionaries(
+        st.sampled_from(EXPORT_FIELDS), st.one_of(nasty_text, st.sampled_from(
+            ["csv", "xlsx", "json", "datapackage", "long-csv", "all", "draft", "submitted",
+             ";", "on", "2025", "0", "-1"]
+        )), max_size=8,
+    )
+)  # fmt: skip
+def test_fuzzing_admin_export_parameters(staff_client, data):
+    page = staff_client.post(reverse("admin:survey_response_export"), data)
+    assert_handled(page)
+    if page.streaming:
+        assert b"".join(page.streaming_content)  # the whole file renders
