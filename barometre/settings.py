@@ -204,6 +204,9 @@ LOGGING = {
 # Rate limits (django-ratelimit) count in the cache: Redis when REDIS_URL is set.
 RATELIMIT_VIEW = "survey.views.rate_limited"
 RATELIMIT_ENABLE = env_bool("RATELIMIT_ENABLE", default=True)
+# Behind a reverse proxy, the client's address is in a header (e.g. HTTP_X_FORWARDED_FOR).
+if env_str("RATELIMIT_IP_META_KEY"):
+    RATELIMIT_IP_META_KEY = env_str("RATELIMIT_IP_META_KEY")
 
 # A page left open for days must not lose its typed answers on a CSRF failure.
 CSRF_FAILURE_VIEW = "survey.views.csrf_failure"

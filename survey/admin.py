@@ -17,6 +17,7 @@ from survey import exports
 from survey.enums import QuestionKind, ResponseStatus
 from survey.forms_export import ExportForm
 from survey.models import (
+    AccessRequest,
     Answer,
     Choice,
     Collectivite,
@@ -46,6 +47,27 @@ class ReassignForm(forms.Form):
         if collectivite is None:
             raise ValidationError("Aucune collectivité de la liste n'a ce code.")
         return collectivite
+
+
+@admin.register(AccessRequest)
+class AccessRequestAdmin(admin.ModelAdmin):
+    """Requests to join a collectivité's response: staff follow the ones left unanswered."""
+
+    list_display = ["response", "created_at", "granted_at"]
+    list_filter = [("granted_at", admin.EmptyFieldListFilter)]
+    fields = ["response", "created_at", "granted_at", "email"]
+    readonly_fields = fields
+
+    def get_fields(self, request, obj=None):
+        if request.user.has_perm("survey.view_contact_details"):
+            return self.fields
+        return [field for field in self.fields if field != "email"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Collectivite)
