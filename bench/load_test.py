@@ -27,6 +27,7 @@ import argparse  # noqa: E402
 import contextlib  # noqa: E402
 import datetime  # noqa: E402
 import decimal  # noqa: E402
+import itertools  # noqa: E402
 import json  # noqa: E402
 import os  # noqa: E402
 import random  # noqa: E402
@@ -243,11 +244,27 @@ def plan_answer(question, rng, answer):
 class Record:
     """One simulated response: its resume token and the answers it must hold."""
 
+    siren: str = field(default_factory=lambda: next_siren())
     token: str = ""
     values: dict = field(default_factory=dict)
     saves: int = 0
     submitted: bool = False
     uncertain: bool = False  # a save failed: what the server kept cannot be known
+
+
+_SIRENS = itertools.count(1)
+
+
+def next_siren():
+    """A distinct, valid (Luhn) SIREN for each simulated « autre structure »."""
+    base = f"9{next(_SIRENS):07d}"
+    for key in range(10):
+        digits = [int(d) for d in base + str(key)]
+        total = sum(d if i % 2 == 0 else (d * 2 - 9 if d * 2 > 9 else d * 2)
+                    for i, d in enumerate(digits))  # fmt: skip
+        if total % 10 == 0:
+            return base + str(key)
+    raise AssertionError("unreachable")
 
 
 @dataclass
@@ -502,6 +519,9 @@ class Respondent(FastHttpUser):
     def post_save(self, page, record, action, location):
         fields = [("csrfmiddlewaretoken", self.csrf), ("version", self.version)]
         fields += self.plan.fields() + [("action", action)]
+        if page is Run.pages[0]:  # the first page also names the structure that answers
+            fields += [("other_structure", "on"), ("other_name", f"Structure {record.siren}"),
+                       ("other_siren", record.siren)]  # fmt: skip
         posted = {q.code: value for q, shown, _, value in self.plan.rows if shown}
         record.uncertain = True
         self.post_form(f"/questionnaire/{page.slug}/", SAVE, fields, 302, location)

@@ -106,8 +106,11 @@ def collected(small_survey, client_factory):
         "usages": {"q-usage_ia": "oui", "q-usage_domaines": ["eau", "mobilite"],
                    "q-usage_description": "Chatbot d'accueil 🤖\r\nen test ; \"guillemets\""},
     }  # fmt: skip
+    structures = {sent: "216902641", draft: "216902567"}  # from small_survey
     for slug, data in pages.items():
         for browser in (sent, draft):
+            if slug == "profil":
+                data = {**data, "collectivite": structures[browser]}
             page = browser.post(reverse("section", args=[slug]), {**data, "action": "continue"})
             assert page.status_code == 302
     assert sent.post(reverse("review")).status_code == 302
