@@ -208,5 +208,8 @@ RATELIMIT_ENABLE = env_bool("RATELIMIT_ENABLE", default=True)
 if env_str("RATELIMIT_IP_META_KEY"):
     RATELIMIT_IP_META_KEY = env_str("RATELIMIT_IP_META_KEY")
 
+# How long a process keeps an edition's questionnaire structure (see Edition.questionnaire).
+QUESTIONNAIRE_CACHE_SECONDS = env_int("QUESTIONNAIRE_CACHE_SECONDS", 30)
+
 # A page left open for days must not lose its typed answers on a CSRF failure.
 CSRF_FAILURE_VIEW = "survey.views.csrf_failure"

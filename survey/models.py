@@ -14,8 +14,10 @@ Answer values are JSON, one shape per question kind (see `Question.clean_answer`
 import decimal
 import hashlib
 import secrets
+import time
 import uuid
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.db.models import F, Q
@@ -75,7 +77,23 @@ class Edition(models.Model):
         return (self.closes_at - (now or timezone.now())).days
 
     def questionnaire(self):
-        """The sections in order, each with `.asked` holding its active questions, prefetched."""
+        """The sections in order, each with `.asked` holding its active questions, prefetched.
+
+        Every page needs the whole structure (conditions may point to any earlier question),
+        so it is kept in the process for QUESTIONNAIRE_CACHE_SECONDS: building it is most of
+        a page's cost. Changes made in this process clear it at once (signals below); other
+        processes see them within that delay. The cached objects are only read.
+        """
+        ttl = settings.QUESTIONNAIRE_CACHE_SECONDS
+        cached = _questionnaires.get(self.pk)
+        if ttl and cached and cached[0] > time.monotonic():
+            return cached[1]
+        sections = self._load_questionnaire()
+        if ttl:
+            _questionnaires[self.pk] = (time.monotonic() + ttl, sections)
+        return sections
+
+    def _load_questionnaire(self):
         questions = (
             self.questions.filter(is_active=True)
             .select_related("condition_question__condition_question")
@@ -92,6 +110,13 @@ class Edition(models.Model):
         for question in questions:
             by_section[question.section_id].asked.append(question)
         return sections
+
+
+_questionnaires = {}
+
+
+def forget_questionnaires(**kwargs):
+    _questionnaires.clear()
 
 
 class Section(models.Model):
@@ -1040,3 +1065,8 @@ class AccessRequest(models.Model):
             respondent, token = Respondent.create_for(self.response, email=self.email)
         self.granted_at = locked.granted_at
         return token
+
+
+for _model in (Edition, Section, Question, Choice, MatrixItem):
+    models.signals.post_save.connect(forget_questionnaires, sender=_model)
+    models.signals.post_delete.connect(forget_questionnaires, sender=_model)

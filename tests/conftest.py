@@ -104,3 +104,9 @@ def observatoire_group(request):
     group.permissions.set(
         Permission.objects.filter(content_type__app_label="survey", codename__in=codenames)
     )
+
+
+@pytest.fixture(autouse=True)
+def no_questionnaire_cache(settings):
+    """Tests change questionnaires freely (and flush the database): always read them afresh."""
+    settings.QUESTIONNAIRE_CACHE_SECONDS = 0

@@ -376,3 +376,13 @@ def test_autosave_from_a_stale_page_reports_the_conflict(client, small_survey):
     )
     assert result.status_code == 409 and result.json()["conflicts"] == ["profil_agents"]
     assert answers(response) == {"profil_agents": 10}
+
+
+def test_a_cached_questionnaire_is_forgotten_when_a_question_changes(small_survey, settings):
+    settings.QUESTIONNAIRE_CACHE_SECONDS = 60
+    first = small_survey.questionnaire()
+    assert small_survey.questionnaire() is first
+    question = first[0].asked[0]
+    question.text = "Quel est votre métier ?"
+    question.save()
+    assert small_survey.questionnaire()[0].asked[0].text == "Quel est votre métier ?"
