@@ -388,7 +388,8 @@ class Respondent(FastHttpUser):
         kwargs.setdefault("allow_redirects", False)
         with self.client.request(method, path, name=name, catch_response=True, **kwargs) as r:
             if r.status_code != status:
-                r.failure(f"{method} {path}: {r.status_code} instead of {status}")
+                detail = f" ({r.error!r})" if getattr(r, "error", None) else ""
+                r.failure(f"{method} {path}: {r.status_code} instead of {status}{detail}")
                 raise StopTaskError()
             if location is not None:
                 got = urlsplit(r.headers.get("Location", "")).path
@@ -611,6 +612,9 @@ def start_gunicorn(env, port, workers, threads, log):
         "--bind", f"{HOST}:{port}",
         "--workers", str(workers), "--threads", str(threads), "--worker-class", "gthread",
         "--no-control-socket", "--timeout", "60",
+        # Longer than a respondent's think time: the server must not close a kept-alive
+        # connection just as the client sends on it (a reset no proxy would cause).
+        "--keep-alive", "10",
         "--error-logfile", str(log), "--log-level", "warning",
     ]  # fmt: skip
     server = subprocess.Popen(command, env=env, cwd=ROOT)
