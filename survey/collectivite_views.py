@@ -7,6 +7,7 @@ from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET
+from django_ratelimit.decorators import ratelimit
 
 from survey.collectivites import MAX_QUERY_LENGTH, search
 
@@ -25,6 +26,7 @@ def describe(collectivite):
 
 
 @require_GET
+@ratelimit(key="ip", rate="300/m", block=True)  # a combobox sends a request per keystroke
 def search_json(request):
     query = request.GET.get("q", "")
     if len(query) > MAX_QUERY_LENGTH:
@@ -62,6 +64,7 @@ def _is_safe_next(request, url):
 
 
 @require_GET
+@ratelimit(key="ip", rate="60/m", block=True)
 def choose(request):
     next_url = request.GET.get("next", "")
     if not _is_safe_next(request, next_url):

@@ -165,3 +165,30 @@ def test_no_ip_address_is_stored_with_responses(client, small_survey):
         names = {field.name for field in model._meta.get_fields()}
         assert not any(part == "ip" for name in names for part in name.split("_"))
     assert len(mail.outbox) == 1
+
+
+def test_the_collectivite_search_is_rate_limited_with_a_json_429(client, small_survey):
+    url = reverse("collectivite_search")
+    statuses = [
+        client.get(url, {"q": "vil"}, HTTP_ACCEPT="application/json").status_code
+        for _ in range(301)
+    ]
+    assert statuses[:300] == [200] * 300
+    assert statuses[300] == 429
+    page = client.get(url, {"q": "vil"}, HTTP_ACCEPT="application/json")
+    assert "Trop de tentatives" in page.json()["message"]
+
+
+def test_healthz_answers_when_the_database_does(client, db):
+    page = client.get(reverse("healthz"))
+    assert page.status_code == 200 and page.content == b"ok"
+
+
+def test_healthz_says_503_when_the_database_is_down(client, db, monkeypatch):
+    from django.db import connection
+
+    def refuse(*args, **kwargs):
+        raise DatabaseError("connection refused")
+
+    monkeypatch.setattr(connection, "cursor", refuse)
+    assert client.get(reverse("healthz")).status_code == 503
