@@ -1,7 +1,8 @@
 """The deadline rush: simulated respondents against gunicorn and PostgreSQL, on loopback only.
 
     .venv/bin/python bench/load_test.py [--database-url postgres://root@127.0.0.1:5432/barometre_load]
-        [--users 200] [--duration 75] [--ramp 10] [--workers 3] [--threads 4]
+        [--users 200] [--duration 240] [--ramp 20] [--think-min 3] [--think-max 9]
+        [--workers 3] [--threads 4]
 
 The script migrates the database (it creates it when missing), loads questionnaires/2025.toml,
 opens the 2025 edition (its dates are changed: use a scratch database), collects the static
@@ -357,7 +358,7 @@ def on_user_error(user_instance, exception, tb, **kwargs):
 
 
 class Respondent(FastHttpUser):
-    wait_time = between(0.5, 2.5)  # replaced from the command line
+    wait_time = between(3, 9)  # replaced from the command line
     # Connections are never reused across simulated respondents, like distinct browsers.
     concurrency = 1
     network_timeout = 60.0
@@ -388,8 +389,8 @@ class Respondent(FastHttpUser):
         kwargs.setdefault("allow_redirects", False)
         with self.client.request(method, path, name=name, catch_response=True, **kwargs) as r:
             if r.status_code != status:
-                detail = f" ({r.error!r})" if getattr(r, "error", None) else ""
-                r.failure(f"{method} {path}: {r.status_code} instead of {status}{detail}")
+                error = getattr(r, "error", None) or r.status_code
+                r.failure(f"{method} {path}: {error!r} instead of {status}")
                 raise StopTaskError()
             if location is not None:
                 got = urlsplit(r.headers.get("Location", "")).path
@@ -612,9 +613,9 @@ def start_gunicorn(env, port, workers, threads, log):
         "--bind", f"{HOST}:{port}",
         "--workers", str(workers), "--threads", str(threads), "--worker-class", "gthread",
         "--no-control-socket", "--timeout", "60",
-        # Longer than a respondent's think time: the server must not close a kept-alive
-        # connection just as the client sends on it (a reset no proxy would cause).
-        "--keep-alive", "10",
+        # Longer than any pause between two requests of a respondent: otherwise gunicorn may
+        # close an idle connection just as the client sends on it (see docs/operations.md).
+        "--keep-alive", "75",
         "--error-logfile", str(log), "--log-level", "warning",
     ]  # fmt: skip
     server = subprocess.Popen(command, env=env, cwd=ROOT)
@@ -717,10 +718,11 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database-url", default="postgres://root@127.0.0.1:5432/barometre_load")
     parser.add_argument("--users", type=int, default=200, help="simulated respondents")
-    parser.add_argument("--duration", type=int, default=75, help="seconds of load after ramp-up")
-    parser.add_argument("--ramp", type=int, default=10, help="seconds to start every user")
-    parser.add_argument("--think-min", type=float, default=0.5)
-    parser.add_argument("--think-max", type=float, default=2.5)
+    parser.add_argument("--duration", type=int, default=240, help="seconds of load after ramp-up")
+    parser.add_argument("--ramp", type=int, default=20, help="seconds to start every user")
+    # A respondent's pause between two requests: about five times a real agent's pace.
+    parser.add_argument("--think-min", type=float, default=3.0)
+    parser.add_argument("--think-max", type=float, default=9.0)
     parser.add_argument("--workers", type=int, default=3)
     parser.add_argument("--threads", type=int, default=4)
     args = parser.parse_args()
