@@ -136,8 +136,9 @@ from pathlib import Path
 
 out = Path(sys.argv[1])
 report = json.loads((out / "report.json").read_text())
-lines = [f"wapiti {report['infos'].get('version', '')} against {report['infos']['target']}",
-         f"crawled pages: {report['infos'].get('crawled_pages_nbr', '?')}"]
+found = re.search(r"found (\d+) URLs and forms", (out / "wapiti.log").read_text())
+lines = [f"{report['infos']['version']} against {report['infos']['target']}, "
+         f"{report['infos']['date']}: {found.group(1) if found else '?'} URLs and forms found"]
 for part in ("vulnerabilities", "anomalies", "additionals"):
     for category, findings in sorted(report.get(part, {}).items()):
         if not findings:
@@ -145,12 +146,14 @@ for part in ("vulnerabilities", "anomalies", "additionals"):
         lines.append(f"\n[{part}] {category}: {len(findings)}")
         for f in findings:
             lines.append(f"  {f['method']} {f['path']} {f.get('parameter') or ''} — {f['info']}")
-statuses = collections.Counter()
+statuses, targets = collections.Counter(), collections.Counter()
 for line in (out / "access.log").read_text().splitlines():
-    match = re.search(r'" (\d{3}) ', line)
+    match = re.search(r'"(\w+) ([^ ?]*)\S* HTTP/[\d.]+" (\d{3}) ', line)
     if match:
-        statuses[match.group(1)] += 1
+        statuses[match.group(3)] += 1
+        targets[f"{match.group(1)} {match.group(2)}"] += 1
 lines.append(f"\nrequests served: {sum(statuses.values())}, by status: {dict(sorted(statuses.items()))}")
+lines += [f"  {count:>7} {target}" for target, count in targets.most_common(12)]
 lines.append((out / "csrf-check.txt").read_text())
 (out / "summary.txt").write_text("\n".join(lines) + "\n")
 print("\n".join(lines))
