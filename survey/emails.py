@@ -1,11 +1,23 @@
 """Emails sent to respondents, through Django's mail framework (MAILERS)."""
 
+import logging
+import smtplib
+
 from django.core.mail import send_mail
 from django.template.loader import render_to_string
 
+logger = logging.getLogger(__name__)
+
 
 def _send(to, subject, template, context):
-    send_mail(subject, render_to_string(template, context), None, [to])
+    """Send one email; a mail server that is down is logged (without the address), not fatal:
+    every link sent by email is also shown on screen."""
+    try:
+        send_mail(subject, render_to_string(template, context), None, [to])
+    except (OSError, smtplib.SMTPException) as error:
+        logger.error("Email « %s » not sent: %s", subject, type(error).__name__)
+        return False
+    return True
 
 
 def send_resume_link(email, edition, url):

@@ -110,3 +110,11 @@ def observatoire_group(request):
 def no_questionnaire_cache(settings):
     """Tests change questionnaires freely (and flush the database): always read them afresh."""
     settings.QUESTIONNAIRE_CACHE_SECONDS = 0
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    """Rate limits count in the cache: each test starts with none of another test's requests."""
+    from django.core.cache import cache
+
+    cache.clear()

@@ -192,3 +192,15 @@ def test_healthz_says_503_when_the_database_is_down(client, db, monkeypatch):
 
     monkeypatch.setattr(connection, "cursor", refuse)
     assert client.get(reverse("healthz")).status_code == 503
+
+
+def test_a_mail_server_that_is_down_does_not_break_starting(client, small_survey, monkeypatch):
+    import smtplib
+
+    def refuse(*args, **kwargs):
+        raise smtplib.SMTPConnectError(421, "indisponible")
+
+    monkeypatch.setattr("survey.emails.send_mail", refuse)
+    page = client.post(reverse("start"), {"email": "agent@mairie.fr"})
+    assert page.status_code == 302
+    assert 'data-testid="resume-link"' in client.get(reverse("resume_link")).content.decode()
