@@ -22,5 +22,5 @@ EXPOSE 8000
 # streams; a whole-edition export lasts longer, and must not hold a worker meanwhile.
 CMD ["gunicorn", "barometre.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", \
      "--logger-class", "barometre.logging.GunicornLogger", \
-     "--worker-class", "gthread", "--threads", "4", \
+     "--worker-class", "gthread", "--threads", "4", "--timeout", "60", "--keep-alive", "75", \
      "--no-control-socket", "--access-logfile", "-"]
