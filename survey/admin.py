@@ -527,7 +527,7 @@ class ResponseAdmin(admin.ModelAdmin):
         form = ReassignForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             target = form.cleaned_data["code"]
-            before = response.structure_label
+            before = response.structure_for_logs
             try:
                 response.assign_structure(target)
             except CollectiviteTaken as taken:
@@ -568,7 +568,9 @@ class ResponseAdmin(admin.ModelAdmin):
         if keep in {str(r.pk) for r in responses}:
             kept = next(r for r in responses if str(r.pk) == keep)
             duplicate = next(r for r in responses if r is not kept)
-            label = f"{duplicate.public_id[:8]} ({duplicate.structure_label or 'sans structure'})"
+            label = (
+                f"{duplicate.public_id[:8]} ({duplicate.structure_for_logs or 'sans structure'})"
+            )
             kept.merge_from(duplicate)
             self.log_change(request, kept, f"Fusion de la réponse {label} dans celle-ci.")
             self.message_user(request, "Les deux réponses sont fusionnées.")

@@ -700,6 +700,15 @@ class Response(models.Model):
             return f"{self.other_structure_name} (SIREN {self.other_structure_siren})"
         return None
 
+    @property
+    def structure_for_logs(self):
+        """Who answers, without personal data: an « autre structure » name may be a person's."""
+        if self.collectivite_id:
+            return f"{self.collectivite} ({self.collectivite.kind_label})"
+        if self.other_structure_siren:
+            return f"autre structure, SIREN {self.other_structure_siren}"
+        return None
+
     def assign_structure(self, structure):
         """Record who answers: a Collectivite, or an (name, siren) "other structure".
 
@@ -919,7 +928,12 @@ class ResponseSubmission(models.Model):
 
 
 class Answer(models.Model):
-    """The answer of one response to one question. Never holds personal data."""
+    """The answer of one response to one question.
+
+    Answers to questions not published in open data (`Question.open_data` off: they describe
+    the person who answers, such as their function or service) are personal data: see
+    PERSONAL_FIELDS.
+    """
 
     response = models.ForeignKey(
         Response, on_delete=models.CASCADE, related_name="answers", verbose_name="réponse"
@@ -1065,6 +1079,60 @@ class AccessRequest(models.Model):
             respondent, token = Respondent.create_for(self.response, email=self.email)
         self.granted_at = locked.granted_at
         return token
+
+
+# Every field that holds personal data, declared once. It drives `erase_personal_data` (and
+# so `purge_personal_data`), who may see, search, filter or export these fields (the
+# « view_contact_details » permission), and the test that checks the whole database after a
+# purge. Answers to questions with `open_data` off describe the respondent: personal too.
+PERSONAL_FIELDS = {
+    Respondent: ("email", "name", "role"),
+    AccessRequest: ("email",),
+    Response: ("other_structure_name",),  # may be a person's business name
+}
+CONTACT_PERMISSION = "survey.view_contact_details"
+ERASED = "[effacé]"
+
+
+def personal_answers():
+    """Answers that describe the respondent rather than the collectivité."""
+    return Answer.objects.filter(question__open_data=False)
+
+
+def erase_personal_data(responses):
+    """Erase the declared personal data of `responses` (a queryset); answers otherwise stay.
+
+    Admin log entries about these responses lose the erased values too. Returns the number
+    of rows changed, by model name.
+    """
+    from django.contrib.admin.models import LogEntry
+    from django.contrib.contenttypes.models import ContentType
+
+    counts = {}
+    with transaction.atomic():
+        erased_values = set()
+        for model, fields in PERSONAL_FIELDS.items():
+            rows = model.objects.filter(
+                **({"pk__in": responses} if model is Response else {"response__in": responses})
+            ).exclude(**dict.fromkeys(fields, ""))
+            for values in rows.values_list(*fields):
+                erased_values.update(value for value in values if value)
+            counts[model._meta.verbose_name_plural] = rows.update(**dict.fromkeys(fields, ""))
+        counts["réponses personnelles"], _ = (
+            personal_answers().filter(response__in=responses).delete()
+        )
+        entries = LogEntry.objects.filter(
+            content_type=ContentType.objects.get_for_model(Response),
+            object_id__in=[str(pk) for pk in responses.values_list("pk", flat=True)],
+        )
+        for entry in entries:
+            message, label = entry.change_message, entry.object_repr
+            for value in sorted(erased_values, key=len, reverse=True):
+                message, label = message.replace(value, ERASED), label.replace(value, ERASED)
+            if (message, label) != (entry.change_message, entry.object_repr):
+                entry.change_message, entry.object_repr = message, label
+                entry.save(update_fields=["change_message", "object_repr"])
+    return counts
 
 
 for _model in (Edition, Section, Question, Choice, MatrixItem):

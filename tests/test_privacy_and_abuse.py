@@ -146,6 +146,70 @@ def test_purge_removes_contact_data_of_closed_editions_and_keeps_answers(small_s
     assert Answer.objects.get(response=old_response).value == 12
 
 
+MARK = "zorglub"  # in every personal value the next test types
+
+
+def test_after_a_purge_no_declared_personal_data_is_left_anywhere_in_the_database(
+    client, client_factory, small_survey, settings
+):
+    from django.apps import apps
+    from django.contrib.auth.models import User
+
+    from survey.models import PERSONAL_FIELDS, AccessRequest
+
+    settings.ADMIN_OTP_REQUIRED = False
+    small_survey.questions.filter(code="profil_fonction").update(open_data=False)
+    response = start(client, email=f"{MARK}@mairie.fr")
+    client.post(
+        reverse("section", args=["profil"]),
+        {"q-profil_fonction": "autre", "q-profil_fonction-other": f"Chef {MARK}",
+         "q-profil_agents": "12", "action": "later"},
+    )  # fmt: skip
+    Respondent.objects.filter(response=response).update(name=f"A. {MARK}", role=f"DSI {MARK}")
+    response.assign_structure((f"SARL {MARK}", "123456782"))
+    access, token = AccessRequest.create_for(response, f"collegue.{MARK}@mairie.fr")
+    access.grant()
+    empty = [
+        (model, field)
+        for model, fields in PERSONAL_FIELDS.items()
+        for field in fields
+        if not model.objects.exclude(**{field: ""}).exists()
+    ]
+    assert empty == []  # the scenario fills every declared field
+    # Staff correct the structure (logged), and someone fails to log in with an address.
+    User.objects.create_superuser("admin", password="un mot de passe assez long")
+    admin = client_factory()
+    admin.post(reverse("admin:login"), {"username": f"{MARK}@mairie.fr", "password": "x"})
+    admin.post(
+        reverse("admin:login"), {"username": "admin", "password": "un mot de passe assez long"}
+    )
+    page = admin.post(
+        reverse("admin:survey_response_reassign", args=[response.pk]),
+        {"code": "216902641", "reason": "Erreur de saisie"},
+    )
+    assert page.status_code == 302
+
+    from axes.models import AccessAttempt, AccessLog
+
+    long_ago = timezone.now() - datetime.timedelta(days=400)
+    AccessAttempt.objects.update(attempt_time=long_ago)
+    AccessLog.objects.update(attempt_time=long_ago)
+    small_survey.opens_at = long_ago - datetime.timedelta(days=60)
+    small_survey.closes_at = long_ago
+    small_survey.save()
+    call_command("purge_personal_data", "--before", timezone.now().date().isoformat())
+
+    left = []
+    for model in apps.get_models(include_auto_created=True):
+        names = [field.attname for field in model._meta.concrete_fields]
+        for row in model.objects.values_list(*names):
+            if MARK in repr(row).lower():
+                left.append((model._meta.label, row))
+    assert left == []
+    assert Answer.objects.filter(question__code="profil_agents", value=12).exists()
+    assert MARK not in client.get(reverse("grant_access", args=[token])).content.decode()
+
+
 def test_purge_refuses_a_future_or_malformed_date():
     with pytest.raises(CommandError, match="passée"):
         call_command("purge_personal_data", "--before", "2999-01-01")
