@@ -593,7 +593,20 @@ def request_access(request, code):
     )
 
 
+def no_referrer(view):
+    """The page's address holds a secret: browsers must not send it on (static files…)."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        page = view(request, *args, **kwargs)
+        page["Referrer-Policy"] = "no-referrer"
+        return page
+
+    return wrapper
+
+
 @require_http_methods(["GET", "POST"])
+@no_referrer
 @ratelimit(key="ip", rate="30/m", block=True)
 def grant_access(request, token):
     """The first respondent shares the response; the newcomer gets a resume link of their own."""

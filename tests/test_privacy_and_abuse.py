@@ -82,6 +82,77 @@ def test_resume_tokens_never_reach_the_logs(client, small_survey, caplog):
     assert token not in logged
 
 
+def secret_urls(client, small_survey):
+    """One live URL of each kind the app issues with a secret in it."""
+    from survey.models import AccessRequest
+
+    response = start(client)
+    resume_token = client.cookies["barometre_reprise"].value
+    _, grant_token = AccessRequest.create_for(response, "collegue@mairie.fr")
+    return {
+        "resume": (reverse("resume", args=[resume_token]), resume_token),
+        "grant_access": (reverse("grant_access", args=[grant_token]), grant_token),
+    }
+
+
+def test_every_url_of_the_urlconf_with_a_token_is_masked_in_logs(client, small_survey):
+    from django.urls import get_resolver
+
+    with_token = {
+        name
+        for name, entries in get_resolver().reverse_dict.lists()
+        if isinstance(name, str)
+        for _, pattern, defaults, converters in entries
+        if "token" in converters
+    }
+    assert with_token == set(secret_urls(client, small_survey))
+
+
+@pytest.mark.parametrize("kind", ["resume", "grant_access"])
+def test_secret_links_never_reach_gunicorns_access_log(client, small_survey, kind):
+    import datetime as dt
+
+    from gunicorn.config import Config
+
+    from barometre.logging import GunicornLogger
+
+    url, token = secret_urls(client, small_survey)[kind]
+    environ = {
+        "REQUEST_METHOD": "GET", "RAW_URI": f"{url}?x=1", "SERVER_PROTOCOL": "HTTP/1.1",
+        "PATH_INFO": url, "QUERY_STRING": f"next={url}",
+        "HTTP_REFERER": f"https://barometre.example.fr{url}", "REMOTE_ADDR": "127.0.0.1",
+    }  # fmt: skip
+
+    class Request:
+        headers = [("REFERER", environ["HTTP_REFERER"]), ("HOST", "barometre.example.fr")]
+
+    class Answer:
+        status, sent, headers = "200 OK", 10, [("Content-Type", "text/css")]
+
+    atoms = GunicornLogger(Config()).atoms(Answer(), Request(), environ, dt.timedelta(0))
+    assert token not in repr(atoms)
+    assert atoms["f"].endswith("[masqué]/") and "[masqué]" in atoms["r"]
+
+
+@pytest.mark.parametrize("kind", ["resume", "grant_access"])
+def test_secret_links_never_reach_djangos_not_found_warnings(client, small_survey, kind, caplog):
+    from barometre.logging import RedactTokens
+
+    url, token = secret_urls(client, small_survey)[kind]
+    with caplog.at_level(logging.INFO):
+        client.get(url + "n/a/")  # a 404 that Django logs, with the token in the path
+    records = [r for r in caplog.records if "Not Found" in r.getMessage()]
+    assert records
+    for record in records:
+        RedactTokens().filter(record)
+        assert token not in record.getMessage()
+
+
+def test_pages_reached_through_a_secret_link_send_no_referer(client, small_survey):
+    url, _ = secret_urls(client, small_survey)["grant_access"]
+    assert client.get(url).headers["Referrer-Policy"] == "no-referrer"
+
+
 def test_public_ids_say_nothing_about_the_order_of_responses(small_survey):
     ids = [ResponseFactory(edition=small_survey).public_id for _ in range(20)]
     assert sorted(ids) != ids or sorted(ids, reverse=True) != ids
