@@ -20,6 +20,7 @@ import datetime
 import decimal
 import io
 import json
+import re
 import zipfile
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
@@ -713,16 +714,17 @@ def _isoformat(moment):
     return _local(moment).isoformat() if moment else None
 
 
-FORMULA_STARTS = frozenset(FORMULA_PREFIXES)
+# A spreadsheet may open a CSV with another separator than it was written with (French
+# Excel splits on « ; », others on tabs) or cut a quoted line at its line breaks: a formula
+# prefix after any of these starts a cell too.
+FORMULA_AFTER_ANY_SEPARATOR = re.compile(r"(?:^|(?<=[,;\t|\r\n]))(?=[=+\-@\t\r])")
 
 
 def _csv_cells(row):
-    """A row as the csv module writes it (None is empty): text neutralised, dates in ISO 8601.
-
-    Inlined rather than calling neutralise() for each of the millions of cells of an export.
-    """
+    """A row as the csv module writes it (None is empty): text neutralised at its start and
+    after any separator, dates in ISO 8601."""
     return [
-        ("'" + value if value[:1] in FORMULA_STARTS else value)
+        FORMULA_AFTER_ANY_SEPARATOR.sub("'", value)
         if value.__class__ is str
         else value.isoformat()
         if value.__class__ is datetime.datetime
@@ -734,7 +736,8 @@ def _csv_cells(row):
 def render_csv(rows, delimiter=",", bom=False, flush_every=200):
     """Stream rows as CSV bytes (UTF-8, optionally with a BOM for Excel)."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=delimiter)
+    # Every text field quoted, so that its separators and line breaks stay inside it.
+    writer = csv.writer(buffer, delimiter=delimiter, quoting=csv.QUOTE_STRINGS)
     if bom:
         buffer.write("\ufeff")
     for count, row in enumerate(rows, start=1):

@@ -272,7 +272,7 @@ def test_the_open_data_package_holds_exactly_the_staff_export_minus_private_colu
 def test_the_open_data_package_catches_a_value_outside_the_codebook(full, edition, tmp_path):
     unpack(export("datapackage", edition), tmp_path)
     data = tmp_path / "reponses.csv"
-    data.write_text(data.read_text().replace(",avance,", ",presque,"))
+    data.write_text(data.read_text().replace(',"avance",', ',"presque",'))
     report = frictionless.validate(tmp_path / "datapackage.json")
     assert not report.valid
     assert report.flatten(["fieldName", "type"]) == [["usage_stade", "constraint-error"]]
@@ -288,7 +288,7 @@ def test_the_open_data_package_has_no_personal_data_and_free_text_on_request(ful
     assert not any(name.startswith("contact") for name in names)
     content = (tmp_path / "reponses.csv").read_text()
     assert "agent@lyon.fr" not in content and "Camille" not in content and "dsi" not in content
-    assert ",oui," in content  # codes, even when labels were asked for
+    assert ',"oui",' in content  # codes, even when labels were asked for
 
     with_text = tmp_path / "with-text"
     unpack(export("datapackage", edition, free_text=True), with_text)
@@ -407,6 +407,30 @@ def test_formula_like_text_is_neutralised(text):
 @pytest.mark.parametrize("text", ["Bonjour", "", "12", "a=b", "« -3 »"])
 def test_ordinary_text_is_left_alone(text):
     assert neutralise(text) == text
+
+
+@pytest.mark.parametrize("written_with", [",", ";"])
+@pytest.mark.parametrize("format_key", ["csv", "long-csv"])
+def test_a_formula_after_an_embedded_separator_is_inert_whatever_separator_opens_the_csv(
+    edition, written_with, format_key
+):
+    response = submitted(edition, other_structure_name="a,@SUM(1)")
+    answer(response, "orga_commentaire", "x;=1+127;y,+2\n-3\t=4|@5")
+    data = export(format_key, edition, delimiter=written_with, contacts=True).decode()
+    for opened_with in (",", ";", "\t", "|"):
+        for line in data.splitlines():
+            for cell in line.split(opened_with):
+                cell = cell.strip('"')
+                assert not cell.startswith(("=", "+", "-", "@")), (opened_with, line)
+    assert "\"x;'=1+127;y,'+2" in data  # quoted, and neutralised after each separator
+
+
+def test_every_text_field_of_every_csv_is_quoted(full, edition, tmp_path):
+    for data in (export("csv", edition), export("long-csv", edition, delimiter=";")):
+        header, first = data.decode().splitlines()[:2]
+        assert header.startswith('"identifiant"') and first.startswith(f'"{full.public_id}"')
+    unpack(export("datapackage", edition), tmp_path)
+    assert (tmp_path / "reponses.csv").read_text().startswith('"identifiant","statut"')
 
 
 def test_formula_injection_is_neutralised_in_csv_and_xlsx_but_numbers_are_not(edition, tmp_path):
