@@ -87,6 +87,17 @@ AXES_COOLOFF_TIME = 1
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "axes_lockout.html"
 AXES_RESET_ON_SUCCESS = True
+# Failed attempts record the request's parameters: never a credential (a wrong password next
+# to a valid one-time code would otherwise leave that code readable by superusers).
+AXES_SENSITIVE_PARAMETERS = [
+    "username",
+    "ip_address",
+    "password",
+    "otp_token",
+    "otp_device",
+    "otp_challenge",
+    "csrfmiddlewaretoken",
+]
 # Two-factor authentication for the admin (TOTP apps, or static backup codes).
 ADMIN_OTP_REQUIRED = env_bool("ADMIN_OTP_REQUIRED", default=not DEBUG)
 OTP_TOTP_ISSUER = "Baromètre Data Publica"
@@ -182,9 +193,10 @@ SECURE_CSP = {
     "frame-ancestors": [CSP.NONE],
     "form-action": [CSP.SELF],
 }
-# A respondent may keep a page open for days: sessions last long, and the questionnaire
-# itself never depends on them (progress is in the database, reached by the resume token).
-SESSION_COOKIE_AGE = 60 * 60 * 24 * 120
+# Only staff have sessions (respondents are known by their resume cookie, progress is in the
+# database): a staff session ends after a working day without any request.
+SESSION_COOKIE_AGE = 60 * 60 * 10
+SESSION_SAVE_EVERY_REQUEST = True
 DATA_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
 

@@ -5,6 +5,7 @@ from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models.constants import LOOKUP_SEP
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpResponseNotAllowed, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect
@@ -17,6 +18,8 @@ from survey import exports
 from survey.enums import QuestionKind, ResponseStatus
 from survey.forms_export import ExportForm
 from survey.models import (
+    CONTACT_PERMISSION,
+    PERSONAL_FIELDS,
     AccessRequest,
     Answer,
     Choice,
@@ -49,8 +52,21 @@ class ReassignForm(forms.Form):
         return collectivite
 
 
+class PersonalFieldsAdmin(admin.ModelAdmin):
+    """No filter, search or ordering on a personal field (PERSONAL_FIELDS) for staff without
+    the contact permission: `?email__startswith=a` would tell the addresses letter by letter."""
+
+    def lookup_allowed(self, lookup, value, request):
+        field = lookup.split(LOOKUP_SEP, 1)[0]
+        if field in PERSONAL_FIELDS.get(self.model, ()) and not request.user.has_perm(
+            CONTACT_PERMISSION
+        ):
+            return False
+        return super().lookup_allowed(lookup, value, request)
+
+
 @admin.register(AccessRequest)
-class AccessRequestAdmin(admin.ModelAdmin):
+class AccessRequestAdmin(PersonalFieldsAdmin):
     """Requests to join a collectivité's response: staff follow the ones left unanswered."""
 
     list_display = ["response", "created_at", "granted_at"]
@@ -402,7 +418,7 @@ def answers_by_section(response):
 
 
 @admin.register(Response)
-class ResponseAdmin(admin.ModelAdmin):
+class ResponseAdmin(PersonalFieldsAdmin):
     change_list_template = "admin/survey/response/change_list.html"
     list_display = [
         "collectivite_name",
@@ -462,7 +478,8 @@ class ResponseAdmin(admin.ModelAdmin):
     @admin.display(description="collectivité", ordering="collectivite__name")
     def collectivite_name(self, response):
         if response.collectivite is None:
-            return response.other_structure_name or "—"
+            # The name may be a person's (PERSONAL_FIELDS): the list shows the SIREN only.
+            return response.structure_for_logs or "—"
         return str(response.collectivite)
 
     @admin.display(description="type", ordering="collectivite__kind")
@@ -507,10 +524,13 @@ class ResponseAdmin(admin.ModelAdmin):
         return [*super().get_readonly_fields(request, obj), "reassign_link"]
 
     def get_fieldsets(self, request, obj=None):
-        if self.has_merge_permission(request):
-            return self.fieldsets
+        hidden = set()
+        if not self.has_merge_permission(request):
+            hidden.add("reassign_link")
+        if not request.user.has_perm(CONTACT_PERMISSION):
+            hidden.update(PERSONAL_FIELDS[Response])
         return [
-            (name, {**options, "fields": [f for f in options["fields"] if f != "reassign_link"]})
+            (name, {**options, "fields": [f for f in options["fields"] if f not in hidden]})
             for name, options in self.fieldsets
         ]
 

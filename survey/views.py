@@ -14,6 +14,8 @@ from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_ratelimit.decorators import ratelimit
 
@@ -85,7 +87,10 @@ def with_response(view):
             return redirect("home")
         request.respondent = respondent
         request.survey_response = respondent.response
-        return view(request, *args, **kwargs)
+        page = view(request, *args, **kwargs)
+        # Answers, the review and the resume link must not stay in a shared browser's cache.
+        add_never_cache_headers(page)
+        return page
 
     return wrapper
 
@@ -134,6 +139,7 @@ def privacy(request):
 
 
 @require_POST
+@never_cache
 @ratelimit(key="ip", rate="60/h", block=True)
 def start(request):
     edition = Edition.objects.current()
@@ -157,6 +163,7 @@ def start(request):
 
 
 @require_GET
+@never_cache
 @ratelimit(key="ip", rate="30/m", block=True)
 def resume(request, token):
     respondent = ResumeToken.find_respondent(token)
@@ -606,6 +613,7 @@ def no_referrer(view):
 
 
 @require_http_methods(["GET", "POST"])
+@never_cache
 @no_referrer
 @ratelimit(key="ip", rate="30/m", block=True)
 def grant_access(request, token):

@@ -153,6 +153,27 @@ def test_pages_reached_through_a_secret_link_send_no_referer(client, small_surve
     assert client.get(url).headers["Referrer-Policy"] == "no-referrer"
 
 
+def test_no_page_of_a_response_may_be_cached(client, small_survey):
+    response = start(client)
+    token = client.cookies["barometre_reprise"].value
+    pages = {
+        "start": client.post(reverse("start"), {"email": ""}),
+        "resume": client.get(reverse("resume", args=[token])),
+        "resume_link": client.get(reverse("resume_link")),
+        "section": client.get(reverse("section", args=["profil"])),
+        "autosave": client.post(reverse("autosave", args=["profil"]), {"q-profil_agents": "3"}),
+        "review": client.get(reverse("review")),
+        "delete_draft": client.get(reverse("delete_draft")),
+    }
+    client.cookies["barometre_reprise"] = token
+    response.submit()
+    pages["sent"] = client.get(reverse("sent"))
+    for name, page in pages.items():
+        assert "no-store" in page.headers.get("Cache-Control", ""), name
+    grant = secret_urls(client, small_survey)["grant_access"][0]
+    assert "no-store" in client.get(grant).headers["Cache-Control"]
+
+
 def test_public_ids_say_nothing_about_the_order_of_responses(small_survey):
     ids = [ResponseFactory(edition=small_survey).public_id for _ in range(20)]
     assert sorted(ids) != ids or sorted(ids, reverse=True) != ids
