@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "axes",
+    "django_tasks_db",
     "survey",
 ]
 
@@ -157,6 +158,20 @@ else:
 DEFAULT_FROM_EMAIL = env_str(
     "DEFAULT_FROM_EMAIL", default="Observatoire Data Publica <barometre@localhost>"
 )
+
+# Background tasks (Django's django.tasks): emails that must not make a page slower or tell
+# anything by their timing. Outside debug, tasks are stored in the database and sent by
+# `python manage.py db_worker` (django-tasks-db); in debug and tests they run at once.
+TASKS_IN_DATABASE = env_bool("TASKS_IN_DATABASE", default=not DEBUG)
+TASKS = {
+    "default": {
+        "BACKEND": (
+            "django_tasks_db.DatabaseBackend"
+            if TASKS_IN_DATABASE
+            else "django.tasks.backends.immediate.ImmediateBackend"
+        )
+    }
+}
 
 # Cache: Redis when REDIS_URL is set (shared by every worker), local memory otherwise.
 REDIS_URL = env_str("REDIS_URL")

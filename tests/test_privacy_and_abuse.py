@@ -196,6 +196,47 @@ def test_resume_by_email_is_limited_per_address(client, small_survey):
     assert client.post(reverse("resume_by_email"), {"email": "a@b.fr"}).status_code == 429
 
 
+def test_resume_by_email_counts_an_address_whatever_its_case(client_factory, small_survey):
+    for email in ("Victim@mairie.fr", "VICTIM@mairie.fr", " victim@MAIRIE.fr"):
+        page = client_factory().post(reverse("resume_by_email"), {"email": email})
+        assert page.status_code == 200
+    page = client_factory().post(reverse("resume_by_email"), {"email": "victim@Mairie.FR"})
+    assert page.status_code == 429
+
+
+DUMMY_TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
+
+
+def test_resume_by_email_answers_alike_whether_or_not_the_address_has_a_draft(
+    client, small_survey, settings
+):
+    from django.db import connection
+    from django.tasks import default_task_backend
+    from django.test.utils import CaptureQueriesContext
+
+    Respondent.create_for(ResponseFactory(edition=small_survey), email="agent@mairie.fr")
+    tokens = ResumeToken.objects.count()
+    settings.TASKS = DUMMY_TASKS
+    pages = {}
+    for email in ("agent@mairie.fr", "inconnu@mairie.fr"):
+        with CaptureQueriesContext(connection) as queries:
+            page = client.post(reverse("resume_by_email"), {"email": email})
+        pages[email] = (page.status_code, len(queries), page.content.decode().replace(email, ""))
+    assert pages["agent@mairie.fr"] == pages["inconnu@mairie.fr"]
+    assert len(queries) == 0  # nothing looked up during the request
+    assert mail.outbox == [] and ResumeToken.objects.count() == tokens
+    sent = [result.args for result in default_task_backend.results]
+    assert [args[0] for args in sent] == ["agent@mairie.fr", "inconnu@mairie.fr"]
+
+
+def test_resume_by_email_sends_links_only_to_an_address_with_a_draft(client, small_survey):
+    Respondent.create_for(ResponseFactory(edition=small_survey), email="agent@mairie.fr")
+    client.post(reverse("resume_by_email"), {"email": "inconnu@mairie.fr"})
+    assert mail.outbox == []
+    client.post(reverse("resume_by_email"), {"email": "Agent@Mairie.fr"})
+    assert len(mail.outbox) == 1 and "/reprendre/" in mail.outbox[0].body
+
+
 # -- Privacy ----------------------------------------------------------------------------------
 
 

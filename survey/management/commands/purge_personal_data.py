@@ -4,6 +4,7 @@ from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from survey.models import Response, erase_personal_data
 
@@ -20,7 +21,8 @@ class Command(BaseCommand):
         "Efface les données personnelles (survey.models.PERSONAL_FIELDS : coordonnées des "
         "répondants, adresses des demandes d'accès, noms des autres structures, réponses qui "
         "décrivent la personne) des éditions closes avant DATE, et les traces de connexion à "
-        "l'administration antérieures à DATE. Les autres réponses sont conservées."
+        "l'administration et les tâches de fond terminées antérieures à DATE. Les autres "
+        "réponses sont conservées."
     )
 
     def add_arguments(self, parser):
@@ -36,6 +38,8 @@ class Command(BaseCommand):
             AccessAttempt.objects.filter(attempt_time__lt=limit),
             AccessFailureLog.objects.filter(attempt_time__lt=limit),
             AccessLog.objects.filter(attempt_time__lt=limit),
+            # Background emails keep their address in their arguments.
+            DBTaskResult.objects.filter(finished_at__lt=limit),
         ]
         with transaction.atomic():
             if dry_run:
@@ -46,4 +50,4 @@ class Command(BaseCommand):
             traces = sum(traces.delete()[0] for traces in login_traces)
         for label, count in counts.items():
             self.stdout.write(f"{label} : {count} effacé(s).")
-        self.stdout.write(f"Traces de connexion à l'administration : {traces} effacée(s).")
+        self.stdout.write(f"Traces de connexion et tâches terminées : {traces} effacée(s).")
