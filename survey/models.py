@@ -73,6 +73,11 @@ class Edition(models.Model):
     def has_closed(self, now=None):
         return (now or timezone.now()) > self.closes_at
 
+    def check_open(self, moment):
+        """Raise EditionClosed unless `moment` falls within the collection window."""
+        if not self.is_open(moment):
+            raise EditionClosed(self)
+
     def days_left(self, now=None):
         return (self.closes_at - (now or timezone.now())).days
 
@@ -870,15 +875,19 @@ class Response(models.Model):
             response.progress = self.compute_progress(sections, values)
             response.version = new_version
             response.save(update_fields=["completed_sections", "progress", "version", "updated_at"])
+            # The last write of the transaction, so the latest time it stamps: a request in
+            # flight at the deadline commits nothing dated after the close.
+            self.edition.check_open(response.updated_at)
         for field in ("completed_sections", "progress", "version", "updated_at"):
             setattr(self, field, getattr(response, field))
         return values
 
     def submit(self, now=None):
         """Send the response. Sending again without any change since is a no-op."""
-        now = now or timezone.now()
         with transaction.atomic():
             response = Response.objects.select_for_update().get(pk=self.pk)
+            now = now or timezone.now()  # taken once the response is locked
+            self.edition.check_open(now)
             last = response.submissions.order_by("-submitted_at").first()
             if response.is_submitted and last and last.version == response.version:
                 return False
@@ -888,8 +897,17 @@ class Response(models.Model):
             ResponseSubmission.objects.create(
                 response=response, submitted_at=now, version=response.version
             )
+            self.edition.check_open(response.updated_at)  # the latest time written
         self.status, self.submitted_at = response.status, response.submitted_at
         return True
+
+
+class EditionClosed(Exception):
+    """A write reached the database outside the edition's collection window."""
+
+    def __init__(self, edition):
+        self.edition = edition
+        super().__init__("édition close")
 
 
 class CollectiviteTaken(Exception):

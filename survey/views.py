@@ -28,6 +28,7 @@ from survey.models import (
     CollectiviteTaken,
     EditConflict,
     Edition,
+    EditionClosed,
     Respondent,
     Response,
     ResumeToken,
@@ -303,6 +304,8 @@ def section(request, slug):
             version=conflict.current_version, conflicts=conflict_rows(conflict),
         )  # fmt: skip
         return render(request, "survey/section.html", context, status=409)
+    except EditionClosed:
+        return closed_page(request, edition, form=form, section=current, sections=sections)
     if action == "later":
         messages.success(request, "Vos réponses sont enregistrées.")
         return redirect("resume_link")
@@ -367,6 +370,8 @@ def autosave(request, slug):
                 },
                 status=409,
             )
+        except EditionClosed:
+            return JsonResponse({"saved": False, "message": closed_message(edition)}, status=403)
     saved_at = timezone.localtime(response.updated_at)
     return JsonResponse(
         {
@@ -420,10 +425,12 @@ def review(request):
         if missing:
             messages.error(request, "Des réponses obligatoires manquent : complétez-les.")
         else:
-            if response.submit():
-                respondent = request.respondent
-                if respondent.email:
-                    emails.send_receipt(respondent.email, response, summary)
+            try:
+                newly_sent = response.submit()
+            except EditionClosed:
+                return closed_page(request, edition, sections=sections)
+            if newly_sent and request.respondent.email:
+                emails.send_receipt(request.respondent.email, response, summary)
             return redirect("sent")
     context = edition_context(edition) | {
         "response": response,

@@ -401,3 +401,52 @@ def test_a_mail_server_that_is_down_does_not_break_starting(client, small_survey
     page = client.post(reverse("start"), {"email": "agent@mairie.fr"})
     assert page.status_code == 302
     assert 'data-testid="resume-link"' in client.get(reverse("resume_link")).content.decode()
+
+
+# -- The deadline ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def in_flight_at_the_deadline(small_survey, monkeypatch):
+    """A request that passed the view's open check 1 ms before the close and reaches the
+    database 13 ms later (the clock moves while the form is validated)."""
+    import time_machine
+
+    from survey import views
+
+    closes = small_survey.closes_at
+    with time_machine.travel(closes - datetime.timedelta(milliseconds=1), tick=False) as t:
+        original = views.SectionForm.is_valid
+
+        def slow_is_valid(form):
+            valid = original(form)
+            t.shift(datetime.timedelta(milliseconds=13))
+            return valid
+
+        monkeypatch.setattr(views.SectionForm, "is_valid", slow_is_valid)
+        yield closes
+
+
+@pytest.mark.parametrize("endpoint", ["section", "autosave"])
+def test_nothing_is_committed_with_a_time_after_the_close(
+    client, small_survey, in_flight_at_the_deadline, endpoint
+):
+    response = start(client)
+    page = client.post(
+        reverse(endpoint, args=["profil"]),
+        {"q-profil_fonction": "dsi", "q-profil_agents": "10", "action": "later"},
+    )
+    assert page.status_code == 403
+    assert not Answer.objects.filter(response=response).exists()
+    response.refresh_from_db()
+    assert response.updated_at <= in_flight_at_the_deadline
+
+
+def test_a_response_cannot_be_sent_a_moment_after_the_close(small_survey):
+    from survey.models import EditionClosed
+
+    response = ResponseFactory(edition=small_survey)
+    with pytest.raises(EditionClosed):
+        response.submit(now=small_survey.closes_at + datetime.timedelta(milliseconds=13))
+    response.refresh_from_db()
+    assert not response.is_submitted and not response.submissions.exists()
