@@ -11,6 +11,7 @@ Answer values are JSON, one shape per question kind (see `Question.clean_answer`
     yes_no                 true / false
 """
 
+import datetime
 import decimal
 import hashlib
 import secrets
@@ -667,7 +668,10 @@ class Response(models.Model):
         verbose_name = "réponse"
         verbose_name_plural = "réponses"
         ordering = ["-updated_at"]
-        permissions = [("export_responses", "Exporter les réponses")]
+        permissions = [
+            ("export_responses", "Exporter les réponses"),
+            ("correct_after_close", "Réattribuer ou fusionner des réponses après la clôture"),
+        ]
         # The admin lists responses by last activity, 36,000 of them at national scale.
         indexes = [models.Index(fields=["-updated_at"], name="response_last_activity_idx")]
         constraints = [
@@ -1062,6 +1066,10 @@ class AccessRequest(models.Model):
     token_hash = models.CharField("empreinte du lien d'accord", max_length=64, unique=True)
     created_at = models.DateTimeField("demandé le", auto_now_add=True)
     granted_at = models.DateTimeField("accordé le", null=True, blank=True)
+    revoked_at = models.DateTimeField("révoquée le", null=True, blank=True)
+
+    # A grant link shares a whole response: it works once, for a limited time.
+    VALID_FOR = datetime.timedelta(days=14)
 
     class Meta:
         verbose_name = "demande d'accès"
@@ -1087,13 +1095,25 @@ class AccessRequest(models.Model):
             .first()
         )
 
+    @property
+    def expires_at(self):
+        return self.created_at + self.VALID_FOR
+
+    def is_usable(self, now=None):
+        """Neither used, revoked nor expired."""
+        now = now or timezone.now()
+        return self.granted_at is None and self.revoked_at is None and now < self.expires_at
+
     def grant(self):
-        """Share the response with the requester; return their new resume token."""
+        """Share the response with the requester; return their new resume token, or None
+        when the link was used, revoked or has expired meanwhile (single use)."""
         with transaction.atomic():
             locked = AccessRequest.objects.select_for_update().get(pk=self.pk)
-            if locked.granted_at is None:
-                locked.granted_at = timezone.now()
-                locked.save(update_fields=["granted_at"])
+            if not locked.is_usable():
+                self.granted_at, self.revoked_at = locked.granted_at, locked.revoked_at
+                return None
+            locked.granted_at = timezone.now()
+            locked.save(update_fields=["granted_at"])
             respondent, token = Respondent.create_for(self.response, email=self.email)
         self.granted_at = locked.granted_at
         return token

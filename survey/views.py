@@ -578,6 +578,9 @@ class AccessRequestForm(forms.Form):
 
 @require_http_methods(["GET", "POST"])
 @ratelimit(key="ip", rate="10/h", method="POST", block=True)
+# Whether a collectivité has a response shows here (and on the picker): public information,
+# as the privacy page says, but not to be listed in bulk.
+@ratelimit(key="ip", rate="30/h", method="GET", block=True)
 @with_response
 def request_access(request, code):
     """A second person picked a collectivité that already has a response: ask to join it."""
@@ -634,11 +637,15 @@ def grant_access(request, token):
         if not edition.is_open():
             return closed_page(request, edition)
         new_token = access.grant()
-        emails.send_access_granted(access.email, access.response, resume_url(request, new_token))
-        return render(request, "survey/access_granted.html", {"access": access})
-    return render(
-        request, "survey/grant_access.html", {"access": access} | edition_context(edition)
-    )
+        if new_token is not None:
+            emails.send_access_granted(
+                access.email, access.response, resume_url(request, new_token)
+            )
+            return render(request, "survey/access_granted.html", {"access": access})
+    usable = access.is_usable()
+    context = {"access": access, "usable": usable} | edition_context(edition)
+    status = 200 if usable or access.granted_at else 410
+    return render(request, "survey/grant_access.html", context, status=status)
 
 
 def rate_limited(request, exception):
