@@ -35,6 +35,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "barometre.request_limits.BodySizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -213,6 +214,9 @@ SECURE_CSP = {
 SESSION_COOKIE_AGE = 60 * 60 * 10
 SESSION_SAVE_EVERY_REQUEST = True
 DATA_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
+# Every endpoint, multipart included: no body beyond this is read, and no file is accepted.
+REQUEST_BODY_MAX_SIZE = 512 * 1024
+FILE_UPLOAD_HANDLERS = ["barometre.request_limits.RefuseFiles"]
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
 
 LOGGING = {

@@ -450,3 +450,44 @@ def test_a_response_cannot_be_sent_a_moment_after_the_close(small_survey):
         response.submit(now=small_survey.closes_at + datetime.timedelta(milliseconds=13))
     response.refresh_from_db()
     assert not response.is_submitted and not response.submissions.exists()
+
+
+# -- Request bodies ------------------------------------------------------------------------
+
+
+def multipart(fields, file_size=0):
+    from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
+
+    data = dict(fields)
+    if file_size:
+        import io
+
+        upload = io.BytesIO(b"x" * file_size)
+        upload.name = "gros.bin"
+        data["piece_jointe"] = upload
+    return {"data": encode_multipart(BOUNDARY, data), "content_type": MULTIPART_CONTENT}
+
+
+@pytest.mark.parametrize("size", [1024, 2 * 1024 * 1024])
+def test_a_file_sent_where_none_is_expected_is_refused_and_not_stored(client, small_survey, size):
+    responses = Response.objects.count()
+    page = client.generic("POST", reverse("start"), **multipart({"email": ""}, size))
+    assert page.status_code in (400, 413)
+    assert Response.objects.count() == responses
+    response = start(client)
+    body = multipart({"q-profil_agents": "7"}, size)
+    page = client.generic("POST", reverse("autosave", args=["profil"]), **body)
+    assert page.status_code in (400, 413)
+    assert not Answer.objects.filter(response=response).exists()
+
+
+@pytest.mark.parametrize("url_name", ["start", "resume_by_email", "admin:login"])
+def test_a_body_beyond_the_limit_is_refused_before_being_read(client, small_survey, url_name):
+    body = multipart({"email": "a@b.fr", "texte": "x" * (600 * 1024)})
+    page = client.generic("POST", reverse(url_name), **body)
+    assert page.status_code == 413 and "trop volumineux" in page.content.decode()
+
+
+def test_an_ordinary_multipart_form_still_works(client, small_survey):
+    page = client.generic("POST", reverse("start"), **multipart({"email": ""}))
+    assert page.status_code == 302
