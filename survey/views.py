@@ -565,6 +565,16 @@ def delete_draft(request):
     return render(request, "survey/delete_draft.html", edition_context(edition))
 
 
+@require_POST
+@never_cache
+def forget_browser(request):
+    """On a shared computer: this browser forgets the response; everything saved stays."""
+    page = render(request, "survey/forgotten.html")
+    page.delete_cookie(RESUME_COOKIE, samesite="Lax")
+    page["Clear-Site-Data"] = '"cache"'  # the pages of the response the browser kept
+    return page
+
+
 # -- Sharing a response with a colleague ------------------------------------------------------
 
 
