@@ -18,6 +18,7 @@ Responses are read in chunks with their answers fetched per chunk: memory stays 
 import csv
 import datetime
 import decimal
+import functools
 import io
 import json
 import re
@@ -720,11 +721,23 @@ def _isoformat(moment):
 FORMULA_AFTER_ANY_SEPARATOR = re.compile(r"(?:^|(?<=[,;\t|\r\n]))(?=[=+\-@\t\r])")
 
 
+@functools.lru_cache(maxsize=4096)
+def _neutralised_short_text(text):
+    return FORMULA_AFTER_ANY_SEPARATOR.sub("'", text)
+
+
+def _csv_text(text):
+    """Codes and short labels repeat over millions of cells: their result is cached."""
+    if len(text) <= 64:
+        return _neutralised_short_text(text)
+    return FORMULA_AFTER_ANY_SEPARATOR.sub("'", text)
+
+
 def _csv_cells(row):
     """A row as the csv module writes it (None is empty): text neutralised at its start and
     after any separator, dates in ISO 8601."""
     return [
-        FORMULA_AFTER_ANY_SEPARATOR.sub("'", value)
+        _csv_text(value)
         if value.__class__ is str
         else value.isoformat()
         if value.__class__ is datetime.datetime
