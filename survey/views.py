@@ -526,7 +526,9 @@ def csrf_failure(request, reason=""):
         form.errors.clear()  # nothing was checked: only the expiry is news
         messages.error(request, EXPIRED_MESSAGE)
         context = _section_context(response, sections, current, form, read_only=False)
-        return render(request, "survey/section.html", context, status=403)
+        page = render(request, "survey/section.html", context, status=403)
+        add_never_cache_headers(page)
+        return page
     return render(request, "403_csrf.html", status=403)
 
 

@@ -160,3 +160,30 @@ def test_staff_without_the_contact_permission_cannot_filter_on_personal_fields(c
     staff.user_permissions.add(Permission.objects.get(codename="view_contact_details"))
     allowed = client.get(probes[0])
     assert allowed.status_code == 200 and "1 demande" in allowed.content.decode()
+
+
+def test_staff_without_the_contact_permission_never_see_an_other_structure_name(client, staff):
+    from django.contrib.auth.models import Permission
+
+    from tests.factories import EditionFactory, ResponseFactory
+
+    response = ResponseFactory(
+        edition=EditionFactory(),
+        other_structure_name="Jean Dupont EI",
+        other_structure_siren="123456782",
+    )
+    staff.user_permissions.add(
+        *Permission.objects.filter(codename__in=["view_response", "change_response"])
+    )
+    client.force_login(staff)
+    pages = [
+        reverse("admin:survey_response_changelist"),
+        reverse("admin:survey_response_change", args=[response.pk]),
+        reverse("admin:survey_response_reassign", args=[response.pk]),
+    ]
+    for url in pages:
+        content = client.get(url).content.decode()
+        assert "123456782" in content and "Dupont" not in content, url
+    staff.user_permissions.add(Permission.objects.get(codename="view_contact_details"))
+    change = client.get(reverse("admin:survey_response_change", args=[response.pk]))
+    assert "Jean Dupont EI" in change.content.decode()
