@@ -30,10 +30,12 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "axes",
+    "django_tasks_db",
     "survey",
 ]
 
 MIDDLEWARE = [
+    "barometre.request_limits.BodySizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -87,6 +89,17 @@ AXES_COOLOFF_TIME = 1
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "axes_lockout.html"
 AXES_RESET_ON_SUCCESS = True
+# Failed attempts record the request's parameters: never a credential (a wrong password next
+# to a valid one-time code would otherwise leave that code readable by superusers).
+AXES_SENSITIVE_PARAMETERS = [
+    "username",
+    "ip_address",
+    "password",
+    "otp_token",
+    "otp_device",
+    "otp_challenge",
+    "csrfmiddlewaretoken",
+]
 # Two-factor authentication for the admin (TOTP apps, or static backup codes).
 ADMIN_OTP_REQUIRED = env_bool("ADMIN_OTP_REQUIRED", default=not DEBUG)
 OTP_TOTP_ISSUER = "Baromètre Data Publica"
@@ -147,6 +160,20 @@ DEFAULT_FROM_EMAIL = env_str(
     "DEFAULT_FROM_EMAIL", default="Observatoire Data Publica <barometre@localhost>"
 )
 
+# Background tasks (Django's django.tasks): emails that must not make a page slower or tell
+# anything by their timing. Outside debug, tasks are stored in the database and sent by
+# `python manage.py db_worker` (django-tasks-db); in debug and tests they run at once.
+TASKS_IN_DATABASE = env_bool("TASKS_IN_DATABASE", default=not DEBUG)
+TASKS = {
+    "default": {
+        "BACKEND": (
+            "django_tasks_db.DatabaseBackend"
+            if TASKS_IN_DATABASE
+            else "django.tasks.backends.immediate.ImmediateBackend"
+        )
+    }
+}
+
 # Cache: Redis when REDIS_URL is set (shared by every worker), local memory otherwise.
 REDIS_URL = env_str("REDIS_URL")
 CACHES = {
@@ -182,10 +209,14 @@ SECURE_CSP = {
     "frame-ancestors": [CSP.NONE],
     "form-action": [CSP.SELF],
 }
-# A respondent may keep a page open for days: sessions last long, and the questionnaire
-# itself never depends on them (progress is in the database, reached by the resume token).
-SESSION_COOKIE_AGE = 60 * 60 * 24 * 120
+# Only staff have sessions (respondents are known by their resume cookie, progress is in the
+# database): a staff session ends after a working day without any request.
+SESSION_COOKIE_AGE = 60 * 60 * 10
+SESSION_SAVE_EVERY_REQUEST = True
 DATA_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
+# Every endpoint, multipart included: no body beyond this is read, and no file is accepted.
+REQUEST_BODY_MAX_SIZE = 512 * 1024
+FILE_UPLOAD_HANDLERS = ["barometre.request_limits.RefuseFiles"]
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
 
 LOGGING = {

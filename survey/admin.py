@@ -5,18 +5,22 @@ from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models.constants import LOOKUP_SEP
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpResponseNotAllowed, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html
 
 from survey import exports
 from survey.enums import QuestionKind, ResponseStatus
 from survey.forms_export import ExportForm
 from survey.models import (
+    CONTACT_PERMISSION,
+    PERSONAL_FIELDS,
     AccessRequest,
     Answer,
     Choice,
@@ -42,6 +46,18 @@ class ReassignForm(forms.Form):
         help_text="La collectivité doit figurer dans la liste officielle.",
     )
 
+    reason = forms.CharField(
+        label="Motif",
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Obligatoire après la clôture ; inscrit dans l'historique de la réponse.",
+    )
+
+    def __init__(self, *args, closed=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].required = closed
+
     def clean_code(self):
         collectivite = Collectivite.objects.by_code(self.cleaned_data["code"])
         if collectivite is None:
@@ -49,14 +65,36 @@ class ReassignForm(forms.Form):
         return collectivite
 
 
+class PersonalFieldsAdmin(admin.ModelAdmin):
+    """No filter, search or ordering on a personal field (PERSONAL_FIELDS) for staff without
+    the contact permission: `?email__startswith=a` would tell the addresses letter by letter."""
+
+    def lookup_allowed(self, lookup, value, request):
+        field = lookup.split(LOOKUP_SEP, 1)[0]
+        if field in PERSONAL_FIELDS.get(self.model, ()) and not request.user.has_perm(
+            CONTACT_PERMISSION
+        ):
+            return False
+        return super().lookup_allowed(lookup, value, request)
+
+
 @admin.register(AccessRequest)
-class AccessRequestAdmin(admin.ModelAdmin):
+class AccessRequestAdmin(PersonalFieldsAdmin):
     """Requests to join a collectivité's response: staff follow the ones left unanswered."""
 
-    list_display = ["response", "created_at", "granted_at"]
+    list_display = ["response", "created_at", "granted_at", "revoked_at"]
     list_filter = [("granted_at", admin.EmptyFieldListFilter)]
-    fields = ["response", "created_at", "granted_at", "email"]
+    fields = ["response", "created_at", "granted_at", "revoked_at", "email"]
     readonly_fields = fields
+    actions = ["revoke"]
+
+    def has_revoke_permission(self, request):
+        return request.user.has_perm("survey.delete_accessrequest")
+
+    @admin.action(description="Révoquer les liens d'accord sélectionnés", permissions=["revoke"])
+    def revoke(self, request, queryset):
+        count = queryset.filter(granted_at=None, revoked_at=None).update(revoked_at=timezone.now())
+        self.message_user(request, f"{count} lien(s) d'accord révoqué(s).", messages.SUCCESS)
 
     def get_fields(self, request, obj=None):
         if request.user.has_perm("survey.view_contact_details"):
@@ -402,7 +440,7 @@ def answers_by_section(response):
 
 
 @admin.register(Response)
-class ResponseAdmin(admin.ModelAdmin):
+class ResponseAdmin(PersonalFieldsAdmin):
     change_list_template = "admin/survey/response/change_list.html"
     list_display = [
         "collectivite_name",
@@ -462,7 +500,8 @@ class ResponseAdmin(admin.ModelAdmin):
     @admin.display(description="collectivité", ordering="collectivite__name")
     def collectivite_name(self, response):
         if response.collectivite is None:
-            return response.other_structure_name or "—"
+            # The name may be a person's (PERSONAL_FIELDS): the list shows the SIREN only.
+            return response.structure_for_logs or "—"
         return str(response.collectivite)
 
     @admin.display(description="type", ordering="collectivite__kind")
@@ -503,14 +542,29 @@ class ResponseAdmin(admin.ModelAdmin):
         # Reassigning and merging fix duplicates; the Observatoire group only reads.
         return request.user.has_perm("survey.change_response")
 
+    @staticmethod
+    def may_correct(request, response):
+        """After the close, the collected data are final: only a dedicated permission may
+        still reassign or merge, with a reason."""
+        return not response.edition.has_closed() or request.user.has_perm(
+            "survey.correct_after_close"
+        )
+
+    @staticmethod
+    def logged_reason(reason):
+        return f" Motif : {reason}" if reason else ""
+
     def get_readonly_fields(self, request, obj=None):
         return [*super().get_readonly_fields(request, obj), "reassign_link"]
 
     def get_fieldsets(self, request, obj=None):
-        if self.has_merge_permission(request):
-            return self.fieldsets
+        hidden = set()
+        if not self.has_merge_permission(request):
+            hidden.add("reassign_link")
+        if not request.user.has_perm(CONTACT_PERMISSION):
+            hidden.update(PERSONAL_FIELDS[Response])
         return [
-            (name, {**options, "fields": [f for f in options["fields"] if f != "reassign_link"]})
+            (name, {**options, "fields": [f for f in options["fields"] if f not in hidden]})
             for name, options in self.fieldsets
         ]
 
@@ -523,11 +577,15 @@ class ResponseAdmin(admin.ModelAdmin):
         """Attach a response to another collectivité (a respondent picked the wrong one)."""
         if not self.has_merge_permission(request):
             raise PermissionDenied
-        response = get_object_or_404(Response.objects.select_related("collectivite"), pk=pk)
-        form = ReassignForm(request.POST or None)
+        response = get_object_or_404(
+            Response.objects.select_related("collectivite", "edition"), pk=pk
+        )
+        if not self.may_correct(request, response):
+            raise PermissionDenied
+        form = ReassignForm(request.POST or None, closed=response.edition.has_closed())
         if request.method == "POST" and form.is_valid():
             target = form.cleaned_data["code"]
-            before = response.structure_label
+            before = response.structure_for_logs
             try:
                 response.assign_structure(target)
             except CollectiviteTaken as taken:
@@ -542,7 +600,10 @@ class ResponseAdmin(admin.ModelAdmin):
                     ),
                 )
             else:
-                self.log_change(request, response, f"Réattribuée de « {before} » à « {target} ».")
+                reason = self.logged_reason(form.cleaned_data["reason"])
+                self.log_change(
+                    request, response, f"Réattribuée de « {before} » à « {target} ».{reason}"
+                )
                 self.message_user(request, f"Réponse réattribuée à {target}.")
                 return redirect("admin:survey_response_change", response.pk)
         context = {
@@ -564,13 +625,29 @@ class ResponseAdmin(admin.ModelAdmin):
                 messages.ERROR,
             )
             return None
+        closed = responses[0].edition.has_closed()
+        if not self.may_correct(request, responses[0]):
+            self.message_user(
+                request,
+                "L'édition est close : seules les personnes autorisées à corriger les "
+                "réponses après la clôture peuvent les fusionner.",
+                messages.ERROR,
+            )
+            return None
         keep = request.POST.get("keep")
-        if keep in {str(r.pk) for r in responses}:
+        reason = request.POST.get("reason", "").strip()[:500]
+        if keep in {str(r.pk) for r in responses} and (reason or not closed):
             kept = next(r for r in responses if str(r.pk) == keep)
             duplicate = next(r for r in responses if r is not kept)
-            label = f"{duplicate.public_id[:8]} ({duplicate.structure_label or 'sans structure'})"
+            label = (
+                f"{duplicate.public_id[:8]} ({duplicate.structure_for_logs or 'sans structure'})"
+            )
             kept.merge_from(duplicate)
-            self.log_change(request, kept, f"Fusion de la réponse {label} dans celle-ci.")
+            self.log_change(
+                request,
+                kept,
+                f"Fusion de la réponse {label} dans celle-ci.{self.logged_reason(reason)}",
+            )
             self.message_user(request, "Les deux réponses sont fusionnées.")
             return None
         context = {
@@ -578,6 +655,8 @@ class ResponseAdmin(admin.ModelAdmin):
             "opts": self.opts,
             "title": "Fusionner deux réponses",
             "responses": responses,
+            "closed": closed,
+            "reason_missing": closed and keep is not None and not reason,
             "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
         }
         return TemplateResponse(request, "admin/survey/response/merge.html", context)

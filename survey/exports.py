@@ -18,8 +18,10 @@ Responses are read in chunks with their answers fetched per chunk: memory stays 
 import csv
 import datetime
 import decimal
+import functools
 import io
 import json
+import re
 import zipfile
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
@@ -160,6 +162,12 @@ CHECKED_CATEGORIES = [(1, "Coché"), (0, "Non coché")]
 YES_NO_CATEGORIES = [(YES_CODE, "Oui"), (NO_CODE, "Non")]
 
 
+def shows_personal_data(options):
+    """Personal fields (survey.models.PERSONAL_FIELDS) are exported only on request, which
+    the export form offers only with the contact permission; never in open data."""
+    return options.contacts and not options.open_data
+
+
 def metadata_columns(options):
     columns = [
         Column(
@@ -193,15 +201,20 @@ def metadata_columns(options):
         ),
         Column("departement", "Code du département"),
         Column("region", "Code de la région"),
-        Column(
-            "autre_structure_nom",
-            "Autre structure : nom",
-            description="Quand la structure qui répond n'est pas une collectivité de la liste.",
-        ),
-        Column("autre_structure_siren", "Autre structure : SIREN"),
     ]
-    if options.contacts and not options.open_data:
+    if not options.open_data:
+        # Open data names no structure outside the official list: its name (personal data in
+        # survey.models.PERSONAL_FIELDS) may be a person's, and its SIREN would tell it.
+        columns.append(
+            Column(
+                "autre_structure_siren",
+                "Autre structure : SIREN",
+                description="Quand la structure qui répond n'est pas une collectivité de la liste.",
+            )
+        )
+    if shows_personal_data(options):
         columns += [
+            Column("autre_structure_nom", "Autre structure : nom"),
             Column("contact_emails", "Répondants : adresses électroniques"),
             Column("contact_noms", "Répondants : noms"),
             Column("contact_fonctions", "Répondants : fonctions"),
@@ -237,9 +250,11 @@ def metadata_cells(response, contacts, options):
             collectivite.departement_code or None,
             collectivite.region_code or None,
         ]
-    cells += [response.other_structure_name or None, response.other_structure_siren or None]
-    if options.contacts and not options.open_data:
+    if not options.open_data:
+        cells.append(response.other_structure_siren or None)
+    if shows_personal_data(options):
         cells += [
+            response.other_structure_name or None,
             " | ".join(contact.email for contact in contacts if contact.email) or None,
             " | ".join(contact.name for contact in contacts if contact.name) or None,
             " | ".join(contact.role for contact in contacts if contact.role) or None,
@@ -528,7 +543,7 @@ class Layout:
 def iter_responses(layout, responses, chunk_size=CHUNK_SIZE):
     """(response, answers by question code, respondents) for each response, chunk by chunk."""
     responses = responses.select_related("collectivite").order_by("pk")
-    if layout.options.contacts and not layout.options.open_data:
+    if shows_personal_data(layout.options):
         responses = responses.prefetch_related(
             Prefetch("respondents", queryset=Respondent.objects.order_by("pk"))
         )
@@ -543,9 +558,7 @@ def iter_responses(layout, responses, chunk_size=CHUNK_SIZE):
                 values[response_id][codes[question_id]] = value
         for response in chunk:
             contacts = (
-                list(response.respondents.all())
-                if layout.options.contacts and not layout.options.open_data
-                else []
+                list(response.respondents.all()) if shows_personal_data(layout.options) else []
             )
             yield response, values[response.pk], contacts
 
@@ -626,12 +639,14 @@ def iter_json_objects(layout, responses):
                 else None
             ),
             "autre_structure": (
-                {"nom": response.other_structure_name, "siren": response.other_structure_siren}
-                if response.other_structure_name or response.other_structure_siren
+                {"siren": response.other_structure_siren}
+                if response.other_structure_siren
                 else None
             ),
         }
-        if layout.options.contacts and not layout.options.open_data:
+        if shows_personal_data(layout.options):
+            if obj["autre_structure"]:
+                obj["autre_structure"]["nom"] = response.other_structure_name
             obj["repondants"] = [
                 {"email": c.email, "nom": c.name, "fonction": c.role} for c in contacts
             ]
@@ -700,16 +715,29 @@ def _isoformat(moment):
     return _local(moment).isoformat() if moment else None
 
 
-FORMULA_STARTS = frozenset(FORMULA_PREFIXES)
+# A spreadsheet may open a CSV with another separator than it was written with (French
+# Excel splits on « ; », others on tabs) or cut a quoted line at its line breaks: a formula
+# prefix after any of these starts a cell too.
+FORMULA_AFTER_ANY_SEPARATOR = re.compile(r"(?:^|(?<=[,;\t|\r\n]))(?=[=+\-@\t\r])")
+
+
+@functools.lru_cache(maxsize=4096)
+def _neutralised_short_text(text):
+    return FORMULA_AFTER_ANY_SEPARATOR.sub("'", text)
+
+
+def _csv_text(text):
+    """Codes and short labels repeat over millions of cells: their result is cached."""
+    if len(text) <= 64:
+        return _neutralised_short_text(text)
+    return FORMULA_AFTER_ANY_SEPARATOR.sub("'", text)
 
 
 def _csv_cells(row):
-    """A row as the csv module writes it (None is empty): text neutralised, dates in ISO 8601.
-
-    Inlined rather than calling neutralise() for each of the millions of cells of an export.
-    """
+    """A row as the csv module writes it (None is empty): text neutralised at its start and
+    after any separator, dates in ISO 8601."""
     return [
-        ("'" + value if value[:1] in FORMULA_STARTS else value)
+        _csv_text(value)
         if value.__class__ is str
         else value.isoformat()
         if value.__class__ is datetime.datetime
@@ -721,7 +749,8 @@ def _csv_cells(row):
 def render_csv(rows, delimiter=",", bom=False, flush_every=200):
     """Stream rows as CSV bytes (UTF-8, optionally with a BOM for Excel)."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=delimiter)
+    # Every text field quoted, so that its separators and line breaks stay inside it.
+    writer = csv.writer(buffer, delimiter=delimiter, quoting=csv.QUOTE_STRINGS)
     if bom:
         buffer.write("\ufeff")
     for count, row in enumerate(rows, start=1):

@@ -11,6 +11,7 @@ Answer values are JSON, one shape per question kind (see `Question.clean_answer`
     yes_no                 true / false
 """
 
+import datetime
 import decimal
 import hashlib
 import secrets
@@ -72,6 +73,11 @@ class Edition(models.Model):
 
     def has_closed(self, now=None):
         return (now or timezone.now()) > self.closes_at
+
+    def check_open(self, moment):
+        """Raise EditionClosed unless `moment` falls within the collection window."""
+        if not self.is_open(moment):
+            raise EditionClosed(self)
 
     def days_left(self, now=None):
         return (self.closes_at - (now or timezone.now())).days
@@ -662,7 +668,10 @@ class Response(models.Model):
         verbose_name = "réponse"
         verbose_name_plural = "réponses"
         ordering = ["-updated_at"]
-        permissions = [("export_responses", "Exporter les réponses")]
+        permissions = [
+            ("export_responses", "Exporter les réponses"),
+            ("correct_after_close", "Réattribuer ou fusionner des réponses après la clôture"),
+        ]
         # The admin lists responses by last activity, 36,000 of them at national scale.
         indexes = [models.Index(fields=["-updated_at"], name="response_last_activity_idx")]
         constraints = [
@@ -698,6 +707,15 @@ class Response(models.Model):
             return f"{self.collectivite} ({self.collectivite.kind_label})"
         if self.other_structure_siren:
             return f"{self.other_structure_name} (SIREN {self.other_structure_siren})"
+        return None
+
+    @property
+    def structure_for_logs(self):
+        """Who answers, without personal data: an « autre structure » name may be a person's."""
+        if self.collectivite_id:
+            return f"{self.collectivite} ({self.collectivite.kind_label})"
+        if self.other_structure_siren:
+            return f"autre structure, SIREN {self.other_structure_siren}"
         return None
 
     def assign_structure(self, structure):
@@ -861,15 +879,19 @@ class Response(models.Model):
             response.progress = self.compute_progress(sections, values)
             response.version = new_version
             response.save(update_fields=["completed_sections", "progress", "version", "updated_at"])
+            # The last write of the transaction, so the latest time it stamps: a request in
+            # flight at the deadline commits nothing dated after the close.
+            self.edition.check_open(response.updated_at)
         for field in ("completed_sections", "progress", "version", "updated_at"):
             setattr(self, field, getattr(response, field))
         return values
 
     def submit(self, now=None):
         """Send the response. Sending again without any change since is a no-op."""
-        now = now or timezone.now()
         with transaction.atomic():
             response = Response.objects.select_for_update().get(pk=self.pk)
+            now = now or timezone.now()  # taken once the response is locked
+            self.edition.check_open(now)
             last = response.submissions.order_by("-submitted_at").first()
             if response.is_submitted and last and last.version == response.version:
                 return False
@@ -879,8 +901,17 @@ class Response(models.Model):
             ResponseSubmission.objects.create(
                 response=response, submitted_at=now, version=response.version
             )
+            self.edition.check_open(response.updated_at)  # the latest time written
         self.status, self.submitted_at = response.status, response.submitted_at
         return True
+
+
+class EditionClosed(Exception):
+    """A write reached the database outside the edition's collection window."""
+
+    def __init__(self, edition):
+        self.edition = edition
+        super().__init__("édition close")
 
 
 class CollectiviteTaken(Exception):
@@ -919,7 +950,12 @@ class ResponseSubmission(models.Model):
 
 
 class Answer(models.Model):
-    """The answer of one response to one question. Never holds personal data."""
+    """The answer of one response to one question.
+
+    Answers to questions not published in open data (`Question.open_data` off: they describe
+    the person who answers, such as their function or service) are personal data: see
+    PERSONAL_FIELDS.
+    """
 
     response = models.ForeignKey(
         Response, on_delete=models.CASCADE, related_name="answers", verbose_name="réponse"
@@ -1030,6 +1066,10 @@ class AccessRequest(models.Model):
     token_hash = models.CharField("empreinte du lien d'accord", max_length=64, unique=True)
     created_at = models.DateTimeField("demandé le", auto_now_add=True)
     granted_at = models.DateTimeField("accordé le", null=True, blank=True)
+    revoked_at = models.DateTimeField("révoquée le", null=True, blank=True)
+
+    # A grant link shares a whole response: it works once, for a limited time.
+    VALID_FOR = datetime.timedelta(days=14)
 
     class Meta:
         verbose_name = "demande d'accès"
@@ -1055,16 +1095,82 @@ class AccessRequest(models.Model):
             .first()
         )
 
+    @property
+    def expires_at(self):
+        return self.created_at + self.VALID_FOR
+
+    def is_usable(self, now=None):
+        """Neither used, revoked nor expired."""
+        now = now or timezone.now()
+        return self.granted_at is None and self.revoked_at is None and now < self.expires_at
+
     def grant(self):
-        """Share the response with the requester; return their new resume token."""
+        """Share the response with the requester; return their new resume token, or None
+        when the link was used, revoked or has expired meanwhile (single use)."""
         with transaction.atomic():
             locked = AccessRequest.objects.select_for_update().get(pk=self.pk)
-            if locked.granted_at is None:
-                locked.granted_at = timezone.now()
-                locked.save(update_fields=["granted_at"])
+            if not locked.is_usable():
+                self.granted_at, self.revoked_at = locked.granted_at, locked.revoked_at
+                return None
+            locked.granted_at = timezone.now()
+            locked.save(update_fields=["granted_at"])
             respondent, token = Respondent.create_for(self.response, email=self.email)
         self.granted_at = locked.granted_at
         return token
+
+
+# Every field that holds personal data, declared once. It drives `erase_personal_data` (and
+# so `purge_personal_data`), who may see, search, filter or export these fields (the
+# « view_contact_details » permission), and the test that checks the whole database after a
+# purge. Answers to questions with `open_data` off describe the respondent: personal too.
+PERSONAL_FIELDS = {
+    Respondent: ("email", "name", "role"),
+    AccessRequest: ("email",),
+    Response: ("other_structure_name",),  # may be a person's business name
+}
+CONTACT_PERMISSION = "survey.view_contact_details"
+ERASED = "[effacé]"
+
+
+def personal_answers():
+    """Answers that describe the respondent rather than the collectivité."""
+    return Answer.objects.filter(question__open_data=False)
+
+
+def erase_personal_data(responses):
+    """Erase the declared personal data of `responses` (a queryset); answers otherwise stay.
+
+    Admin log entries about these responses lose the erased values too. Returns the number
+    of rows changed, by model name.
+    """
+    from django.contrib.admin.models import LogEntry
+    from django.contrib.contenttypes.models import ContentType
+
+    counts = {}
+    with transaction.atomic():
+        erased_values = set()
+        for model, fields in PERSONAL_FIELDS.items():
+            rows = model.objects.filter(
+                **({"pk__in": responses} if model is Response else {"response__in": responses})
+            ).exclude(**dict.fromkeys(fields, ""))
+            for values in rows.values_list(*fields):
+                erased_values.update(value for value in values if value)
+            counts[model._meta.verbose_name_plural] = rows.update(**dict.fromkeys(fields, ""))
+        counts["réponses personnelles"], _ = (
+            personal_answers().filter(response__in=responses).delete()
+        )
+        entries = LogEntry.objects.filter(
+            content_type=ContentType.objects.get_for_model(Response),
+            object_id__in=[str(pk) for pk in responses.values_list("pk", flat=True)],
+        )
+        for entry in entries:
+            message, label = entry.change_message, entry.object_repr
+            for value in sorted(erased_values, key=len, reverse=True):
+                message, label = message.replace(value, ERASED), label.replace(value, ERASED)
+            if (message, label) != (entry.change_message, entry.object_repr):
+                entry.change_message, entry.object_repr = message, label
+                entry.save(update_fields=["change_message", "object_repr"])
+    return counts
 
 
 for _model in (Edition, Section, Question, Choice, MatrixItem):

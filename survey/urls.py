@@ -10,6 +10,7 @@ urlpatterns = [
     path("reprendre/<str:token>/", views.resume, name="resume"),
     path("questionnaire/lien/", views.resume_link, name="resume_link"),
     path("questionnaire/supprimer/", views.delete_draft, name="delete_draft"),
+    path("questionnaire/oublier/", views.forget_browser, name="forget_browser"),
     path("questionnaire/recapitulatif/", views.review, name="review"),
     path("questionnaire/envoye/", views.sent, name="sent"),
     path("questionnaire/<slug:slug>/", views.section, name="section"),

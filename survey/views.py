@@ -14,10 +14,12 @@ from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_ratelimit.decorators import ratelimit
 
-from survey import emails
+from survey import emails, tasks
 from survey.forms import SectionForm
 from survey.forms_collectivite import CollectivitePickerForm
 from survey.models import (
@@ -26,6 +28,7 @@ from survey.models import (
     CollectiviteTaken,
     EditConflict,
     Edition,
+    EditionClosed,
     Respondent,
     Response,
     ResumeToken,
@@ -85,7 +88,10 @@ def with_response(view):
             return redirect("home")
         request.respondent = respondent
         request.survey_response = respondent.response
-        return view(request, *args, **kwargs)
+        page = view(request, *args, **kwargs)
+        # Answers, the review and the resume link must not stay in a shared browser's cache.
+        add_never_cache_headers(page)
+        return page
 
     return wrapper
 
@@ -134,6 +140,7 @@ def privacy(request):
 
 
 @require_POST
+@never_cache
 @ratelimit(key="ip", rate="60/h", block=True)
 def start(request):
     edition = Edition.objects.current()
@@ -157,6 +164,7 @@ def start(request):
 
 
 @require_GET
+@never_cache
 @ratelimit(key="ip", rate="30/m", block=True)
 def resume(request, token):
     respondent = ResumeToken.find_respondent(token)
@@ -176,19 +184,20 @@ class ResumeByEmailForm(forms.Form):
     )
 
 
+def posted_address(group, request):
+    """The address a form posts, as the rate limit counts it: `Victim@` is `VICTIM@`."""
+    return request.POST.get("email", "").strip().lower()
+
+
 @require_http_methods(["GET", "POST"])
 @ratelimit(key="ip", rate="10/h", method="POST", block=True)
-@ratelimit(key="post:email", rate="3/h", method="POST", block=True)
+@ratelimit(key=posted_address, rate="3/h", method="POST", block=True)
 def resume_by_email(request):
     form = ResumeByEmailForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         email = form.cleaned_data["email"]
-        respondents = Respondent.objects.filter(
-            email__iexact=email, response__edition__closes_at__gt=timezone.now()
-        ).select_related("response__edition")
-        links = [(r.response, resume_url(request, r.new_token())) for r in respondents]
-        if links:
-            emails.send_resume_links(email, links)
+        # Looked up and sent in the background: the page takes the same time either way.
+        tasks.send_resume_links.enqueue(email, request.build_absolute_uri("/").rstrip("/"))
         return render(request, "survey/resume_by_email_sent.html", {"email": email})
     status = 400 if form.errors else 200
     return render(request, "survey/resume_by_email.html", {"form": form}, status=status)
@@ -295,6 +304,8 @@ def section(request, slug):
             version=conflict.current_version, conflicts=conflict_rows(conflict),
         )  # fmt: skip
         return render(request, "survey/section.html", context, status=409)
+    except EditionClosed:
+        return closed_page(request, edition, form=form, section=current, sections=sections)
     if action == "later":
         messages.success(request, "Vos réponses sont enregistrées.")
         return redirect("resume_link")
@@ -359,6 +370,8 @@ def autosave(request, slug):
                 },
                 status=409,
             )
+        except EditionClosed:
+            return JsonResponse({"saved": False, "message": closed_message(edition)}, status=403)
     saved_at = timezone.localtime(response.updated_at)
     return JsonResponse(
         {
@@ -412,10 +425,12 @@ def review(request):
         if missing:
             messages.error(request, "Des réponses obligatoires manquent : complétez-les.")
         else:
-            if response.submit():
-                respondent = request.respondent
-                if respondent.email:
-                    emails.send_receipt(respondent.email, response, summary)
+            try:
+                newly_sent = response.submit()
+            except EditionClosed:
+                return closed_page(request, edition, sections=sections)
+            if newly_sent and request.respondent.email:
+                emails.send_receipt(request.respondent.email, response, summary)
             return redirect("sent")
     context = edition_context(edition) | {
         "response": response,
@@ -511,7 +526,9 @@ def csrf_failure(request, reason=""):
         form.errors.clear()  # nothing was checked: only the expiry is news
         messages.error(request, EXPIRED_MESSAGE)
         context = _section_context(response, sections, current, form, read_only=False)
-        return render(request, "survey/section.html", context, status=403)
+        page = render(request, "survey/section.html", context, status=403)
+        add_never_cache_headers(page)
+        return page
     return render(request, "403_csrf.html", status=403)
 
 
@@ -550,6 +567,16 @@ def delete_draft(request):
     return render(request, "survey/delete_draft.html", edition_context(edition))
 
 
+@require_POST
+@never_cache
+def forget_browser(request):
+    """On a shared computer: this browser forgets the response; everything saved stays."""
+    page = render(request, "survey/forgotten.html")
+    page.delete_cookie(RESUME_COOKIE, samesite="Lax")
+    page["Clear-Site-Data"] = '"cache"'  # the pages of the response the browser kept
+    return page
+
+
 # -- Sharing a response with a colleague ------------------------------------------------------
 
 
@@ -563,6 +590,9 @@ class AccessRequestForm(forms.Form):
 
 @require_http_methods(["GET", "POST"])
 @ratelimit(key="ip", rate="10/h", method="POST", block=True)
+# Whether a collectivité has a response shows here (and on the picker): public information,
+# as the privacy page says, but not to be listed in bulk.
+@ratelimit(key="ip", rate="30/h", method="GET", block=True)
 @with_response
 def request_access(request, code):
     """A second person picked a collectivité that already has a response: ask to join it."""
@@ -593,7 +623,21 @@ def request_access(request, code):
     )
 
 
+def no_referrer(view):
+    """The page's address holds a secret: browsers must not send it on (static files…)."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        page = view(request, *args, **kwargs)
+        page["Referrer-Policy"] = "no-referrer"
+        return page
+
+    return wrapper
+
+
 @require_http_methods(["GET", "POST"])
+@never_cache
+@no_referrer
 @ratelimit(key="ip", rate="30/m", block=True)
 def grant_access(request, token):
     """The first respondent shares the response; the newcomer gets a resume link of their own."""
@@ -605,11 +649,15 @@ def grant_access(request, token):
         if not edition.is_open():
             return closed_page(request, edition)
         new_token = access.grant()
-        emails.send_access_granted(access.email, access.response, resume_url(request, new_token))
-        return render(request, "survey/access_granted.html", {"access": access})
-    return render(
-        request, "survey/grant_access.html", {"access": access} | edition_context(edition)
-    )
+        if new_token is not None:
+            emails.send_access_granted(
+                access.email, access.response, resume_url(request, new_token)
+            )
+            return render(request, "survey/access_granted.html", {"access": access})
+    usable = access.is_usable()
+    context = {"access": access, "usable": usable} | edition_context(edition)
+    status = 200 if usable or access.granted_at else 410
+    return render(request, "survey/grant_access.html", context, status=status)
 
 
 def rate_limited(request, exception):

@@ -273,3 +273,37 @@ def test_two_devices_editing_the_same_page_see_each_others_changes(
     phone.get_by_role("button", name="Enregistrer et reprendre plus tard").click()  # keeps it
     expect(phone.get_by_role("heading", name="Vos réponses sont enregistrées")).to_be_visible()
     assert saved()["profil_fonction"] == {"choice": "direction"}
+
+
+def test_on_a_shared_computer_a_respondent_leaves_and_the_next_person_sees_nothing(
+    page, live_server, small_survey
+):
+    start(page, live_server)
+    page.get_by_role("link", name="Commencer").click()
+    fill_profile(page)
+    page.get_by_role("button", name="Enregistrer et continuer").click()
+    page.get_by_label("Non").check()
+    page.get_by_role("button", name="Enregistrer et continuer").click()
+    page.get_by_role("button", name="Envoyer mes réponses").click()
+    expect(page.get_by_role("heading", name="Merci, vos réponses sont envoyées")).to_be_visible()
+    page.get_by_role("button", name="Se déconnecter de ce navigateur").click()
+    expect(page.get_by_test_id("forgotten")).to_be_visible()
+    assert_accessible(page)
+    assert not [c for c in page.context.cookies() if c["name"] == "barometre_reprise"]
+    page.goto(live_server.url + "/questionnaire/recapitulatif/")
+    expect(page.get_by_text("Aucune réponse en cours dans ce navigateur")).to_be_visible()
+    expect(page.get_by_role("button", name="Se déconnecter de ce navigateur")).to_have_count(0)
+    assert Response.objects.get().status == ResponseStatus.SUBMITTED
+    assert saved()["profil_agents"] == 250
+
+
+def test_every_page_of_a_response_offers_to_leave_this_browser(page, live_server, small_survey):
+    start(page, live_server)
+    for path in ("/questionnaire/lien/", "/questionnaire/profil/", "/questionnaire/usages/",
+                 "/questionnaire/recapitulatif/", "/questionnaire/supprimer/"):  # fmt: skip
+        page.goto(live_server.url + path)
+        expect(page.get_by_role("button", name="Se déconnecter de ce navigateur")).to_be_visible()
+    page.goto(live_server.url + "/questionnaire/profil/")
+    page.get_by_role("button", name="Se déconnecter de ce navigateur").click()
+    expect(page.get_by_test_id("forgotten")).to_be_visible()
+    assert Response.objects.count() == 1

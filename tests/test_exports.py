@@ -261,13 +261,18 @@ def test_the_open_data_package_holds_exactly_the_staff_export_minus_private_colu
     for public_id, row in published.items():
         assert row == {name: staff[public_id][name] for name in row}
     private = set(staff[full.public_id]) - set(published[full.public_id])
-    assert private == {"orga_fonction", "orga_commentaire", "usage_domaines__autre_texte"}
+    assert private == {
+        "autre_structure_siren",
+        "orga_fonction",
+        "orga_commentaire",
+        "usage_domaines__autre_texte",
+    }
 
 
 def test_the_open_data_package_catches_a_value_outside_the_codebook(full, edition, tmp_path):
     unpack(export("datapackage", edition), tmp_path)
     data = tmp_path / "reponses.csv"
-    data.write_text(data.read_text().replace(",avance,", ",presque,"))
+    data.write_text(data.read_text().replace(',"avance",', ',"presque",'))
     report = frictionless.validate(tmp_path / "datapackage.json")
     assert not report.valid
     assert report.flatten(["fieldName", "type"]) == [["usage_stade", "constraint-error"]]
@@ -283,13 +288,55 @@ def test_the_open_data_package_has_no_personal_data_and_free_text_on_request(ful
     assert not any(name.startswith("contact") for name in names)
     content = (tmp_path / "reponses.csv").read_text()
     assert "agent@lyon.fr" not in content and "Camille" not in content and "dsi" not in content
-    assert ",oui," in content  # codes, even when labels were asked for
+    assert ',"oui",' in content  # codes, even when labels were asked for
 
     with_text = tmp_path / "with-text"
     unpack(export("datapackage", edition, free_text=True), with_text)
     row = csv_rows((with_text / "reponses.csv").read_bytes())[0]
     assert row["orga_commentaire"].startswith("Très bien")
     assert frictionless.validate(with_text / "datapackage.json").valid
+
+
+def test_the_default_open_data_package_has_no_free_text_nor_name_outside_the_official_list(
+    edition, tmp_path
+):
+    other = submitted(edition, other_structure_name="Jean Dupont EI")
+    other.other_structure_siren = "123456782"
+    other.save()
+    answer(other, "usage_domaines", {"choices": ["mobilite", "autre"], "other": "Texte libre"})
+    answer(other, "orga_commentaire", "Commentaire libre")
+    unpack(export("datapackage", edition), tmp_path)
+    content = (tmp_path / "reponses.csv").read_text()
+    for text in ("Jean Dupont", "123456782", "Texte libre", "Commentaire libre"):
+        assert text not in content
+    descriptor = json.loads((tmp_path / "datapackage.json").read_text())
+    fields = descriptor["resources"][0]["schema"]["fields"]
+    assert not [f["name"] for f in fields if f["name"].startswith("autre_structure")]
+    assert all(f["type"] != "string" or "enum" in f.get("constraints", {}) or
+               f["name"].startswith(("identifiant", "collectivite", "departement", "region"))
+               for f in fields), [f["name"] for f in fields if f["type"] == "string"]  # fmt: skip
+    assert frictionless.validate(tmp_path / "datapackage.json").valid
+
+
+def test_every_declared_personal_field_is_exported_only_with_the_contact_option(edition):
+    from survey.models import PERSONAL_FIELDS, AccessRequest, Response
+
+    response = submitted(edition, other_structure_name="Zorglub SARL")
+    Respondent.create_for(response, email="zorglub@x.fr", name="Zorglub", role="Zorglub DSI")
+    AccessRequest.create_for(response, "zorglub2@x.fr")
+    for model, fields in PERSONAL_FIELDS.items():
+        for field in fields:
+            assert "zorglub" in str(getattr(model.objects.first(), field)).lower()
+    for format_key in ("csv", "long-csv", "json", "datapackage"):
+        assert b"orglub" not in export(format_key, edition), format_key
+        assert b"orglub" not in export(format_key, edition, contacts=True, open_data=True)
+    exported = export("csv", edition, contacts=True).decode()
+    for model, fields in PERSONAL_FIELDS.items():
+        if model is not AccessRequest:  # requests are followed in the admin, not exported
+            for field in fields:
+                value = getattr(model.objects.get(pk=response.pk) if model is Response
+                                else model.objects.first(), field)  # fmt: skip
+                assert value in exported, (model, field)
 
 
 def test_contact_details_are_exported_only_when_asked(full, edition):
@@ -362,6 +409,30 @@ def test_ordinary_text_is_left_alone(text):
     assert neutralise(text) == text
 
 
+@pytest.mark.parametrize("written_with", [",", ";"])
+@pytest.mark.parametrize("format_key", ["csv", "long-csv"])
+def test_a_formula_after_an_embedded_separator_is_inert_whatever_separator_opens_the_csv(
+    edition, written_with, format_key
+):
+    response = submitted(edition, other_structure_name="a,@SUM(1)")
+    answer(response, "orga_commentaire", "x;=1+127;y,+2\n-3\t=4|@5")
+    data = export(format_key, edition, delimiter=written_with, contacts=True).decode()
+    for opened_with in (",", ";", "\t", "|"):
+        for line in data.splitlines():
+            for cell in line.split(opened_with):
+                cell = cell.strip('"')
+                assert not cell.startswith(("=", "+", "-", "@")), (opened_with, line)
+    assert "\"x;'=1+127;y,'+2" in data  # quoted, and neutralised after each separator
+
+
+def test_every_text_field_of_every_csv_is_quoted(full, edition, tmp_path):
+    for data in (export("csv", edition), export("long-csv", edition, delimiter=";")):
+        header, first = data.decode().splitlines()[:2]
+        assert header.startswith('"identifiant"') and first.startswith(f'"{full.public_id}"')
+    unpack(export("datapackage", edition), tmp_path)
+    assert (tmp_path / "reponses.csv").read_text().startswith('"identifiant","statut"')
+
+
 def test_formula_injection_is_neutralised_in_csv_and_xlsx_but_numbers_are_not(edition, tmp_path):
     QuestionFactory(
         section=edition.sections.first(), code="solde", kind=QuestionKind.INTEGER, position=9
@@ -369,7 +440,7 @@ def test_formula_injection_is_neutralised_in_csv_and_xlsx_but_numbers_are_not(ed
     response = submitted(edition, other_structure_name="@evil")
     answer(response, "orga_commentaire", '=WEBSERVICE("http://x")')
     answer(response, "solde", "-12")
-    row = csv_rows(export("csv", edition))[0]
+    row = csv_rows(export("csv", edition, contacts=True))[0]
     assert row["orga_commentaire"] == '\'=WEBSERVICE("http://x")'
     assert row["autre_structure_nom"] == "'@evil"
     assert row["solde"] == "-12"

@@ -199,3 +199,130 @@ def test_the_observatoire_group_cannot_reassign_nor_merge(first, client_factory)
     assert browser.post(url, {"code": "216902567"}).status_code == 403
     change = browser.get(reverse("admin:survey_response_change", args=[first.response.pk]))
     assert "Réattribuer" not in change.content.decode()
+
+
+# -- Grant links: single use, expiry, revocation ------------------------------------------------
+
+
+@pytest.fixture
+def grant_link(first, client_factory):
+    second = client_factory()
+    start(second, "second@villeurbanne.fr")
+    second.post(reverse("request_access", args=[VILLEURBANNE]), {"email": "second@villeurbanne.fr"})
+    return re.search(r"(/acces/\S+/)", mail.outbox[-1].body).group(1)
+
+
+def test_a_grant_link_works_only_once(first, grant_link):
+    respondents = Respondent.objects.count()
+    mail.outbox.clear()
+    pages = [first.post(grant_link) for _ in range(3)]
+    assert "Réponse partagée" in pages[0].content.decode()
+    assert all("déjà accepté" in page.content.decode() for page in pages[1:])
+    assert Respondent.objects.count() == respondents + 1
+    assert len(mail.outbox) == 1
+
+
+def test_an_expired_grant_link_shares_nothing(first, grant_link):
+    import time_machine
+
+    mail.outbox.clear()
+    later = AccessRequest.objects.get().created_at + AccessRequest.VALID_FOR
+    with time_machine.travel(later, tick=False):
+        page = first.post(grant_link)
+    assert page.status_code == 410 and "a expiré" in page.content.decode()
+    assert AccessRequest.objects.get().granted_at is None and mail.outbox == []
+
+
+def test_staff_revoke_a_grant_link_in_the_admin(first, grant_link, client_factory):
+    from django.contrib.auth.models import User
+
+    admin = client_factory()
+    admin.force_login(User.objects.create_superuser("chef", password="x" * 20))
+    page = admin.post(
+        reverse("admin:survey_accessrequest_changelist"),
+        {"action": "revoke", "_selected_action": [AccessRequest.objects.get().pk]},
+    )
+    assert page.status_code == 302
+    mail.outbox.clear()
+    page = first.post(grant_link)
+    assert page.status_code == 410 and "révoqué" in page.content.decode()
+    assert AccessRequest.objects.get().granted_at is None and mail.outbox == []
+
+
+# -- Corrections after the close ----------------------------------------------------------------
+
+
+@pytest.fixture
+def closed(first, small_survey):
+    import datetime
+
+    from django.utils import timezone
+
+    small_survey.closes_at = timezone.now() - datetime.timedelta(minutes=1)
+    small_survey.save()
+    return first.response
+
+
+def staff_with(client_factory, *codenames):
+    from django.contrib.auth.models import Permission, User
+
+    user = User.objects.create_user("correcteur", password="x" * 20, is_staff=True)
+    user.user_permissions.add(*Permission.objects.filter(codename__in=codenames))
+    browser = client_factory()
+    browser.force_login(user)
+    return browser
+
+
+def test_after_the_close_only_a_dedicated_permission_may_reassign_or_merge(
+    closed, client_factory, small_survey
+):
+    from tests.factories import ResponseFactory
+
+    duplicate = ResponseFactory(edition=small_survey)
+    staff = staff_with(client_factory, "view_response", "change_response")
+    url = reverse("admin:survey_response_reassign", args=[closed.pk])
+    assert staff.post(url, {"code": "216902567", "reason": "doublon"}).status_code == 403
+    staff.post(
+        reverse("admin:survey_response_changelist"),
+        {"action": "merge_duplicates", "_selected_action": [closed.pk, duplicate.pk],
+         "keep": closed.pk, "reason": "doublon"},
+    )  # fmt: skip
+    assert Response.objects.filter(pk=duplicate.pk).exists()
+    closed.refresh_from_db()
+    assert closed.collectivite.siren == VILLEURBANNE
+
+
+def test_a_correction_after_the_close_needs_a_reason_that_the_history_keeps(
+    closed, client_factory, small_survey
+):
+    from django.contrib.admin.models import LogEntry
+
+    from tests.factories import ResponseFactory
+
+    staff = staff_with(client_factory, "view_response", "change_response", "correct_after_close")
+    url = reverse("admin:survey_response_reassign", args=[closed.pk])
+    page = staff.post(url, {"code": "216902567"})
+    assert page.status_code == 200 and "Ce champ est obligatoire" in page.content.decode()
+    assert staff.post(url, {"code": "216902567", "reason": "erreur de saisie"}).status_code == 302
+    duplicate = ResponseFactory(edition=small_survey)
+    merge = {"action": "merge_duplicates", "_selected_action": [closed.pk, duplicate.pk],
+             "keep": closed.pk}  # fmt: skip
+    page = staff.post(reverse("admin:survey_response_changelist"), merge)
+    assert "Indiquez le motif" in page.content.decode()
+    staff.post(reverse("admin:survey_response_changelist"), merge | {"reason": "doublon"})
+    assert not Response.objects.filter(pk=duplicate.pk).exists()
+    messages = [e.get_change_message() for e in LogEntry.objects.order_by("pk")]
+    assert "Motif : erreur de saisie" in messages[0] and "Motif : doublon" in messages[1]
+
+
+# -- Which collectivités have answered --------------------------------------------------------
+
+
+def test_probing_which_collectivites_have_a_response_is_rate_limited(client, first, small_survey):
+    start(client, "")
+    statuses = [
+        client.get(reverse("request_access", args=[VILLEURBANNE])).status_code for _ in range(31)
+    ]
+    assert statuses[:30] == [200] * 30 and statuses[30] == 429
+    privacy = client.get(reverse("privacy")).content.decode()
+    assert "information publique" in privacy

@@ -82,6 +82,98 @@ def test_resume_tokens_never_reach_the_logs(client, small_survey, caplog):
     assert token not in logged
 
 
+def secret_urls(client, small_survey):
+    """One live URL of each kind the app issues with a secret in it."""
+    from survey.models import AccessRequest
+
+    response = start(client)
+    resume_token = client.cookies["barometre_reprise"].value
+    _, grant_token = AccessRequest.create_for(response, "collegue@mairie.fr")
+    return {
+        "resume": (reverse("resume", args=[resume_token]), resume_token),
+        "grant_access": (reverse("grant_access", args=[grant_token]), grant_token),
+    }
+
+
+def test_every_url_of_the_urlconf_with_a_token_is_masked_in_logs(client, small_survey):
+    from django.urls import get_resolver
+
+    with_token = {
+        name
+        for name, entries in get_resolver().reverse_dict.lists()
+        if isinstance(name, str)
+        for _, pattern, defaults, converters in entries
+        if "token" in converters
+    }
+    assert with_token == set(secret_urls(client, small_survey))
+
+
+@pytest.mark.parametrize("kind", ["resume", "grant_access"])
+def test_secret_links_never_reach_gunicorns_access_log(client, small_survey, kind):
+    import datetime as dt
+
+    from gunicorn.config import Config
+
+    from barometre.logging import GunicornLogger
+
+    url, token = secret_urls(client, small_survey)[kind]
+    environ = {
+        "REQUEST_METHOD": "GET", "RAW_URI": f"{url}?x=1", "SERVER_PROTOCOL": "HTTP/1.1",
+        "PATH_INFO": url, "QUERY_STRING": f"next={url}",
+        "HTTP_REFERER": f"https://barometre.example.fr{url}", "REMOTE_ADDR": "127.0.0.1",
+    }  # fmt: skip
+
+    class Request:
+        headers = [("REFERER", environ["HTTP_REFERER"]), ("HOST", "barometre.example.fr")]
+
+    class Answer:
+        status, sent, headers = "200 OK", 10, [("Content-Type", "text/css")]
+
+    atoms = GunicornLogger(Config()).atoms(Answer(), Request(), environ, dt.timedelta(0))
+    assert token not in repr(atoms)
+    assert atoms["f"].endswith("[masqué]/") and "[masqué]" in atoms["r"]
+
+
+@pytest.mark.parametrize("kind", ["resume", "grant_access"])
+def test_secret_links_never_reach_djangos_not_found_warnings(client, small_survey, kind, caplog):
+    from barometre.logging import RedactTokens
+
+    url, token = secret_urls(client, small_survey)[kind]
+    with caplog.at_level(logging.INFO):
+        client.get(url + "n/a/")  # a 404 that Django logs, with the token in the path
+    records = [r for r in caplog.records if "Not Found" in r.getMessage()]
+    assert records
+    for record in records:
+        RedactTokens().filter(record)
+        assert token not in record.getMessage()
+
+
+def test_pages_reached_through_a_secret_link_send_no_referer(client, small_survey):
+    url, _ = secret_urls(client, small_survey)["grant_access"]
+    assert client.get(url).headers["Referrer-Policy"] == "no-referrer"
+
+
+def test_no_page_of_a_response_may_be_cached(client, small_survey):
+    response = start(client)
+    token = client.cookies["barometre_reprise"].value
+    pages = {
+        "start": client.post(reverse("start"), {"email": ""}),
+        "resume": client.get(reverse("resume", args=[token])),
+        "resume_link": client.get(reverse("resume_link")),
+        "section": client.get(reverse("section", args=["profil"])),
+        "autosave": client.post(reverse("autosave", args=["profil"]), {"q-profil_agents": "3"}),
+        "review": client.get(reverse("review")),
+        "delete_draft": client.get(reverse("delete_draft")),
+    }
+    client.cookies["barometre_reprise"] = token
+    response.submit()
+    pages["sent"] = client.get(reverse("sent"))
+    for name, page in pages.items():
+        assert "no-store" in page.headers.get("Cache-Control", ""), name
+    grant = secret_urls(client, small_survey)["grant_access"][0]
+    assert "no-store" in client.get(grant).headers["Cache-Control"]
+
+
 def test_public_ids_say_nothing_about_the_order_of_responses(small_survey):
     ids = [ResponseFactory(edition=small_survey).public_id for _ in range(20)]
     assert sorted(ids) != ids or sorted(ids, reverse=True) != ids
@@ -102,6 +194,47 @@ def test_resume_by_email_is_limited_per_address(client, small_survey):
     for _ in range(3):
         assert client.post(reverse("resume_by_email"), {"email": "a@b.fr"}).status_code == 200
     assert client.post(reverse("resume_by_email"), {"email": "a@b.fr"}).status_code == 429
+
+
+def test_resume_by_email_counts_an_address_whatever_its_case(client_factory, small_survey):
+    for email in ("Victim@mairie.fr", "VICTIM@mairie.fr", " victim@MAIRIE.fr"):
+        page = client_factory().post(reverse("resume_by_email"), {"email": email})
+        assert page.status_code == 200
+    page = client_factory().post(reverse("resume_by_email"), {"email": "victim@Mairie.FR"})
+    assert page.status_code == 429
+
+
+DUMMY_TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
+
+
+def test_resume_by_email_answers_alike_whether_or_not_the_address_has_a_draft(
+    client, small_survey, settings
+):
+    from django.db import connection
+    from django.tasks import default_task_backend
+    from django.test.utils import CaptureQueriesContext
+
+    Respondent.create_for(ResponseFactory(edition=small_survey), email="agent@mairie.fr")
+    tokens = ResumeToken.objects.count()
+    settings.TASKS = DUMMY_TASKS
+    pages = {}
+    for email in ("agent@mairie.fr", "inconnu@mairie.fr"):
+        with CaptureQueriesContext(connection) as queries:
+            page = client.post(reverse("resume_by_email"), {"email": email})
+        pages[email] = (page.status_code, len(queries), page.content.decode().replace(email, ""))
+    assert pages["agent@mairie.fr"] == pages["inconnu@mairie.fr"]
+    assert len(queries) == 0  # nothing looked up during the request
+    assert mail.outbox == [] and ResumeToken.objects.count() == tokens
+    sent = [result.args for result in default_task_backend.results]
+    assert [args[0] for args in sent] == ["agent@mairie.fr", "inconnu@mairie.fr"]
+
+
+def test_resume_by_email_sends_links_only_to_an_address_with_a_draft(client, small_survey):
+    Respondent.create_for(ResponseFactory(edition=small_survey), email="agent@mairie.fr")
+    client.post(reverse("resume_by_email"), {"email": "inconnu@mairie.fr"})
+    assert mail.outbox == []
+    client.post(reverse("resume_by_email"), {"email": "Agent@Mairie.fr"})
+    assert len(mail.outbox) == 1 and "/reprendre/" in mail.outbox[0].body
 
 
 # -- Privacy ----------------------------------------------------------------------------------
@@ -144,6 +277,70 @@ def test_purge_removes_contact_data_of_closed_editions_and_keeps_answers(small_s
     assert (purged.email, purged.name, purged.role) == ("", "", "")
     assert Respondent.objects.get(response=current).email == "actuel@mairie.fr"
     assert Answer.objects.get(response=old_response).value == 12
+
+
+MARK = "zorglub"  # in every personal value the next test types
+
+
+def test_after_a_purge_no_declared_personal_data_is_left_anywhere_in_the_database(
+    client, client_factory, small_survey, settings
+):
+    from django.apps import apps
+    from django.contrib.auth.models import User
+
+    from survey.models import PERSONAL_FIELDS, AccessRequest
+
+    settings.ADMIN_OTP_REQUIRED = False
+    small_survey.questions.filter(code="profil_fonction").update(open_data=False)
+    response = start(client, email=f"{MARK}@mairie.fr")
+    client.post(
+        reverse("section", args=["profil"]),
+        {"q-profil_fonction": "autre", "q-profil_fonction-other": f"Chef {MARK}",
+         "q-profil_agents": "12", "action": "later"},
+    )  # fmt: skip
+    Respondent.objects.filter(response=response).update(name=f"A. {MARK}", role=f"DSI {MARK}")
+    response.assign_structure((f"SARL {MARK}", "123456782"))
+    access, token = AccessRequest.create_for(response, f"collegue.{MARK}@mairie.fr")
+    access.grant()
+    empty = [
+        (model, field)
+        for model, fields in PERSONAL_FIELDS.items()
+        for field in fields
+        if not model.objects.exclude(**{field: ""}).exists()
+    ]
+    assert empty == []  # the scenario fills every declared field
+    # Staff correct the structure (logged), and someone fails to log in with an address.
+    User.objects.create_superuser("admin", password="un mot de passe assez long")
+    admin = client_factory()
+    admin.post(reverse("admin:login"), {"username": f"{MARK}@mairie.fr", "password": "x"})
+    admin.post(
+        reverse("admin:login"), {"username": "admin", "password": "un mot de passe assez long"}
+    )
+    page = admin.post(
+        reverse("admin:survey_response_reassign", args=[response.pk]),
+        {"code": "216902641", "reason": "Erreur de saisie"},
+    )
+    assert page.status_code == 302
+
+    from axes.models import AccessAttempt, AccessLog
+
+    long_ago = timezone.now() - datetime.timedelta(days=400)
+    AccessAttempt.objects.update(attempt_time=long_ago)
+    AccessLog.objects.update(attempt_time=long_ago)
+    small_survey.opens_at = long_ago - datetime.timedelta(days=60)
+    small_survey.closes_at = long_ago
+    small_survey.save()
+    call_command("purge_personal_data", "--before", timezone.now().date().isoformat())
+
+    left = []
+    for model in apps.get_models(include_auto_created=True):
+        names = [field.attname for field in model._meta.concrete_fields]
+        for row in model.objects.values_list(*names):
+            if MARK in repr(row).lower():
+                left.append((model._meta.label, row))
+    assert left == []
+    assert Answer.objects.filter(question__code="profil_agents", value=12).exists()
+    assert MARK not in client.get(reverse("grant_access", args=[token])).content.decode()
 
 
 def test_purge_refuses_a_future_or_malformed_date():
@@ -204,3 +401,93 @@ def test_a_mail_server_that_is_down_does_not_break_starting(client, small_survey
     page = client.post(reverse("start"), {"email": "agent@mairie.fr"})
     assert page.status_code == 302
     assert 'data-testid="resume-link"' in client.get(reverse("resume_link")).content.decode()
+
+
+# -- The deadline ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def in_flight_at_the_deadline(small_survey, monkeypatch):
+    """A request that passed the view's open check 1 ms before the close and reaches the
+    database 13 ms later (the clock moves while the form is validated)."""
+    import time_machine
+
+    from survey import views
+
+    closes = small_survey.closes_at
+    with time_machine.travel(closes - datetime.timedelta(milliseconds=1), tick=False) as t:
+        original = views.SectionForm.is_valid
+
+        def slow_is_valid(form):
+            valid = original(form)
+            t.shift(datetime.timedelta(milliseconds=13))
+            return valid
+
+        monkeypatch.setattr(views.SectionForm, "is_valid", slow_is_valid)
+        yield closes
+
+
+@pytest.mark.parametrize("endpoint", ["section", "autosave"])
+def test_nothing_is_committed_with_a_time_after_the_close(
+    client, small_survey, in_flight_at_the_deadline, endpoint
+):
+    response = start(client)
+    page = client.post(
+        reverse(endpoint, args=["profil"]),
+        {"q-profil_fonction": "dsi", "q-profil_agents": "10", "action": "later"},
+    )
+    assert page.status_code == 403
+    assert not Answer.objects.filter(response=response).exists()
+    response.refresh_from_db()
+    assert response.updated_at <= in_flight_at_the_deadline
+
+
+def test_a_response_cannot_be_sent_a_moment_after_the_close(small_survey):
+    from survey.models import EditionClosed
+
+    response = ResponseFactory(edition=small_survey)
+    with pytest.raises(EditionClosed):
+        response.submit(now=small_survey.closes_at + datetime.timedelta(milliseconds=13))
+    response.refresh_from_db()
+    assert not response.is_submitted and not response.submissions.exists()
+
+
+# -- Request bodies ------------------------------------------------------------------------
+
+
+def multipart(fields, file_size=0):
+    from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
+
+    data = dict(fields)
+    if file_size:
+        import io
+
+        upload = io.BytesIO(b"x" * file_size)
+        upload.name = "gros.bin"
+        data["piece_jointe"] = upload
+    return {"data": encode_multipart(BOUNDARY, data), "content_type": MULTIPART_CONTENT}
+
+
+@pytest.mark.parametrize("size", [1024, 2 * 1024 * 1024])
+def test_a_file_sent_where_none_is_expected_is_refused_and_not_stored(client, small_survey, size):
+    responses = Response.objects.count()
+    page = client.generic("POST", reverse("start"), **multipart({"email": ""}, size))
+    assert page.status_code in (400, 413)
+    assert Response.objects.count() == responses
+    response = start(client)
+    body = multipart({"q-profil_agents": "7"}, size)
+    page = client.generic("POST", reverse("autosave", args=["profil"]), **body)
+    assert page.status_code in (400, 413)
+    assert not Answer.objects.filter(response=response).exists()
+
+
+@pytest.mark.parametrize("url_name", ["start", "resume_by_email", "admin:login"])
+def test_a_body_beyond_the_limit_is_refused_before_being_read(client, small_survey, url_name):
+    body = multipart({"email": "a@b.fr", "texte": "x" * (600 * 1024)})
+    page = client.generic("POST", reverse(url_name), **body)
+    assert page.status_code == 413 and "trop volumineux" in page.content.decode()
+
+
+def test_an_ordinary_multipart_form_still_works(client, small_survey):
+    page = client.generic("POST", reverse("start"), **multipart({"email": ""}))
+    assert page.status_code == 302

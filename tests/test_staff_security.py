@@ -100,3 +100,90 @@ def test_no_template_has_an_inline_script():
     for template in (ROOT / "templates").rglob("*.html"):
         for tag in template.read_text().split("<script")[1:]:
             assert "src=" in tag.split(">")[0] or "nonce=" in tag.split(">")[0], template
+
+
+def test_a_staff_session_ends_after_a_working_day_without_activity(client, staff, settings):
+    import datetime
+
+    import time_machine
+
+    settings.ADMIN_OTP_REQUIRED = False
+    start = datetime.datetime(2025, 6, 2, 8, 0, tzinfo=datetime.UTC)
+    with time_machine.travel(start, tick=False) as traveller:
+        assert login(client).status_code == 302
+        for hours in (4, 9, 9):  # active all day long, and the next morning
+            traveller.shift(datetime.timedelta(hours=hours))
+            assert client.get(reverse("admin:index")).status_code == 200
+        traveller.shift(datetime.timedelta(hours=11))
+        assert client.get(reverse("admin:index")).status_code == 302  # to the login page
+
+
+def test_a_failed_login_stores_no_credential_and_a_backup_code_works_only_once(
+    client, client_factory, staff, settings
+):
+    from axes.models import AccessAttempt
+    from django_otp.plugins.otp_static.models import StaticDevice
+
+    settings.ADMIN_OTP_REQUIRED = True
+    device = StaticDevice.objects.create(user=staff, name="secours")
+    device.token_set.create(token="code9secours")
+    login(client, password="mauvais mot de passe", otp_device=device.persistent_id,
+          otp_token="code9secours")  # fmt: skip
+    stored = " ".join(AccessAttempt.objects.values_list("post_data", "get_data", flat=False)[0])
+    assert "code9secours" not in stored and "mauvais" not in stored
+    assert "otp_token" in stored  # the parameter is named, its value masked
+    first, second = client_factory(), client_factory()
+    page = login(first, otp_device=device.persistent_id, otp_token="code9secours")
+    assert page.status_code == 302
+    login(second, otp_device=device.persistent_id, otp_token="code9secours")
+    assert second.get(reverse("admin:index")).status_code == 302  # refused: already used
+
+
+def test_staff_without_the_contact_permission_cannot_filter_on_personal_fields(client, staff):
+    from django.contrib.auth.models import Group, Permission
+
+    from survey.models import AccessRequest
+    from tests.factories import ResponseFactory
+
+    staff.groups.add(Group.objects.get(name="Observatoire"))
+    staff.user_permissions.add(Permission.objects.get(codename="view_accessrequest"))
+    AccessRequest.create_for(ResponseFactory(), "victime@mairie.fr")
+    client.force_login(staff)
+    probes = [
+        reverse("admin:survey_accessrequest_changelist") + "?email__startswith=v",
+        reverse("admin:survey_accessrequest_changelist") + "?email=victime%40mairie.fr",
+        reverse("admin:survey_response_changelist") + "?other_structure_name__startswith=J",
+    ]
+    for url in probes:
+        assert client.get(url).status_code in (400, 302), url  # refused, or filter dropped
+        assert "victime" not in client.get(url).content.decode()
+    staff.user_permissions.add(Permission.objects.get(codename="view_contact_details"))
+    allowed = client.get(probes[0])
+    assert allowed.status_code == 200 and "1 demande" in allowed.content.decode()
+
+
+def test_staff_without_the_contact_permission_never_see_an_other_structure_name(client, staff):
+    from django.contrib.auth.models import Permission
+
+    from tests.factories import EditionFactory, ResponseFactory
+
+    response = ResponseFactory(
+        edition=EditionFactory(),
+        other_structure_name="Jean Dupont EI",
+        other_structure_siren="123456782",
+    )
+    staff.user_permissions.add(
+        *Permission.objects.filter(codename__in=["view_response", "change_response"])
+    )
+    client.force_login(staff)
+    pages = [
+        reverse("admin:survey_response_changelist"),
+        reverse("admin:survey_response_change", args=[response.pk]),
+        reverse("admin:survey_response_reassign", args=[response.pk]),
+    ]
+    for url in pages:
+        content = client.get(url).content.decode()
+        assert "123456782" in content and "Dupont" not in content, url
+    staff.user_permissions.add(Permission.objects.get(codename="view_contact_details"))
+    change = client.get(reverse("admin:survey_response_change", args=[response.pk]))
+    assert "Jean Dupont EI" in change.content.decode()

@@ -1,10 +1,12 @@
 import datetime
 
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
-from survey.models import Respondent
+from survey.models import Response, erase_personal_data
 
 
 def parse_date(text):
@@ -16,8 +18,11 @@ def parse_date(text):
 
 class Command(BaseCommand):
     help = (
-        "Efface les coordonnées (adresse, nom, fonction) des répondants des éditions closes "
-        "avant DATE. Les réponses sont conservées."
+        "Efface les données personnelles (survey.models.PERSONAL_FIELDS : coordonnées des "
+        "répondants, adresses des demandes d'accès, noms des autres structures, réponses qui "
+        "décrivent la personne) des éditions closes avant DATE, et les traces de connexion à "
+        "l'administration et les tâches de fond terminées antérieures à DATE. Les autres "
+        "réponses sont conservées."
     )
 
     def add_arguments(self, parser):
@@ -28,12 +33,21 @@ class Command(BaseCommand):
         limit = timezone.make_aware(datetime.datetime.combine(before, datetime.time.min))
         if limit > timezone.now():
             raise CommandError("La date doit être passée.")
-        respondents = Respondent.objects.filter(response__edition__closes_at__lt=limit).exclude(
-            email="", name="", role=""
-        )
+        responses = Response.objects.filter(edition__closes_at__lt=limit)
+        login_traces = [
+            AccessAttempt.objects.filter(attempt_time__lt=limit),
+            AccessFailureLog.objects.filter(attempt_time__lt=limit),
+            AccessLog.objects.filter(attempt_time__lt=limit),
+            # Background emails keep their address in their arguments.
+            DBTaskResult.objects.filter(finished_at__lt=limit),
+        ]
         with transaction.atomic():
-            count = (
-                respondents.count() if dry_run else respondents.update(email="", name="", role="")
-            )
-        verb = "seraient effacées" if dry_run else "effacées"
-        self.stdout.write(f"Coordonnées de {count} répondant(s) {verb}.")
+            if dry_run:
+                count = responses.count()
+                self.stdout.write(f"Données personnelles de {count} réponse(s) seraient effacées.")
+                return
+            counts = erase_personal_data(responses)
+            traces = sum(traces.delete()[0] for traces in login_traces)
+        for label, count in counts.items():
+            self.stdout.write(f"{label} : {count} effacé(s).")
+        self.stdout.write(f"Traces de connexion et tâches terminées : {traces} effacée(s).")
