@@ -283,7 +283,8 @@ def section(request, slug):
                 base_version=posted_version(request),
             )
     except CollectiviteTaken:
-        picker.add_error("collectivite", TAKEN_MESSAGE)
+        # Said once, in the picker, which no longer holds the taken collectivité.
+        picker = CollectivitePickerForm()
         context = _section_context(
             response, sections, current, form, picker=picker,
             taken=structure, access_url=reverse("request_access", args=[structure.code]),
@@ -304,12 +305,6 @@ def section(request, slug):
     if index + 1 < len(sections):
         return redirect("section", slug=sections[index + 1].slug)
     return redirect("review")
-
-
-TAKEN_MESSAGE = (
-    "Cette collectivité a déjà une réponse en cours pour cette édition : une seule réponse par "
-    "collectivité est possible. Vous pouvez demander à y contribuer."
-)
 
 
 def structure_form(request, response):
