@@ -141,3 +141,14 @@ def test_every_journey_page_fits_the_screen_and_shows_its_controls(
     for url in ("/", f"/questionnaire/{sections[1].slug}/", "/questionnaire/recapitulatif/"):
         page.goto(live_server.url + url)
         check()
+
+
+def test_on_a_phone_the_start_button_is_on_the_first_screen(browser, live_server, real_survey):
+    page = browser.new_context(viewport={"width": 375, "height": 667}).new_page()
+    page.goto(live_server.url)
+    button = page.get_by_role("button", name="Commencer le questionnaire")
+    box = button.bounding_box()
+    assert box["y"] + box["height"] <= 667, f"the button ends at {box['y'] + box['height']}px"
+    # The introduction is still there, below.
+    expect(page.get_by_role("heading", name="Qui peut répondre ?")).to_be_attached()
+    expect(page.get_by_text("mesure chaque année la place de l’intelligence")).to_be_attached()
