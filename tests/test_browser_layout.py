@@ -152,3 +152,24 @@ def test_on_a_phone_the_start_button_is_on_the_first_screen(browser, live_server
     # The introduction is still there, below.
     expect(page.get_by_role("heading", name="Qui peut répondre ?")).to_be_attached()
     expect(page.get_by_text("mesure chaque année la place de l’intelligence")).to_be_attached()
+
+
+@pytest.mark.parametrize("width", [320, 1280])
+def test_the_save_status_stays_on_screen_while_scrolling_a_long_page(
+    browser, live_server, real_survey, width
+):
+    page = browser.new_context(viewport={"width": width, "height": 640}).new_page()
+    page.goto(live_server.url)
+    page.get_by_role("button", name="Commencer le questionnaire").click()
+    page.goto(f"{live_server.url}/questionnaire/organisation/")
+    first_choice = page.locator("#section-form .question input[type=radio]").first
+    first_choice.check()
+    status = page.get_by_role("status").filter(has_text="Enregistré à")
+    expect(status).to_have_count(1)  # one live region says it, once
+    expect(status).to_be_in_viewport(ratio=1)
+    choice_box, status_box = first_choice.bounding_box(), status.bounding_box()
+    assert choice_box["y"] + choice_box["height"] <= status_box["y"], "the status hides a choice"
+    expect(page.get_by_role("button", name="Enregistrer et continuer")).not_to_be_in_viewport()
+    page.mouse.wheel(0, 1500)
+    expect(status).to_be_in_viewport(ratio=1)
+    assert_page_fits_and_controls_are_visible(page, width)
