@@ -445,7 +445,13 @@ def _summary(response, sections, values):
         for question in section.asked:
             if not question.is_shown(values):
                 continue
-            rows.append({"question": question, "answer": answer_text(question, values)})
+            rows.append(
+                {
+                    "question": question,
+                    "answer": answer_text(question, values),
+                    "lines": matrix_lines(question, values),
+                }
+            )
         summary.append({"section": section, "rows": rows, "missing": missing})
     return summary
 
@@ -472,6 +478,19 @@ def answer_text(question, values):
     if question.kind == "decimal":
         return value.replace(".", ",")
     return str(value)
+
+
+def matrix_lines(question, values):
+    """A matrix answer as (row, answer) pairs in the questionnaire's order; None otherwise."""
+    value = values.get(question.code)
+    if question.kind != "matrix" or value is None:
+        return None
+    labels = {choice.code: choice.label for choice in question.active_choices}
+    return [
+        (item.label, labels.get(value[item.code], value[item.code]))
+        for item in question.active_items
+        if value.get(item.code)
+    ]
 
 
 @require_GET

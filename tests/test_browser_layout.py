@@ -173,3 +173,33 @@ def test_the_save_status_stays_on_screen_while_scrolling_a_long_page(
     page.mouse.wheel(0, 1500)
     expect(status).to_be_in_viewport(ratio=1)
     assert_page_fits_and_controls_are_visible(page, width)
+
+
+@pytest.mark.parametrize("width", [320, 1280])
+def test_a_matrix_is_a_table_on_wide_screens_and_one_group_per_row_on_narrow_ones(
+    browser, live_server, real_survey, width
+):
+    page = browser.new_context(viewport={"width": width, "height": 800}).new_page()
+    page.goto(live_server.url)
+    page.get_by_role("button", name="Commencer le questionnaire").click()
+    page.goto(f"{live_server.url}/questionnaire/usages/")
+    matrix = page.locator("#question-usage_feuille_de_route")
+    header = matrix.get_by_role("columnheader", name="Non, mais c’est prévu dans les 12")
+    row = matrix.get_by_role("row", name="Évaluer les résultats d’un projet d’IA")
+    choice = row.get_by_role("radio", name="Non, mais c’est prévu dans les 12")
+    # Each radio says which row it answers, whatever the layout.
+    expect(choice).to_have_accessible_name(
+        "Évaluer les résultats d’un projet d’IA : Non, mais c’est prévu dans les 12 prochains mois"
+    )
+    label = row.get_by_text("Non, mais c’est prévu dans les 12 prochains mois")
+    if width >= 992:
+        expect(header).to_be_visible()
+        assert label.bounding_box()["width"] <= 1  # the column header says it
+        choice_box, header_box = choice.bounding_box(), header.bounding_box()
+        assert header_box["x"] <= choice_box["x"] <= header_box["x"] + header_box["width"]
+    else:
+        expect(header).to_be_hidden()
+        expect(label).to_be_visible()
+    choice.check()
+    expect(choice).to_be_checked()
+    assert_page_fits_and_controls_are_visible(page, width)
