@@ -32,7 +32,7 @@
     this.changeButton = root.querySelector("[data-picker-change]");
     this.error = document.getElementById(this.target.id + "_error");
     // A choice shows as a card; its « Changer » brings the search box back.
-    this.searchBox.hidden = !!this.target.value;
+    this.searchBox.hidden = !this.card.hidden;
     this.changeButton.addEventListener("click", this.onChange.bind(this));
 
     this.input.setAttribute("role", "combobox");
