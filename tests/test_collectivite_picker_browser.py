@@ -189,3 +189,9 @@ def test_a_choice_clears_the_error_and_shows_as_a_card_that_can_be_changed(page,
     # Coming back with a saved choice shows the card, and the search box only on demand.
     expect(page.locator("[data-picker-card]")).to_be_visible()
     expect(combobox).to_be_hidden()
+
+
+def test_an_unknown_collectivite_leaves_the_search_box_on_screen(page, picker_url):
+    page.goto(f"{picker_url}?collectivite=999999999")
+    expect(page.locator("[data-picker-card]")).to_be_hidden()
+    expect(page.get_by_role("combobox", name="Rechercher votre collectivité")).to_be_visible()
