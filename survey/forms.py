@@ -198,6 +198,7 @@ class SectionForm(forms.Form):
                     "field": main,
                     "other": other,
                     "other_code": next((c.code for c in question.active_choices if c.is_other), ""),
+                    "exclusive_codes": [c.code for c in question.active_choices if c.is_exclusive],
                     "items": items,
                     "errors": errors,
                     "anchor": self._anchor(question, main, items),
@@ -220,6 +221,7 @@ class SectionForm(forms.Form):
         wanted = [f"« {labels[code]} »" for code in question.condition_codes if code in labels]
         return {
             "parent": field_name(parent),
+            "parent_code": parent.code,
             "codes": question.condition_codes,
             "labels": " ou ".join(wanted),
             "number": numbers[parent.code],

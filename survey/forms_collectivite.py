@@ -95,8 +95,8 @@ class CollectivitePickerForm(forms.Form):
                 self.add_error(
                     "collectivite",
                     ValidationError(
-                        "Choisissez votre collectivité dans la liste, ou cochez « Ma structure "
-                        "n’est pas dans la liste ».",
+                        "Choisissez votre collectivité dans la liste. Si elle n’y est pas, "
+                        "ouvrez « Votre structure n’est pas dans la liste ? ».",
                         code="required",
                     ),
                 )

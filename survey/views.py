@@ -292,7 +292,8 @@ def section(request, slug):
                 base_version=posted_version(request),
             )
     except CollectiviteTaken:
-        picker.add_error("collectivite", TAKEN_MESSAGE)
+        # Said once, in the picker, which no longer holds the taken collectivité.
+        picker = CollectivitePickerForm()
         context = _section_context(
             response, sections, current, form, picker=picker,
             taken=structure, access_url=reverse("request_access", args=[structure.code]),
@@ -315,12 +316,6 @@ def section(request, slug):
     if index + 1 < len(sections):
         return redirect("section", slug=sections[index + 1].slug)
     return redirect("review")
-
-
-TAKEN_MESSAGE = (
-    "Cette collectivité a déjà une réponse en cours pour cette édition : une seule réponse par "
-    "collectivité est possible. Vous pouvez demander à y contribuer."
-)
 
 
 def structure_form(request, response):
@@ -465,7 +460,13 @@ def _summary(response, sections, values):
         for question in section.asked:
             if not question.is_shown(values):
                 continue
-            rows.append({"question": question, "answer": answer_text(question, values)})
+            rows.append(
+                {
+                    "question": question,
+                    "answer": answer_text(question, values),
+                    "lines": matrix_lines(question, values),
+                }
+            )
         summary.append({"section": section, "rows": rows, "missing": missing})
     return summary
 
@@ -492,6 +493,19 @@ def answer_text(question, values):
     if question.kind == "decimal":
         return value.replace(".", ",")
     return str(value)
+
+
+def matrix_lines(question, values):
+    """A matrix answer as (row, answer) pairs in the questionnaire's order; None otherwise."""
+    value = values.get(question.code)
+    if question.kind != "matrix" or value is None:
+        return None
+    labels = {choice.code: choice.label for choice in question.active_choices}
+    return [
+        (item.label, labels.get(value[item.code], value[item.code]))
+        for item in question.active_items
+        if value.get(item.code)
+    ]
 
 
 @require_GET

@@ -198,8 +198,7 @@ def test_the_questionnaire_can_be_completed_with_the_keyboard_alone(
     page.get_by_label("Direction").focus()
     page.keyboard.press("ArrowDown")  # radios move with the arrow keys
     expect(page.get_by_label("Dsi")).to_be_checked()
-    page.keyboard.press("Tab")  # to the « précisez » field
-    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")  # the « précisez » field shows only for « Autre »
     page.keyboard.type("80")
     page.keyboard.press("Enter")  # submits with the default button: « Enregistrer et continuer »
     expect(page.get_by_text("Étape 2 sur 2")).to_be_visible()

@@ -78,6 +78,8 @@ def test_nothing_chosen_asks_to_choose_or_to_say_other_structure():
     form = CollectivitePickerForm(data={})
     assert not form.is_valid()
     assert "Choisissez votre collectivité dans la liste" in form.errors["collectivite"][0]
+    # It names the link the respondent sees, not the checkbox hidden behind it.
+    assert "« Votre structure n’est pas dans la liste ? »" in form.errors["collectivite"][0]
 
 
 def test_other_structure_needs_a_name_and_a_valid_siren():

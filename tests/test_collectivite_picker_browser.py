@@ -79,7 +79,7 @@ def test_the_combobox_is_usable_with_the_keyboard_alone_and_has_no_axe_violation
     expect(second).to_have_attribute("aria-selected", "true")
     page.keyboard.press("Enter")
     expect(listbox).to_be_hidden()
-    expect(combobox).to_have_value("Saint-Denis")
+    expect(page.locator("[data-picker-input]")).to_have_value("Saint-Denis")
     expect(page.locator("#id_collectivite")).to_have_value("929939411")
     expect(page.locator("[data-picker-chosen]")).to_have_text(
         "Collectivité choisie : Saint-Denis — Seine-Saint-Denis (93)"
@@ -101,7 +101,9 @@ def test_typing_after_a_choice_clears_it_and_a_search_without_result_is_announce
     page.keyboard.press("ArrowDown")
     page.keyboard.press("Enter")
     expect(page.locator("#id_collectivite")).to_have_value("214202186")
+    expect(page.get_by_role("link", name="Changer de collectivité")).to_be_focused()
 
+    page.keyboard.press("Enter")  # « Changer » brings the search box back
     page.keyboard.type("zz")
     expect(page.locator("#id_collectivite")).to_have_value("")
     expect(page.locator("[data-picker-chosen]")).to_have_text(
@@ -155,3 +157,41 @@ def test_other_structure_errors_are_shown_next_to_their_fields(page, picker_url)
     expect(page.locator("#id_other_name_error")).to_have_text("Indiquez le nom de votre structure.")
     assert "id_other_siren_error" in siren.get_attribute("aria-describedby")
     assert_no_axe_violations(page)
+
+
+def test_a_choice_clears_the_error_and_shows_as_a_card_that_can_be_changed(page, picker_url):
+    page.goto(picker_url)
+    expect(page.get_by_role("group", name="Votre collectivité (obligatoire)")).to_be_visible()
+    page.get_by_role("button", name="Enregistrer").click()
+    combobox = page.locator("[data-picker-input]")
+    error = page.locator("#id_collectivite_error")
+    expect(error).to_contain_text("Choisissez votre collectivité")
+    expect(combobox).to_have_attribute("aria-invalid", "true")
+
+    combobox.fill("42000")
+    page.get_by_role("option").first.click()
+    expect(error).to_be_hidden()
+    expect(combobox).not_to_have_attribute("aria-invalid", "true")
+    assert "id_collectivite_error" not in (combobox.get_attribute("aria-describedby") or "")
+    card = page.locator("[data-picker-card]")
+    expect(card).to_contain_text("Collectivité choisie : Saint-Étienne")
+    expect(combobox).to_be_hidden()  # the card replaces the search box
+    assert_no_axe_violations(page)
+
+    card.get_by_role("link", name="Changer de collectivité").click()
+    expect(combobox).to_be_visible()
+    expect(combobox).to_be_focused()
+    combobox.fill("st denis")
+    page.get_by_role("option").nth(1).click()
+    expect(card).to_contain_text("Seine-Saint-Denis (93)")
+    page.get_by_role("button", name="Enregistrer").click()
+    expect(page.locator("#saved")).to_have_text("Enregistré : Saint-Denis — Seine-Saint-Denis (93)")
+    # Coming back with a saved choice shows the card, and the search box only on demand.
+    expect(page.locator("[data-picker-card]")).to_be_visible()
+    expect(combobox).to_be_hidden()
+
+
+def test_an_unknown_collectivite_leaves_the_search_box_on_screen(page, picker_url):
+    page.goto(f"{picker_url}?collectivite=999999999")
+    expect(page.locator("[data-picker-card]")).to_be_hidden()
+    expect(page.get_by_role("combobox", name="Rechercher votre collectivité")).to_be_visible()

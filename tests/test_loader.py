@@ -245,3 +245,40 @@ def test_the_2025_questionnaire_loads_with_its_themed_sections_and_stable_codes(
     kinds = set(questions.values_list("kind", flat=True))
     assert kinds == set(QuestionKind.values)
     assert edition.closes_at.isoformat() == "2025-07-11T21:59:59+00:00"
+
+
+GENERATIVE_AI_SECTION = '[[sections]]\nslug = "ia-generative"'
+
+
+def test_the_2025_generative_ai_questions_move_to_their_own_page_on_a_database_with_answers(
+    tmp_path,
+):
+    current = (ROOT / "questionnaires" / "2025.toml").read_text(encoding="utf-8")
+    # The file as first loaded: the generative AI questions at the end of « usages ».
+    start = current.index(GENERATIVE_AI_SECTION)
+    end = current.index("[[sections.questions]]", start)
+    load_questionnaire(write(tmp_path, current[:start] + current[end:], "before.toml"))
+    edition = Edition.objects.get(year=2025)
+    response = ResponseFactory(edition=edition)
+    values = {
+        "usage_ia": {"choice": "oui"},
+        "usage_iag": {"choice": "non"},
+        "usage_iag_perso": True,
+    }
+    for code, value in values.items():
+        Answer.objects.create(
+            response=response, question=Question.objects.get(code=code), value=value
+        )
+
+    load_questionnaire(ROOT / "questionnaires" / "2025.toml")
+
+    sections = {section.slug: section for section in edition.sections.all()}
+    assert list(sections)[1:3] == ["usages", "ia-generative"]
+    generative = [q.code for q in sections["ia-generative"].questions.order_by("position")]
+    assert generative[:2] == ["usage_iag_perso", "usage_iag"]
+    assert all(code.startswith("usage_iag") for code in generative)
+    assert not sections["usages"].questions.filter(code__startswith="usage_iag").exists()
+    saved = {a.question.code: a.value for a in response.answers.select_related("question")}
+    assert saved == values
+    # The usages page had 17 questions; none has more than the organisation page's 14 now.
+    assert max(section.questions.count() for section in sections.values()) <= 14

@@ -85,6 +85,21 @@ def test_a_second_person_cannot_take_over_a_collectivite_that_has_a_response(fir
     assert Answer.objects.get(response=first.response).value == 2000
 
 
+def test_a_collectivite_already_taken_is_said_once_with_the_way_to_contribute(
+    first, client_factory
+):
+    second = client_factory()
+    start(second, "second@villeurbanne.fr")
+    page = save_profile(second, {"collectivite": VILLEURBANNE})
+    html = page.content.decode()
+    assert page.status_code == 409
+    assert html.count("une seule réponse par collectivité") == 1
+    assert html.count("Demander à contribuer") == 1
+    assert 'id="error-summary"' not in html
+    # The taken collectivité is no longer the choice: saving again does not hit it again.
+    assert 'value="216902641"' not in html
+
+
 def test_the_access_request_flow_shares_the_response_end_to_end(first, client_factory):
     second = client_factory()
     start(second, "second@villeurbanne.fr")

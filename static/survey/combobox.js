@@ -27,6 +27,13 @@
     this.timer = null;
     this.controller = null;
     this.chosenName = this.target.value ? this.input.value : null;
+    this.card = root.querySelector("[data-picker-card]");
+    this.searchBox = root.querySelector("[data-picker-search]");
+    this.changeButton = root.querySelector("[data-picker-change]");
+    this.error = document.getElementById(this.target.id + "_error");
+    // A choice shows as a card; its « Changer » brings the search box back.
+    this.searchBox.hidden = !this.card.hidden;
+    this.changeButton.addEventListener("click", this.onChange.bind(this));
 
     this.input.setAttribute("role", "combobox");
     this.input.setAttribute("aria-autocomplete", "list");
@@ -43,6 +50,28 @@
     });
     this.listbox.addEventListener("click", this.onClick.bind(this));
   }
+
+  Picker.prototype.onChange = function (event) {
+    event.preventDefault();
+    this.searchBox.hidden = false;
+    this.input.focus();
+    var end = this.input.value.length;
+    this.input.setSelectionRange(end, end);
+  };
+
+  Picker.prototype.clearError = function () {
+    if (this.error) {
+      this.error.hidden = true;
+    }
+    this.input.classList.remove("is-invalid");
+    this.input.removeAttribute("aria-invalid");
+    var describedBy = (this.input.getAttribute("aria-describedby") || "")
+      .split(" ")
+      .filter(function (id) {
+        return id && id !== this.target.id + "_error";
+      }, this);
+    this.input.setAttribute("aria-describedby", describedBy.join(" "));
+  };
 
   Picker.prototype.isOpen = function () {
     return !this.listbox.hidden;
@@ -236,10 +265,17 @@
   Picker.prototype.setChosen = function (result) {
     this.target.value = result ? result.code : "";
     this.chosenName = result ? result.name : null;
+    this.card.hidden = !result;
     if (result) {
       var strong = document.createElement("strong");
       strong.textContent = result.label;
       this.chosen.replaceChildren("Collectivité choisie : ", strong);
+      this.clearError();
+      var hadFocus = document.activeElement === this.input;
+      this.searchBox.hidden = true;
+      if (hadFocus) {
+        this.changeButton.focus();
+      }
     } else {
       this.chosen.textContent = "Aucune collectivité choisie pour le moment.";
     }
