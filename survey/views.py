@@ -123,7 +123,11 @@ def home(request):
     context = edition_context(edition) | {
         "sections": edition.sections.order_by("position"),
         "start_form": StartForm(),
-        "has_response": respondent is not None and respondent.response.edition_id == edition.pk,
+        "current_response": (
+            respondent.response
+            if respondent is not None and respondent.response.edition_id == edition.pk
+            else None
+        ),
     }
     return render(request, "survey/home.html", context)
 
@@ -282,11 +286,12 @@ def section(request, slug):
                 completed_section=current if action == "continue" else None,
                 base_version=posted_version(request),
             )
-    except CollectiviteTaken:
-        picker.add_error("collectivite", TAKEN_MESSAGE)
+    except CollectiviteTaken as error:
+        picker.add_error("collectivite", taken_message(error.existing))
         context = _section_context(
             response, sections, current, form, picker=picker,
-            taken=structure, access_url=reverse("request_access", args=[structure.code]),
+            taken=structure, taken_response=error.existing,
+            access_url=reverse("request_access", args=[structure.code]),
         )  # fmt: skip
         return render(request, "survey/section.html", context, status=409)
     except EditConflict as conflict:
@@ -296,8 +301,7 @@ def section(request, slug):
         )  # fmt: skip
         return render(request, "survey/section.html", context, status=409)
     if action == "later":
-        messages.success(request, "Vos réponses sont enregistrées.")
-        return redirect("resume_link")
+        return redirect("resume_link")  # its heading says « Vos réponses sont enregistrées »
     index = sections.index(current)
     if action == "previous":
         return redirect("section", slug=sections[index - 1].slug) if index else redirect("home")
@@ -306,10 +310,11 @@ def section(request, slug):
     return redirect("review")
 
 
-TAKEN_MESSAGE = (
-    "Cette collectivité a déjà une réponse en cours pour cette édition : une seule réponse par "
-    "collectivité est possible. Vous pouvez demander à y contribuer."
-)
+def taken_message(existing):
+    return (
+        f"Cette collectivité {existing.status_for_others} : une seule réponse par collectivité "
+        "est possible pour cette édition. Vous pouvez demander à y contribuer."
+    )
 
 
 def structure_form(request, response):

@@ -1,0 +1,102 @@
+"""What respondents are told along the journey: one message per event, following the status."""
+
+import datetime
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from survey.models import Response
+
+pytestmark = pytest.mark.django_db
+
+VILLEURBANNE = "216902641"
+
+
+def start(client):
+    assert client.post(reverse("start"), {"email": ""}).status_code == 302
+    return Response.objects.latest("created_at")
+
+
+def save(client, slug, data, action="continue"):
+    return client.post(reverse("section", args=[slug]), {**data, "action": action})
+
+
+def send_answers(client):
+    response = start(client)
+    save(client, "profil", {"collectivite": VILLEURBANNE, "q-profil_fonction": "dsi"})
+    save(client, "usages", {"q-usage_ia": "non"})
+    assert client.post(reverse("review")).url == reverse("sent")
+    response.refresh_from_db()
+    assert response.is_submitted
+    return response
+
+
+def text(page):
+    return page.content.decode()
+
+
+def test_after_sending_the_landing_page_says_sent_not_in_progress(client, small_survey):
+    send_answers(client)
+    home = text(client.get(reverse("home")))
+    assert "réponse en cours" not in home
+    assert "Continuer mes réponses" not in home
+    assert "Réponses envoyées le" in home
+    assert "consulter ou modifier jusqu" in home
+    assert "Consulter ou modifier mes réponses" in home
+
+
+def test_a_colleague_picking_a_sent_collectivite_is_told_it_was_sent(client_factory, small_survey):
+    send_answers(client_factory())
+    colleague = client_factory()
+    start(colleague)
+    page = save(colleague, "profil", {"collectivite": VILLEURBANNE}, action="later")
+    assert page.status_code == 409
+    assert "réponse en cours" not in text(page)
+    assert "a déjà une réponse, envoyée le" in text(page)
+
+
+def test_a_colleague_picking_a_draft_collectivite_is_told_it_is_in_progress(
+    client_factory, small_survey
+):
+    first = client_factory()
+    start(first)
+    save(first, "profil", {"collectivite": VILLEURBANNE}, action="later")
+    colleague = client_factory()
+    start(colleague)
+    page = save(colleague, "profil", {"collectivite": VILLEURBANNE}, action="later")
+    assert page.status_code == 409
+    assert "a déjà une réponse en cours" in text(page)
+
+
+def test_the_status_wording_lives_on_the_response(small_survey):
+    response = Response.objects.create(edition=small_survey)
+    assert "pas encore envoyée" in response.status_text
+    assert response.continue_label == "Continuer mes réponses"
+    response.submit(now=timezone.make_aware(datetime.datetime(2025, 6, 3, 14, 5)))
+    assert response.status_text.startswith("Réponses envoyées le 3 juin 2025 à 14 h 05 — ")
+    assert "consulter ou modifier jusqu" in response.status_text
+    small_survey.closes_at = timezone.now() - datetime.timedelta(days=1)
+    assert response.status_text == "Réponses envoyées le 3 juin 2025 à 14 h 05."
+
+
+def test_the_review_page_of_a_sent_response_shows_its_status(client, small_survey):
+    response = send_answers(client)
+    page = text(client.get(reverse("review")))
+    assert response.status_text.split(" — ")[0] in page
+
+
+def test_a_closed_edition_does_not_also_say_it_is_open_until_its_closing(client, small_survey):
+    small_survey.opens_at = timezone.now() - datetime.timedelta(days=60)
+    small_survey.closes_at = timezone.now() - datetime.timedelta(days=1)
+    small_survey.save()
+    home = text(client.get(reverse("home")))
+    assert "clos depuis le" in home
+    assert "ouvert jusqu" not in home
+
+
+def test_saving_for_later_says_the_answers_are_saved_once(client, small_survey):
+    start(client)
+    page = save(client, "profil", {"q-profil_agents": "12"}, action="later")
+    landing = text(client.get(page.url))
+    assert landing.count("Vos réponses sont enregistrées") == 1
