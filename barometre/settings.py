@@ -1,5 +1,6 @@
 """Settings for Baromètre, read from the environment (see the README's table)."""
 
+from email.utils import parseaddr
 from pathlib import Path
 
 from django.utils.csp import CSP
@@ -64,6 +65,7 @@ TEMPLATES = [
                 "django.template.context_processors.csp",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "survey.context_processors.contact",
             ],
         },
     },
@@ -146,6 +148,10 @@ else:
 DEFAULT_FROM_EMAIL = env_str(
     "DEFAULT_FROM_EMAIL", default="Observatoire Data Publica <barometre@localhost>"
 )
+# The address respondents can write to (footer, privacy, legal and accessibility pages).
+CONTACT_EMAIL = env_str("CONTACT_EMAIL", default=parseaddr(DEFAULT_FROM_EMAIL)[1])
+# The host, named on the « Mentions légales » page (name, address, telephone).
+LEGAL_HOSTING = env_str("LEGAL_HOSTING", default="")
 
 # Cache: Redis when REDIS_URL is set (shared by every worker), local memory otherwise.
 REDIS_URL = env_str("REDIS_URL")

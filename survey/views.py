@@ -137,6 +137,17 @@ def privacy(request):
     return render(request, "survey/privacy.html", {"edition": Edition.objects.current()})
 
 
+@require_GET
+def legal_notice(request):
+    return render(request, "survey/legal.html", {"hosting": settings.LEGAL_HOSTING})
+
+
+@require_GET
+def accessibility(request):
+    site_url = request.build_absolute_uri(reverse("home"))
+    return render(request, "survey/accessibility.html", {"site_url": site_url})
+
+
 @require_POST
 @ratelimit(key="ip", rate="60/h", block=True)
 def start(request):
@@ -542,7 +553,8 @@ def delete_draft(request):
     if response.is_submitted:
         messages.error(
             request,
-            "Une réponse envoyée ne peut pas être supprimée ici : écrivez à l'Observatoire.",
+            "Une réponse envoyée ne peut pas être supprimée ici : écrivez à "
+            f"{settings.CONTACT_EMAIL}.",
         )
         return redirect("review")
     if request.method == "POST":

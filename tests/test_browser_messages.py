@@ -34,3 +34,16 @@ def test_after_sending_the_landing_page_offers_to_consult_not_to_continue(
     assert_accessible(page)
     page.get_by_role("link", name="Consulter ou modifier mes réponses").click()
     expect(page.get_by_role("heading", name="Vérifier mes réponses")).to_be_visible()
+
+
+def test_the_footer_leads_to_the_legal_notice_and_the_accessibility_statement(
+    page, live_server, small_survey
+):
+    page.goto(live_server.url)
+    footer = page.get_by_role("navigation", name="Liens utiles")
+    footer.get_by_role("link", name="Mentions légales").click()
+    expect(page.get_by_role("heading", name="Mentions légales", level=1)).to_be_visible()
+    assert_accessible(page)
+    footer.get_by_role("link", name="Accessibilité : partiellement conforme").click()
+    expect(page.get_by_role("heading", name="Déclaration d’accessibilité")).to_be_visible()
+    assert_accessible(page)

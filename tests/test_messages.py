@@ -100,3 +100,63 @@ def test_saving_for_later_says_the_answers_are_saved_once(client, small_survey):
     page = save(client, "profil", {"q-profil_agents": "12"}, action="later")
     landing = text(client.get(page.url))
     assert landing.count("Vos réponses sont enregistrées") == 1
+
+
+# -- Contact, legal notice, accessibility statement ------------------------------------------
+
+
+def test_the_access_request_confirmation_gives_an_address_to_write_to(
+    client_factory, small_survey, settings
+):
+    settings.CONTACT_EMAIL = "barometre@observatoire.example"
+    first = client_factory()
+    start(first)
+    save(first, "profil", {"collectivite": VILLEURBANNE}, action="later")
+    colleague = client_factory()
+    start(colleague)
+    url = reverse("request_access", args=[VILLEURBANNE])
+    page = text(colleague.post(url, {"email": "collegue@villeurbanne.fr"}))
+    assert 'href="mailto:barometre@observatoire.example"' in page
+
+
+def test_the_privacy_page_gives_the_contact_address(client, small_survey, settings):
+    settings.CONTACT_EMAIL = "barometre@observatoire.example"
+    page = text(client.get(reverse("privacy")))
+    assert "indiquée dans les courriels" not in page
+    assert 'href="mailto:barometre@observatoire.example"' in page
+
+
+def test_the_footer_links_the_legal_notice_and_the_accessibility_statement(client, small_survey):
+    home = text(client.get(reverse("home")))
+    assert f'href="{reverse("legal_notice")}">Mentions légales</a>' in home
+    assert f'href="{reverse("accessibility")}">Accessibilité' in home
+    assert "partiellement conforme" in home
+
+
+def test_the_accessibility_statement_follows_the_rgaa_model(client, small_survey, settings):
+    settings.CONTACT_EMAIL = "barometre@observatoire.example"
+    page = text(client.get(reverse("accessibility")))
+    for heading in (
+        "État de conformité",
+        "Contenus non accessibles",
+        "Établissement de cette déclaration",
+        "Retour d",
+        "Voies de recours",
+    ):
+        assert heading in page
+    assert "partiellement conforme" in page and "Défenseur des droits" in page
+    assert "mailto:barometre@observatoire.example" in page
+
+
+def test_the_legal_notice_names_the_publisher_and_the_host(client, small_survey, settings):
+    settings.LEGAL_HOSTING = "Hébergeur Exemple SAS, 1 rue de la Paix, 75002 Paris"
+    page = text(client.get(reverse("legal_notice")))
+    assert "Observatoire Data Publica" in page
+    assert "Hébergeur Exemple SAS" in page
+
+
+def test_the_readme_documents_the_contact_address():
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    assert "| `CONTACT_EMAIL` |" in readme
