@@ -1,7 +1,11 @@
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin.actions import delete_selected
-from django_otp.admin import OTPAdminAuthenticationForm, OTPAdminSite
+from django.shortcuts import redirect
+from django.urls import path
+from django_otp import user_has_device
+
+from barometre import two_factor
 
 # Apps that only keep the admin safe: grouped last, in one section, on the index.
 TECHNICAL_APPS = ("axes", "otp_totp", "otp_static")
@@ -51,10 +55,27 @@ class BarometreAdminSite(admin.AdminSite):
             return False
         return not settings.ADMIN_OTP_REQUIRED or request.user.is_verified()
 
+    def get_urls(self):
+        enrol = path(
+            "double-authentification/",
+            lambda request: two_factor.enrol(request, self),
+            name="two_factor_enrol",
+        )
+        return [enrol, *super().get_urls()]
+
     def login(self, request, extra_context=None):
         if settings.ADMIN_OTP_REQUIRED:
-            self.login_form = OTPAdminAuthenticationForm
-            self.login_template = OTPAdminSite.login_template
+            user = request.user
+            if (
+                request.method == "GET"
+                and user.is_authenticated
+                and two_factor.may_enrol(user)
+                and not user.is_verified()
+                and not user_has_device(user)
+            ):
+                return redirect("admin:two_factor_enrol")
+            self.login_form = two_factor.TwoFactorLoginForm
+            self.login_template = "admin/login_otp.html"
         else:
             self.login_form = None
             self.login_template = None
