@@ -21,7 +21,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.db.models import F, Q
-from django.utils import dateformat, timezone
+from django.utils import formats, timezone
 from django.utils.functional import cached_property
 
 from survey.enums import NO_CODE, YES_CODE, QuestionKind, ResponseStatus
@@ -29,13 +29,11 @@ from survey.enums import NO_CODE, YES_CODE, QuestionKind, ResponseStatus
 # A free-text answer never needs more than this, whatever the questionnaire says.
 TEXT_HARD_LIMIT = 5000
 
-# Dates as respondents read them, in every page and email: « 11 juillet 2025 à 23 h 59 ».
-DATETIME_FORMAT = r"j F Y à H \h i"
-
 
 def format_datetime(value):
-    """A date and time in words, in Paris time: « 11 juillet 2025 à 23 h 59 »."""
-    return dateformat.format(timezone.localtime(value), DATETIME_FORMAT)
+    """A date and time in words, in Paris time: « 11 juillet 2025 à 23 h 59 » (the site's
+    DATETIME_FORMAT, barometre/formats/fr)."""
+    return formats.date_format(timezone.localtime(value), "DATETIME_FORMAT")
 
 
 class EditionQuerySet(models.QuerySet):
@@ -948,7 +946,7 @@ class ResponseSubmission(models.Model):
         ordering = ["submitted_at"]
 
     def __str__(self):
-        return f"Envoi du {self.submitted_at:%d/%m/%Y %H:%M}"
+        return f"Envoi du {format_datetime(self.submitted_at)}"
 
 
 class Answer(models.Model):

@@ -29,7 +29,9 @@ from survey.models import (
     Respondent,
     Response,
     ResumeToken,
+    format_datetime,
 )
+from survey.typography import typeset
 
 RESUME_COOKIE = "barometre_reprise"
 RESUME_COOKIE_MAX_AGE = 400 * 24 * 3600  # the longest browsers keep a cookie
@@ -369,8 +371,10 @@ def autosave(request, slug):
             return JsonResponse(
                 {
                     "saved": False,
-                    "message": "Ces réponses ont été modifiées depuis un autre onglet ou "
-                    "appareil : rechargez la page pour voir la dernière version.",
+                    "message": typeset(
+                        "Ces réponses ont été modifiées depuis un autre onglet ou appareil : "
+                        "rechargez la page pour voir la dernière version."
+                    ),
                     "conflicts": [question.code for question in conflict.conflicts],
                 },
                 status=409,
@@ -406,9 +410,8 @@ def conflict_rows(conflict):
 
 
 def closed_message(edition):
-    closes = timezone.localtime(edition.closes_at)
-    return (
-        f"Le questionnaire est clos depuis le {closes:%d/%m/%Y} à {closes:%H h %M} : "
+    return typeset(
+        f"Le questionnaire est clos depuis le {format_datetime(edition.closes_at)} : "
         "vos dernières modifications n'ont pas été enregistrées."
     )
 
@@ -471,23 +474,29 @@ def _summary(response, sections, values):
     return summary
 
 
+COLON, SEMICOLON = typeset(" : "), typeset(" ; ")
+
+
 def answer_text(question, values):
     """An answer as the respondent would say it: labels, not codes. None when unanswered."""
     value = values.get(question.code)
     if value is None:
         return None
-    labels = {choice.code: choice.label for choice in question.active_choices}
+    # Labels are typeset here: the answer is shown verbatim (what the respondent typed).
+    labels = {choice.code: typeset(choice.label) for choice in question.active_choices}
     if question.kind in ("single_choice", "scale"):
         text = labels.get(value["choice"], value["choice"])
-        return f"{text} : {value['other']}" if value.get("other") else text
+        return f"{text}{COLON}{value['other']}" if value.get("other") else text
     if question.kind == "multiple_choice":
         parts = [labels.get(code, code) for code in value["choices"]]
         if value.get("other"):
-            parts[-1] = f"{parts[-1]} : {value['other']}"
-        return " ; ".join(parts)
+            parts[-1] = f"{parts[-1]}{COLON}{value['other']}"
+        return SEMICOLON.join(parts)
     if question.kind == "matrix":
-        items = {item.code: item.label for item in question.active_items}
-        return " ; ".join(f"{items.get(i, i)} : {labels.get(c, c)}" for i, c in value.items())
+        items = {item.code: typeset(item.label) for item in question.active_items}
+        return SEMICOLON.join(
+            f"{items.get(i, i)}{COLON}{labels.get(c, c)}" for i, c in value.items()
+        )
     if question.kind == "yes_no":
         return "Oui" if value else "Non"
     if question.kind == "decimal":
@@ -517,7 +526,7 @@ def csrf_failure(request, reason=""):
     respondent = current_respondent(request)
     url_name = match.url_name if match else None
     if url_name == "autosave":
-        return JsonResponse({"saved": False, "message": EXPIRED_MESSAGE}, status=403)
+        return JsonResponse({"saved": False, "message": typeset(EXPIRED_MESSAGE)}, status=403)
     if url_name == "section" and respondent is not None and request.method == "POST":
         response = respondent.response
         sections = response.edition.questionnaire()
@@ -633,7 +642,7 @@ def rate_limited(request, exception):
     """Too many attempts from one address (django-ratelimit): a clear 429 in French."""
     message = "Trop de tentatives en peu de temps. Patientez quelques minutes puis réessayez."
     if request.headers.get("Accept", "").startswith("application/json"):
-        return JsonResponse({"message": message}, status=429)
+        return JsonResponse({"message": typeset(message)}, status=429)
     return render(request, "429.html", {"message": message}, status=429)
 
 

@@ -13,6 +13,8 @@ from django_otp.oath import totp
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from survey.typography import typeset
+
 pytestmark = pytest.mark.django_db
 
 PASSWORD = "un mot de passe assez long"
@@ -78,7 +80,7 @@ def test_enrolling_with_the_code_of_the_app_lets_staff_in_then_asks_for_a_code(c
     wrong = client.post(ENROL, {"otp_token": f"{(int(code_for(device)) + 1) % 10**6:06d}"})
     assert wrong.status_code == 400 and "Ce code ne correspond pas" in wrong.content.decode()
     throttled = client.post(ENROL, {"otp_token": code_for(device)}).content.decode()
-    assert "essais : patientez quelques secondes" in throttled
+    assert typeset("essais : patientez quelques secondes") in throttled
     later = timezone.now() + datetime.timedelta(seconds=5)  # past the slow-down
     with time_machine.travel(later, tick=False):
         page = client.post(ENROL, {"otp_token": code_for(device)})
