@@ -160,3 +160,14 @@ def test_the_readme_documents_the_contact_address():
 
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
     assert "| `CONTACT_EMAIL` |" in readme
+
+
+def test_the_resume_links_email_says_which_responses_were_sent(client, small_survey):
+    from django.core import mail
+
+    response = send_answers(client)
+    response.respondents.update(email="agent@mairie.fr")
+    client.post(reverse("resume_by_email"), {"email": "agent@mairie.fr"})
+    body = mail.outbox[-1].body
+    assert "questionnaire en cours" not in body
+    assert "Réponses envoyées le" in body
