@@ -1,6 +1,23 @@
 from django.conf import settings
 from django.contrib import admin
-from django_otp.admin import OTPAdminAuthenticationForm, OTPAdminSite
+from django.contrib.admin.actions import delete_selected
+from django.shortcuts import redirect
+from django.urls import path
+from django_otp import user_has_device
+
+from barometre import two_factor
+
+# Apps that only keep the admin safe: grouped last, in one section, on the index.
+TECHNICAL_APPS = ("axes", "otp_totp", "otp_static")
+FIRST_APPS = ("survey", "auth")
+
+
+@admin.action(
+    permissions=["delete"], description="Supprimer les %(verbose_name_plural)s de la sélection"
+)
+def delete_selection(modeladmin, request, queryset):
+    # Django's French wording agrees in the masculine only (« réponses sélectionnés »).
+    return delete_selected(modeladmin, request, queryset)
 
 
 class BarometreAdminSite(admin.AdminSite):
@@ -10,15 +27,55 @@ class BarometreAdminSite(admin.AdminSite):
     site_title = "Baromètre"
     index_title = "Administration du baromètre"
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Same name, so that Django's confirmation page posts back to it.
+        self.add_action(delete_selection, "delete_selected")
+
+    def get_app_list(self, request, app_label=None):
+        """The survey first; the security apps (lockouts, devices) merged into one, last."""
+        app_list = super().get_app_list(request, app_label)
+        if app_label is not None:
+            return app_list
+        technical = [app for app in app_list if app["app_label"] in TECHNICAL_APPS]
+        others = [app for app in app_list if app["app_label"] not in TECHNICAL_APPS]
+        others.sort(key=lambda app: (FIRST_APPS + (app["app_label"],)).index(app["app_label"]))
+        if technical:
+            others.append(
+                {
+                    **technical[0],
+                    "name": "Sécurité technique (verrouillages, doubles authentifications)",
+                    "models": [model for app in technical for model in app["models"]],
+                }
+            )
+        return others
+
     def has_permission(self, request):
         if not super().has_permission(request):
             return False
         return not settings.ADMIN_OTP_REQUIRED or request.user.is_verified()
 
+    def get_urls(self):
+        enrol = path(
+            "double-authentification/",
+            lambda request: two_factor.enrol(request, self),
+            name="two_factor_enrol",
+        )
+        return [enrol, *super().get_urls()]
+
     def login(self, request, extra_context=None):
         if settings.ADMIN_OTP_REQUIRED:
-            self.login_form = OTPAdminAuthenticationForm
-            self.login_template = OTPAdminSite.login_template
+            user = request.user
+            if (
+                request.method == "GET"
+                and user.is_authenticated
+                and two_factor.may_enrol(user)
+                and not user.is_verified()
+                and not user_has_device(user)
+            ):
+                return redirect("admin:two_factor_enrol")
+            self.login_form = two_factor.TwoFactorLoginForm
+            self.login_template = "admin/login_otp.html"
         else:
             self.login_form = None
             self.login_template = None

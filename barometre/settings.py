@@ -1,5 +1,6 @@
 """Settings for Baromètre, read from the environment (see the README's table)."""
 
+from email.utils import parseaddr
 from pathlib import Path
 
 from django.utils.csp import CSP
@@ -38,6 +39,7 @@ MIDDLEWARE = [
     "barometre.request_limits.BodySizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "survey.typography.FrenchTypographyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -66,6 +68,7 @@ TEMPLATES = [
                 "django.template.context_processors.csp",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "survey.context_processors.contact",
             ],
         },
     },
@@ -116,6 +119,8 @@ LANGUAGES = [("fr", "Français")]
 TIME_ZONE = "Europe/Paris"
 USE_I18N = True
 USE_TZ = True
+# Dates and times as French readers expect them: « 11 juillet 2025 à 23 h 59 ».
+FORMAT_MODULE_PATH = ["barometre.formats"]
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
@@ -159,6 +164,10 @@ else:
 DEFAULT_FROM_EMAIL = env_str(
     "DEFAULT_FROM_EMAIL", default="Observatoire Data Publica <barometre@localhost>"
 )
+# The address respondents can write to (footer, privacy, legal and accessibility pages).
+CONTACT_EMAIL = env_str("CONTACT_EMAIL", default=parseaddr(DEFAULT_FROM_EMAIL)[1])
+# The host, named on the « Mentions légales » page (name, address, telephone).
+LEGAL_HOSTING = env_str("LEGAL_HOSTING", default="")
 
 # Background tasks (Django's django.tasks): emails that must not make a page slower or tell
 # anything by their timing. Outside debug, tasks are stored in the database and sent by

@@ -358,6 +358,26 @@ class ProgressFilter(admin.SimpleListFilter):
         return queryset
 
 
+class RegionFilter(admin.SimpleListFilter):
+    """Régions by name (the reference data's codes, 11 or 84, mean little to staff)."""
+
+    title = "région"
+    parameter_name = "collectivite__region_code"
+
+    def lookups(self, request, model_admin):
+        regions = (
+            Collectivite.objects.exclude(region_code="")
+            .values_list("region_code", "region_name")
+            .distinct()
+        )
+        return sorted(((code, name or code) for code, name in regions), key=lambda r: r[1])
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(collectivite__region_code=self.value())
+        return queryset
+
+
 class RespondentInline(admin.TabularInline):
     """Contact details: only for those with the dedicated permission, and never editable."""
 
@@ -458,7 +478,7 @@ class ResponseAdmin(PersonalFieldsAdmin):
         "status",
         ("collectivite__kind", admin.ChoicesFieldListFilter),
         ("collectivite__population_band", admin.ChoicesFieldListFilter),
-        ("collectivite__region_code", admin.AllValuesFieldListFilter),
+        RegionFilter,
         ProgressFilter,
         ("updated_at", admin.DateFieldListFilter),
         ("submitted_at", admin.DateFieldListFilter),
@@ -513,9 +533,10 @@ class ResponseAdmin(PersonalFieldsAdmin):
         collectivite = response.collectivite
         return (collectivite and collectivite.get_population_band_display()) or "—"
 
-    @admin.display(description="région", ordering="collectivite__region_code")
+    @admin.display(description="région", ordering="collectivite__region_name")
     def region(self, response):
-        return (response.collectivite and response.collectivite.region_code) or "—"
+        collectivite = response.collectivite
+        return (collectivite and (collectivite.region_name or collectivite.region_code)) or "—"
 
     @admin.display(description="progression", ordering="progress")
     def progress_percent(self, response):

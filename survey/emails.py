@@ -6,6 +6,8 @@ import smtplib
 from django.core.mail import send_mail
 from django.template.loader import render_to_string
 
+from survey.typography import typeset
+
 logger = logging.getLogger(__name__)
 
 
@@ -13,7 +15,8 @@ def _send(to, subject, template, context):
     """Send one email; a mail server that is down is logged (without the address), not fatal:
     every link sent by email is also shown on screen."""
     try:
-        send_mail(subject, render_to_string(template, context), None, [to])
+        body = typeset(render_to_string(template, context))
+        send_mail(typeset(subject), body, None, [to])
     except (OSError, smtplib.SMTPException) as error:
         logger.error("Email « %s » not sent: %s", subject, type(error).__name__)
         return False

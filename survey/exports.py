@@ -44,6 +44,7 @@ from survey.models import (
     Respondent,
     Response,
 )
+from survey.typography import typeset
 
 # The cell of a question that was not asked. Choice codes are lower case, so it cannot clash.
 NOT_ASKED = "NON_POSEE"
@@ -291,8 +292,8 @@ class QuestionExport:
         self.free_text = options.free_text or not options.open_data
         self.choices = list(question.choices.all())
         self.items = list(question.items.all())
-        self.choice_labels = {choice.code: choice.label for choice in self.choices}
-        self.item_labels = {item.code: item.label for item in self.items}
+        self.choice_labels = {choice.code: typeset(choice.label) for choice in self.choices}
+        self.item_labels = {item.code: typeset(item.label) for item in self.items}
         self.has_other = self.free_text and any(choice.is_other for choice in self.choices)
 
     # Values as exported: codes, or labels on request.
@@ -680,22 +681,29 @@ def iter_codebook_rows(layout):
     for column in layout.columns:
         question = column.question
         yield [
-            column.name,
-            column.title,
-            column.type,
-            "\n".join(f"{value} = {label}" for value, label in column.categories) or None,
-            question.code if question else None,
-            question.section.title if question else None,
-            question.get_kind_display() if question else None,
-            ("oui" if question.is_active else "non") if question else None,
-            ("oui" if question.open_data else "non") if question else None,
-            column.description or None,
+            typeset(cell) if isinstance(cell, str) else cell
+            for cell in _codebook_row(column, question)
         ]
     yield []
     yield ["Valeurs manquantes"]
-    yield ["(vide)", MISSING_VALUES[0]["label"]]
-    yield [NOT_ASKED, MISSING_VALUES[1]["label"]]
-    yield ["nsp", DONT_KNOW_NOTE]
+    yield ["(vide)", typeset(MISSING_VALUES[0]["label"])]
+    yield [NOT_ASKED, typeset(MISSING_VALUES[1]["label"])]
+    yield ["nsp", typeset(DONT_KNOW_NOTE)]
+
+
+def _codebook_row(column, question):
+    return [
+        column.name,
+        column.title,
+        column.type,
+        "\n".join(f"{value} = {label}" for value, label in column.categories) or None,
+        question.code if question else None,
+        question.section.title if question else None,
+        question.get_kind_display() if question else None,
+        ("oui" if question.is_active else "non") if question else None,
+        ("oui" if question.open_data else "non") if question else None,
+        column.description or None,
+    ]
 
 
 def table_schema(layout):

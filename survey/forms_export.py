@@ -22,15 +22,23 @@ class ExportForm(forms.Form):
         help_text="CSV et Excel. Le JSON donne toujours les codes et les libellés ; "
         "le jeu open data, toujours les codes.",
     )
+    # Defaults for the common case, Excel in French: a comma-separated file without a BOM
+    # opens there as one column of garbled accents.
     delimiter = forms.ChoiceField(
         label="Séparateur (CSV)",
-        choices=[(",", "Virgule"), (";", "Point-virgule (Excel en français)")],
-        initial=",",
+        choices=[
+            (";", "Point-virgule : pour Excel en français"),
+            (",", "Virgule : pour R, Python, LibreOffice ou un tableur en anglais"),
+        ],
+        initial=";",
         required=False,
     )
     bom = forms.BooleanField(
-        label="Marque d'encodage UTF-8 (BOM), pour qu'Excel lise bien les accents",
+        label="Marque d'encodage UTF-8 (BOM) : pour qu'Excel lise bien les accents",
         required=False,
+        initial=True,
+        help_text="Pour Excel : point-virgule et BOM (réglages par défaut). Pour R, Python ou "
+        "un outil de traitement de données : virgule, sans BOM.",
     )
     free_text = forms.BooleanField(
         label="Publier les réponses en texte libre (open data)",

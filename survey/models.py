@@ -22,13 +22,19 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.db.models import F, Q
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.functional import cached_property
 
 from survey.enums import NO_CODE, YES_CODE, QuestionKind, ResponseStatus
 
 # A free-text answer never needs more than this, whatever the questionnaire says.
 TEXT_HARD_LIMIT = 5000
+
+
+def format_datetime(value):
+    """A date and time in words, in Paris time: « 11 juillet 2025 à 23 h 59 » (the site's
+    DATETIME_FORMAT, barometre/formats/fr)."""
+    return formats.date_format(timezone.localtime(value), "DATETIME_FORMAT")
 
 
 class EditionQuerySet(models.QuerySet):
@@ -698,6 +704,31 @@ class Response(models.Model):
         return self.status == ResponseStatus.SUBMITTED
 
     @property
+    def status_text(self):
+        """What the respondent is told about this response: the status decides, here only."""
+        if not self.is_submitted:
+            return "Vous avez une réponse en cours, pas encore envoyée."
+        sent = f"Réponses envoyées le {format_datetime(self.submitted_at)}"
+        if self.edition.is_open():
+            until = format_datetime(self.edition.closes_at)
+            return f"{sent} — consulter ou modifier jusqu'au {until}."
+        return f"{sent}."
+
+    @property
+    def continue_label(self):
+        """The button that takes the respondent back to this response."""
+        if self.is_submitted:
+            return "Consulter ou modifier mes réponses"
+        return "Continuer mes réponses"
+
+    @property
+    def status_for_others(self):
+        """What a colleague who picks the same collectivité is told about this response."""
+        if self.is_submitted:
+            return f"a déjà une réponse, envoyée le {format_datetime(self.submitted_at)}"
+        return "a déjà une réponse en cours"
+
+    @property
     def has_structure(self):
         return self.collectivite_id is not None or bool(self.other_structure_siren)
 
@@ -946,7 +977,7 @@ class ResponseSubmission(models.Model):
         ordering = ["submitted_at"]
 
     def __str__(self):
-        return f"Envoi du {self.submitted_at:%d/%m/%Y %H:%M}"
+        return f"Envoi du {format_datetime(self.submitted_at)}"
 
 
 class Answer(models.Model):

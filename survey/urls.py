@@ -5,6 +5,8 @@ from survey import collectivite_views, views
 urlpatterns = [
     path("", views.home, name="home"),
     path("confidentialite/", views.privacy, name="privacy"),
+    path("mentions-legales/", views.legal_notice, name="legal_notice"),
+    path("accessibilite/", views.accessibility, name="accessibility"),
     path("commencer/", views.start, name="start"),
     path("reprendre/", views.resume_by_email, name="resume_by_email"),
     path("reprendre/<str:token>/", views.resume, name="resume"),

@@ -32,7 +32,9 @@ from survey.models import (
     Respondent,
     Response,
     ResumeToken,
+    format_datetime,
 )
+from survey.typography import typeset
 
 RESUME_COOKIE = "barometre_reprise"
 RESUME_COOKIE_MAX_AGE = 400 * 24 * 3600  # the longest browsers keep a cookie
@@ -129,7 +131,11 @@ def home(request):
     context = edition_context(edition) | {
         "sections": edition.sections.order_by("position"),
         "start_form": StartForm(),
-        "has_response": respondent is not None and respondent.response.edition_id == edition.pk,
+        "current_response": (
+            respondent.response
+            if respondent is not None and respondent.response.edition_id == edition.pk
+            else None
+        ),
     }
     return render(request, "survey/home.html", context)
 
@@ -137,6 +143,17 @@ def home(request):
 @require_GET
 def privacy(request):
     return render(request, "survey/privacy.html", {"edition": Edition.objects.current()})
+
+
+@require_GET
+def legal_notice(request):
+    return render(request, "survey/legal.html", {"hosting": settings.LEGAL_HOSTING})
+
+
+@require_GET
+def accessibility(request):
+    site_url = request.build_absolute_uri(reverse("home"))
+    return render(request, "survey/accessibility.html", {"site_url": site_url})
 
 
 @require_POST
@@ -291,12 +308,13 @@ def section(request, slug):
                 completed_section=current if action == "continue" else None,
                 base_version=posted_version(request),
             )
-    except CollectiviteTaken:
+    except CollectiviteTaken as error:
         # Said once, in the picker, which no longer holds the taken collectivité.
         picker = CollectivitePickerForm()
         context = _section_context(
             response, sections, current, form, picker=picker,
-            taken=structure, access_url=reverse("request_access", args=[structure.code]),
+            taken=structure, taken_response=error.existing,
+            access_url=reverse("request_access", args=[structure.code]),
         )  # fmt: skip
         return render(request, "survey/section.html", context, status=409)
     except EditConflict as conflict:
@@ -308,8 +326,7 @@ def section(request, slug):
     except EditionClosed:
         return closed_page(request, edition, form=form, section=current, sections=sections)
     if action == "later":
-        messages.success(request, "Vos réponses sont enregistrées.")
-        return redirect("resume_link")
+        return redirect("resume_link")  # its heading says « Vos réponses sont enregistrées »
     index = sections.index(current)
     if action == "previous":
         return redirect("section", slug=sections[index - 1].slug) if index else redirect("home")
@@ -359,8 +376,10 @@ def autosave(request, slug):
             return JsonResponse(
                 {
                     "saved": False,
-                    "message": "Ces réponses ont été modifiées depuis un autre onglet ou "
-                    "appareil : rechargez la page pour voir la dernière version.",
+                    "message": typeset(
+                        "Ces réponses ont été modifiées depuis un autre onglet ou appareil : "
+                        "rechargez la page pour voir la dernière version."
+                    ),
                     "conflicts": [question.code for question in conflict.conflicts],
                 },
                 status=409,
@@ -398,9 +417,8 @@ def conflict_rows(conflict):
 
 
 def closed_message(edition):
-    closes = timezone.localtime(edition.closes_at)
-    return (
-        f"Le questionnaire est clos depuis le {closes:%d/%m/%Y} à {closes:%H h %M} : "
+    return typeset(
+        f"Le questionnaire est clos depuis le {format_datetime(edition.closes_at)} : "
         "vos dernières modifications n'ont pas été enregistrées."
     )
 
@@ -471,23 +489,29 @@ def _summary(response, sections, values):
     return summary
 
 
+COLON, SEMICOLON = typeset(" : "), typeset(" ; ")
+
+
 def answer_text(question, values):
     """An answer as the respondent would say it: labels, not codes. None when unanswered."""
     value = values.get(question.code)
     if value is None:
         return None
-    labels = {choice.code: choice.label for choice in question.active_choices}
+    # Labels are typeset here: the answer is shown verbatim (what the respondent typed).
+    labels = {choice.code: typeset(choice.label) for choice in question.active_choices}
     if question.kind in ("single_choice", "scale"):
         text = labels.get(value["choice"], value["choice"])
-        return f"{text} : {value['other']}" if value.get("other") else text
+        return f"{text}{COLON}{value['other']}" if value.get("other") else text
     if question.kind == "multiple_choice":
         parts = [labels.get(code, code) for code in value["choices"]]
         if value.get("other"):
-            parts[-1] = f"{parts[-1]} : {value['other']}"
-        return " ; ".join(parts)
+            parts[-1] = f"{parts[-1]}{COLON}{value['other']}"
+        return SEMICOLON.join(parts)
     if question.kind == "matrix":
-        items = {item.code: item.label for item in question.active_items}
-        return " ; ".join(f"{items.get(i, i)} : {labels.get(c, c)}" for i, c in value.items())
+        items = {item.code: typeset(item.label) for item in question.active_items}
+        return SEMICOLON.join(
+            f"{items.get(i, i)}{COLON}{labels.get(c, c)}" for i, c in value.items()
+        )
     if question.kind == "yes_no":
         return "Oui" if value else "Non"
     if question.kind == "decimal":
@@ -530,7 +554,7 @@ def csrf_failure(request, reason=""):
     respondent = current_respondent(request)
     url_name = match.url_name if match else None
     if url_name == "autosave":
-        return JsonResponse({"saved": False, "message": EXPIRED_MESSAGE}, status=403)
+        return JsonResponse({"saved": False, "message": typeset(EXPIRED_MESSAGE)}, status=403)
     if url_name == "section" and respondent is not None and request.method == "POST":
         response = respondent.response
         sections = response.edition.questionnaire()
@@ -568,7 +592,8 @@ def delete_draft(request):
     if response.is_submitted:
         messages.error(
             request,
-            "Une réponse envoyée ne peut pas être supprimée ici : écrivez à l'Observatoire.",
+            "Une réponse envoyée ne peut pas être supprimée ici : écrivez à "
+            f"{settings.CONTACT_EMAIL}.",
         )
         return redirect("review")
     if request.method == "POST":
@@ -678,7 +703,7 @@ def rate_limited(request, exception):
     """Too many attempts from one address (django-ratelimit): a clear 429 in French."""
     message = "Trop de tentatives en peu de temps. Patientez quelques minutes puis réessayez."
     if request.headers.get("Accept", "").startswith("application/json"):
-        return JsonResponse({"message": message}, status=429)
+        return JsonResponse({"message": typeset(message)}, status=429)
     return render(request, "429.html", {"message": message}, status=429)
 
 

@@ -17,6 +17,7 @@ from survey.models import (
     Question,
     Respondent,
 )
+from survey.typography import typeset
 from tests.factories import CollectiviteFactory, QuestionFactory, ResponseFactory
 from tests.sample import answer, make_questionnaire, submitted
 
@@ -186,7 +187,7 @@ def test_a_superuser_sees_contact_details_but_responses_stay_read_only(superuser
 def test_the_list_shows_collectivite_status_progress_and_counts(observatoire, lyon, gironde):
     page = content(observatoire.get(CHANGELIST))
     for text in ["Lyon", "Département de la Gironde", "Département", "Plus de 100 000", "84"]:
-        assert text in page
+        assert typeset(text) in page
     assert "30 %" in page and "100 %" in page
     assert "<strong>1</strong> brouillon(s) et\n      <strong>1</strong> réponse(s)" in page
     filtered = content(observatoire.get(CHANGELIST, {"status__exact": "draft"}))
@@ -237,14 +238,14 @@ def test_the_list_makes_the_same_number_of_queries_whatever_the_number_of_respon
 def test_the_detail_page_groups_answers_by_section_with_labels(observatoire, lyon, gironde):
     page = content(observatoire.get(reverse("admin:survey_response_change", args=[lyon.pk])))
     assert page.index("<h3>Usages</h3>") < page.index("<h3>Organisation</h3>")
-    assert "Utilisez-vous l&#x27;IA ?" in page
-    assert "Mobilite ; Autre — précision : Voirie" in page
-    assert "<li>Agents : Positif</li>" in page
+    assert typeset("Utilisez-vous l&#x27;IA ?") in page
+    assert typeset("Mobilite ; Autre — précision : Voirie") in page
+    assert typeset("<li>Agents : Positif</li>") in page
     assert "Sans réponse" in page
 
     page = content(observatoire.get(reverse("admin:survey_response_change", args=[gironde.pk])))
     assert "Non posée" in page
-    assert "masquée par la condition d'affichage" in page
+    assert typeset("masquée par la condition d'affichage") in page
 
 
 # -- Questionnaire ------------------------------------------------------------------------------
@@ -285,7 +286,7 @@ def test_an_answered_question_keeps_its_code_and_an_answered_choice_stays(superu
     url = reverse("admin:survey_question_change", args=[question.pk])
     page = content(superuser.get(url))
     assert "ne peuvent plus changer" in page
-    assert "qui ne peuvent pas être supprimés" in page and "un choix) : oui." in page
+    assert "qui ne peuvent pas être supprimés" in page and typeset("un choix) : oui.") in page
     data = question_form_data(
         question,
         code="renomme",
@@ -346,7 +347,7 @@ def test_bulk_deletion_refuses_answered_questions_and_deactivation_works(superus
     url = reverse("admin:survey_question_changelist")
     selection = {"_selected_action": [answered.pk, unanswered.pk]}
     page = content(superuser.post(url, {"action": "delete_selected", **selection}))
-    assert "« usage_ia » a déjà 1 réponse(s)" in page
+    assert typeset("« usage_ia » a déjà 1 réponse(s)") in page
     superuser.post(url, {"action": "delete_selected", "post": "yes", **selection})
     assert Question.objects.filter(pk__in=[answered.pk, unanswered.pk]).count() == 2
     superuser.post(url, {"action": "deactivate", **selection})
@@ -444,7 +445,7 @@ def test_a_deactivated_choice_and_question_stay_in_the_detail_page(superuser, ly
     Choice.objects.filter(question__code="usage_domaines", code="mobilite").update(is_active=False)
     Question.objects.filter(code="orga_charte").update(is_active=False)
     page = content(superuser.get(reverse("admin:survey_response_change", args=[lyon.pk])))
-    assert "Mobilite ; Autre" in page
+    assert typeset("Mobilite ; Autre") in page
     assert "(désactivée)" in page
 
 

@@ -34,7 +34,7 @@ def pick_collectivite(page, typed="villeurb", name="Villeurbanne"):
 def fill_profile(page):
     pick_collectivite(page)
     page.get_by_label("Dsi").check()
-    page.get_by_label("Combien d'agents compte votre collectivité ?").fill("250")
+    page.get_by_label("Combien d’agents compte votre collectivité").fill("250")
 
 
 def test_a_respondent_fills_and_sends_the_whole_questionnaire(page, live_server, small_survey):
@@ -78,7 +78,7 @@ def test_save_for_later_then_resume_in_a_fresh_browser(browser, live_server, sma
     other.goto(link)
     expect(other.get_by_text("Étape 1 sur 2")).to_be_visible()  # profile never validated
     expect(other.get_by_label("Dsi")).to_be_checked()
-    expect(other.get_by_label("Combien d'agents compte votre collectivité ?")).to_have_value("250")
+    expect(other.get_by_label("Combien d’agents compte votre collectivité")).to_have_value("250")
     other.get_by_role("button", name="Enregistrer et continuer").click()
     other.get_by_label("Non").check()
     other.get_by_role("button", name="Enregistrer et continuer").click()
@@ -105,13 +105,13 @@ def test_dependent_questions_appear_and_disappear_live(page, live_server, small_
 def test_validation_errors_are_summarised_and_typed_values_kept(page, live_server, small_survey):
     start(page, live_server)
     page.goto(live_server.url + "/questionnaire/profil/")
-    page.get_by_label("Combien d'agents compte votre collectivité ?").fill("-4")
+    page.get_by_label("Combien d’agents compte votre collectivité").fill("-4")
     page.get_by_role("button", name="Enregistrer et continuer").click()
     summary = page.locator("#error-summary")
     expect(summary).to_be_focused()
     expect(summary).to_contain_text("Cette question est obligatoire.")
     expect(summary).to_contain_text("supérieur ou égal à 0")
-    expect(page.get_by_label("Combien d'agents compte votre collectivité ?")).to_have_value("-4")
+    expect(page.get_by_label("Combien d’agents compte votre collectivité")).to_have_value("-4")
     summary.get_by_role("link", name="Quelle est votre fonction").click()
     expect(page.get_by_label("Direction")).to_be_focused()
     assert_accessible(page)
@@ -144,7 +144,7 @@ def test_the_whole_path_works_without_javascript(browser, live_server, small_sur
     page.get_by_role("link", name="Villeurbanne").click()
     expect(page.locator("[data-picker-chosen]")).to_contain_text("Villeurbanne")
     page.get_by_label("Dsi").check()
-    page.get_by_label("Combien d'agents compte votre collectivité ?").fill("250")
+    page.get_by_label("Combien d’agents compte votre collectivité").fill("250")
     page.get_by_role("button", name="Enregistrer et continuer").click()
     expect(page.get_by_text("À remplir seulement si vous avez répondu « Oui »")).to_be_visible()
     page.get_by_label("Oui").check()

@@ -153,7 +153,7 @@ def test_other_structure_errors_are_shown_next_to_their_fields(page, picker_url)
 
     siren = page.get_by_label("SIREN de la structure")
     expect(siren).to_have_attribute("aria-invalid", "true")
-    expect(page.locator("#id_other_siren_error")).to_contain_text("Ce SIREN n'est pas valide")
+    expect(page.locator("#id_other_siren_error")).to_contain_text("Ce SIREN n’est pas valide")
     expect(page.locator("#id_other_name_error")).to_have_text("Indiquez le nom de votre structure.")
     assert "id_other_siren_error" in siren.get_attribute("aria-describedby")
     assert_no_axe_violations(page)

@@ -5,6 +5,7 @@ import pytest
 from django.urls import reverse
 
 from survey.collectivites import load_collectivites
+from survey.typography import typeset
 
 SAMPLE = Path(__file__).parent / "data" / "collectivites-sample.csv"
 
@@ -61,7 +62,7 @@ def test_the_choose_page_links_each_result_back_with_its_code(client):
     )
     assert response.status_code == 200
     content = response.content.decode()
-    assert "4 résultats pour « saint denis »" in content
+    assert typeset("4 résultats pour « saint denis »") in content
     assert "Saint-Denis — Seine-Saint-Denis (93)" in content
     first = response.context["results"][0]["url"]
     parts = urlsplit(first)
@@ -79,7 +80,7 @@ def test_the_choose_page_replaces_a_previous_choice_in_next(client):
 def test_the_choose_page_says_when_nothing_matches(client):
     response = client.get(reverse("collectivite_choose"), {"q": "zzzz", "next": "/profil"})
     assert response.status_code == 200
-    assert "Aucun résultat pour « zzzz »" in response.content.decode()
+    assert typeset("Aucun résultat pour « zzzz »") in response.content.decode()
     assert "Autre structure" in response.content.decode()
 
 

@@ -12,6 +12,7 @@ from django.utils import timezone
 from survey.enums import QuestionKind
 from survey.exports import NOT_ASKED, ExportOptions, neutralise, render
 from survey.models import Answer, Choice, Question, Respondent
+from survey.typography import typeset
 from tests.factories import CollectiviteFactory, QuestionFactory, ResponseFactory
 from tests.sample import answer, make_questionnaire, submitted
 
@@ -178,9 +179,9 @@ def test_xlsx_has_the_answers_and_a_codebook(full, edition, tmp_path):
         tzinfo=None, microsecond=0
     )
     codebook = {row[0]: row for row in workbook["Dictionnaire"].iter_rows(values_only=True) if row}
-    assert codebook["usage_ia"][1] == "Utilisez-vous l'IA ?"
+    assert codebook["usage_ia"][1] == typeset("Utilisez-vous l'IA ?")
     assert "nsp = Je ne sais pas" in codebook["usage_ia"][3]
-    assert codebook["usage_domaines__eau"][1] == "Dans quels domaines ? — Eau"
+    assert codebook["usage_domaines__eau"][1] == typeset("Dans quels domaines ? — Eau")
     assert NOT_ASKED in codebook
 
 

@@ -44,6 +44,8 @@ def journey_pages(client, small_survey):
     )
     pages.append(("resume-not-found", client.get(reverse("resume", args=["y" * 43]))))
     pages.append(("privacy", client.get(reverse("privacy"))))
+    pages.append(("legal-notice", client.get(reverse("legal_notice"))))
+    pages.append(("accessibility", client.get(reverse("accessibility"))))
     pages.append(
         ("choose", client.get(reverse("collectivite_choose"), {"q": "vaulx", "next": "/"}))
     )
@@ -92,4 +94,4 @@ def test_every_journey_page_passes_the_nu_html_checker(client, small_survey, tmp
     messages = json.loads(result.stderr or "{}").get("messages", [])
     problems = [f"{Path(m['url']).name}:{m.get('lastLine')}: {m['message']}" for m in messages]
     assert problems == []
-    assert len(files) == 21
+    assert len(files) == 23

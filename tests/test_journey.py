@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from survey.enums import ResponseStatus
 from survey.models import Answer, Respondent, Response, ResponseSubmission
+from survey.typography import typeset
 from survey.views import RESUME_COOKIE
 
 pytestmark = pytest.mark.django_db
@@ -192,7 +193,7 @@ def test_sending_twice_records_a_single_sending(client, small_survey):
     response.refresh_from_db()
     assert response.status == ResponseStatus.SUBMITTED
     assert ResponseSubmission.objects.filter(response=response).count() == 1
-    assert len(mail.outbox) == 1 and "Mobilite ; Eau" in mail.outbox[0].body
+    assert len(mail.outbox) == 1 and typeset("Mobilite ; Eau") in mail.outbox[0].body
 
 
 def test_a_sent_response_can_be_changed_and_sent_again_keeping_both_dates(client, small_survey):
@@ -360,7 +361,7 @@ def test_a_stale_copy_of_a_page_does_not_silently_overwrite_newer_answers(client
     html = page.content.decode()
     assert page.status_code == 409
     assert "Ces réponses ont été modifiées ailleurs" in html
-    assert "enregistré ailleurs : <strong>Dsi</strong>" in html
+    assert typeset("enregistré ailleurs : <strong>Dsi</strong>") in html
     assert "Combien d" not in html.split('id="conflict-summary"')[1].split("</ul>")[0]
     assert answers(response)["profil_fonction"] == {"choice": "dsi"}
     current = re.search(r'name="version" value="(\d+)"', html).group(1)

@@ -6,6 +6,7 @@ from django.core.cache import cache
 from django.urls import reverse
 
 from survey.models import AccessRequest, Answer, Collectivite, Respondent, Response
+from survey.typography import typeset
 
 pytestmark = pytest.mark.django_db
 
@@ -41,7 +42,7 @@ def test_the_profile_page_records_the_chosen_collectivite(first):
     response.refresh_from_db()
     assert response.collectivite.siren == VILLEURBANNE
     page = first.get(reverse("section", args=["profil"])).content.decode()
-    assert "Collectivité choisie : <strong>Villeurbanne" in page
+    assert typeset("Collectivité choisie : <strong>Villeurbanne") in page
 
 
 def test_continuing_without_a_collectivite_is_refused(client, small_survey):

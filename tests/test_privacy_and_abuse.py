@@ -2,6 +2,7 @@ import datetime
 import logging
 
 import pytest
+import time_machine
 from django.core import mail
 from django.core.cache import cache
 from django.core.management import call_command
@@ -15,6 +16,10 @@ from survey.models import Answer, Respondent, Response, ResumeToken
 from tests.factories import EditionFactory, ResponseFactory
 
 pytestmark = pytest.mark.django_db
+
+# Rate limits count in fixed windows of the wall clock: requests that straddle the end of a
+# window would start a fresh count. The tests stop the clock inside one window.
+STOPPED_CLOCK = datetime.datetime(2025, 6, 2, 10, 0, 30, tzinfo=datetime.UTC)
 
 
 @pytest.fixture(autouse=True)
@@ -183,6 +188,7 @@ def test_public_ids_say_nothing_about_the_order_of_responses(small_survey):
 # -- Rate limits --------------------------------------------------------------------------
 
 
+@time_machine.travel(STOPPED_CLOCK, tick=False)
 def test_guessing_resume_links_is_slowed_down_with_a_429_in_french(client, small_survey):
     statuses = [client.get(reverse("resume", args=[f"{n:043d}"])).status_code for n in range(31)]
     assert statuses[:30] == [404] * 30
@@ -190,6 +196,7 @@ def test_guessing_resume_links_is_slowed_down_with_a_429_in_french(client, small
     assert "Trop de tentatives" in client.get(reverse("resume", args=["y" * 43])).content.decode()
 
 
+@time_machine.travel(STOPPED_CLOCK, tick=False)
 def test_resume_by_email_is_limited_per_address(client, small_survey):
     for _ in range(3):
         assert client.post(reverse("resume_by_email"), {"email": "a@b.fr"}).status_code == 200
@@ -364,6 +371,7 @@ def test_no_ip_address_is_stored_with_responses(client, small_survey):
     assert len(mail.outbox) == 1
 
 
+@time_machine.travel(STOPPED_CLOCK, tick=False)
 def test_the_collectivite_search_is_rate_limited_with_a_json_429(client, small_survey):
     url = reverse("collectivite_search")
     statuses = [

@@ -49,7 +49,11 @@ def test_an_unsupported_database_url_is_refused(monkeypatch, tmp_path):
 
 
 def run_check(**env):
-    environment = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DJANGO_DEBUG"}}
+    environment = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"SECRET_KEY", "DJANGO_DEBUG", "DJANGO_SETTINGS_MODULE"}
+    }
     return subprocess.run(
         [sys.executable, "manage.py", "check"],
         cwd=ROOT,
@@ -69,3 +73,31 @@ def test_secret_key_is_required_when_debug_is_off():
 def test_the_project_starts_with_a_secret_key_and_debug_off():
     result = run_check(DJANGO_DEBUG="0", SECRET_KEY="x" * 50, ALLOWED_HOSTS="example.fr")
     assert result.returncode == 0, result.stderr
+
+
+def test_a_bare_pytest_runs_without_secret_key_nor_debug_in_the_environment():
+    environment = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"SECRET_KEY", "DJANGO_DEBUG", "DJANGO_SETTINGS_MODULE"}
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "--collect-only", "-q", "tests/test_settings.py"],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "SECRET_KEY" not in result.stdout + result.stderr
+
+
+def test_the_test_settings_use_postgresql_when_database_url_is_set():
+    from django.conf import settings
+
+    engine = settings.DATABASES["default"]["ENGINE"]
+    if os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        assert engine == "django.db.backends.postgresql"
+    else:
+        assert engine == "django.db.backends.sqlite3"

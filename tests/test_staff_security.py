@@ -67,7 +67,7 @@ def test_check_deploy_with_production_settings_reports_nothing():
     environment = {
         k: v
         for k, v in os.environ.items()
-        if k not in {"DJANGO_DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+        if k not in {"DJANGO_DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE", "DJANGO_SETTINGS_MODULE"}
     } | {
         "DJANGO_DEBUG": "0",
         "SECRET_KEY": "k3y-" + "x7Q!" * 16,

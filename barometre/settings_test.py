@@ -1,0 +1,11 @@
+"""Settings for the test suite, so that a bare `pytest` runs without any environment.
+
+The tests run with the developer's defaults (debug, a throw-away secret key), on PostgreSQL
+when DATABASE_URL is set and SQLite otherwise, exactly like `make test`.
+"""
+
+import os
+
+os.environ.setdefault("DJANGO_DEBUG", "1")
+
+from barometre.settings import *  # noqa: E402, F403

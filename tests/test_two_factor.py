@@ -1,0 +1,119 @@
+"""Staff two-factor authentication: French, one code field, enrolment from the web."""
+
+import base64
+import datetime
+import re
+
+import pytest
+import time_machine
+from django.contrib.auth.models import User
+from django.urls import reverse
+from django.utils import timezone
+from django_otp.oath import totp
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from survey.typography import typeset
+
+pytestmark = pytest.mark.django_db
+
+PASSWORD = "un mot de passe assez long"
+LOGIN = reverse("admin:login")
+ENROL = reverse("admin:two_factor_enrol")
+INDEX = reverse("admin:index")
+
+
+@pytest.fixture(autouse=True)
+def otp_required(settings):
+    settings.ADMIN_OTP_REQUIRED = True
+
+
+@pytest.fixture
+def staff():
+    return User.objects.create_user("analyste", password=PASSWORD, is_staff=True)
+
+
+def login(client, code=""):
+    data = {"username": "analyste", "password": PASSWORD, "otp_token": code, "next": INDEX}
+    return client.post(LOGIN, data)
+
+
+def code_for(device, shift=0):
+    return f"{totp(device.bin_key, t0=device.t0 - shift):06d}"
+
+
+def secret_from(page):
+    secret = re.search(r'data-testid="otp-secret">([A-Z2-7 ]+)<', page.content.decode()).group(1)
+    return secret
+
+
+def test_the_login_page_is_french_with_one_code_field_and_no_device_choice(client, staff):
+    page = client.get(LOGIN).content.decode()
+    assert 'name="otp_token"' in page and "Code de vérification" in page
+    assert 'name="otp_device"' not in page
+    for english in ("Please select a device", "Backup Code", "OTP Token", "OTP Device"):
+        assert english not in page
+    TOTPDevice.objects.create(user=staff, name="téléphone", confirmed=True)
+    refused = login(client, code="").content.decode()
+    assert "Saisissez le code de vérification" in refused
+    assert "Please" not in refused
+
+
+def test_a_staff_member_without_device_is_sent_to_set_up_an_app(client, staff):
+    assert login(client).status_code == 302
+    page = client.get(LOGIN)
+    assert page.status_code == 302 and page.url == ENROL
+    enrol = client.get(ENROL)
+    html = enrol.content.decode()
+    assert enrol.status_code == 200
+    assert 'src="data:image/svg+xml;base64,' in html
+    svg = base64.b64decode(re.search(r"data:image/svg\+xml;base64,([^\"]+)", html).group(1))
+    assert b"<svg" in svg
+    assert client.get(INDEX).status_code == 302  # not in before the app is set up
+
+
+def test_enrolling_with_the_code_of_the_app_lets_staff_in_then_asks_for_a_code(client, staff):
+    login(client)
+    secret = secret_from(client.get(ENROL)).replace(" ", "")
+    device = TOTPDevice.objects.get(user=staff, confirmed=False)
+    assert base64.b32encode(device.bin_key).decode().rstrip("=") == secret
+    wrong = client.post(ENROL, {"otp_token": f"{(int(code_for(device)) + 1) % 10**6:06d}"})
+    assert wrong.status_code == 400 and "Ce code ne correspond pas" in wrong.content.decode()
+    throttled = client.post(ENROL, {"otp_token": code_for(device)}).content.decode()
+    assert typeset("essais : patientez quelques secondes") in throttled
+    later = timezone.now() + datetime.timedelta(seconds=5)  # past the slow-down
+    with time_machine.travel(later, tick=False):
+        page = client.post(ENROL, {"otp_token": code_for(device)})
+        assert page.status_code == 302 and page.url == INDEX
+        assert client.get(INDEX).status_code == 200
+    device.refresh_from_db()
+    assert device.confirmed
+
+    client.logout()
+    assert login(client).status_code == 200  # a password alone no longer does
+    with time_machine.travel(timezone.now() + datetime.timedelta(minutes=1)):
+        assert login(client, code=code_for(device)).status_code == 302
+        assert client.get(INDEX).status_code == 200
+
+
+def test_a_backup_code_goes_in_the_same_field(client, staff):
+    device = StaticDevice.objects.create(user=staff, name="secours")
+    device.token_set.create(token="abcd1234")
+    assert login(client, code="abcd1234").status_code == 302
+    assert client.get(INDEX).status_code == 200
+
+
+def test_a_staff_member_with_a_device_cannot_enrol_another_with_a_password_alone(client, staff):
+    TOTPDevice.objects.create(user=staff, name="téléphone", confirmed=True)
+    client.force_login(staff)
+    page = client.get(ENROL)
+    assert page.status_code == 302 and page.url.startswith(LOGIN)
+    assert TOTPDevice.objects.filter(user=staff).count() == 1
+
+
+def test_the_readme_says_how_to_create_the_first_staff_account():
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    assert "createsuperuser" in readme
+    assert "/admin/double-authentification/" in readme
