@@ -41,6 +41,7 @@ from survey.models import (
     Question,
     Respondent,
     Response,
+    normalise_line_breaks,
 )
 
 # The cell of a question that was not asked. Choice codes are lower case, so it cannot clash.
@@ -297,6 +298,8 @@ class QuestionExport:
             return dict(YES_NO_CATEGORIES)[code] if self.labels else code
         if self.kind == QuestionKind.DECIMAL:
             return decimal.Decimal(str(value))
+        if self.kind in FREE_TEXT_KINDS:
+            return normalise_line_breaks(value)  # answers stored before they were normalised
         return value
 
     # The wide table.
