@@ -523,7 +523,11 @@ def csrf_failure(request, reason=""):
         form.is_valid()
         form.errors.clear()  # nothing was checked: only the expiry is news
         messages.error(request, EXPIRED_MESSAGE)
-        context = _section_context(response, sections, current, form, read_only=False)
+        version = posted_version(request)
+        context = _section_context(
+            response, sections, current, form, read_only=False,
+            version=response.version if version is None else version,
+        )  # fmt: skip
         return render(request, "survey/section.html", context, status=403)
     return render(request, "403_csrf.html", status=403)
 

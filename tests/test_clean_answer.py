@@ -184,3 +184,11 @@ def test_line_breaks_count_as_one_character_whatever_the_browser_posts():
     assert question.clean_answer("abc\r\ndef\r\ngh") == "abc\ndef\ngh"  # 12 posted, 10 typed
     assert question.clean_answer("abc\rdef") == "abc\ndef"
     assert "trop long" in refused(question, "abc\r\ndef\r\nghi")
+
+
+def test_a_siren_typed_with_superscript_or_full_width_digits_gets_a_french_message():
+    from survey.collectivites import clean_siren
+
+    for typed in ["²" * 9, "２１６９０２６４１", "2169026４1"]:
+        with pytest.raises(ValidationError, match="que des chiffres"):
+            clean_siren(typed)

@@ -22,7 +22,7 @@ FUZZ = settings(
 FIELD_NAMES = [
     "q-profil_fonction", "q-profil_fonction-other", "q-profil_agents", "q-usage_ia",
     "q-usage_domaines", "q-usage_description", "q-inconnue", "version", "action",
-    "q-", "q-usage_domaines-other", "csrfmiddlewaretoken",
+    "q-", "q-usage_domaines-other", "csrfmiddlewaretoken", "shown",
 ]  # fmt: skip
 nasty_text = st.one_of(
     st.text(max_size=50),

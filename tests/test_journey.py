@@ -456,3 +456,11 @@ def test_a_stale_tab_saves_only_what_it_changed_and_keeps_newer_answers_from_els
     )
     assert page.status_code == 302
     assert answers(response) == {"profil_fonction": {"choice": "direction"}, "profil_agents": 20}
+
+
+def test_typed_values_shown_back_unsaved_keep_the_version_they_were_typed_on(client, small_survey):
+    start(client)
+    save(client, "profil", {"q-profil_agents": "10"}, action="later")
+    page = save(client, "profil", {"q-profil_agents": "-5", "version": "0"}, action="later")
+    assert page.status_code == 422
+    assert 'name="version" value="0"' in page.content.decode()  # not the current one
