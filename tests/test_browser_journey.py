@@ -476,3 +476,20 @@ def test_numbers_come_back_grouped_and_are_accepted_back_unchanged(page, live_se
     page.wait_for_load_state("load")  # the page's script has run
     expect(page.locator(STATUS)).to_have_text("")  # nothing to restore: all is saved
     expect(agents).to_have_value("2\u202f942\u202f858")
+
+
+def test_a_value_typed_back_after_an_autosave_is_saved_by_the_page(page, live_server, small_survey):
+    start(page, live_server)
+    page.goto(live_server.url + "/questionnaire/profil/")
+    agents = page.get_by_label("Combien d'agents compte votre collectivité ?")
+    agents.fill("5")
+    page.get_by_role("button", name="Enregistrer et reprendre plus tard").click()
+    paused_clock(page)
+    page.goto(live_server.url + "/questionnaire/profil/")
+    agents.fill("10")
+    page.clock.run_for(2000)
+    expect(page.locator(STATUS)).to_contain_text("Enregistré à")
+    agents.fill("5")  # and the page is saved before the next autosave
+    page.get_by_role("button", name="Enregistrer et reprendre plus tard").click()
+    expect(page.get_by_role("heading", name="Vos réponses sont enregistrées")).to_be_visible()
+    assert saved() == {"profil_agents": 5}

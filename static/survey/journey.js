@@ -103,6 +103,16 @@
     } catch (e) { /* private browsing: the server copy is the only one */ }
   }
 
+  // The page posts what it displayed ("shown") so that the server saves only what changed;
+  // once autosaved, a question counts as changed, even if typed back to its first value.
+  function forgetShown(codes) {
+    var field = form.elements.shown;
+    if (!field) return;
+    field.value = field.value.split(" ").filter(function (item) {
+      return codes.indexOf(item.split(":")[0]) === -1;
+    }).join(" ");
+  }
+
   function refusedText() {
     var lines = Object.keys(refused).map(function (code) { return refused[code]; });
     return "Pas enregistré : " + lines.join(" ; ") +
@@ -174,6 +184,7 @@
       });
       remember();
       form.elements.version.value = result.json.version;
+      forgetShown(Object.keys(sent));
       if (Object.keys(refused).length) {
         say(refusedText(), true);
       } else if (Object.keys(held).length) {
