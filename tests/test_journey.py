@@ -420,6 +420,7 @@ def test_numbers_come_back_grouped_in_the_french_way_and_are_accepted_back(clien
     save(client, "profil", {"q-profil_fonction": "dsi", "q-profil_agents": "2942857"}, "later")
     page = client.get(reverse("section", args=["profil"])).content.decode()
     assert 'value="2\u202f942\u202f857"' in page
+    assert "2\u202f942\u202f857" in client.get(reverse("review")).content.decode()
     again = save(
         client, "profil", {"q-profil_fonction": "dsi", "q-profil_agents": "2\u202f942\u202f857"}
     )
