@@ -115,13 +115,12 @@
 
   function refusedText() {
     var lines = Object.keys(refused).map(function (code) { return refused[code]; });
-    return "Pas enregistré : " + lines.join(" ; ") +
-      ". Corrigez cette saisie ; vos autres réponses sont enregistrées.";
+    return "Pas enregistré : " + lines.join(" ") + " Vos autres réponses sont enregistrées.";
   }
 
-  function refusalMessage(status, json) {
+  function refusalMessage(httpStatus, json) {
     if (json && json.message) return json.message;
-    return "Le serveur n’a pas pu enregistrer vos dernières saisies (erreur " + status + "). " +
+    return "Le serveur n’a pas pu enregistrer vos dernières saisies (erreur " + httpStatus + "). " +
       "Elles sont gardées dans ce navigateur : enregistrez la page avec l’un des boutons ci-dessous.";
   }
 
@@ -169,7 +168,7 @@
       }
       var refusedNow = {};
       (result.json.refused || []).forEach(function (row) {
-        refusedNow[row.code] = "« " + row.question + " » (" + row.message + ")";
+        refusedNow[row.code] = "« " + row.question + " » — " + row.message;
       });
       Object.keys(sent).forEach(function (code) {
         if (dirty[code] !== sent[code]) return;  // edited again meanwhile: saved next time
