@@ -153,7 +153,7 @@ def clean_siren(value):
     Raises ValidationError with a French message.
     """
     digits = re.sub(r"[\s.\u00a0\u202f-]", "", value or "")
-    if not digits.isdigit():
+    if not (digits.isascii() and digits.isdigit()):  # not "²" nor full-width digits: int() fails
         raise ValidationError(
             "Le SIREN ne contient que des chiffres (9 chiffres).", code="siren_not_digits"
         )

@@ -43,6 +43,7 @@ from survey.models import (
     Question,
     Respondent,
     Response,
+    normalise_line_breaks,
 )
 from survey.typography import typeset
 
@@ -313,6 +314,8 @@ class QuestionExport:
             return dict(YES_NO_CATEGORIES)[code] if self.labels else code
         if self.kind == QuestionKind.DECIMAL:
             return decimal.Decimal(str(value))
+        if self.kind in FREE_TEXT_KINDS:
+            return normalise_line_breaks(value)  # answers stored before they were normalised
         return value
 
     # The wide table.

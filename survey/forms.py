@@ -4,10 +4,15 @@ Fields only collect raw input: every answer is validated by `Question.clean_answ
 rule the admin and the importers use.
 """
 
+import hashlib
+import json
+from decimal import Decimal
+
 from django import forms
 from django.core.exceptions import ValidationError
 
 from survey.enums import NO_CODE, YES_CODE, QuestionKind
+from survey.models import group_thousands
 
 YES_NO_CHOICES = [(YES_CODE, "Oui"), (NO_CODE, "Non")]
 TYPED_KINDS = {
@@ -17,6 +22,12 @@ TYPED_KINDS = {
 
 def field_name(question, suffix=""):
     return f"q-{question.code}{'-' + suffix if suffix else ''}"
+
+
+def fingerprint(value):
+    """A short digest of an answer value, to tell later whether a page changed it."""
+    text = json.dumps(value, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
 class SectionForm(forms.Form):
@@ -114,8 +125,10 @@ class SectionForm(forms.Form):
                     initial[field_name(question, item_code)] = choice_code
             elif question.kind == QuestionKind.YES_NO:
                 initial[name] = YES_CODE if value else NO_CODE
+            elif question.kind == QuestionKind.INTEGER:
+                initial[name] = group_thousands(value)
             elif question.kind == QuestionKind.DECIMAL:
-                initial[name] = value.replace(".", ",")
+                initial[name] = group_thousands(Decimal(value))
             else:
                 initial[name] = value
         return initial
@@ -168,6 +181,58 @@ class SectionForm(forms.Form):
                     self.add_error(self._error_field(question), error)
         self.merged_values = values
         return self.cleaned_data
+
+    # -- What this page changed ------------------------------------------------------------
+
+    def shown(self):
+        """The answers as the page displays them ("code:fingerprint ..."), posted back with it.
+
+        A bound form carries what was posted: the answers as they were first displayed.
+        """
+        if self.is_bound and "shown" in self.data:
+            return self.data["shown"]
+        return self._shown_string(
+            {q.code: fingerprint(self.values.get(q.code)) for q in self.asked_questions}
+        )
+
+    def _posted_shown(self):
+        pairs = (item.partition(":") for item in str(self.data.get("shown", "")).split())
+        return {code: digest for code, _, digest in pairs if digest}
+
+    @staticmethod
+    def _shown_string(digests):
+        return " ".join(f"{code}:{digest}" for code, digest in digests.items())
+
+    def changed_answers(self):
+        """The cleaned answers this page changed, compared to what it displayed.
+
+        A page saved from a stale tab must not write back the old values it merely
+        displayed over answers saved since elsewhere. Without `shown`, everything counts.
+        """
+        shown = self._posted_shown()
+        return {
+            question: value
+            for question, value in self.cleaned_answers.items()
+            if shown.get(question.code) != fingerprint(value)
+        }
+
+    def shown_after_conflict(self, newer):
+        """`shown` once the newer answers ({Question: value}) of a conflict are displayed."""
+        shown = self._posted_shown()
+        shown.update({question.code: fingerprint(value) for question, value in newer.items()})
+        return self._shown_string(shown)
+
+    def refused(self):
+        """The questions whose value was refused, with their messages (for autosave)."""
+        rows = []
+        for question in self.asked_questions:
+            names = [self._error_field(question), field_name(question, "other")]
+            errors = [str(error) for name in names for error in self.errors.get(name, [])]
+            if errors:
+                rows.append(
+                    {"code": question.code, "question": question.text, "message": " ".join(errors)}
+                )
+        return rows
 
     def _error_field(self, question):
         if question.kind == QuestionKind.MATRIX:

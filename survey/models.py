@@ -14,6 +14,7 @@ Answer values are JSON, one shape per question kind (see `Question.clean_answer`
 import datetime
 import decimal
 import hashlib
+import re
 import secrets
 import time
 import uuid
@@ -398,10 +399,13 @@ class Question(models.Model):
         if isinstance(value, bool):
             raise ValidationError("Saisissez un nombre entier.", code="invalid")
         if isinstance(value, str):
-            value = value.strip().replace(" ", "").replace("\u202f", "").replace("\xa0", "")
-            if not value.lstrip("-").isdigit() or len(value) > 15:
-                raise ValidationError("Saisissez un nombre entier.", code="invalid")
-            value = int(value)
+            text = _ungroup(value)
+            if not INTEGER_RE.fullmatch(text) or len(text) > 15:
+                raise ValidationError(
+                    "Saisissez un nombre entier en chiffres de 0 à 9, par exemple 2 942 857.",
+                    code="invalid",
+                )
+            value = int(text)
         if not isinstance(value, int):
             raise ValidationError("Saisissez un nombre entier.", code="invalid")
         self._check_bounds(value)
@@ -410,15 +414,14 @@ class Question(models.Model):
     def _clean_decimal(self, value):
         if isinstance(value, bool) or not isinstance(value, str | int | float):
             raise ValidationError("Saisissez un nombre.", code="invalid")
-        text = str(value).strip().replace(",", ".").replace(" ", "").replace("\xa0", "")
-        try:
-            number = decimal.Decimal(text)
-        except decimal.InvalidOperation:
-            raise ValidationError("Saisissez un nombre, par exemple 12,5.", "invalid") from None
-        if not number.is_finite() or len(text) > 20:
-            raise ValidationError("Saisissez un nombre, par exemple 12,5.", code="invalid")
+        text = _ungroup(str(value)).replace(",", ".")
+        if not DECIMAL_RE.fullmatch(text) or len(text) > 20:
+            raise ValidationError(
+                "Saisissez un nombre en chiffres de 0 à 9, par exemple 12,5.", code="invalid"
+            )
+        number = decimal.Decimal(text)
         self._check_bounds(number)
-        return str(number)
+        return f"{number:f}"
 
     def _clean_short_text(self, value):
         return self._clean_text_kind(value, default_limit=255)
@@ -449,7 +452,8 @@ def _is_empty(value):
 def _clean_text(text, limit):
     if "\x00" in text:
         raise ValidationError("Le texte contient un caractère non autorisé.", code="invalid")
-    text = text.strip()
+    # Browsers count a line break as one character (maxlength) but post it as "\r\n".
+    text = normalise_line_breaks(text).strip()
     if len(text) > limit:
         raise ValidationError(
             "Le texte est trop long : %(length)s caractères pour %(limit)s au plus.",
@@ -457,6 +461,32 @@ def _clean_text(text, limit):
             params={"length": len(text), "limit": limit},
         )
     return text
+
+
+def normalise_line_breaks(text):
+    """Every line break as "\\n", so that the browser and the server count alike."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+# Only ASCII digits: int(), Decimal() and str.isdigit() also take superscripts, full-width or
+# Arabic-Indic digits and underscores ("1_000"), which a respondent never means as a number.
+INTEGER_RE = re.compile(r"-?[0-9]+")
+DECIMAL_RE = re.compile(r"-?[0-9]+(\.[0-9]+)?|-?\.[0-9]+")
+# Thousands separators a respondent may type or be shown (space, no-break, narrow no-break).
+GROUP_SEPARATORS = str.maketrans("", "", " \xa0\u202f")
+
+
+def _ungroup(text):
+    return text.strip().translate(GROUP_SEPARATORS)
+
+
+def group_thousands(number):
+    """A number as the French write it: 2 942 857 and 1 234,5 (narrow no-break spaces)."""
+    text = f"{number:f}" if isinstance(number, decimal.Decimal) else str(number)
+    sign, text = ("-", text[1:]) if text.startswith("-") else ("", text)
+    whole, _, fraction = text.partition(".")
+    grouped = f"{int(whole):,}".replace(",", "\u202f")
+    return sign + grouped + ("," + fraction if fraction else "")
 
 
 def _format_number(number):

@@ -4,6 +4,7 @@ The browser keeps the respondent's resume token in a cookie; the database keeps 
 hash and all the progress. Sessions are not used, so nothing expires during a long sitting.
 """
 
+import decimal
 from functools import wraps
 
 from django import forms
@@ -33,6 +34,7 @@ from survey.models import (
     Response,
     ResumeToken,
     format_datetime,
+    group_thousands,
 )
 from survey.typography import typeset
 
@@ -254,6 +256,7 @@ def _section_context(response, sections, section, form, **extra):
             "form": form,
             "blocks": form.blocks(),
             "version": response.version,
+            "shown": form.shown(),
         }
         | extra
     )
@@ -296,7 +299,12 @@ def section(request, slug):
             picker = None  # nothing chosen yet: « plus tard » and « Précédent » allow that
     form_ok = form.is_valid()
     if not form_ok or (picker is not None and picker.errors):
-        context = _section_context(response, sections, current, form, picker=picker)
+        # The typed values are shown back unsaved: they keep the version they were typed on.
+        version = posted_version(request)
+        context = _section_context(
+            response, sections, current, form, picker=picker,
+            version=response.version if version is None else version,
+        )  # fmt: skip
         return render(request, "survey/section.html", context, status=422)
     try:
         with transaction.atomic():
@@ -304,7 +312,7 @@ def section(request, slug):
                 response.assign_structure(structure)
             response.save_answers(
                 sections,
-                form.cleaned_answers,
+                form.changed_answers(),
                 completed_section=current if action == "continue" else None,
                 base_version=posted_version(request),
             )
@@ -321,6 +329,7 @@ def section(request, slug):
         context = _section_context(
             response, sections, current, form, picker=picker,
             version=conflict.current_version, conflicts=conflict_rows(conflict),
+            shown=form.shown_after_conflict(conflict.conflicts),
         )  # fmt: skip
         return render(request, "survey/section.html", context, status=409)
     except EditionClosed:
@@ -393,6 +402,7 @@ def autosave(request, slug):
             "saved_at": saved_at.strftime("%H h %M"),
             "version": response.version,
             "errors": errors,
+            "refused": form.refused(),
         }
     )
 
@@ -514,8 +524,10 @@ def answer_text(question, values):
         )
     if question.kind == "yes_no":
         return "Oui" if value else "Non"
+    if question.kind == "integer":
+        return group_thousands(value)
     if question.kind == "decimal":
-        return value.replace(".", ",")
+        return group_thousands(decimal.Decimal(value))
     return str(value)
 
 
@@ -544,6 +556,7 @@ def sent(request):
         "summary": _summary(response, sections, response.values_by_code()),
         "submissions": response.submissions.all(),
         "email": request.respondent.email,
+        "forget_local_copies": response.public_id,  # sent: the browser's copies are stale
     }
     return render(request, "survey/sent.html", context)
 
@@ -563,7 +576,11 @@ def csrf_failure(request, reason=""):
         form.is_valid()
         form.errors.clear()  # nothing was checked: only the expiry is news
         messages.error(request, EXPIRED_MESSAGE)
-        context = _section_context(response, sections, current, form, read_only=False)
+        version = posted_version(request)
+        context = _section_context(
+            response, sections, current, form, read_only=False,
+            version=response.version if version is None else version,
+        )  # fmt: skip
         page = render(request, "survey/section.html", context, status=403)
         add_never_cache_headers(page)
         return page
@@ -599,8 +616,10 @@ def delete_draft(request):
     if request.method == "POST":
         if not edition.is_open():
             return closed_page(request, edition)
+        public_id = response.public_id
         response.delete()
-        page = render(request, "survey/deleted.html", status=200)
+        context = {"forget_local_copies": public_id}
+        page = render(request, "survey/deleted.html", context, status=200)
         page.delete_cookie(RESUME_COOKIE, samesite="Lax")
         return page
     return render(request, "survey/delete_draft.html", edition_context(edition))
@@ -610,7 +629,7 @@ def delete_draft(request):
 @never_cache
 def forget_browser(request):
     """On a shared computer: this browser forgets the response; everything saved stays."""
-    page = render(request, "survey/forgotten.html")
+    page = render(request, "survey/forgotten.html", {"forget_local_copies": "all"})
     page.delete_cookie(RESUME_COOKIE, samesite="Lax")
     page["Clear-Site-Data"] = '"cache"'  # the pages of the response the browser kept
     return page

@@ -306,3 +306,233 @@ def test_every_page_of_a_response_offers_to_leave_this_browser(page, live_server
     page.get_by_role("button", name="Se déconnecter de ce navigateur").click()
     expect(page.get_by_test_id("forgotten")).to_be_visible()
     assert Response.objects.count() == 1
+
+
+# -- What autosave says, and the browser's copy of unsaved answers --------------------------
+
+AUTOSAVE = "**/autosave/"
+STATUS = "#autosave-status"
+
+
+def local_copies(page):
+    return page.evaluate(
+        "Object.keys(localStorage).filter(function (k) { return k.indexOf('barometre:') === 0; })"
+    )
+
+
+def paused_clock(page):
+    """Timers run only when the test says so: autosave fires on clock.run_for()."""
+    moment = datetime.datetime(2030, 6, 2, 10, 0, tzinfo=datetime.UTC)
+    page.clock.install(time=moment)
+    page.clock.pause_at(moment + datetime.timedelta(hours=1))
+
+
+def test_a_server_error_is_told_apart_from_a_lost_connection_and_not_retried_forever(
+    page, live_server, small_survey
+):
+    start(page, live_server)
+    calls = []
+
+    def fail(route):
+        calls.append(route.request.url)
+        route.fulfill(status=500, content_type="text/html", body="<h1>Erreur</h1>")
+
+    page.route(AUTOSAVE, fail)
+    paused_clock(page)
+    page.goto(live_server.url + "/questionnaire/usages/")
+    page.get_by_label("Décrivez vos projets.").fill("Un texte")
+    page.clock.run_for(2000)
+    status = page.locator(STATUS)
+    expect(status).to_contain_text("Le serveur n’a pas pu enregistrer vos dernières saisies")
+    expect(status).to_contain_text("erreur 500")
+    expect(status).not_to_contain_text("Connexion perdue")
+    page.clock.run_for(5 * 60 * 1000)
+    assert len(calls) == 1
+    assert local_copies(page)  # the typed text stays in the browser
+
+
+def test_autosave_names_the_answers_it_could_not_save_and_saves_the_others(
+    page, live_server, small_survey
+):
+    start(page, live_server)
+    page.goto(live_server.url + "/questionnaire/profil/")
+    page.get_by_label("Dsi").check()
+    page.get_by_label("Combien d'agents compte votre collectivité ?").fill("²200")
+    status = page.locator(STATUS)
+    expect(status).to_contain_text(
+        "Pas enregistré : « Combien d'agents compte votre collectivité ? »"
+    )
+    expect(status).to_contain_text("chiffres de 0 à 9")
+    expect(status).not_to_contain_text("Enregistré à")
+    assert saved() == {"profil_fonction": {"choice": "dsi"}}
+    page.get_by_label("Combien d'agents compte votre collectivité ?").fill("200")
+    expect(status).to_contain_text("Enregistré à")
+    assert saved()["profil_agents"] == 200
+
+
+def test_a_refusal_of_the_server_says_what_happened(page, live_server, small_survey):
+    start(page, live_server)
+    page.route(
+        AUTOSAVE,
+        lambda route: route.fulfill(
+            status=429, json={"message": "Trop de tentatives en peu de temps."}
+        ),
+    )
+    page.goto(live_server.url + "/questionnaire/usages/")
+    page.get_by_label("Décrivez vos projets.").fill("Un texte")
+    expect(page.locator(STATUS)).to_have_text("Trop de tentatives en peu de temps.")
+
+
+def type_unsaved(page, live_server, text):
+    """Type on the « usages » page while autosave fails: the text is only in the browser."""
+    page.route(AUTOSAVE, lambda route: route.abort())
+    page.goto(live_server.url + "/questionnaire/usages/")
+    page.get_by_label("Décrivez vos projets.").fill(text)
+    expect(page.locator(STATUS)).to_contain_text("Connexion perdue")
+    page.goto(live_server.url + "/questionnaire/profil/")  # before any retry can succeed
+    page.unroute(AUTOSAVE)
+
+
+def test_a_restored_copy_is_not_autosaved_over_newer_answers_from_another_device(
+    browser, live_server, small_survey
+):
+    laptop = browser.new_context().new_page()
+    link = start(laptop, live_server)
+    type_unsaved(laptop, live_server, "Texte ancien du portable")
+    phone = browser.new_context().new_page()
+    phone.goto(link)
+    phone.goto(live_server.url + "/questionnaire/usages/")
+    phone.get_by_label("Décrivez vos projets.").fill("Texte récent du téléphone")
+    expect(phone.locator(STATUS)).to_contain_text("Enregistré à")
+
+    laptop.goto(live_server.url + "/questionnaire/usages/")
+    expect(laptop.get_by_label("Décrivez vos projets.")).to_have_value("Texte ancien du portable")
+    expect(laptop.locator(STATUS)).to_contain_text("Vérifiez-les, puis enregistrez la page")
+    expect(laptop.locator("#question-usage_description")).to_contain_text("pas encore enregistrée")
+    assert saved() == {"usage_description": "Texte récent du téléphone"}
+    laptop.get_by_role("button", name="Enregistrer et reprendre plus tard").click()
+    expect(laptop.locator("#conflict-summary")).to_contain_text(
+        "enregistré ailleurs : Texte récent du téléphone"
+    )
+    assert saved() == {"usage_description": "Texte récent du téléphone"}
+
+
+def test_the_copy_of_one_response_never_lands_in_another_on_a_shared_computer(
+    page, live_server, small_survey
+):
+    start(page, live_server)
+    type_unsaved(page, live_server, "Réponse de la première personne")
+    page.context.clear_cookies()  # someone else starts on the same computer
+    start(page, live_server)
+    page.goto(live_server.url + "/questionnaire/usages/")
+    page.wait_for_load_state("load")  # the page's script has run
+    expect(page.get_by_label("Décrivez vos projets.")).to_have_value("")
+    expect(page.locator(STATUS)).to_have_text("")
+    assert all(not r.answers.exists() for r in Response.objects.all())
+
+
+def test_sending_forgets_the_local_copies_of_the_response(page, live_server, small_survey):
+    start(page, live_server)
+    type_unsaved(page, live_server, "Gardé dans le navigateur")
+    assert local_copies(page)
+    fill_profile(page)
+    page.get_by_role("button", name="Enregistrer et continuer").click()
+    page.get_by_label("Oui").check()
+    page.get_by_label("Eau").check()
+    page.get_by_role("button", name="Enregistrer et continuer").click()
+    page.get_by_role("button", name="Envoyer mes réponses").click()
+    expect(page.get_by_role("heading", name="Merci, vos réponses sont envoyées")).to_be_visible()
+    page.wait_for_load_state("load")  # deferred scripts have run
+    assert local_copies(page) == []
+
+
+def test_deleting_the_draft_forgets_the_local_copies_of_the_response(
+    page, live_server, small_survey
+):
+    start(page, live_server)
+    type_unsaved(page, live_server, "Gardé dans le navigateur")
+    assert local_copies(page)
+    page.goto(live_server.url + "/questionnaire/supprimer/")
+    page.get_by_role("button", name="Supprimer définitivement mon brouillon").click()
+    expect(page.get_by_role("heading", name="Votre brouillon est supprimé")).to_be_visible()
+    page.wait_for_load_state("load")  # deferred scripts have run
+    assert local_copies(page) == []
+
+
+def test_a_stale_page_saved_without_javascript_keeps_answers_changed_elsewhere(
+    browser, live_server, small_survey
+):
+    laptop = browser.new_context().new_page()
+    link = start(laptop, live_server)
+    phone = browser.new_context(java_script_enabled=False).new_page()
+    phone.goto(link)
+    expect(phone.get_by_text("Étape 1 sur 2")).to_be_visible()
+    laptop.goto(live_server.url + "/questionnaire/profil/")
+    laptop.get_by_label("Combien d'agents compte votre collectivité ?").fill("20")
+    laptop.get_by_role("button", name="Enregistrer et reprendre plus tard").click()
+    expect(laptop.get_by_role("heading", name="Vos réponses sont enregistrées")).to_be_visible()
+    phone.get_by_label("Direction").check()  # the phone shows no number of agents
+    phone.get_by_role("button", name="Enregistrer et reprendre plus tard").click()
+    expect(phone.get_by_role("heading", name="Vos réponses sont enregistrées")).to_be_visible()
+    assert saved() == {"profil_fonction": {"choice": "direction"}, "profil_agents": 20}
+
+
+def test_after_an_error_page_one_message_per_event(page, live_server, small_survey):
+    start(page, live_server)
+    paused_clock(page)  # no autosave: the copy in the browser is all there is
+    page.goto(live_server.url + "/questionnaire/profil/")
+    page.get_by_label("Combien d'agents compte votre collectivité ?").fill("-3")
+    page.get_by_role("button", name="Enregistrer et continuer").click()
+    expect(page.locator("#error-summary")).to_be_focused()
+    expect(page.locator(STATUS)).to_have_text("")
+    expect(page.get_by_label("Combien d'agents compte votre collectivité ?")).to_have_value("-3")
+
+
+def test_numbers_come_back_grouped_and_are_accepted_back_unchanged(page, live_server, small_survey):
+    start(page, live_server)
+    page.goto(live_server.url + "/questionnaire/profil/")
+    agents = page.get_by_label("Combien d'agents compte votre collectivité ?")
+    agents.fill("2942857")
+    page.get_by_role("button", name="Enregistrer et reprendre plus tard").click()
+    page.goto(live_server.url + "/questionnaire/profil/")
+    expect(agents).to_have_value("2\u202f942\u202f857")
+    page.get_by_label("Dsi").check()
+    expect(page.locator(STATUS)).to_contain_text("Enregistré à")
+    page.get_by_role("button", name="Enregistrer et reprendre plus tard").click()
+    expect(page.get_by_role("heading", name="Vos réponses sont enregistrées")).to_be_visible()
+    assert saved() == {"profil_fonction": {"choice": "dsi"}, "profil_agents": 2942857}
+    page.goto(live_server.url + "/questionnaire/profil/")
+    agents.fill("2 942 858")
+    expect(page.locator(STATUS)).to_contain_text("Enregistré à")
+    assert saved()["profil_agents"] == 2942858
+    page.reload()
+    page.wait_for_load_state("load")  # the page's script has run
+    expect(page.locator(STATUS)).to_have_text("")  # nothing to restore: all is saved
+    expect(agents).to_have_value("2\u202f942\u202f858")
+
+
+def test_a_value_typed_back_after_an_autosave_is_saved_by_the_page(page, live_server, small_survey):
+    start(page, live_server)
+    page.goto(live_server.url + "/questionnaire/profil/")
+    agents = page.get_by_label("Combien d'agents compte votre collectivité ?")
+    agents.fill("5")
+    page.get_by_role("button", name="Enregistrer et reprendre plus tard").click()
+    paused_clock(page)
+    page.goto(live_server.url + "/questionnaire/profil/")
+    agents.fill("10")
+    page.clock.run_for(2000)
+    expect(page.locator(STATUS)).to_contain_text("Enregistré à")
+    agents.fill("5")  # and the page is saved before the next autosave
+    page.get_by_role("button", name="Enregistrer et reprendre plus tard").click()
+    expect(page.get_by_role("heading", name="Vos réponses sont enregistrées")).to_be_visible()
+    assert saved() == {"profil_agents": 5}
+
+
+def test_leaving_this_browser_forgets_the_unsaved_copies_too(page, live_server, small_survey):
+    start(page, live_server)
+    type_unsaved(page, live_server, "Texte de la personne qui s’en va")
+    assert local_copies(page)
+    page.get_by_role("button", name="Se déconnecter de ce navigateur").click()
+    expect(page.get_by_test_id("forgotten")).to_be_visible()
+    page.wait_for_load_state("load")  # deferred scripts have run
+    assert local_copies(page) == []

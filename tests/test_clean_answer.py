@@ -150,3 +150,45 @@ def test_empty_values_mean_no_answer_and_required_questions_say_so():
     assert question.clean_answer("   ") is None
     with pytest.raises(ValidationError, match="obligatoire"):
         question.check_required(None)
+
+
+# Digits Python's int() or str.isdigit() take but a respondent never means: superscripts
+# (« ² » is the top-left key of an AZERTY keyboard), full-width, Arabic-Indic, mathematical
+# digits, and underscores (int("1_000") == 1000).
+EXOTIC_NUMBERS = ["²200", "²", "2³", "１２", "١٢٣", "۴۵", "𝟙𝟚", "1_000", "+5", "٣,5", "1e5"]
+
+
+@pytest.mark.parametrize("typed", EXOTIC_NUMBERS)
+def test_an_integer_made_of_anything_but_ascii_digits_gets_a_french_message(typed):
+    question = QuestionFactory(kind=QuestionKind.INTEGER)
+    assert "chiffres de 0 à 9" in refused(question, typed)
+
+
+@pytest.mark.parametrize("typed", [*EXOTIC_NUMBERS, "1_000,5", "Infinity", "1e-7"])
+def test_a_decimal_made_of_anything_but_ascii_digits_gets_a_french_message(typed):
+    question = QuestionFactory(kind=QuestionKind.DECIMAL)
+    assert "chiffres de 0 à 9" in refused(question, typed)
+
+
+@pytest.mark.parametrize("space", [" ", "\xa0", "\u202f"])
+def test_numbers_grouped_by_thousands_in_the_french_way_are_accepted(space):
+    integer = QuestionFactory(kind=QuestionKind.INTEGER)
+    decimal_question = QuestionFactory(kind=QuestionKind.DECIMAL)
+    assert integer.clean_answer(f"2{space}942{space}857") == 2942857
+    assert integer.clean_answer(f"-1{space}000") == -1000
+    assert decimal_question.clean_answer(f"1{space}234,5") == "1234.5"
+
+
+def test_line_breaks_count_as_one_character_whatever_the_browser_posts():
+    question = QuestionFactory(kind=QuestionKind.LONG_TEXT, max_length=10)
+    assert question.clean_answer("abc\r\ndef\r\ngh") == "abc\ndef\ngh"  # 12 posted, 10 typed
+    assert question.clean_answer("abc\rdef") == "abc\ndef"
+    assert "trop long" in refused(question, "abc\r\ndef\r\nghi")
+
+
+def test_a_siren_typed_with_superscript_or_full_width_digits_gets_a_french_message():
+    from survey.collectivites import clean_siren
+
+    for typed in ["²" * 9, "２１６９０２６４１", "2169026４1"]:
+        with pytest.raises(ValidationError, match="que des chiffres"):
+            clean_siren(typed)

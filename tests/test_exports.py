@@ -472,3 +472,9 @@ def test_xlsx_drops_control_characters_that_excel_refuses(edition, tmp_path):
     sheet = openpyxl.load_workbook(path, read_only=True)["Réponses"]
     header, row = list(sheet.iter_rows(values_only=True))
     assert dict(zip(header, row, strict=False))["orga_commentaire"] == "avantapres"
+
+
+def test_line_breaks_stored_before_they_were_normalised_are_exported_as_one(full, edition):
+    Answer.objects.filter(question__code="orga_commentaire").update(value="Un\r\nDeux\rTrois")
+    (row,) = csv_rows(export("csv", edition, free_text=True))
+    assert row["orga_commentaire"] == "Un\nDeux\nTrois"

@@ -88,7 +88,7 @@ def test_save_for_later_accepts_an_incomplete_page_but_not_invalid_values(client
     assert answers(response) == {"profil_agents": 12}
     page = save(client, "profil", {"q-profil_agents": "douze"}, action="later")
     assert page.status_code == 422
-    assert "Saisissez un nombre entier." in page.content.decode()
+    assert "Saisissez un nombre entier en chiffres" in page.content.decode()
     assert answers(response) == {"profil_agents": 12}
 
 
@@ -387,3 +387,82 @@ def test_a_cached_questionnaire_is_forgotten_when_a_question_changes(small_surve
     question.text = "Quel est votre métier ?"
     question.save()
     assert small_survey.questionnaire()[0].asked[0].text == "Quel est votre métier ?"
+
+
+def test_a_superscript_digit_in_a_number_gets_a_french_message_not_a_500(client, small_survey):
+    start(client)
+    page = save(client, "profil", {"q-profil_fonction": "dsi", "q-profil_agents": "²200"})
+    assert page.status_code == 422
+    assert "chiffres de 0 à 9" in page.content.decode()
+    result = client.post(reverse("autosave", args=["profil"]), {"q-profil_agents": "²200"})
+    assert result.status_code == 200
+    assert result.json()["refused"] == [
+        {
+            "code": "profil_agents",
+            "question": "Combien d'agents compte votre collectivité ?",
+            "message": "Saisissez un nombre entier en chiffres de 0 à 9, par exemple 2 942 857.",
+        }
+    ]
+    assert Answer.objects.count() == 0
+
+
+def test_a_long_text_at_its_limit_with_paragraphs_is_accepted_as_the_browser_counted_it(
+    client, small_survey
+):
+    response = start(client)
+    paragraphs = "\r\n".join(["x" * 498] * 4) + "\r\n" + "y" * 4  # 2000 typed, 2004 posted
+    page = save(client, "usages", {"q-usage_ia": "non", "q-usage_description": paragraphs})
+    assert page.status_code == 302
+    assert answers(response)["usage_description"] == paragraphs.replace("\r\n", "\n")
+
+
+def test_numbers_come_back_grouped_in_the_french_way_and_are_accepted_back(client, small_survey):
+    response = start(client)
+    save(client, "profil", {"q-profil_fonction": "dsi", "q-profil_agents": "2942857"}, "later")
+    page = client.get(reverse("section", args=["profil"])).content.decode()
+    assert 'value="2\u202f942\u202f857"' in page
+    assert "2\u202f942\u202f857" in client.get(reverse("review")).content.decode()
+    again = save(
+        client, "profil", {"q-profil_fonction": "dsi", "q-profil_agents": "2\u202f942\u202f857"}
+    )
+    assert again.status_code == 302
+    assert answers(response)["profil_agents"] == 2942857
+
+
+def shown_page(client, slug):
+    html = client.get(reverse("section", args=[slug])).content.decode()
+    return {
+        "version": re.search(r'name="version" value="(\d+)"', html).group(1),
+        "shown": re.search(r'name="shown" value="([^"]*)"', html).group(1),
+    }
+
+
+def test_a_stale_tab_saves_only_what_it_changed_and_keeps_newer_answers_from_elsewhere(
+    client, small_survey
+):
+    response = start(client)
+    save(client, "profil", {"q-profil_fonction": "dsi", "q-profil_agents": "10"}, "later")
+    stale = shown_page(client, "profil")
+    other_tab = shown_page(client, "profil")
+    save(
+        client,
+        "profil",
+        {"q-profil_fonction": "dsi", "q-profil_agents": "20", **other_tab},
+        "later",
+    )
+    page = save(
+        client,
+        "profil",
+        {"q-profil_fonction": "direction", "q-profil_agents": "10", **stale},
+        action="later",
+    )
+    assert page.status_code == 302
+    assert answers(response) == {"profil_fonction": {"choice": "direction"}, "profil_agents": 20}
+
+
+def test_typed_values_shown_back_unsaved_keep_the_version_they_were_typed_on(client, small_survey):
+    start(client)
+    save(client, "profil", {"q-profil_agents": "10"}, action="later")
+    page = save(client, "profil", {"q-profil_agents": "-5", "version": "0"}, action="later")
+    assert page.status_code == 422
+    assert 'name="version" value="0"' in page.content.decode()  # not the current one

@@ -125,7 +125,7 @@ def test_the_access_request_flow_shares_the_response_end_to_end(first, client_fa
     newcomer_browser = client_factory()
     newcomer_browser.get(resume_link)
     page = newcomer_browser.get(reverse("section", args=["profil"])).content.decode()
-    assert 'value="2000"' in page  # the shared response, with the first person's answers
+    assert 'value="2\u202f000"' in page  # the shared response, with the first person's answers
     assert Respondent.objects.filter(response=first.response).count() == 2
 
 

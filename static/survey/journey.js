@@ -37,11 +37,16 @@
   applyConditions();
   form.addEventListener("change", applyConditions);
 
-  // -- Autosave ---------------------------------------------------------------------------
+  // -- Autosave and the browser's copy of unsaved answers ---------------------------------
+  // The copy is kept per response and page, with the version it was typed on: a copy
+  // restored later goes through the server's conflict check like any stale page.
   var status = document.getElementById("autosave-status");
   var url = form.dataset.autosaveUrl;
-  var storageKey = "barometre:" + url;
-  var dirty = {};
+  var storageKey = "barometre:" + form.dataset.response + ":" + form.dataset.section;
+  var dirty = {};     // questions edited since their last save: autosaved
+  var held = {};      // questions whose value is not saved and is not autosaved as it is
+  var refused = {};   // question code: what the server said about its value
+  var paused = false; // a restored copy waits for the respondent to check it and save
   var timer = null;
   var retryDelay = 2000;
   var saving = false;
@@ -78,21 +83,51 @@
     return data;
   }
 
+  function unsavedCodes() {
+    var codes = Object.keys(dirty);
+    Object.keys(held).forEach(function (code) {
+      if (codes.indexOf(code) === -1) codes.push(code);
+    });
+    return codes;
+  }
+
   function remember() {
     try {
-      var pending = collect(Object.keys(dirty));
+      var pending = collect(unsavedCodes());
       if (Object.keys(pending).length) {
-        localStorage.setItem(storageKey, JSON.stringify({at: Date.now(), data: pending}));
+        localStorage.setItem(storageKey, JSON.stringify(
+          {at: Date.now(), version: Number(form.elements.version.value), data: pending}));
       } else {
         localStorage.removeItem(storageKey);
       }
     } catch (e) { /* private browsing: the server copy is the only one */ }
   }
 
+  // The page posts what it displayed ("shown") so that the server saves only what changed;
+  // once autosaved, a question counts as changed, even if typed back to its first value.
+  function forgetShown(codes) {
+    var field = form.elements.shown;
+    if (!field) return;
+    field.value = field.value.split(" ").filter(function (item) {
+      return codes.indexOf(item.split(":")[0]) === -1;
+    }).join(" ");
+  }
+
+  function refusedText() {
+    var lines = Object.keys(refused).map(function (code) { return refused[code]; });
+    return "Pas enregistré : " + lines.join(" ") + " Vos autres réponses sont enregistrées.";
+  }
+
+  function refusalMessage(httpStatus, json) {
+    if (json && json.message) return json.message;
+    return "Le serveur n’a pas pu enregistrer vos dernières saisies (erreur " + httpStatus + "). " +
+      "Elles sont gardées dans ce navigateur : enregistrez la page avec l’un des boutons ci-dessous.";
+  }
+
   function save() {
     timer = null;
     var codes = Object.keys(dirty);
-    if (!codes.length || saving) return;
+    if (!codes.length || saving || paused) return;
     saving = true;
     var data = collect(codes);
     var body = new FormData();
@@ -109,33 +144,59 @@
       credentials: "same-origin",
       headers: {"X-CSRFToken": form.elements.csrfmiddlewaretoken.value, "Accept": "application/json"}
     }).then(function (response) {
-      return response.json().then(function (json) { return {ok: response.ok, json: json}; });
+      // An answer, even an error page, means the network works: only fetch failing is a loss.
+      return response.json().catch(function () { return null; }).then(function (json) {
+        return {ok: response.ok && json !== null, status: response.status, json: json};
+      });
+    }, function () {
+      return null;
     }).then(function (result) {
       saving = false;
-      if (!result.ok) {
-        say(result.json.message || "Vos dernières saisies n’ont pas pu être enregistrées.", true);
+      if (result === null) {
+        remember();
+        say("Connexion perdue : vos saisies sont gardées dans ce navigateur et seront enregistrées dès le retour de la connexion.", true);
+        timer = setTimeout(save, retryDelay);
+        retryDelay = Math.min(retryDelay * 2, 30000);
         return;
       }
       retryDelay = 2000;
+      if (!result.ok) {
+        // A refusal is not retried on its own: the next edit, or saving the page, tries again.
+        remember();
+        say(refusalMessage(result.status, result.json), true);
+        return;
+      }
+      var refusedNow = {};
+      (result.json.refused || []).forEach(function (row) {
+        refusedNow[row.code] = "« " + row.question + " » — " + row.message;
+      });
       Object.keys(sent).forEach(function (code) {
-        if (dirty[code] === sent[code]) delete dirty[code];
+        if (dirty[code] !== sent[code]) return;  // edited again meanwhile: saved next time
+        delete dirty[code];
+        if (code in refusedNow) {
+          held[code] = true;
+          refused[code] = refusedNow[code];
+        } else {
+          delete held[code];
+          delete refused[code];
+        }
       });
       remember();
       form.elements.version.value = result.json.version;
-      var invalid = Object.keys(result.json.errors || {}).length;
-      say("Enregistré à " + result.json.saved_at +
-        (invalid ? ". Certaines réponses ne sont pas valides : elles seront signalées quand vous enregistrerez la page." : "."));
+      forgetShown(Object.keys(sent));
+      if (Object.keys(refused).length) {
+        say(refusedText(), true);
+      } else if (Object.keys(held).length) {
+        say("Dernière modification enregistrée à " + result.json.saved_at + " ; les autres saisies de la page ne sont pas encore enregistrées : enregistrez la page avec l’un des boutons ci-dessous.", true);
+      } else {
+        say("Enregistré à " + result.json.saved_at + ".");
+      }
       if (Object.keys(dirty).length) schedule();
-    }).catch(function () {
-      saving = false;
-      remember();
-      say("Connexion perdue : vos saisies sont gardées dans ce navigateur et seront enregistrées dès le retour de la connexion.", true);
-      timer = setTimeout(save, retryDelay);
-      retryDelay = Math.min(retryDelay * 2, 30000);
     });
   }
 
   function schedule() {
+    if (paused) return;
     if (timer) clearTimeout(timer);
     timer = setTimeout(save, 1500);
   }
@@ -144,7 +205,8 @@
   function onEdit(event) {
     var code = questionOf(event.target);
     if (!code) return;
-    dirty[code] = ++changes;
+    if (paused) held[code] = true;
+    else dirty[code] = ++changes;
     remember();
     schedule();
   }
@@ -152,27 +214,88 @@
   form.addEventListener("change", onEdit);
   window.addEventListener("online", function () { if (Object.keys(dirty).length) save(); });
 
-  // Typed text that never reached the server (lost connection, closed tab) comes back.
+  // Values compared as the server shows them back: numbers grouped, texts trimmed.
+  function comparable(el, value) {
+    value = String(value || "");
+    if (el.classList.contains("number-input")) return value.replace(/[\s\u00a0\u202f]/g, "").replace(".", ",");
+    return value.replace(/\r\n?/g, "\n").trim();
+  }
+
+  function differs(name, values) {
+    var differ = false;
+    form.querySelectorAll('[name="' + name + '"]').forEach(function (el) {
+      if (el.type === "radio" || el.type === "checkbox") {
+        if (el.checked !== (values.indexOf(el.value) !== -1)) differ = true;
+      } else if (comparable(el, el.value) !== comparable(el, values[0])) {
+        differ = true;
+      }
+    });
+    return differ;
+  }
+
+  function restore(name, values) {
+    form.querySelectorAll('[name="' + name + '"]').forEach(function (el) {
+      if (el.type === "radio" || el.type === "checkbox") {
+        el.checked = values.indexOf(el.value) !== -1;
+      } else {
+        el.value = values[0] || "";
+      }
+    });
+  }
+
+  function markRestored(code) {
+    var block = document.getElementById("question-" + code);
+    if (!block || block.querySelector(".restored-note")) return;
+    var note = document.createElement("p");
+    note.className = "restored-note small fw-semibold text-warning-emphasis mb-1";
+    note.textContent = "Saisie restaurée depuis ce navigateur, pas encore enregistrée.";
+    block.insertBefore(note, block.firstChild);
+  }
+
   try {
-    var stored = JSON.parse(localStorage.getItem(storageKey) || "null");
-    if (stored && Date.now() - stored.at < 30 * 24 * 3600 * 1000) {
-      Object.keys(stored.data).forEach(function (name) {
-        var values = stored.data[name];
-        form.querySelectorAll('[name="' + name + '"]').forEach(function (el) {
-          if (el.type === "radio" || el.type === "checkbox") {
-            el.checked = values.indexOf(el.value) !== -1;
-          } else {
-            el.value = values[0] || "";
-          }
-          var code = questionOf(el);
-          if (code) dirty[code] = ++changes;
-        });
-      });
-      applyConditions();
-      say("Des saisies non enregistrées ont été restaurées ; enregistrement en cours…");
-      schedule();
+    // Copies kept by earlier versions of this script, keyed by page address only.
+    for (var i = localStorage.length - 1; i >= 0; i--) {
+      var key = localStorage.key(i);
+      if (key && key.indexOf("barometre:/") === 0) localStorage.removeItem(key);
     }
-  } catch (e) { /* ignore a malformed copy */ }
+    if (form.hasAttribute("data-shown-unsaved")) {
+      // The server showed the typed values back unsaved (errors, conflict, expiry): the page
+      // already says so; keep them all in the copy until they are saved.
+      fieldsOf("").forEach(function (el) {
+        var code = questionOf(el);
+        if (code) held[code] = true;
+      });
+      remember();
+    } else {
+      // Typed text that never reached the server (lost connection, closed tab) comes back,
+      // unsaved, where it differs from what the server shows.
+      var stored = JSON.parse(localStorage.getItem(storageKey) || "null");
+      var restored = [];
+      if (stored && stored.data && Date.now() - stored.at < 30 * 24 * 3600 * 1000) {
+        Object.keys(stored.data).forEach(function (name) {
+          var code = questionOf(form.querySelector('[name="' + name + '"]') || form);
+          if (!code || !differs(name, stored.data[name])) return;
+          if (restored.indexOf(code) === -1) restored.push(code);
+        });
+        restored.forEach(function (code) {
+          fieldsOf(code).forEach(function (el) {
+            if (el.name in stored.data) restore(el.name, stored.data[el.name]);
+          });
+        });
+      }
+      if (restored.length) {
+        applyConditions();
+        restored.forEach(function (code) { held[code] = true; markRestored(code); });
+        var version = Number(stored.version) || 0;
+        if (version < Number(form.elements.version.value)) {
+          form.elements.version.value = version;  // so that the server checks for conflicts
+        }
+        paused = true;
+        say("Des saisies faites dans ce navigateur n’avaient pas été enregistrées : elles sont remises ci-dessous (questions signalées). Vérifiez-les, puis enregistrez la page avec l’un des boutons ci-dessous.", true);
+      }
+      remember();
+    }
+  } catch (e) { /* storage disabled or a malformed copy: the server copy is the only one */ }
 
   form.addEventListener("submit", function () {
     if (timer) clearTimeout(timer);
