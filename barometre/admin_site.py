@@ -7,8 +7,8 @@ from django_otp import user_has_device
 
 from barometre import two_factor
 
-# Apps that only keep the admin safe: grouped last, in one section, on the index.
-TECHNICAL_APPS = ("axes", "otp_totp", "otp_static")
+# Apps that only keep the site running and safe: grouped last, in one section, on the index.
+TECHNICAL_APPS = ("axes", "otp_totp", "otp_static", "django_tasks_database")
 FIRST_APPS = ("survey", "auth")
 
 
@@ -33,7 +33,7 @@ class BarometreAdminSite(admin.AdminSite):
         self.add_action(delete_selection, "delete_selected")
 
     def get_app_list(self, request, app_label=None):
-        """The survey first; the security apps (lockouts, devices) merged into one, last."""
+        """The survey first; the technical apps (lockouts, devices, tasks) merged into one, last."""
         app_list = super().get_app_list(request, app_label)
         if app_label is not None:
             return app_list
@@ -44,7 +44,7 @@ class BarometreAdminSite(admin.AdminSite):
             others.append(
                 {
                     **technical[0],
-                    "name": "Sécurité technique (verrouillages, doubles authentifications)",
+                    "name": "Technique (verrouillages, doubles authentifications, tâches)",
                     "models": [model for app in technical for model in app["models"]],
                 }
             )

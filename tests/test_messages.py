@@ -70,6 +70,8 @@ def test_a_colleague_picking_a_draft_collectivite_is_told_it_is_in_progress(
 
 
 def test_the_status_wording_lives_on_the_response(small_survey):
+    small_survey.opens_at = timezone.make_aware(datetime.datetime(2025, 1, 1))
+    small_survey.save()
     response = Response.objects.create(edition=small_survey)
     assert "pas encore envoyée" in response.status_text
     assert response.continue_label == "Continuer mes réponses"
