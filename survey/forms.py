@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 
 from survey.enums import NO_CODE, YES_CODE, QuestionKind
 from survey.models import group_thousands
+from survey.typography import typeset
 
 YES_NO_CHOICES = [(YES_CODE, "Oui"), (NO_CODE, "Non")]
 TYPED_KINDS = {
@@ -229,9 +230,8 @@ class SectionForm(forms.Form):
             names = [self._error_field(question), field_name(question, "other")]
             errors = [str(error) for name in names for error in self.errors.get(name, [])]
             if errors:
-                rows.append(
-                    {"code": question.code, "question": question.text, "message": " ".join(errors)}
-                )
+                text = typeset(f"« {question.text} » — {' '.join(errors)}")
+                rows.append({"code": question.code, "text": text})
         return rows
 
     def _error_field(self, question):

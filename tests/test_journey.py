@@ -399,8 +399,10 @@ def test_a_superscript_digit_in_a_number_gets_a_french_message_not_a_500(client,
     assert result.json()["refused"] == [
         {
             "code": "profil_agents",
-            "question": "Combien d'agents compte votre collectivité ?",
-            "message": "Saisissez un nombre entier en chiffres de 0 à 9, par exemple 2 942 857.",
+            "text": typeset(
+                "« Combien d'agents compte votre collectivité ? » — "
+                "Saisissez un nombre entier en chiffres de 0 à 9, par exemple 2 942 857."
+            ),
         }
     ]
     assert Answer.objects.count() == 0

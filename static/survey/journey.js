@@ -168,7 +168,7 @@
       }
       var refusedNow = {};
       (result.json.refused || []).forEach(function (row) {
-        refusedNow[row.code] = "« " + row.question + " » — " + row.message;
+        refusedNow[row.code] = row.text;  // typeset by the server
       });
       Object.keys(sent).forEach(function (code) {
         if (dirty[code] !== sent[code]) return;  // edited again meanwhile: saved next time
