@@ -73,3 +73,10 @@ def test_make_demo_reopens_the_edition_under_the_local_trial_banner(tmp_path):
     _, calls = make(tmp_path, "demo", "PORT=8002")
     assert any("set_edition_dates --year 2025" in call for call in calls)
     assert calls[-1] == "python LOCAL_TRIAL=1 manage.py runserver 127.0.0.1:8002"
+
+
+def test_the_readme_s_first_lines_show_how_to_run_try_administer_and_test():
+    first_lines = "\n".join((ROOT / "README.md").read_text().splitlines()[:40])
+    for command in ("make run", "make demo", "make superuser", "make test", "PORT="):
+        assert command in first_lines, command
+    assert "/admin/double-authentification/" in first_lines
