@@ -2,37 +2,57 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+# Two stamps: running needs the project only, the tests also need the dev extras.
+RUN_STAMP := $(VENV)/.installed-run
+DEV_STAMP := $(VENV)/.installed-dev
 QUESTIONNAIRE := questionnaires/2025.toml
+PORT ?= 8000
 
 # Development defaults; production sets DJANGO_DEBUG=0 and a real SECRET_KEY.
 export DJANGO_DEBUG ?= 1
 
-.PHONY: run demo test install lint format migrate load clean
+.PHONY: run demo superuser staff-hint test install install-run lint format migrate load clean
 
-$(STAMP): pyproject.toml
+$(RUN_STAMP): pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit("Python >= 3.12 est requis" if sys.version_info < (3, 12) else 0)'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	touch $(RUN_STAMP)
+
+$(DEV_STAMP): $(RUN_STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
-	touch $(STAMP)
+	touch $(DEV_STAMP)
 
-install: $(STAMP)
+install-run: $(RUN_STAMP)
 
-migrate: install
+install: $(DEV_STAMP)
+
+migrate: install-run
 	$(BIN)/python manage.py migrate --noinput
 
 load: migrate
 	$(BIN)/python manage.py load_questionnaire $(QUESTIONNAIRE)
 	$(BIN)/python manage.py load_collectivites
 
-run: load
-	$(BIN)/python manage.py runserver 127.0.0.1:8000
+run: load staff-hint
+	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
-# The 2025 edition closed on 11 July 2025: `make demo` reopens it locally to try the journey.
-demo: load
+# The 2025 edition closed on 11 July 2025: `make demo` reopens it in the local database to try
+# the journey, with LOCAL_TRIAL on (a banner on every page; refused without debug).
+# `make run` loads the questionnaire file again, which restores the real dates.
+demo: export LOCAL_TRIAL := 1
+demo: load staff-hint
 	$(BIN)/python manage.py set_edition_dates --year 2025 --closes-at "$$(date -d 'next year' +%Y)-01-31T23:59:59+01:00"
-	$(BIN)/python manage.py runserver 127.0.0.1:8000
+	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+
+# The first staff account of the local database (the admin asks no second factor in debug).
+superuser: migrate
+	$(BIN)/python manage.py createsuperuser
+
+staff-hint:
+	@echo "Staff side: 'make superuser' once (first staff account), then http://127.0.0.1:$(PORT)/admin/"
+	@echo "Two-factor enrolment, with ADMIN_OTP_REQUIRED=1: http://127.0.0.1:$(PORT)/admin/double-authentification/"
 
 lint: install
 	$(BIN)/ruff check .

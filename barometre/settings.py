@@ -3,6 +3,7 @@
 from email.utils import parseaddr
 from pathlib import Path
 
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
 from barometre.env import env_bool, env_database, env_int, env_list, env_str
@@ -10,6 +11,11 @@ from barometre.env import env_bool, env_database, env_int, env_list, env_str
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 DEBUG = env_bool("DJANGO_DEBUG", default=False)
+# `make demo`: the closed edition reopened on a developer's machine, under a banner saying that
+# nothing typed there counts. Never in production: refused unless debug is on.
+LOCAL_TRIAL = env_bool("LOCAL_TRIAL", default=False)
+if LOCAL_TRIAL and not DEBUG:
+    raise ImproperlyConfigured("LOCAL_TRIAL is a local trial: it needs DJANGO_DEBUG=1.")
 SECRET_KEY = (
     env_str("SECRET_KEY", required=not DEBUG) or "dev-only-insecure-key-never-in-production"
 )
@@ -65,10 +71,10 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
-                "django.template.context_processors.csp",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "survey.context_processors.contact",
+                "barometre.context_processors.local_trial",
             ],
         },
     },
@@ -172,35 +178,35 @@ LEGAL_HOSTING = env_str("LEGAL_HOSTING", default="")
 # Background tasks (Django's django.tasks): emails that must not make a page slower or tell
 # anything by their timing. Outside debug, tasks are stored in the database and sent by
 # `python manage.py db_worker` (django-tasks-db); in debug and tests they run at once.
-TASKS_IN_DATABASE = env_bool("TASKS_IN_DATABASE", default=not DEBUG)
+_tasks_in_database = env_bool("TASKS_IN_DATABASE", default=not DEBUG)
 TASKS = {
     "default": {
         "BACKEND": (
             "django_tasks_db.DatabaseBackend"
-            if TASKS_IN_DATABASE
+            if _tasks_in_database
             else "django.tasks.backends.immediate.ImmediateBackend"
         )
     }
 }
 
 # Cache: Redis when REDIS_URL is set (shared by every worker), local memory otherwise.
-REDIS_URL = env_str("REDIS_URL")
+_redis_url = env_str("REDIS_URL")
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
-        if REDIS_URL
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _redis_url}
+        if _redis_url
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
 }
 
 # Security headers. HTTPS-only settings follow DJANGO_SECURE (on by default outside debug).
-SECURE = env_bool("DJANGO_SECURE", default=not DEBUG)
-SESSION_COOKIE_SECURE = SECURE
-CSRF_COOKIE_SECURE = SECURE
-SECURE_SSL_REDIRECT = SECURE and env_bool("DJANGO_SSL_REDIRECT", default=True)
-SECURE_HSTS_SECONDS = 31536000 if SECURE else 0
-SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE
-SECURE_HSTS_PRELOAD = SECURE
+_secure = env_bool("DJANGO_SECURE", default=not DEBUG)
+SESSION_COOKIE_SECURE = _secure
+CSRF_COOKIE_SECURE = _secure
+SECURE_SSL_REDIRECT = _secure and env_bool("DJANGO_SSL_REDIRECT", default=True)
+SECURE_HSTS_SECONDS = 31536000 if _secure else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = _secure
+SECURE_HSTS_PRELOAD = _secure
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
@@ -210,7 +216,7 @@ CSRF_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CSP = {
     "default-src": [CSP.SELF],
-    "script-src": [CSP.SELF, CSP.NONCE],
+    "script-src": [CSP.SELF],
     "style-src": [CSP.SELF],
     "img-src": [CSP.SELF, "data:"],
     "object-src": [CSP.NONE],

@@ -1,0 +1,82 @@
+"""`make run` for a newcomer: what it installs, where it serves, what `make demo` turns on.
+
+The real Makefile runs with a stand-in for the virtualenv whose `python` and `ruff` only
+write down how they were called, so nothing is installed nor served.
+"""
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+FAKE = '#!/bin/sh\necho "$(basename "$0") LOCAL_TRIAL=${LOCAL_TRIAL:-} $*" >> "$CALLS"\n'
+
+
+def make(tmp_path, *arguments):
+    venv = tmp_path / "venv"
+    (venv / "bin").mkdir(parents=True, exist_ok=True)
+    for name in ("python", "ruff"):
+        script = venv / "bin" / name
+        script.write_text(FAKE)
+        script.chmod(0o755)
+    calls = tmp_path / "calls.txt"
+    calls.write_text("")
+    environment = {k: v for k, v in os.environ.items() if k not in {"PORT", "LOCAL_TRIAL"}}
+    result = subprocess.run(
+        [shutil.which("make"), "--no-print-directory", *arguments,
+         f"VENV={venv}", f"PYTHON={venv}/bin/python"],
+        cwd=ROOT,
+        env=environment | {"CALLS": str(calls)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout, calls.read_text().splitlines()
+
+
+def installs(calls):
+    return [call for call in calls if " pip install " in call and "--upgrade pip" not in call]
+
+
+def test_make_run_installs_the_project_without_the_dev_extras(tmp_path):
+    _, calls = make(tmp_path, "run")
+    assert installs(calls) == ["python LOCAL_TRIAL= -m pip install --quiet -e ."]
+    assert "python LOCAL_TRIAL= manage.py runserver 127.0.0.1:8000" in calls
+
+
+def test_make_run_serves_on_the_port_given(tmp_path):
+    output, calls = make(tmp_path, "run", "PORT=8001")
+    assert calls[-1] == "python LOCAL_TRIAL= manage.py runserver 127.0.0.1:8001"
+    assert "http://127.0.0.1:8001/admin/" in output
+
+
+def test_make_run_tells_how_to_get_a_first_staff_account(tmp_path):
+    output, _ = make(tmp_path, "run")
+    assert "make superuser" in output
+    assert "/admin/double-authentification/" in output
+    _, calls = make(tmp_path, "superuser")
+    assert calls[-1] == "python LOCAL_TRIAL= manage.py createsuperuser"
+
+
+def test_make_test_after_make_run_installs_the_dev_extras_only(tmp_path):
+    make(tmp_path, "run")
+    _, calls = make(tmp_path, "test")
+    assert installs(calls) == ["python LOCAL_TRIAL= -m pip install --quiet -e .[dev]"]
+    assert calls[-1].startswith("python LOCAL_TRIAL= -m pytest")
+    _, calls = make(tmp_path, "test")
+    assert installs(calls) == []
+
+
+def test_make_demo_reopens_the_edition_under_the_local_trial_banner(tmp_path):
+    _, calls = make(tmp_path, "demo", "PORT=8002")
+    assert any("set_edition_dates --year 2025" in call for call in calls)
+    assert calls[-1] == "python LOCAL_TRIAL=1 manage.py runserver 127.0.0.1:8002"
+
+
+def test_the_readme_s_first_lines_show_how_to_run_try_administer_and_test():
+    first_lines = "\n".join((ROOT / "README.md").read_text().splitlines()[:40])
+    for command in ("make run", "make demo", "make superuser", "make test", "PORT="):
+        assert command in first_lines, command
+    assert "/admin/double-authentification/" in first_lines
