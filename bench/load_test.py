@@ -99,7 +99,7 @@ class PageData:
 
 
 def read_questionnaire():
-    from survey.models import Edition
+    from survey.questionnaire.models import Edition
 
     pages = []
     for section in Edition.objects.current().questionnaire():
@@ -660,8 +660,8 @@ def figures(window_start, window_end):
 
 def verify(started_at):
     """Every response holds exactly what its respondent last saved; nothing else was created."""
+    from survey.collection.models import Answer, Response, ResumeToken, hash_token
     from survey.enums import ResponseStatus
-    from survey.models import Answer, Response, ResumeToken, hash_token
 
     problems = []
     tokens = {

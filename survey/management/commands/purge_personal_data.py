@@ -6,7 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from survey.models import Response, erase_personal_data
+from survey.collection.models import Response, erase_personal_data
 
 
 def parse_date(text):
