@@ -128,9 +128,10 @@ def read_questionnaire():
 
 # -- What a respondent types, and what must then be stored ---------------------------------------
 #
-# The expected values are written here in the stored shapes documented in survey/models.py,
-# independently of the application's form code; only the display-condition rule (a question is
-# asked when its parent is asked and answered with one of the listed codes) is restated.
+# The expected values are written here in the stored shapes documented in
+# survey/questionnaire/models.py, independently of the application's form code; only the
+# display-condition rule (a question is asked when its parent is asked and answered with one of
+# the listed codes) is restated.
 
 
 def codes_of(kind, value):

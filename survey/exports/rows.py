@@ -104,8 +104,8 @@ YES_NO_CATEGORIES = [(YES_CODE, "Oui"), (NO_CODE, "Non")]
 
 
 def shows_personal_data(options):
-    """Personal fields (survey.models.PERSONAL_FIELDS) are exported only on request, which
-    the export form offers only with the contact permission; never in open data."""
+    """Personal fields (survey.collection.models.PERSONAL_FIELDS) are exported only on request,
+    which the export form offers only with the contact permission; never in open data."""
     return options.contacts and not options.open_data
 
 
@@ -145,7 +145,7 @@ def metadata_columns(options):
     ]
     if not options.open_data:
         # Open data names no structure outside the official list: its name (personal data in
-        # survey.models.PERSONAL_FIELDS) may be a person's, and its SIREN would tell it.
+        # survey.collection.models.PERSONAL_FIELDS) may be a person's, and its SIREN would tell it.
         columns.append(
             Column(
                 "autre_structure_siren",

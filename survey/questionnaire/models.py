@@ -1,4 +1,4 @@
-"""The questionnaire (editions, sections, questions, choices) and what respondents answer.
+"""The questionnaire engine: editions, sections, questions, choices, matrix items.
 
 Answer values are JSON, one shape per question kind (see `Question.clean_answer`):
 
