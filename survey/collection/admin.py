@@ -1,5 +1,3 @@
-import logging
-
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
@@ -36,8 +34,6 @@ from survey.exports.rows import (
     answer_state,
 )
 from survey.questionnaire.admin import _count
-
-logger = logging.getLogger(__name__)
 
 
 class ReassignForm(forms.Form):

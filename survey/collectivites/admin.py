@@ -1,10 +1,6 @@
-import logging
-
 from django.contrib import admin
 
 from survey.collectivites.models import Collectivite
-
-logger = logging.getLogger(__name__)
 
 
 @admin.register(Collectivite)

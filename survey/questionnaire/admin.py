@@ -1,5 +1,3 @@
-import logging
-
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
@@ -13,8 +11,6 @@ from survey.collection.models import (
 )
 from survey.questionnaire.loader import CODE_PATTERN, codes_used_in_answers
 from survey.questionnaire.models import Choice, Edition, MatrixItem, Question, Section
-
-logger = logging.getLogger(__name__)
 
 
 def _count(number):
