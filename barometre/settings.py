@@ -249,7 +249,7 @@ LOGGING = {
 }
 
 # Rate limits (django-ratelimit) count in the cache: Redis when REDIS_URL is set.
-RATELIMIT_VIEW = "survey.views.rate_limited"
+RATELIMIT_VIEW = "survey.collection.views.rate_limited"
 RATELIMIT_ENABLE = env_bool("RATELIMIT_ENABLE", default=True)
 # Behind a reverse proxy, the client's address is in a header (e.g. HTTP_X_FORWARDED_FOR).
 if env_str("RATELIMIT_IP_META_KEY"):
@@ -259,4 +259,4 @@ if env_str("RATELIMIT_IP_META_KEY"):
 QUESTIONNAIRE_CACHE_SECONDS = env_int("QUESTIONNAIRE_CACHE_SECONDS", 30)
 
 # A page left open for days must not lose its typed answers on a CSRF failure.
-CSRF_FAILURE_VIEW = "survey.views.csrf_failure"
+CSRF_FAILURE_VIEW = "survey.collection.views.csrf_failure"

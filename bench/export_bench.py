@@ -52,8 +52,9 @@ def peak_rss_mb():
 def child(format_key, year, limit, output):
     """Export the first `limit` responses in this process; print the figures as JSON."""
     setup_django()
-    from survey.exports import ExportOptions, render
-    from survey.models import Edition
+    from survey.exports.formats import render
+    from survey.exports.options import ExportOptions
+    from survey.questionnaire.models import Edition
 
     edition = Edition.objects.get(year=year)
     if format_key == "none":  # what an export process weighs before exporting
@@ -90,7 +91,8 @@ def run_child(format_key, year, limit=0, output=""):
 
 def ensure_collectivites(count):
     """Bulk-insert synthetic collectivités when the reference data is not there."""
-    from survey.models import Collectivite, CollectiviteKind, PopulationBand
+    from survey.collectivites.models import Collectivite
+    from survey.enums import CollectiviteKind, PopulationBand
 
     missing = count - Collectivite.objects.count()
     if missing <= 0:
@@ -143,7 +145,7 @@ def measure_admin(runs=7):
     from django.test.utils import CaptureQueriesContext
     from django.urls import reverse
 
-    from survey.models import Response
+    from survey.collection.models import Response
 
     user, _ = User.objects.get_or_create(
         username="bench-admin", defaults={"is_staff": True, "is_superuser": True}
@@ -196,7 +198,7 @@ def main():
     from django.core.management import call_command
     from django.db import connection
 
-    from survey.models import Edition
+    from survey.questionnaire.models import Edition
 
     vendor = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
     if vendor != "postgresql":

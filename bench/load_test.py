@@ -99,7 +99,7 @@ class PageData:
 
 
 def read_questionnaire():
-    from survey.models import Edition
+    from survey.questionnaire.models import Edition
 
     pages = []
     for section in Edition.objects.current().questionnaire():
@@ -128,9 +128,10 @@ def read_questionnaire():
 
 # -- What a respondent types, and what must then be stored ---------------------------------------
 #
-# The expected values are written here in the stored shapes documented in survey/models.py,
-# independently of the application's form code; only the display-condition rule (a question is
-# asked when its parent is asked and answered with one of the listed codes) is restated.
+# The expected values are written here in the stored shapes documented in
+# survey/questionnaire/models.py, independently of the application's form code; only the
+# display-condition rule (a question is asked when its parent is asked and answered with one of
+# the listed codes) is restated.
 
 
 def codes_of(kind, value):
@@ -660,8 +661,8 @@ def figures(window_start, window_end):
 
 def verify(started_at):
     """Every response holds exactly what its respondent last saved; nothing else was created."""
+    from survey.collection.models import Answer, Response, ResumeToken, hash_token
     from survey.enums import ResponseStatus
-    from survey.models import Answer, Response, ResumeToken, hash_token
 
     problems = []
     tokens = {

@@ -21,8 +21,9 @@ from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
+from survey.collection.models import Response  # noqa: E402
 from survey.enums import QuestionKind  # noqa: E402
-from survey.models import Edition, Response  # noqa: E402
+from survey.questionnaire.models import Edition  # noqa: E402
 
 
 def plausible_post(section):

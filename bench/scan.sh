@@ -59,7 +59,8 @@ createdb -h "$SOCKET" "$DB" 2>/dev/null || true
 
 # A respondent whose resume cookie wapiti carries, so that the questionnaire is in reach.
 TOKEN=$("$PYTHON" manage.py shell -v0 -c "
-from survey.models import Edition, Respondent, Response
+from survey.collection.models import Respondent, Response
+from survey.questionnaire.models import Edition
 response = Response.objects.create(edition=Edition.objects.current())
 print(Respondent.create_for(response)[1])")
 # A CSRF cookie from the start: wapiti crawls in parallel, and pages fetched before it held one
@@ -92,7 +93,7 @@ STARTS=()
 for path in / /confidentialite/ /reprendre/ /questionnaire/lien/ /questionnaire/recapitulatif/ \
   /questionnaire/envoye/ \
   $("$PYTHON" manage.py shell -v0 -c "
-from survey.models import Edition
+from survey.questionnaire.models import Edition
 print(' '.join(f'/questionnaire/{s.slug}/' for s in Edition.objects.current().sections.all()))"); do
   STARTS+=(-s "$BASE$path")
 done

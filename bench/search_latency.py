@@ -59,7 +59,8 @@ def manage(env, *args):
 def build_queries(env, count, seed=2025):
     """What people type, drawn from the loaded list with a fixed seed."""
     script = (
-        "import json, django; django.setup(); from survey.models import Collectivite as C; "
+        "import json, django; django.setup(); "
+        "from survey.collectivites.models import Collectivite as C; "
         "print(json.dumps(list(C.objects.values_list("
         "'name', 'kind', 'siren', 'insee_code', 'postcodes', 'departement_code'))))"
     )

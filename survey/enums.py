@@ -26,3 +26,28 @@ class ResponseStatus(models.TextChoices):
 # The codes of a yes/no answer, so that display conditions treat it like a choice.
 YES_CODE = "oui"
 NO_CODE = "non"
+
+
+class CollectiviteKind(models.TextChoices):
+    COMMUNE = "commune", "Commune"
+    EPCI = "epci", "EPCI"
+    DEPARTEMENT = "departement", "Département"
+    REGION = "region", "Région"
+    STATUT_PARTICULIER = "statut_particulier", "Collectivité à statut particulier"
+
+
+class PopulationBand(models.TextChoices):
+    UNDER_3500 = "lt3500", "Moins de 3 500 habitants"
+    FROM_3500_TO_10000 = "3500-10000", "De 3 500 à 10 000 habitants"
+    FROM_10000_TO_100000 = "10000-100000", "De 10 000 à 100 000 habitants"
+    OVER_100000 = "gt100000", "Plus de 100 000 habitants"
+
+    @classmethod
+    def for_population(cls, population):
+        if population < 3500:
+            return cls.UNDER_3500
+        if population < 10000:
+            return cls.FROM_3500_TO_10000
+        if population <= 100000:
+            return cls.FROM_10000_TO_100000
+        return cls.OVER_100000

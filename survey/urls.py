@@ -1,6 +1,7 @@
 from django.urls import path
 
-from survey import collectivite_views, views
+from survey.collection import views
+from survey.collectivites import views as collectivite_views
 
 urlpatterns = [
     path("", views.home, name="home"),

@@ -3,19 +3,11 @@ import datetime
 import factory
 from django.utils import timezone
 
-from survey.collectivites import search_text_for
-from survey.enums import QuestionKind
-from survey.models import (
-    Choice,
-    Collectivite,
-    CollectiviteKind,
-    Edition,
-    MatrixItem,
-    PopulationBand,
-    Question,
-    Response,
-    Section,
-)
+from survey.collection.models import Response
+from survey.collectivites.models import Collectivite
+from survey.collectivites.search import search_text_for
+from survey.enums import CollectiviteKind, PopulationBand, QuestionKind
+from survey.questionnaire.models import Choice, Edition, MatrixItem, Question, Section
 
 
 class EditionFactory(factory.django.DjangoModelFactory):

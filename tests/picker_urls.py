@@ -4,7 +4,7 @@ from django.http import HttpResponse
 from django.template import engines
 from django.urls import include, path
 
-from survey.forms_collectivite import CollectivitePickerForm
+from survey.collectivites.forms import CollectivitePickerForm
 
 PAGE = """{% extends "base.html" %}
 {% block content %}

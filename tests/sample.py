@@ -2,8 +2,9 @@
 
 from django.utils import timezone
 
+from survey.collection.models import Answer
 from survey.enums import QuestionKind, ResponseStatus
-from survey.models import Answer, Choice, Question
+from survey.questionnaire.models import Choice, Question
 from tests.factories import (
     CollectiviteFactory,
     EditionFactory,

@@ -8,15 +8,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from survey.enums import QuestionKind, ResponseStatus
-from survey.models import (
-    Choice,
-    Collectivite,
-    CollectiviteKind,
-    PopulationBand,
-    Question,
-    Respondent,
-)
+from survey.collection.models import Respondent
+from survey.collectivites.models import Collectivite
+from survey.enums import CollectiviteKind, PopulationBand, QuestionKind, ResponseStatus
+from survey.questionnaire.models import Choice, Question
 from survey.typography import typeset
 from tests.factories import CollectiviteFactory, QuestionFactory, ResponseFactory
 from tests.sample import answer, make_questionnaire, submitted

@@ -4,7 +4,7 @@ import pytest
 from django.contrib.auth.models import Group, User
 from django.urls import reverse
 
-from survey.models import CollectiviteKind
+from survey.enums import CollectiviteKind
 from tests.factories import CollectiviteFactory, EditionFactory, ResponseFactory
 
 pytestmark = pytest.mark.django_db

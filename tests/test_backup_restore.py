@@ -17,7 +17,7 @@ from django.db import connection
 from django.urls import reverse
 from psycopg import sql
 
-from survey.models import Response
+from survey.collection.models import Response
 
 ROOT = Path(__file__).resolve().parent.parent
 

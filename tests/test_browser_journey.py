@@ -5,8 +5,8 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from survey.collection.models import Response
 from survey.enums import ResponseStatus
-from survey.models import Response
 from tests.browser import assert_accessible, resume_href
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

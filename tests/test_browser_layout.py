@@ -8,8 +8,8 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from survey.models import Edition
-from survey.questionnaire import load_questionnaire
+from survey.questionnaire.loader import load_questionnaire
+from survey.questionnaire.models import Edition
 from tests.browser import assert_accessible
 from tests.factories import CollectiviteFactory
 

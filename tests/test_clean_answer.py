@@ -187,7 +187,7 @@ def test_line_breaks_count_as_one_character_whatever_the_browser_posts():
 
 
 def test_a_siren_typed_with_superscript_or_full_width_digits_gets_a_french_message():
-    from survey.collectivites import clean_siren
+    from survey.collectivites.search import clean_siren
 
     for typed in ["²" * 9, "２１６９０２６４１", "2169026４1"]:
         with pytest.raises(ValidationError, match="que des chiffres"):

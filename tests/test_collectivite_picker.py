@@ -1,8 +1,8 @@
 import pytest
 from django.core.exceptions import ValidationError
 
-from survey.collectivites import clean_siren, luhn_is_valid
-from survey.forms_collectivite import CollectivitePickerForm, OtherStructure
+from survey.collectivites.forms import CollectivitePickerForm, OtherStructure
+from survey.collectivites.search import clean_siren, luhn_is_valid
 from tests.factories import CollectiviteFactory
 
 pytestmark = pytest.mark.django_db

@@ -4,7 +4,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
-from survey.collectivites import load_collectivites
+from survey.collectivites.search import load_collectivites
 
 SAMPLE = Path(__file__).parent / "data" / "collectivites-sample.csv"
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21aa", "best-practice"]

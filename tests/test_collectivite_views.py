@@ -4,7 +4,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from django.urls import reverse
 
-from survey.collectivites import load_collectivites
+from survey.collectivites.search import load_collectivites
 from survey.typography import typeset
 
 SAMPLE = Path(__file__).parent / "data" / "collectivites-sample.csv"

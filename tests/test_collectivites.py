@@ -5,7 +5,8 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from survey.collectivites import (
+from survey.collectivites.models import Collectivite
+from survey.collectivites.search import (
     DEFAULT_DATA_FILE,
     CollectiviteFileError,
     load_collectivites,
@@ -13,7 +14,7 @@ from survey.collectivites import (
     search,
     search_text_for,
 )
-from survey.models import Collectivite, CollectiviteKind, PopulationBand
+from survey.enums import CollectiviteKind, PopulationBand
 
 SAMPLE = Path(__file__).parent / "data" / "collectivites-sample.csv"
 

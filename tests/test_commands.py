@@ -9,9 +9,9 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from survey.collection.models import Answer, Respondent, Response, ResponseSubmission
 from survey.enums import QuestionKind, ResponseStatus
-from survey.exports import NOT_ASKED
-from survey.models import Answer, Respondent, Response, ResponseSubmission
+from survey.exports.rows import NOT_ASKED
 from tests.factories import CollectiviteFactory
 from tests.sample import answer, make_questionnaire, submitted
 

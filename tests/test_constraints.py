@@ -4,8 +4,8 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from survey.collection.models import Answer, Response
 from survey.enums import ResponseStatus
-from survey.models import Answer, Response
 from tests.factories import (
     CollectiviteFactory,
     EditionFactory,

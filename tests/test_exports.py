@@ -9,9 +9,12 @@ import openpyxl
 import pytest
 from django.utils import timezone
 
+from survey.collection.models import Answer, Respondent
 from survey.enums import QuestionKind
-from survey.exports import NOT_ASKED, ExportOptions, neutralise, render
-from survey.models import Answer, Choice, Question, Respondent
+from survey.exports.formats import render
+from survey.exports.options import ExportOptions
+from survey.exports.rows import NOT_ASKED, neutralise
+from survey.questionnaire.models import Choice, Question
 from survey.typography import typeset
 from tests.factories import CollectiviteFactory, QuestionFactory, ResponseFactory
 from tests.sample import answer, make_questionnaire, submitted
@@ -320,7 +323,7 @@ def test_the_default_open_data_package_has_no_free_text_nor_name_outside_the_off
 
 
 def test_every_declared_personal_field_is_exported_only_with_the_contact_option(edition):
-    from survey.models import PERSONAL_FIELDS, AccessRequest, Response
+    from survey.collection.models import PERSONAL_FIELDS, AccessRequest, Response
 
     response = submitted(edition, other_structure_name="Zorglub SARL")
     Respondent.create_for(response, email="zorglub@x.fr", name="Zorglub", role="Zorglub DSI")

@@ -8,7 +8,7 @@ from django.urls import reverse
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from survey.models import Answer, Response
+from survey.collection.models import Answer, Response
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from survey.models import AccessRequest, Response
+from survey.collection.models import AccessRequest, Response
 
 pytestmark = pytest.mark.django_db
 

@@ -8,10 +8,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from survey.collection.models import Answer, Respondent, Response, ResponseSubmission
+from survey.collection.views import RESUME_COOKIE
 from survey.enums import ResponseStatus
-from survey.models import Answer, Respondent, Response, ResponseSubmission
 from survey.typography import typeset
-from survey.views import RESUME_COOKIE
 
 pytestmark = pytest.mark.django_db
 

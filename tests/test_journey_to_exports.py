@@ -10,8 +10,9 @@ import openpyxl
 import pytest
 from django.urls import reverse
 
-from survey.exports import ExportOptions, render
-from survey.models import Response
+from survey.collection.models import Response
+from survey.exports.formats import render
+from survey.exports.options import ExportOptions
 from tests.factories import CollectiviteFactory
 from tests.sample import make_questionnaire
 

@@ -4,9 +4,10 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from survey.collection.models import Answer
 from survey.enums import QuestionKind
-from survey.models import Answer, Choice, Edition, Question, Section
-from survey.questionnaire import QuestionnaireError, load_questionnaire
+from survey.questionnaire.loader import QuestionnaireError, load_questionnaire
+from survey.questionnaire.models import Choice, Edition, Question, Section
 from tests.factories import ResponseFactory
 
 pytestmark = pytest.mark.django_db

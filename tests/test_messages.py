@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from survey.models import Response
+from survey.collection.models import Response
 
 pytestmark = pytest.mark.django_db
 

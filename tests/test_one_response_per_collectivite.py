@@ -5,7 +5,8 @@ from django.core import mail
 from django.core.cache import cache
 from django.urls import reverse
 
-from survey.models import AccessRequest, Answer, Collectivite, Respondent, Response
+from survey.collection.models import AccessRequest, Answer, Respondent, Response
+from survey.collectivites.models import Collectivite
 from survey.typography import typeset
 
 pytestmark = pytest.mark.django_db

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from barometre.logging import redact
-from survey.models import Answer, Respondent, Response, ResumeToken
+from survey.collection.models import Answer, Respondent, Response, ResumeToken
 from tests.factories import EditionFactory, ResponseFactory
 
 pytestmark = pytest.mark.django_db
@@ -89,7 +89,7 @@ def test_resume_tokens_never_reach_the_logs(client, small_survey, caplog):
 
 def secret_urls(client, small_survey):
     """One live URL of each kind the app issues with a secret in it."""
-    from survey.models import AccessRequest
+    from survey.collection.models import AccessRequest
 
     response = start(client)
     resume_token = client.cookies["barometre_reprise"].value
@@ -295,7 +295,7 @@ def test_after_a_purge_no_declared_personal_data_is_left_anywhere_in_the_databas
     from django.apps import apps
     from django.contrib.auth.models import User
 
-    from survey.models import PERSONAL_FIELDS, AccessRequest
+    from survey.collection.models import PERSONAL_FIELDS, AccessRequest
 
     settings.ADMIN_OTP_REQUIRED = False
     small_survey.questions.filter(code="profil_fonction").update(open_data=False)
@@ -405,7 +405,7 @@ def test_a_mail_server_that_is_down_does_not_break_starting(client, small_survey
     def refuse(*args, **kwargs):
         raise smtplib.SMTPConnectError(421, "indisponible")
 
-    monkeypatch.setattr("survey.emails.send_mail", refuse)
+    monkeypatch.setattr("survey.collection.emails.send_mail", refuse)
     page = client.post(reverse("start"), {"email": "agent@mairie.fr"})
     assert page.status_code == 302
     assert 'data-testid="resume-link"' in client.get(reverse("resume_link")).content.decode()
@@ -420,7 +420,7 @@ def in_flight_at_the_deadline(small_survey, monkeypatch):
     database 13 ms later (the clock moves while the form is validated)."""
     import time_machine
 
-    from survey import views
+    from survey.collection import views
 
     closes = small_survey.closes_at
     with time_machine.travel(closes - datetime.timedelta(milliseconds=1), tick=False) as t:
@@ -451,7 +451,7 @@ def test_nothing_is_committed_with_a_time_after_the_close(
 
 
 def test_a_response_cannot_be_sent_a_moment_after_the_close(small_survey):
-    from survey.models import EditionClosed
+    from survey.questionnaire.models import EditionClosed
 
     response = ResponseFactory(edition=small_survey)
     with pytest.raises(EditionClosed):

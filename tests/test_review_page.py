@@ -1,8 +1,8 @@
 import pytest
 from django.urls import reverse
 
-from survey.models import Respondent
-from survey.views import RESUME_COOKIE
+from survey.collection.models import Respondent
+from survey.collection.views import RESUME_COOKIE
 from tests.factories import ResponseFactory
 from tests.sample import answer, make_questionnaire
 

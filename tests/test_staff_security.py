@@ -144,7 +144,7 @@ def test_a_failed_login_stores_no_credential_and_a_backup_code_works_only_once(
 def test_staff_without_the_contact_permission_cannot_filter_on_personal_fields(client, staff):
     from django.contrib.auth.models import Group, Permission
 
-    from survey.models import AccessRequest
+    from survey.collection.models import AccessRequest
     from tests.factories import ResponseFactory
 
     staff.groups.add(Group.objects.get(name="Observatoire"))

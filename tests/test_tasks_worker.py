@@ -9,7 +9,7 @@ import pytest
 from django.db import connection
 from django.urls import reverse
 
-from survey.models import Respondent
+from survey.collection.models import Respondent
 from tests.factories import ResponseFactory
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -2,8 +2,9 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
-from survey.exports import FORMATS, STATUSES, ExportOptions, render
-from survey.models import Edition
+from survey.exports.formats import FORMATS, render
+from survey.exports.options import STATUSES, ExportOptions
+from survey.questionnaire.models import Edition
 
 
 class Command(BaseCommand):

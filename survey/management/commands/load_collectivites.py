@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from survey.collectivites import DEFAULT_DATA_FILE, CollectiviteFileError, load_collectivites
-from survey.models import CollectiviteKind
+from survey.collectivites.search import DEFAULT_DATA_FILE, CollectiviteFileError, load_collectivites
+from survey.enums import CollectiviteKind
 
 
 class Command(BaseCommand):

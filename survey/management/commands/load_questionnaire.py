@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from survey.questionnaire import QuestionnaireError, load_questionnaire
+from survey.questionnaire.loader import QuestionnaireError, load_questionnaire
 
 
 class Command(BaseCommand):

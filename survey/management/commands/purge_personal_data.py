@@ -6,7 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from survey.models import Response, erase_personal_data
+from survey.collection.models import Response, erase_personal_data
 
 
 def parse_date(text):
@@ -18,11 +18,11 @@ def parse_date(text):
 
 class Command(BaseCommand):
     help = (
-        "Efface les données personnelles (survey.models.PERSONAL_FIELDS : coordonnées des "
-        "répondants, adresses des demandes d'accès, noms des autres structures, réponses qui "
-        "décrivent la personne) des éditions closes avant DATE, et les traces de connexion à "
-        "l'administration et les tâches de fond terminées antérieures à DATE. Les autres "
-        "réponses sont conservées."
+        "Efface les données personnelles (survey.collection.models.PERSONAL_FIELDS : "
+        "coordonnées des répondants, adresses des demandes d'accès, noms des autres "
+        "structures, réponses qui décrivent la personne) des éditions closes avant DATE, et "
+        "les traces de connexion à l'administration et les tâches de fond terminées "
+        "antérieures à DATE. Les autres réponses sont conservées."
     )
 
     def add_arguments(self, parser):

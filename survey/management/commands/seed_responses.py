@@ -12,15 +12,10 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
+from survey.collection.models import Answer, Respondent, Response, ResponseSubmission
+from survey.collectivites.models import Collectivite
 from survey.enums import QuestionKind, ResponseStatus
-from survey.models import (
-    Answer,
-    Collectivite,
-    Edition,
-    Respondent,
-    Response,
-    ResponseSubmission,
-)
+from survey.questionnaire.models import Edition
 
 TEXTS = [
     "Un agent conversationnel pour l'accueil téléphonique.",

@@ -3,7 +3,7 @@ import datetime
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.timezone import localtime
 
-from survey.models import Edition
+from survey.questionnaire.models import Edition
 
 
 def aware_datetime(text):

@@ -14,8 +14,9 @@ from decimal import Decimal
 
 from django.db import transaction
 
+from survey.collection.models import Answer
 from survey.enums import NO_CODE, YES_CODE, QuestionKind
-from survey.models import Answer, Choice, Edition, MatrixItem, Question, Section
+from survey.questionnaire.models import Choice, Edition, MatrixItem, Question, Section
 
 CODE_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,59}$")
 SECTION_KEYS = {"slug", "title", "intro", "questions"}

@@ -12,7 +12,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from survey.enums import NO_CODE, YES_CODE, QuestionKind
-from survey.models import group_thousands
+from survey.questionnaire.models import group_thousands
 from survey.typography import typeset
 
 YES_NO_CHOICES = [(YES_CODE, "Oui"), (NO_CODE, "Non")]
@@ -296,3 +296,28 @@ class SectionForm(forms.Form):
     def _anchor(question, main, items):
         bound = main if main is not None else items[0][1]
         return bound.auto_id if question.kind in TYPED_KINDS else f"{bound.auto_id}_0"
+
+
+class StartForm(forms.Form):
+    email = forms.EmailField(
+        label="Votre adresse électronique (facultatif)",
+        required=False,
+        help_text="Pour recevoir votre lien personnel de reprise. Elle n'est pas liée à vos "
+        "réponses dans les exports.",
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "class": "form-control"}),
+    )
+
+
+class ResumeByEmailForm(forms.Form):
+    email = forms.EmailField(
+        label="Votre adresse électronique",
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "class": "form-control"}),
+    )
+
+
+class AccessRequestForm(forms.Form):
+    email = forms.EmailField(
+        label="Votre adresse électronique",
+        help_text="Pour recevoir votre lien personnel si votre demande est acceptée.",
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "class": "form-control"}),
+    )

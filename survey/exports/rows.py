@@ -1,50 +1,23 @@
-"""Exports of the responses to an edition, for staff and for open-data publication.
+"""Export rows: columns, layouts and the row generators every format renders."""
 
-Each format family has ONE row generator that yields plain Python values, and thin renderers
-turn them into bytes, streaming:
-
-    wide rows     iter_wide_rows      -> CSV, XLSX data sheet, open-data CSV
-    long rows     iter_long_rows      -> long CSV
-    JSON objects  iter_json_objects   -> JSON
-    codebook      iter_codebook_rows  -> XLSX codebook sheet; table_schema() -> Table Schema
-
-Columns come from every question of the edition, active or not, in questionnaire order, so that
-older responses keep their columns when the questionnaire changes. Three states never mix up:
-a question that was not asked (its display condition is false, or it is no longer asked), a
-question asked but left without answer, and an answer (« Je ne sais pas » is an answer).
-Responses are read in chunks with their answers fetched per chunk: memory stays flat.
-"""
-
-import csv
-import datetime
 import decimal
-import functools
-import io
-import json
-import re
-import zipfile
 from collections import defaultdict
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from itertools import batched
-from xml.sax.saxutils import escape
 
 from django.db.models import Prefetch
 from django.utils import timezone
-from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.utils import get_column_letter
-from openpyxl.utils.datetime import to_excel
 
-from survey.enums import NO_CODE, YES_CODE, QuestionKind, ResponseStatus
-from survey.models import (
-    Answer,
+from survey.collection.models import Answer, Respondent
+from survey.enums import (
+    NO_CODE,
+    YES_CODE,
     CollectiviteKind,
     PopulationBand,
-    Question,
-    Respondent,
-    Response,
-    normalise_line_breaks,
+    QuestionKind,
+    ResponseStatus,
 )
+from survey.questionnaire.models import Question, normalise_line_breaks
 from survey.typography import typeset
 
 # The cell of a question that was not asked. Choice codes are lower case, so it cannot clash.
@@ -79,12 +52,6 @@ LICENCE = {
 TABLE_SCHEMA_PROFILE = "https://datapackage.org/profiles/2.0/tableschema.json"
 DATA_PACKAGE_PROFILE = "https://datapackage.org/profiles/2.0/datapackage.json"
 
-STATUSES = {
-    "submitted": "Réponses envoyées",
-    "draft": "Brouillons",
-    "all": "Toutes les réponses",
-}
-
 # Spreadsheets run a cell beginning with one of these as a formula (CSV injection).
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
@@ -96,34 +63,6 @@ def neutralise(text):
     if text and text.startswith(FORMULA_PREFIXES):
         return "'" + text
     return text
-
-
-@dataclass(frozen=True)
-class ExportOptions:
-    """What an export contains and how it is written."""
-
-    status: str = "submitted"
-    labels: bool = False
-    delimiter: str = ","
-    bom: bool = False
-    free_text: bool = False  # open data only: staff exports always have the free text
-    contacts: bool = False
-    open_data: bool = False
-
-    def for_open_data(self):
-        """Open data: codes, no personal data, no contact details, comma-separated UTF-8."""
-        return replace(self, labels=False, delimiter=",", bom=False, contacts=False, open_data=True)
-
-
-def select_responses(edition, options, responses=None):
-    """The responses of `edition` an export covers, filtered by status."""
-    responses = Response.objects.all() if responses is None else responses
-    responses = responses.filter(edition=edition)
-    if options.status == "submitted":
-        return responses.submitted()
-    if options.status == "draft":
-        return responses.drafts()
-    return responses
 
 
 # -- Columns -------------------------------------------------------------------------------
@@ -165,8 +104,8 @@ YES_NO_CATEGORIES = [(YES_CODE, "Oui"), (NO_CODE, "Non")]
 
 
 def shows_personal_data(options):
-    """Personal fields (survey.models.PERSONAL_FIELDS) are exported only on request, which
-    the export form offers only with the contact permission; never in open data."""
+    """Personal fields (survey.collection.models.PERSONAL_FIELDS) are exported only on request,
+    which the export form offers only with the contact permission; never in open data."""
     return options.contacts and not options.open_data
 
 
@@ -206,7 +145,7 @@ def metadata_columns(options):
     ]
     if not options.open_data:
         # Open data names no structure outside the official list: its name (personal data in
-        # survey.models.PERSONAL_FIELDS) may be a person's, and its SIREN would tell it.
+        # survey.collection.models.PERSONAL_FIELDS) may be a person's, and its SIREN would tell it.
         columns.append(
             Column(
                 "autre_structure_siren",
@@ -719,297 +658,5 @@ def table_schema(layout):
     }
 
 
-# -- Renderers ------------------------------------------------------------------------------
-
-
 def _isoformat(moment):
     return _local(moment).isoformat() if moment else None
-
-
-# A spreadsheet may open a CSV with another separator than it was written with (French
-# Excel splits on « ; », others on tabs) or cut a quoted line at its line breaks: a formula
-# prefix after any of these starts a cell too.
-FORMULA_AFTER_ANY_SEPARATOR = re.compile(r"(?:^|(?<=[,;\t|\r\n]))(?=[=+\-@\t\r])")
-
-
-@functools.lru_cache(maxsize=4096)
-def _neutralised_short_text(text):
-    return FORMULA_AFTER_ANY_SEPARATOR.sub("'", text)
-
-
-def _csv_text(text):
-    """Codes and short labels repeat over millions of cells: their result is cached."""
-    if len(text) <= 64:
-        return _neutralised_short_text(text)
-    return FORMULA_AFTER_ANY_SEPARATOR.sub("'", text)
-
-
-def _csv_cells(row):
-    """A row as the csv module writes it (None is empty): text neutralised at its start and
-    after any separator, dates in ISO 8601."""
-    return [
-        _csv_text(value)
-        if value.__class__ is str
-        else value.isoformat()
-        if value.__class__ is datetime.datetime
-        else value
-        for value in row
-    ]
-
-
-def render_csv(rows, delimiter=",", bom=False, flush_every=200):
-    """Stream rows as CSV bytes (UTF-8, optionally with a BOM for Excel)."""
-    buffer = io.StringIO()
-    # Every text field quoted, so that its separators and line breaks stay inside it.
-    writer = csv.writer(buffer, delimiter=delimiter, quoting=csv.QUOTE_STRINGS)
-    if bom:
-        buffer.write("\ufeff")
-    for count, row in enumerate(rows, start=1):
-        writer.writerow(_csv_cells(row))
-        if count % flush_every == 0:
-            yield buffer.getvalue().encode()
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue().encode()
-
-
-def _xlsx_cell(value):
-    if isinstance(value, str):
-        return ILLEGAL_CHARACTERS_RE.sub("", neutralise(value))
-    if isinstance(value, datetime.datetime):
-        return value.replace(tzinfo=None)  # Excel has no time zones: local time
-    return value
-
-
-XLSX_DATA_SHEET = "xl/worksheets/sheet1.xml"
-# The template's only non-default cell style: openpyxl's date format, used by its export date.
-XLSX_DATE_STYLE = 1
-
-
-def _xlsx_template(header, codebook_rows):
-    """A small workbook from openpyxl (write-only): the data sheet's header, the codebook."""
-    workbook = Workbook(write_only=True)
-    data = workbook.create_sheet("Réponses")
-    data.freeze_panes = "B2"
-    data.append(header)
-    codebook = workbook.create_sheet("Dictionnaire")
-    for row in codebook_rows:
-        codebook.append([_xlsx_cell(value) for value in row])
-    codebook.append([])
-    codebook.append(["Exporté le", _xlsx_cell(_local(timezone.now()))])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer
-
-
-def _xlsx_row(number, letters, row):
-    """One data row in the markup openpyxl writes, without its per-cell objects (10x faster)."""
-    cells = [f'<row r="{number}">']
-    for letter, value in zip(letters, row, strict=True):
-        if value is None:
-            continue
-        ref = f"{letter}{number}"
-        if isinstance(value, str):
-            value = ILLEGAL_CHARACTERS_RE.sub("", neutralise(value))
-            space = ' xml:space="preserve"' if value != value.strip() else ""
-            cells.append(f'<c r="{ref}" t="inlineStr"><is><t{space}>{escape(value)}</t></is></c>')
-        elif isinstance(value, datetime.datetime):
-            serial = to_excel(value.replace(tzinfo=None))
-            cells.append(f'<c r="{ref}" s="{XLSX_DATE_STYLE}" t="n"><v>{serial}</v></c>')
-        elif isinstance(value, decimal.Decimal):
-            cells.append(f'<c r="{ref}" t="n"><v>{value:f}</v></c>')
-        else:
-            cells.append(f'<c r="{ref}" t="n"><v>{value}</v></c>')
-    cells.append("</row>")
-    return "".join(cells).encode()
-
-
-def render_xlsx(data_rows, codebook_rows):
-    """Stream an XLSX workbook: a data sheet and a codebook sheet.
-
-    openpyxl (write-only) writes the workbook, the header and the codebook; the data rows
-    are then streamed into the data sheet, so that bytes flow from the first response on.
-    """
-    rows = iter(data_rows)
-    header = next(rows)
-    letters = [get_column_letter(index) for index in range(1, len(header) + 1)]
-    with zipfile.ZipFile(_xlsx_template(header, codebook_rows)) as template:
-        parts = [(name, template.read(name)) for name in template.namelist()]
-    if XLSX_DATA_SHEET not in dict(parts):
-        raise RuntimeError("openpyxl n'a pas écrit la feuille de données attendue.")
-
-    def data_sheet(markup):
-        head, tail = markup.decode().split("</sheetData>")
-        yield head.encode()
-        for number, row in enumerate(rows, start=2):
-            yield _xlsx_row(number, letters, row)
-        yield f"</sheetData>{tail}".encode()
-
-    return render_zip(
-        (name, data_sheet(markup) if name == XLSX_DATA_SHEET else [markup])
-        for name, markup in parts
-    )
-
-
-def render_json(objects):
-    """Stream a JSON array, one object per line."""
-    separator = "[\n"
-    for obj in objects:
-        yield (separator + json.dumps(obj, ensure_ascii=False)).encode()
-        separator = ",\n"
-    yield ("[]\n" if separator == "[\n" else "\n]\n").encode()
-
-
-class _Sink(io.RawIOBase):
-    """An unseekable file that keeps what is written until it is taken: zip streaming."""
-
-    def __init__(self):
-        self.pending = bytearray()
-
-    def writable(self):
-        return True
-
-    def write(self, data):
-        self.pending += data
-        return len(data)
-
-    def take(self):
-        data = bytes(self.pending)
-        self.pending.clear()
-        return data
-
-
-def render_zip(members):
-    """Stream a ZIP archive; `members` yields (name, iterator of bytes)."""
-    sink = _Sink()
-    with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for name, chunks in members:
-            with archive.open(name, "w", force_zip64=True) as entry:
-                for chunk in chunks:
-                    entry.write(chunk)
-                    if len(sink.pending) > 1 << 16:
-                        yield sink.take()
-            yield sink.take()
-    yield sink.take()
-
-
-def datapackage_descriptor(layout):
-    edition = layout.edition
-    options = layout.options
-    statuses = {
-        "submitted": "les réponses envoyées",
-        "draft": "les brouillons (réponses non envoyées)",
-        "all": "toutes les réponses, envoyées ou non (voir la colonne statut)",
-    }
-    description = (
-        f"Réponses des collectivités territoriales au {edition.title} (Observatoire Data "
-        f"Publica) : {statuses[options.status]}. Une ligne par réponse, une colonne par "
-        "question (une colonne 0/1 par choix pour les questions à choix multiples, une colonne "
-        "par ligne pour les tableaux). Sans données personnelles : ni nom, ni adresse "
-        "électronique, ni fonction des répondants"
-        + ("." if options.free_text else " ; les réponses en texte libre ne sont pas publiées.")
-        + " Valeurs manquantes : cellule vide = question posée restée sans réponse ; "
-        f"{NOT_ASKED} = question non posée. {DONT_KNOW_NOTE}"
-    )
-    return {
-        "$schema": DATA_PACKAGE_PROFILE,
-        "name": f"barometre-ia-collectivites-{edition.year}",
-        "title": edition.title,
-        "description": description,
-        "version": timezone.localdate().isoformat(),
-        "created": timezone.now().replace(microsecond=0).isoformat(),
-        "licenses": [LICENCE],
-        "contributors": [{"title": "Observatoire Data Publica", "roles": ["publisher"]}],
-        "keywords": ["intelligence artificielle", "collectivités territoriales", "baromètre"],
-        "resources": [
-            {
-                "name": "reponses",
-                "path": "reponses.csv",
-                "type": "table",
-                "title": f"Réponses — {edition.title}",
-                "format": "csv",
-                "mediatype": "text/csv",
-                "encoding": "utf-8",
-                "dialect": {"delimiter": ","},
-                "schema": table_schema(layout),
-            }
-        ],
-    }
-
-
-# -- Formats ------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ExportFormat:
-    key: str
-    label: str
-    extension: str
-    content_type: str
-
-
-FORMATS = {
-    f.key: f
-    for f in [
-        ExportFormat("csv", "CSV large (une ligne par réponse)", "csv", "text/csv"),
-        ExportFormat(
-            "long-csv", "CSV long (une ligne par question et par choix)", "csv", "text/csv"
-        ),
-        ExportFormat(
-            "xlsx",
-            "Excel (XLSX, avec dictionnaire des variables)",
-            "xlsx",
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        ),
-        ExportFormat("json", "JSON (un objet par réponse)", "json", "application/json"),
-        ExportFormat(
-            "datapackage",
-            "Jeu open data (datapackage.json + CSV, sans données personnelles)",
-            "zip",
-            "application/zip",
-        ),
-        ExportFormat(
-            "schema",
-            "Dictionnaire des variables (Table Schema JSON)",
-            "schema.json",
-            "application/json",
-        ),
-    ]
-}
-
-
-def export_filename(format_key, edition, options):
-    suffix = {"submitted": "envoyees", "draft": "brouillons", "all": "toutes"}[options.status]
-    stem = "open-data" if format_key == "datapackage" else "reponses"
-    if format_key == "long-csv":
-        stem = "reponses-long"
-    today = timezone.localdate().strftime("%Y%m%d")
-    extension = FORMATS[format_key].extension
-    return f"barometre-{edition.year}-{stem}-{suffix}-{today}.{extension}"
-
-
-def render(format_key, edition, options, responses=None):
-    """The bytes of an export, as an iterator: nothing is built in memory as a whole."""
-    if format_key == "datapackage":
-        options = options.for_open_data()
-    layout = Layout(edition, options)
-    selected = select_responses(edition, options, responses)
-    if format_key == "csv":
-        return render_csv(iter_wide_rows(layout, selected), options.delimiter, options.bom)
-    if format_key == "long-csv":
-        return render_csv(iter_long_rows(layout, selected), options.delimiter, options.bom)
-    if format_key == "xlsx":
-        return render_xlsx(iter_wide_rows(layout, selected), iter_codebook_rows(layout))
-    if format_key == "json":
-        return render_json(iter_json_objects(layout, selected))
-    if format_key == "schema":
-        return iter([json.dumps(table_schema(layout), ensure_ascii=False, indent=2).encode()])
-    if format_key == "datapackage":
-        descriptor = json.dumps(datapackage_descriptor(layout), ensure_ascii=False, indent=2)
-        return render_zip(
-            [
-                ("datapackage.json", [descriptor.encode()]),
-                ("reponses.csv", render_csv(iter_wide_rows(layout, selected))),
-            ]
-        )
-    raise ValueError(f"Format d'export inconnu : {format_key}")

@@ -4,8 +4,8 @@ from django.tasks import task
 from django.urls import reverse
 from django.utils import timezone
 
-from survey import emails
-from survey.models import Respondent
+from survey.collection import emails
+from survey.collection.models import Respondent
 
 
 @task()

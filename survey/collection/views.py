@@ -7,7 +7,6 @@ hash and all the progress. Sessions are not used, so nothing expires during a lo
 import decimal
 from functools import wraps
 
-from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.db import connection, transaction
@@ -20,22 +19,19 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_ratelimit.decorators import ratelimit
 
-from survey import emails, tasks
-from survey.forms import SectionForm
-from survey.forms_collectivite import CollectivitePickerForm
-from survey.models import (
+from survey.collection import emails, tasks
+from survey.collection.forms import AccessRequestForm, ResumeByEmailForm, SectionForm, StartForm
+from survey.collection.models import (
     AccessRequest,
-    Collectivite,
     CollectiviteTaken,
     EditConflict,
-    Edition,
-    EditionClosed,
     Respondent,
     Response,
     ResumeToken,
-    format_datetime,
-    group_thousands,
 )
+from survey.collectivites.forms import CollectivitePickerForm
+from survey.collectivites.models import Collectivite
+from survey.questionnaire.models import Edition, EditionClosed, format_datetime, group_thousands
 from survey.typography import typeset
 
 RESUME_COOKIE = "barometre_reprise"
@@ -114,16 +110,6 @@ def closed_page(request, edition, status=403, form=None, section=None, sections=
 # -- Public pages ------------------------------------------------------------------------------
 
 
-class StartForm(forms.Form):
-    email = forms.EmailField(
-        label="Votre adresse électronique (facultatif)",
-        required=False,
-        help_text="Pour recevoir votre lien personnel de reprise. Elle n'est pas liée à vos "
-        "réponses dans les exports.",
-        widget=forms.EmailInput(attrs={"autocomplete": "email", "class": "form-control"}),
-    )
-
-
 @require_GET
 def home(request):
     edition = Edition.objects.current()
@@ -194,13 +180,6 @@ def resume(request, token):
     target = response.first_incomplete_section(sections, response.values_by_code())
     url = reverse("section", args=[target.slug]) if target else reverse("review")
     return set_resume_cookie(redirect(url), token)
-
-
-class ResumeByEmailForm(forms.Form):
-    email = forms.EmailField(
-        label="Votre adresse électronique",
-        widget=forms.EmailInput(attrs={"autocomplete": "email", "class": "form-control"}),
-    )
 
 
 def posted_address(group, request):
@@ -636,14 +615,6 @@ def forget_browser(request):
 
 
 # -- Sharing a response with a colleague ------------------------------------------------------
-
-
-class AccessRequestForm(forms.Form):
-    email = forms.EmailField(
-        label="Votre adresse électronique",
-        help_text="Pour recevoir votre lien personnel si votre demande est acceptée.",
-        widget=forms.EmailInput(attrs={"autocomplete": "email", "class": "form-control"}),
-    )
 
 
 @require_http_methods(["GET", "POST"])

@@ -1,7 +1,8 @@
 from django import forms
 
-from survey.exports import FORMATS, STATUSES, ExportOptions
-from survey.models import Edition
+from survey.exports.formats import FORMATS
+from survey.exports.options import STATUSES, ExportOptions
+from survey.questionnaire.models import Edition
 
 
 class ExportForm(forms.Form):

@@ -9,7 +9,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET
 from django_ratelimit.decorators import ratelimit
 
-from survey.collectivites import MAX_QUERY_LENGTH, search
+from survey.collectivites.search import MAX_QUERY_LENGTH, search
 
 QUERY_TOO_LONG = f"Votre recherche est trop longue : {MAX_QUERY_LENGTH} caractères au plus."
 PAGE_RESULTS = 50

@@ -6,8 +6,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.functional import cached_property
 
-from survey.collectivites import clean_siren
-from survey.models import Collectivite
+from survey.collectivites.models import Collectivite
+from survey.collectivites.search import clean_siren
 
 
 class OtherStructure(NamedTuple):

@@ -21,7 +21,8 @@ from django.db import connection, transaction
 from django.db.models import Case, IntegerField, Q, Value, When
 from unidecode import unidecode
 
-from survey.models import Collectivite, CollectiviteKind, PopulationBand
+from survey.collectivites.models import Collectivite
+from survey.enums import CollectiviteKind, PopulationBand
 
 DEFAULT_DATA_FILE = Path(settings.BASE_DIR) / "data" / "collectivites-2025.csv.gz"
 

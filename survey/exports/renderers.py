@@ -1,0 +1,237 @@
+"""Renderers: rows to CSV, XLSX, JSON and ZIP bytes, streamed."""
+
+import csv
+import datetime
+import decimal
+import functools
+import io
+import json
+import re
+import zipfile
+from xml.sax.saxutils import escape
+
+from django.utils import timezone
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.utils import get_column_letter
+from openpyxl.utils.datetime import to_excel
+
+from survey.exports.rows import (
+    DATA_PACKAGE_PROFILE,
+    DONT_KNOW_NOTE,
+    LICENCE,
+    NOT_ASKED,
+    _local,
+    neutralise,
+    table_schema,
+)
+
+# A spreadsheet may open a CSV with another separator than it was written with (French
+# Excel splits on « ; », others on tabs) or cut a quoted line at its line breaks: a formula
+# prefix after any of these starts a cell too.
+FORMULA_AFTER_ANY_SEPARATOR = re.compile(r"(?:^|(?<=[,;\t|\r\n]))(?=[=+\-@\t\r])")
+
+
+@functools.lru_cache(maxsize=4096)
+def _neutralised_short_text(text):
+    return FORMULA_AFTER_ANY_SEPARATOR.sub("'", text)
+
+
+def _csv_text(text):
+    """Codes and short labels repeat over millions of cells: their result is cached."""
+    if len(text) <= 64:
+        return _neutralised_short_text(text)
+    return FORMULA_AFTER_ANY_SEPARATOR.sub("'", text)
+
+
+def _csv_cells(row):
+    """A row as the csv module writes it (None is empty): text neutralised at its start and
+    after any separator, dates in ISO 8601."""
+    return [
+        _csv_text(value)
+        if value.__class__ is str
+        else value.isoformat()
+        if value.__class__ is datetime.datetime
+        else value
+        for value in row
+    ]
+
+
+def render_csv(rows, delimiter=",", bom=False, flush_every=200):
+    """Stream rows as CSV bytes (UTF-8, optionally with a BOM for Excel)."""
+    buffer = io.StringIO()
+    # Every text field quoted, so that its separators and line breaks stay inside it.
+    writer = csv.writer(buffer, delimiter=delimiter, quoting=csv.QUOTE_STRINGS)
+    if bom:
+        buffer.write("\ufeff")
+    for count, row in enumerate(rows, start=1):
+        writer.writerow(_csv_cells(row))
+        if count % flush_every == 0:
+            yield buffer.getvalue().encode()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue().encode()
+
+
+def _xlsx_cell(value):
+    if isinstance(value, str):
+        return ILLEGAL_CHARACTERS_RE.sub("", neutralise(value))
+    if isinstance(value, datetime.datetime):
+        return value.replace(tzinfo=None)  # Excel has no time zones: local time
+    return value
+
+
+XLSX_DATA_SHEET = "xl/worksheets/sheet1.xml"
+# The template's only non-default cell style: openpyxl's date format, used by its export date.
+XLSX_DATE_STYLE = 1
+
+
+def _xlsx_template(header, codebook_rows):
+    """A small workbook from openpyxl (write-only): the data sheet's header, the codebook."""
+    workbook = Workbook(write_only=True)
+    data = workbook.create_sheet("Réponses")
+    data.freeze_panes = "B2"
+    data.append(header)
+    codebook = workbook.create_sheet("Dictionnaire")
+    for row in codebook_rows:
+        codebook.append([_xlsx_cell(value) for value in row])
+    codebook.append([])
+    codebook.append(["Exporté le", _xlsx_cell(_local(timezone.now()))])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer
+
+
+def _xlsx_row(number, letters, row):
+    """One data row in the markup openpyxl writes, without its per-cell objects (10x faster)."""
+    cells = [f'<row r="{number}">']
+    for letter, value in zip(letters, row, strict=True):
+        if value is None:
+            continue
+        ref = f"{letter}{number}"
+        if isinstance(value, str):
+            value = ILLEGAL_CHARACTERS_RE.sub("", neutralise(value))
+            space = ' xml:space="preserve"' if value != value.strip() else ""
+            cells.append(f'<c r="{ref}" t="inlineStr"><is><t{space}>{escape(value)}</t></is></c>')
+        elif isinstance(value, datetime.datetime):
+            serial = to_excel(value.replace(tzinfo=None))
+            cells.append(f'<c r="{ref}" s="{XLSX_DATE_STYLE}" t="n"><v>{serial}</v></c>')
+        elif isinstance(value, decimal.Decimal):
+            cells.append(f'<c r="{ref}" t="n"><v>{value:f}</v></c>')
+        else:
+            cells.append(f'<c r="{ref}" t="n"><v>{value}</v></c>')
+    cells.append("</row>")
+    return "".join(cells).encode()
+
+
+def render_xlsx(data_rows, codebook_rows):
+    """Stream an XLSX workbook: a data sheet and a codebook sheet.
+
+    openpyxl (write-only) writes the workbook, the header and the codebook; the data rows
+    are then streamed into the data sheet, so that bytes flow from the first response on.
+    """
+    rows = iter(data_rows)
+    header = next(rows)
+    letters = [get_column_letter(index) for index in range(1, len(header) + 1)]
+    with zipfile.ZipFile(_xlsx_template(header, codebook_rows)) as template:
+        parts = [(name, template.read(name)) for name in template.namelist()]
+    if XLSX_DATA_SHEET not in dict(parts):
+        raise RuntimeError("openpyxl n'a pas écrit la feuille de données attendue.")
+
+    def data_sheet(markup):
+        head, tail = markup.decode().split("</sheetData>")
+        yield head.encode()
+        for number, row in enumerate(rows, start=2):
+            yield _xlsx_row(number, letters, row)
+        yield f"</sheetData>{tail}".encode()
+
+    return render_zip(
+        (name, data_sheet(markup) if name == XLSX_DATA_SHEET else [markup])
+        for name, markup in parts
+    )
+
+
+def render_json(objects):
+    """Stream a JSON array, one object per line."""
+    separator = "[\n"
+    for obj in objects:
+        yield (separator + json.dumps(obj, ensure_ascii=False)).encode()
+        separator = ",\n"
+    yield ("[]\n" if separator == "[\n" else "\n]\n").encode()
+
+
+class _Sink(io.RawIOBase):
+    """An unseekable file that keeps what is written until it is taken: zip streaming."""
+
+    def __init__(self):
+        self.pending = bytearray()
+
+    def writable(self):
+        return True
+
+    def write(self, data):
+        self.pending += data
+        return len(data)
+
+    def take(self):
+        data = bytes(self.pending)
+        self.pending.clear()
+        return data
+
+
+def render_zip(members):
+    """Stream a ZIP archive; `members` yields (name, iterator of bytes)."""
+    sink = _Sink()
+    with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, chunks in members:
+            with archive.open(name, "w", force_zip64=True) as entry:
+                for chunk in chunks:
+                    entry.write(chunk)
+                    if len(sink.pending) > 1 << 16:
+                        yield sink.take()
+            yield sink.take()
+    yield sink.take()
+
+
+def datapackage_descriptor(layout):
+    edition = layout.edition
+    options = layout.options
+    statuses = {
+        "submitted": "les réponses envoyées",
+        "draft": "les brouillons (réponses non envoyées)",
+        "all": "toutes les réponses, envoyées ou non (voir la colonne statut)",
+    }
+    description = (
+        f"Réponses des collectivités territoriales au {edition.title} (Observatoire Data "
+        f"Publica) : {statuses[options.status]}. Une ligne par réponse, une colonne par "
+        "question (une colonne 0/1 par choix pour les questions à choix multiples, une colonne "
+        "par ligne pour les tableaux). Sans données personnelles : ni nom, ni adresse "
+        "électronique, ni fonction des répondants"
+        + ("." if options.free_text else " ; les réponses en texte libre ne sont pas publiées.")
+        + " Valeurs manquantes : cellule vide = question posée restée sans réponse ; "
+        f"{NOT_ASKED} = question non posée. {DONT_KNOW_NOTE}"
+    )
+    return {
+        "$schema": DATA_PACKAGE_PROFILE,
+        "name": f"barometre-ia-collectivites-{edition.year}",
+        "title": edition.title,
+        "description": description,
+        "version": timezone.localdate().isoformat(),
+        "created": timezone.now().replace(microsecond=0).isoformat(),
+        "licenses": [LICENCE],
+        "contributors": [{"title": "Observatoire Data Publica", "roles": ["publisher"]}],
+        "keywords": ["intelligence artificielle", "collectivités territoriales", "baromètre"],
+        "resources": [
+            {
+                "name": "reponses",
+                "path": "reponses.csv",
+                "type": "table",
+                "title": f"Réponses — {edition.title}",
+                "format": "csv",
+                "mediatype": "text/csv",
+                "encoding": "utf-8",
+                "dialect": {"delimiter": ","},
+                "schema": table_schema(layout),
+            }
+        ],
+    }

@@ -1,0 +1,559 @@
+"""The questionnaire engine: editions, sections, questions, choices, matrix items.
+
+Answer values are JSON, one shape per question kind (see `Question.clean_answer`):
+
+    single_choice, scale   {"choice": "code"} plus "other": "text" when the choice is "other"
+    multiple_choice        {"choices": ["code", ...]} plus "other": "text"
+    matrix                 {"item_code": "choice_code", ...}
+    integer                123
+    decimal                "12.5" (a string, so that no precision is lost)
+    short_text, long_text  "text"
+    yes_no                 true / false
+"""
+
+import decimal
+import re
+import time
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+from django.utils import formats, timezone
+from django.utils.functional import cached_property
+
+from survey.enums import NO_CODE, YES_CODE, QuestionKind
+
+# A free-text answer never needs more than this, whatever the questionnaire says.
+TEXT_HARD_LIMIT = 5000
+
+
+def format_datetime(value):
+    """A date and time in words, in Paris time: « 11 juillet 2025 à 23 h 59 » (the site's
+    DATETIME_FORMAT, barometre/formats/fr)."""
+    return formats.date_format(timezone.localtime(value), "DATETIME_FORMAT")
+
+
+class EditionClosed(Exception):
+    """A write reached the database outside the edition's collection window."""
+
+    def __init__(self, edition):
+        self.edition = edition
+        super().__init__("édition close")
+
+
+class EditionQuerySet(models.QuerySet):
+    def current(self):
+        """The edition respondents are sent to: the most recent one."""
+        return self.order_by("-year").first()
+
+
+class Edition(models.Model):
+    """One yearly barometer: its questionnaire and its collection window."""
+
+    year = models.PositiveSmallIntegerField("année", unique=True)
+    title = models.CharField("titre", max_length=200)
+    opens_at = models.DateTimeField("ouverture")
+    closes_at = models.DateTimeField("clôture")
+    estimated_minutes = models.PositiveSmallIntegerField("durée estimée (minutes)", default=20)
+    intro = models.TextField("présentation", blank=True)
+
+    objects = EditionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "édition"
+        verbose_name_plural = "éditions"
+        ordering = ["-year"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(closes_at__gt=F("opens_at")),
+                name="edition_closes_after_opening",
+                violation_error_message="La clôture doit suivre l'ouverture.",
+            )
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def is_open(self, now=None):
+        now = now or timezone.now()
+        return self.opens_at <= now <= self.closes_at
+
+    def has_not_opened(self, now=None):
+        return (now or timezone.now()) < self.opens_at
+
+    def has_closed(self, now=None):
+        return (now or timezone.now()) > self.closes_at
+
+    def check_open(self, moment):
+        """Raise EditionClosed unless `moment` falls within the collection window."""
+        if not self.is_open(moment):
+            raise EditionClosed(self)
+
+    def days_left(self, now=None):
+        return (self.closes_at - (now or timezone.now())).days
+
+    def questionnaire(self):
+        """The sections in order, each with `.asked` holding its active questions, prefetched.
+
+        Every page needs the whole structure (conditions may point to any earlier question),
+        so it is kept in the process for QUESTIONNAIRE_CACHE_SECONDS: building it is most of
+        a page's cost. Changes made in this process clear it at once (signals below); other
+        processes see them within that delay. The cached objects are only read.
+        """
+        ttl = settings.QUESTIONNAIRE_CACHE_SECONDS
+        cached = _questionnaires.get(self.pk)
+        if ttl and cached and cached[0] > time.monotonic():
+            return cached[1]
+        sections = self._load_questionnaire()
+        if ttl:
+            _questionnaires[self.pk] = (time.monotonic() + ttl, sections)
+        return sections
+
+    def _load_questionnaire(self):
+        questions = (
+            self.questions.filter(is_active=True)
+            .select_related("condition_question__condition_question")
+            .prefetch_related(
+                models.Prefetch("choices", queryset=Choice.objects.filter(is_active=True)),
+                "items",
+            )
+            .order_by("position")
+        )
+        sections = list(self.sections.order_by("position"))
+        by_section = {section.pk: section for section in sections}
+        for section in sections:
+            section.asked = []
+        for question in questions:
+            by_section[question.section_id].asked.append(question)
+        return sections
+
+
+_questionnaires = {}
+
+
+def forget_questionnaires(**kwargs):
+    _questionnaires.clear()
+
+
+class Section(models.Model):
+    """A themed part of the questionnaire, shown as one page."""
+
+    edition = models.ForeignKey(
+        Edition, on_delete=models.CASCADE, related_name="sections", verbose_name="édition"
+    )
+    position = models.PositiveSmallIntegerField("position")
+    slug = models.SlugField("identifiant", max_length=50)
+    title = models.CharField("titre", max_length=200)
+    intro = models.TextField("introduction", blank=True)
+
+    class Meta:
+        verbose_name = "section"
+        verbose_name_plural = "sections"
+        ordering = ["edition", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["edition", "slug"],
+                name="section_slug_unique_per_edition",
+                violation_error_message="Une autre section de cette édition a cet identifiant.",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+
+class Question(models.Model):
+    """One question; `code` is stable across loads and names the export column."""
+
+    edition = models.ForeignKey(
+        Edition, on_delete=models.CASCADE, related_name="questions", verbose_name="édition"
+    )
+    section = models.ForeignKey(
+        Section, on_delete=models.CASCADE, related_name="questions", verbose_name="section"
+    )
+    position = models.PositiveSmallIntegerField("position")
+    code = models.SlugField("code", max_length=60)
+    text = models.TextField("intitulé")
+    help_text = models.TextField("aide", blank=True)
+    kind = models.CharField("type", max_length=20, choices=QuestionKind)
+    required = models.BooleanField("obligatoire", default=False)
+    is_active = models.BooleanField(
+        "active", default=True, help_text="Une question désactivée n'est plus posée."
+    )
+    open_data = models.BooleanField(
+        "publiable en open data",
+        default=True,
+        help_text="Décocher pour les questions qui décrivent la personne qui répond.",
+    )
+    max_choices = models.PositiveSmallIntegerField("nombre maximal de choix", null=True, blank=True)
+    min_value = models.DecimalField(
+        "valeur minimale", max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    max_value = models.DecimalField(
+        "valeur maximale", max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    max_length = models.PositiveIntegerField("longueur maximale", null=True, blank=True)
+    condition_question = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="dependent_questions",
+        verbose_name="condition : question",
+    )
+    condition_codes = models.JSONField(
+        "condition : réponses qui affichent la question",
+        default=list,
+        blank=True,
+        help_text="Codes de choix (ou « oui » / « non ») dont l'un doit avoir été répondu.",
+    )
+
+    class Meta:
+        verbose_name = "question"
+        verbose_name_plural = "questions"
+        ordering = ["section__position", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["edition", "code"],
+                name="question_code_unique_per_edition",
+                violation_error_message="Une autre question de cette édition a ce code.",
+            ),
+            models.CheckConstraint(
+                condition=Q(min_value__isnull=True)
+                | Q(max_value__isnull=True)
+                | Q(min_value__lte=F("max_value")),
+                name="question_min_below_max",
+                violation_error_message="Le minimum doit être inférieur au maximum.",
+            ),
+            models.CheckConstraint(
+                condition=Q(max_choices__isnull=True) | Q(max_choices__gte=1),
+                name="question_max_choices_positive",
+                violation_error_message="Le nombre maximal de choix doit être d'au moins 1.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.code} — {self.text[:60]}"
+
+    @cached_property
+    def active_choices(self):
+        return [choice for choice in self.choices.all() if choice.is_active]
+
+    @cached_property
+    def active_items(self):
+        return list(self.items.all())
+
+    @property
+    def has_choices(self):
+        return self.kind in QuestionKind.with_choices()
+
+    # -- Display conditions -------------------------------------------------------------
+
+    @staticmethod
+    def answer_codes(kind, value):
+        """The codes an answer stands for, so that conditions can test any choice-like kind."""
+        if value is None:
+            return set()
+        if kind in (QuestionKind.SINGLE_CHOICE, QuestionKind.SCALE):
+            return {value.get("choice")} - {None}
+        if kind == QuestionKind.MULTIPLE_CHOICE:
+            return set(value.get("choices", []))
+        if kind == QuestionKind.YES_NO:
+            return {YES_CODE if value else NO_CODE}
+        return set()
+
+    def is_shown(self, values_by_code):
+        """Whether the question is asked, given the answers so far ({code: value})."""
+        if self.condition_question_id is None:
+            return True
+        parent = self.condition_question
+        if not parent.is_shown(values_by_code):
+            return False
+        codes = self.answer_codes(parent.kind, values_by_code.get(parent.code))
+        return bool(codes & set(self.condition_codes))
+
+    # -- The one validation rule ----------------------------------------------------------
+
+    def clean_answer(self, value):
+        """Validate and normalise an answer of any origin; None means "no answer".
+
+        Raises ValidationError with a French message. Whether an empty answer is acceptable
+        (required questions) is decided by `check_required`, since saving a draft allows it.
+        """
+        if _is_empty(value):
+            return None
+        cleaner = getattr(self, f"_clean_{self.kind}")
+        return cleaner(value)
+
+    def check_required(self, cleaned_value):
+        if self.required and cleaned_value is None:
+            raise ValidationError("Cette question est obligatoire.", code="required")
+        if self.required and self.kind == QuestionKind.MATRIX:
+            missing = [item.label for item in self.active_items if item.code not in cleaned_value]
+            if missing:
+                raise ValidationError(
+                    "Répondez pour chaque ligne : il manque « %(items)s ».",
+                    code="required",
+                    params={"items": " », « ".join(missing)},
+                )
+
+    def _choice_map(self):
+        return {choice.code: choice for choice in self.active_choices}
+
+    def _clean_other(self, chosen, value):
+        other_text = value.get("other", "")
+        if not isinstance(other_text, str):
+            raise ValidationError("La précision doit être un texte.", code="invalid")
+        other_text = _clean_text(other_text, 500)
+        if any(choice.is_other for choice in chosen):
+            if not other_text:
+                raise ValidationError(
+                    "Vous avez choisi « %(label)s » : précisez votre réponse.",
+                    code="other_missing",
+                    params={"label": next(c.label for c in chosen if c.is_other)},
+                )
+            return other_text
+        return ""
+
+    def _clean_single_choice(self, value):
+        if isinstance(value, str):
+            value = {"choice": value}
+        if not isinstance(value, dict) or not isinstance(value.get("choice"), str):
+            raise ValidationError("Choisissez une réponse dans la liste.", code="invalid")
+        choice = self._choice_map().get(value["choice"])
+        if choice is None:
+            raise ValidationError("Cette réponse ne fait pas partie des choix proposés.", "invalid")
+        cleaned = {"choice": choice.code}
+        if other := self._clean_other([choice], value):
+            cleaned["other"] = other
+        return cleaned
+
+    _clean_scale = _clean_single_choice
+
+    def _clean_multiple_choice(self, value):
+        if isinstance(value, list):
+            value = {"choices": value}
+        codes = value.get("choices") if isinstance(value, dict) else None
+        if not isinstance(codes, list) or not all(isinstance(code, str) for code in codes):
+            raise ValidationError("Choisissez une ou plusieurs réponses.", code="invalid")
+        if not codes:
+            return None
+        choice_map = self._choice_map()
+        unknown = [code for code in codes if code not in choice_map]
+        if unknown:
+            raise ValidationError(
+                "Ces réponses ne font pas partie des choix proposés : %(codes)s.",
+                code="invalid",
+                params={"codes": ", ".join(unknown)[:200]},
+            )
+        chosen = [choice for choice in self.active_choices if choice.code in codes]
+        exclusive = [choice for choice in chosen if choice.is_exclusive]
+        if exclusive and len(chosen) > 1:
+            raise ValidationError(
+                "« %(label)s » ne peut pas être combiné avec une autre réponse.",
+                code="exclusive",
+                params={"label": exclusive[0].label},
+            )
+        if self.max_choices and len(chosen) > self.max_choices:
+            raise ValidationError(
+                "Choisissez au plus %(max)s réponses.",
+                code="max_choices",
+                params={"max": self.max_choices},
+            )
+        cleaned = {"choices": [choice.code for choice in chosen]}
+        if other := self._clean_other(chosen, value):
+            cleaned["other"] = other
+        return cleaned
+
+    def _clean_matrix(self, value):
+        if not isinstance(value, dict):
+            raise ValidationError("Répondez ligne par ligne.", code="invalid")
+        items = {item.code for item in self.active_items}
+        choices = self._choice_map()
+        cleaned = {}
+        for item_code, choice_code in value.items():
+            if item_code not in items:
+                raise ValidationError("Une ligne de ce tableau est inconnue.", code="invalid")
+            if _is_empty(choice_code):
+                continue
+            if choice_code not in choices:
+                raise ValidationError(
+                    "Cette réponse ne fait pas partie de l'échelle proposée.", code="invalid"
+                )
+            cleaned[item_code] = choice_code
+        ordered = [item.code for item in self.active_items if item.code in cleaned]
+        return {code: cleaned[code] for code in ordered} or None
+
+    def _check_bounds(self, number):
+        if self.min_value is not None and number < self.min_value:
+            raise ValidationError(
+                "Saisissez un nombre supérieur ou égal à %(min)s.",
+                code="min_value",
+                params={"min": _format_number(self.min_value)},
+            )
+        if self.max_value is not None and number > self.max_value:
+            raise ValidationError(
+                "Saisissez un nombre inférieur ou égal à %(max)s.",
+                code="max_value",
+                params={"max": _format_number(self.max_value)},
+            )
+
+    def _clean_integer(self, value):
+        if isinstance(value, bool):
+            raise ValidationError("Saisissez un nombre entier.", code="invalid")
+        if isinstance(value, str):
+            text = _ungroup(value)
+            if not INTEGER_RE.fullmatch(text) or len(text) > 15:
+                raise ValidationError(
+                    "Saisissez un nombre entier en chiffres de 0 à 9, par exemple 2 942 857.",
+                    code="invalid",
+                )
+            value = int(text)
+        if not isinstance(value, int):
+            raise ValidationError("Saisissez un nombre entier.", code="invalid")
+        self._check_bounds(value)
+        return value
+
+    def _clean_decimal(self, value):
+        if isinstance(value, bool) or not isinstance(value, str | int | float):
+            raise ValidationError("Saisissez un nombre.", code="invalid")
+        text = _ungroup(str(value)).replace(",", ".")
+        if not DECIMAL_RE.fullmatch(text) or len(text) > 20:
+            raise ValidationError(
+                "Saisissez un nombre en chiffres de 0 à 9, par exemple 12,5.", code="invalid"
+            )
+        number = decimal.Decimal(text)
+        self._check_bounds(number)
+        return f"{number:f}"
+
+    def _clean_short_text(self, value):
+        return self._clean_text_kind(value, default_limit=255)
+
+    def _clean_long_text(self, value):
+        return self._clean_text_kind(value, default_limit=TEXT_HARD_LIMIT)
+
+    def _clean_text_kind(self, value, default_limit):
+        if not isinstance(value, str):
+            raise ValidationError("Saisissez un texte.", code="invalid")
+        limit = min(self.max_length or default_limit, TEXT_HARD_LIMIT)
+        return _clean_text(value, limit) or None
+
+    def _clean_yes_no(self, value):
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.strip().lower() in {YES_CODE, "true", "1"}:
+            return True
+        if isinstance(value, str) and value.strip().lower() in {NO_CODE, "false", "0"}:
+            return False
+        raise ValidationError("Répondez par oui ou par non.", code="invalid")
+
+
+def _is_empty(value):
+    return value is None or value == "" or value == [] or value == {}
+
+
+def _clean_text(text, limit):
+    if "\x00" in text:
+        raise ValidationError("Le texte contient un caractère non autorisé.", code="invalid")
+    # Browsers count a line break as one character (maxlength) but post it as "\r\n".
+    text = normalise_line_breaks(text).strip()
+    if len(text) > limit:
+        raise ValidationError(
+            "Le texte est trop long : %(length)s caractères pour %(limit)s au plus.",
+            code="max_length",
+            params={"length": len(text), "limit": limit},
+        )
+    return text
+
+
+def normalise_line_breaks(text):
+    """Every line break as "\\n", so that the browser and the server count alike."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+# Only ASCII digits: int(), Decimal() and str.isdigit() also take superscripts, full-width or
+# Arabic-Indic digits and underscores ("1_000"), which a respondent never means as a number.
+INTEGER_RE = re.compile(r"-?[0-9]+")
+DECIMAL_RE = re.compile(r"-?[0-9]+(\.[0-9]+)?|-?\.[0-9]+")
+# Thousands separators a respondent may type or be shown (space, no-break, narrow no-break).
+GROUP_SEPARATORS = str.maketrans("", "", " \xa0\u202f")
+
+
+def _ungroup(text):
+    return text.strip().translate(GROUP_SEPARATORS)
+
+
+def group_thousands(number):
+    """A number as the French write it: 2 942 857 and 1 234,5 (narrow no-break spaces)."""
+    text = f"{number:f}" if isinstance(number, decimal.Decimal) else str(number)
+    sign, text = ("-", text[1:]) if text.startswith("-") else ("", text)
+    whole, _, fraction = text.partition(".")
+    grouped = f"{int(whole):,}".replace(",", "\u202f")
+    return sign + grouped + ("," + fraction if fraction else "")
+
+
+def _format_number(number):
+    return f"{decimal.Decimal(str(number)).normalize():f}".replace(".", ",")
+
+
+class Choice(models.Model):
+    """A possible answer (or a scale point) of a choice-like question."""
+
+    question = models.ForeignKey(
+        Question, on_delete=models.CASCADE, related_name="choices", verbose_name="question"
+    )
+    code = models.SlugField("code", max_length=60)
+    label = models.CharField("libellé", max_length=300)
+    position = models.PositiveSmallIntegerField("position")
+    is_other = models.BooleanField("« Autre », à préciser", default=False)
+    is_exclusive = models.BooleanField(
+        "exclusif", default=False, help_text="Ne peut pas être combiné (« Je ne sais pas »…)."
+    )
+    is_active = models.BooleanField("actif", default=True)
+
+    class Meta:
+        verbose_name = "choix"
+        verbose_name_plural = "choix"
+        ordering = ["question", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["question", "code"],
+                name="choice_code_unique_per_question",
+                violation_error_message="Un autre choix de cette question a ce code.",
+            ),
+        ]
+
+    def __str__(self):
+        return self.label
+
+
+class MatrixItem(models.Model):
+    """A row of a matrix question, rated on the question's choices."""
+
+    question = models.ForeignKey(
+        Question, on_delete=models.CASCADE, related_name="items", verbose_name="question"
+    )
+    code = models.SlugField("code", max_length=60)
+    label = models.CharField("libellé", max_length=300)
+    position = models.PositiveSmallIntegerField("position")
+
+    class Meta:
+        verbose_name = "ligne de matrice"
+        verbose_name_plural = "lignes de matrice"
+        ordering = ["question", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["question", "code"],
+                name="matrix_item_code_unique_per_question",
+                violation_error_message="Une autre ligne de cette question a ce code.",
+            ),
+        ]
+
+    def __str__(self):
+        return self.label
+
+
+for _model in (Edition, Section, Question, Choice, MatrixItem):
+    models.signals.post_save.connect(forget_questionnaires, sender=_model)
+    models.signals.post_delete.connect(forget_questionnaires, sender=_model)
