@@ -6,11 +6,11 @@ import hashlib
 import secrets
 import uuid
 
-from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from survey.collection.journey import Journey
 from survey.collectivites.models import Collectivite
 from survey.enums import ResponseStatus
 from survey.questionnaire.models import Edition, Question, format_datetime
@@ -203,9 +203,7 @@ class Response(models.Model):
                 dict.fromkeys([*self.completed_sections, *duplicate.completed_sections])
             )
             self.version += 1
-            self.progress = self.compute_progress(
-                self.edition.questionnaire(), self.values_by_code()
-            )
+            self.progress = Journey.for_collectivites(self).progress
             self.save(
                 update_fields=[
                     "status",
@@ -219,41 +217,6 @@ class Response(models.Model):
     def values_by_code(self):
         """Every saved answer, as {question code: value}."""
         return dict(self.answers.values_list("question__code", "value"))
-
-    @staticmethod
-    def missing_required(section, values):
-        """Questions of `section` that are asked and required but have no answer."""
-        missing = []
-        for question in section.asked:
-            if not question.is_shown(values):
-                continue
-            try:
-                question.check_required(values.get(question.code))
-            except ValidationError:
-                missing.append(question)
-        return missing
-
-    def is_section_complete(self, section, values):
-        return section.slug in self.completed_sections and not self.missing_required(
-            section, values
-        )
-
-    def first_incomplete_section(self, sections, values):
-        """Where a returning respondent should land; None when every page is complete."""
-        if sections and not self.has_structure:
-            return sections[0]  # the collectivité is chosen on the first page
-        for section in sections:
-            if not self.is_section_complete(section, values):
-                return section
-        return None
-
-    @staticmethod
-    def compute_progress(sections, values):
-        asked = [q for section in sections for q in section.asked if q.is_shown(values)]
-        if not asked:
-            return 0
-        answered = sum(1 for question in asked if values.get(question.code) is not None)
-        return round(100 * answered / len(asked))
 
     def save_answers(self, sections, cleaned, completed_section=None, base_version=None):
         """Store one page's answers ({Question: value or None}) in one transaction.
@@ -300,7 +263,9 @@ class Response(models.Model):
             if completed_section and completed_section.slug not in completed:
                 completed.append(completed_section.slug)
             response.completed_sections = completed
-            response.progress = self.compute_progress(sections, values)
+            response.progress = Journey.for_collectivites(
+                response, sections=sections, values=values
+            ).progress
             response.version = new_version
             response.save(update_fields=["completed_sections", "progress", "version", "updated_at"])
             # The last write of the transaction, so the latest time it stamps: a request in

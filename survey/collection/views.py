@@ -21,6 +21,7 @@ from django_ratelimit.decorators import ratelimit
 
 from survey.collection import emails, tasks
 from survey.collection.forms import AccessRequestForm, ResumeByEmailForm, SectionForm, StartForm
+from survey.collection.journey import CollectiviteStep, Journey
 from survey.collection.models import (
     AccessRequest,
     CollectiviteTaken,
@@ -175,10 +176,7 @@ def resume(request, token):
     respondent = ResumeToken.find_respondent(token)
     if respondent is None:
         return render(request, "survey/resume_not_found.html", status=404)
-    response = respondent.response
-    sections = response.edition.questionnaire()
-    target = response.first_incomplete_section(sections, response.values_by_code())
-    url = reverse("section", args=[target.slug]) if target else reverse("review")
+    url = Journey.for_collectivites(respondent.response).first_incomplete().url()
     return set_resume_cookie(redirect(url), token)
 
 
@@ -209,29 +207,27 @@ def resume_by_email(request):
 def resume_link(request):
     """The respondent's personal link, shown after starting and after « reprendre plus tard »."""
     response = request.survey_response
-    sections = response.edition.questionnaire()
-    target = response.first_incomplete_section(sections, response.values_by_code())
     context = edition_context(response.edition) | {
         "resume_url": resume_url(request, request.COOKIES[RESUME_COOKIE]),
-        "next_url": reverse("section", args=[target.slug]) if target else reverse("review"),
+        "next_url": Journey.for_collectivites(response).first_incomplete().url(),
         "just_started": response.version == 0,
         "email": request.respondent.email,
     }
     return render(request, "survey/resume_link.html", context)
 
 
-def _section_context(response, sections, section, form, **extra):
-    index = next(i for i, s in enumerate(sections) if s.pk == section.pk)
+def _section_context(response, journey, section, form, **extra):
+    step = journey.step_for(section)
     return (
         edition_context(response.edition)
         | {
             "response": response,
-            "sections": sections,
+            "sections": journey.sections,
             "section": section,
-            "step": index + 1,
-            "steps": len(sections),
-            "progress_percent": round(100 * index / len(sections)),
-            "previous": sections[index - 1] if index > 0 else None,
+            "step": journey.position(step),
+            "steps": journey.count,
+            "progress_percent": journey.percent_before(step),
+            "previous": journey.previous(step),
             "form": form,
             "blocks": form.blocks(),
             "version": response.version,
@@ -256,12 +252,15 @@ def section(request, slug):
     sections = edition.questionnaire()
     current = _find_section(sections, slug)
     values = response.values_by_code()
-    picker = structure_form(request, response) if current is sections[0] else None
+    journey = Journey.for_collectivites(response, sections=sections, values=values)
+    step = journey.step_for(current)
+    asks_collectivite = journey.page_showing(CollectiviteStep) is step
+    picker = structure_form(request, response) if asks_collectivite else None
     if request.method == "GET":
         form = SectionForm(current, values)
         read_only = not edition.is_open()
         context = _section_context(
-            response, sections, current, form, read_only=read_only, picker=picker
+            response, journey, current, form, read_only=read_only, picker=picker
         )
         return render(request, "survey/section.html", context)
 
@@ -281,7 +280,7 @@ def section(request, slug):
         # The typed values are shown back unsaved: they keep the version they were typed on.
         version = posted_version(request)
         context = _section_context(
-            response, sections, current, form, picker=picker,
+            response, journey, current, form, picker=picker,
             version=response.version if version is None else version,
         )  # fmt: skip
         return render(request, "survey/section.html", context, status=422)
@@ -299,14 +298,14 @@ def section(request, slug):
         # Said once, in the picker, which no longer holds the taken collectivité.
         picker = CollectivitePickerForm()
         context = _section_context(
-            response, sections, current, form, picker=picker,
+            response, journey, current, form, picker=picker,
             taken=structure, taken_response=error.existing,
             access_url=reverse("request_access", args=[structure.code]),
         )  # fmt: skip
         return render(request, "survey/section.html", context, status=409)
     except EditConflict as conflict:
         context = _section_context(
-            response, sections, current, form, picker=picker,
+            response, journey, current, form, picker=picker,
             version=conflict.current_version, conflicts=conflict_rows(conflict),
             shown=form.shown_after_conflict(conflict.conflicts),
         )  # fmt: skip
@@ -315,12 +314,10 @@ def section(request, slug):
         return closed_page(request, edition, form=form, section=current, sections=sections)
     if action == "later":
         return redirect("resume_link")  # its heading says « Vos réponses sont enregistrées »
-    index = sections.index(current)
     if action == "previous":
-        return redirect("section", slug=sections[index - 1].slug) if index else redirect("home")
-    if index + 1 < len(sections):
-        return redirect("section", slug=sections[index + 1].slug)
-    return redirect("review")
+        previous = journey.previous(step)
+        return redirect(previous.url() if previous else "home")
+    return redirect(journey.next(step).url())  # the review after the last page
 
 
 def structure_form(request, response):
@@ -418,9 +415,9 @@ def review(request):
     response = request.survey_response
     edition = response.edition
     sections = edition.questionnaire()
-    values = response.values_by_code()
-    summary = _summary(response, sections, values)
-    missing = sum(len(entry["missing"]) for entry in summary)
+    journey = Journey.for_collectivites(response, sections=sections)
+    summary = _summary(journey)
+    missing = len(journey.missing())
     if request.method == "POST":
         if not edition.is_open():
             return closed_page(request, edition, sections=sections)
@@ -448,25 +445,18 @@ def review(request):
     )
 
 
-class StructureRow:
-    """The collectivité, shown and checked on the first page like a question."""
+def _summary(journey):
+    """Each section with its asked questions, their answers as text, and what is missing.
 
-    text = "Votre collectivité ou structure"
-
-
-def _summary(response, sections, values):
-    """Each section with its asked questions, their answers as text, and what is missing."""
+    A step shown on a section's page (the collectivité) is listed first, like a question.
+    """
+    response, values = journey.response, journey.values
     summary = []
-    for index, section in enumerate(sections):
-        rows = []
-        missing = Response.missing_required(section, values)
-        if index == 0:
-            rows.append({"question": StructureRow, "answer": response.structure_label})
-            if not response.has_structure:
-                missing.insert(0, StructureRow)
-        for question in section.asked:
-            if not question.is_shown(values):
-                continue
+    for page in journey.section_steps:
+        rows = [
+            {"question": step, "answer": step.answer(response)} for step in journey.shown_on(page)
+        ]
+        for question in page.asked(values):
             rows.append(
                 {
                     "question": question,
@@ -474,7 +464,7 @@ def _summary(response, sections, values):
                     "lines": matrix_lines(question, values),
                 }
             )
-        summary.append({"section": section, "rows": rows, "missing": missing})
+        summary.append({"section": page.section, "rows": rows, "missing": journey.missing_on(page)})
     return summary
 
 
@@ -529,10 +519,9 @@ def sent(request):
     response = request.survey_response
     if not response.is_submitted:
         return redirect("review")
-    sections = response.edition.questionnaire()
     context = edition_context(response.edition) | {
         "response": response,
-        "summary": _summary(response, sections, response.values_by_code()),
+        "summary": _summary(Journey.for_collectivites(response)),
         "submissions": response.submissions.all(),
         "email": request.respondent.email,
         "forget_local_copies": response.public_id,  # sent: the browser's copies are stale
@@ -551,13 +540,15 @@ def csrf_failure(request, reason=""):
         response = respondent.response
         sections = response.edition.questionnaire()
         current = _find_section(sections, match.kwargs["slug"])
-        form = SectionForm(current, response.values_by_code(), request.POST)
+        values = response.values_by_code()
+        journey = Journey.for_collectivites(response, sections=sections, values=values)
+        form = SectionForm(current, values, request.POST)
         form.is_valid()
         form.errors.clear()  # nothing was checked: only the expiry is news
         messages.error(request, EXPIRED_MESSAGE)
         version = posted_version(request)
         context = _section_context(
-            response, sections, current, form, read_only=False,
+            response, journey, current, form, read_only=False,
             version=response.version if version is None else version,
         )  # fmt: skip
         page = render(request, "survey/section.html", context, status=403)
