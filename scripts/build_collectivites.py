@@ -50,21 +50,12 @@ from pathlib import Path
 
 PACKAGE = "@etalab/decoupage-administratif"
 VERSION = "5.3.0"
-OUTPUT = Path(__file__).resolve().parent.parent / "data" / "collectivites-2025.csv.gz"
+ROOT = Path(__file__).resolve().parent.parent
+OUTPUT = ROOT / "data" / "collectivites-2025.csv.gz"
 
-COLUMNS = [
-    "kind",
-    "siren",
-    "insee_code",
-    "name",
-    "epci_nature",
-    "departement_code",
-    "departement_name",
-    "region_code",
-    "region_name",
-    "population",
-    "postcodes",
-]
+# The columns and the SIREN check are shared with the loader (no Django needed to import them).
+sys.path.insert(0, str(ROOT))
+from survey.collectivites.reference import COLUMNS, siren_is_valid  # noqa: E402
 
 # What the 2025 package holds; a different count means the wrong package or a changed format.
 EXPECTED_COMMUNES = 34_969
@@ -121,18 +112,6 @@ DEPARTEMENT_HELD_BY_COMMUNE = {"75": "75056"}  # Paris
 
 # INSEE's "type de nom en clair": the linking word before a name ("de l'Ain", "du Rhône").
 LINKING_WORDS = {0: "de ", 1: "d'", 2: "du ", 3: "de la ", 4: "des ", 5: "de l'"}
-
-
-def siren_is_valid(siren):
-    """Nine digits whose Luhn sum is a multiple of ten."""
-    if len(siren) != 9 or not siren.isdigit():
-        return False
-    total = 0
-    for position, digit in enumerate(int(char) for char in reversed(siren)):
-        if position % 2:
-            digit = digit * 2 - 9 if digit > 4 else digit * 2
-        total += digit
-    return total % 10 == 0
 
 
 def fetch_package(workdir):

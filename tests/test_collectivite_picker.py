@@ -2,7 +2,8 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from survey.collectivites.forms import CollectivitePickerForm, OtherStructure
-from survey.collectivites.search import clean_siren, luhn_is_valid
+from survey.collectivites.reference import luhn_is_valid
+from survey.collectivites.search import clean_siren
 from tests.factories import CollectiviteFactory
 
 pytestmark = pytest.mark.django_db

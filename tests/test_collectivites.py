@@ -308,3 +308,30 @@ def test_the_shipped_file_loads_whole_and_reloads_without_change(capsys):
     assert len(saint_denis) == 4
     assert len({c.departement_code for c in saint_denis}) == len(saint_denis)
     assert names(search("saint etienne"))[0] == "Saint-Étienne — Loire (42)"
+
+
+def test_the_build_script_and_the_loader_share_the_columns_and_the_siren_check():
+    import subprocess
+    import sys
+
+    script = Path(__file__).resolve().parent.parent / "scripts" / "build_collectivites.py"
+    code = (
+        "import runpy, sys; sys.argv = ['x']; "
+        f"names = runpy.run_path({str(script)!r}, run_name='not_main'); "
+        "from survey.collectivites import reference; "
+        "assert names['COLUMNS'] is reference.COLUMNS; "
+        "assert names['siren_is_valid'] is reference.siren_is_valid; "
+        "assert 'django' not in sys.modules, 'the script needs no Django'"
+    )
+    result = subprocess.run(  # noqa: S603 - our own script, with the interpreter running the tests
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd="/", check=False
+    )
+    assert result.returncode == 0, result.stderr
+
+
+def test_a_siren_of_non_ascii_digits_never_passes_the_check_key():
+    from survey.collectivites.reference import siren_is_valid
+
+    assert siren_is_valid("239710015")
+    assert not siren_is_valid("²39710015")
+    assert not siren_is_valid("２３９７１００１５")

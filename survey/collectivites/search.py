@@ -22,6 +22,7 @@ from django.db.models import Case, IntegerField, Q, Value, When
 from unidecode import unidecode
 
 from survey.collectivites.models import Collectivite
+from survey.collectivites.reference import COLUMNS, luhn_is_valid
 from survey.enums import CollectiviteKind, PopulationBand
 
 DEFAULT_DATA_FILE = Path(settings.BASE_DIR) / "data" / "collectivites-2025.csv.gz"
@@ -137,16 +138,6 @@ def search(query, limit=20):
 # -- SIREN --------------------------------------------------------------------------------
 
 
-def luhn_is_valid(digits):
-    """Whether a string of digits passes the Luhn check (SIREN and SIRET check keys)."""
-    total = 0
-    for position, digit in enumerate(int(char) for char in reversed(digits)):
-        if position % 2:
-            digit = digit * 2 - 9 if digit > 4 else digit * 2
-        total += digit
-    return total % 10 == 0
-
-
 def clean_siren(value):
     """A SIREN typed by a person, checked: nine digits and a valid check key.
 
@@ -181,19 +172,6 @@ def clean_siren(value):
 
 # -- Loading ------------------------------------------------------------------------------
 
-COLUMNS = [
-    "kind",
-    "siren",
-    "insee_code",
-    "name",
-    "epci_nature",
-    "departement_code",
-    "departement_name",
-    "region_code",
-    "region_name",
-    "population",
-    "postcodes",
-]
 _FIELDS = [column for column in COLUMNS if column not in ("kind",)] + [
     "kind",
     "population_band",
