@@ -17,7 +17,7 @@ from survey.enums import (
     QuestionKind,
     ResponseStatus,
 )
-from survey.questionnaire.models import Question, normalise_line_breaks
+from survey.questionnaire.models import Question, is_empty, normalise_line_breaks
 from survey.typography import typeset
 
 # The cell of a question that was not asked. Choice codes are lower case, so it cannot clash.
@@ -211,7 +211,7 @@ def answer_state(question, values_by_code):
     if not question.is_shown(values_by_code):
         return NOT_ASKED_STATE, None
     value = values_by_code.get(question.code)
-    if value is None or value == "" or value == [] or value == {}:
+    if is_empty(value):
         # A deactivated question is no longer asked to anyone.
         return (NOT_ANSWERED_STATE if question.is_active else NOT_ASKED_STATE), None
     return ANSWERED_STATE, value

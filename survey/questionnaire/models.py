@@ -22,7 +22,7 @@ from django.db.models import F, Q
 from django.utils import formats, timezone
 from django.utils.functional import cached_property
 
-from survey.enums import NO_CODE, YES_CODE, QuestionKind
+from survey.enums import QuestionKind
 
 # A free-text answer never needs more than this, whatever the questionnaire says.
 TEXT_HARD_LIMIT = 5000
@@ -245,23 +245,26 @@ class Question(models.Model):
         return list(self.items.all())
 
     @property
+    def kind_class(self):
+        """This question's kind (survey/questionnaire/kinds): it owns the kind's rules."""
+        from survey.questionnaire.kinds import kind_for
+
+        return kind_for(self)
+
+    @property
     def has_choices(self):
-        return self.kind in QuestionKind.with_choices()
+        return self.kind_class.has_choices
 
     # -- Display conditions -------------------------------------------------------------
 
     @staticmethod
     def answer_codes(kind, value):
         """The codes an answer stands for, so that conditions can test any choice-like kind."""
+        from survey.questionnaire.kinds import kind_for
+
         if value is None:
             return set()
-        if kind in (QuestionKind.SINGLE_CHOICE, QuestionKind.SCALE):
-            return {value.get("choice")} - {None}
-        if kind == QuestionKind.MULTIPLE_CHOICE:
-            return set(value.get("choices", []))
-        if kind == QuestionKind.YES_NO:
-            return {YES_CODE if value else NO_CODE}
-        return set()
+        return kind_for(kind).answer_codes(value)
 
     def is_shown(self, values_by_code):
         """Whether the question is asked, given the answers so far ({code: value})."""
@@ -280,17 +283,17 @@ class Question(models.Model):
 
         Raises ValidationError with a French message. Whether an empty answer is acceptable
         (required questions) is decided by `check_required`, since saving a draft allows it.
+        Each kind validates its own shape (survey/questionnaire/kinds).
         """
-        if _is_empty(value):
+        if is_empty(value):
             return None
-        cleaner = getattr(self, f"_clean_{self.kind}")
-        return cleaner(value)
+        return self.kind_class.clean(self, value)
 
     def check_required(self, cleaned_value):
         if self.required and cleaned_value is None:
             raise ValidationError("Cette question est obligatoire.", code="required")
-        if self.required and self.kind == QuestionKind.MATRIX:
-            missing = [item.label for item in self.active_items if item.code not in cleaned_value]
+        if self.required:
+            missing = self.kind_class.missing_parts(self, cleaned_value)
             if missing:
                 raise ValidationError(
                     "Répondez pour chaque ligne : il manque « %(items)s ».",
@@ -298,94 +301,10 @@ class Question(models.Model):
                     params={"items": " », « ".join(missing)},
                 )
 
-    def _choice_map(self):
+    def choice_map(self):
         return {choice.code: choice for choice in self.active_choices}
 
-    def _clean_other(self, chosen, value):
-        other_text = value.get("other", "")
-        if not isinstance(other_text, str):
-            raise ValidationError("La précision doit être un texte.", code="invalid")
-        other_text = _clean_text(other_text, 500)
-        if any(choice.is_other for choice in chosen):
-            if not other_text:
-                raise ValidationError(
-                    "Vous avez choisi « %(label)s » : précisez votre réponse.",
-                    code="other_missing",
-                    params={"label": next(c.label for c in chosen if c.is_other)},
-                )
-            return other_text
-        return ""
-
-    def _clean_single_choice(self, value):
-        if isinstance(value, str):
-            value = {"choice": value}
-        if not isinstance(value, dict) or not isinstance(value.get("choice"), str):
-            raise ValidationError("Choisissez une réponse dans la liste.", code="invalid")
-        choice = self._choice_map().get(value["choice"])
-        if choice is None:
-            raise ValidationError("Cette réponse ne fait pas partie des choix proposés.", "invalid")
-        cleaned = {"choice": choice.code}
-        if other := self._clean_other([choice], value):
-            cleaned["other"] = other
-        return cleaned
-
-    _clean_scale = _clean_single_choice
-
-    def _clean_multiple_choice(self, value):
-        if isinstance(value, list):
-            value = {"choices": value}
-        codes = value.get("choices") if isinstance(value, dict) else None
-        if not isinstance(codes, list) or not all(isinstance(code, str) for code in codes):
-            raise ValidationError("Choisissez une ou plusieurs réponses.", code="invalid")
-        if not codes:
-            return None
-        choice_map = self._choice_map()
-        unknown = [code for code in codes if code not in choice_map]
-        if unknown:
-            raise ValidationError(
-                "Ces réponses ne font pas partie des choix proposés : %(codes)s.",
-                code="invalid",
-                params={"codes": ", ".join(unknown)[:200]},
-            )
-        chosen = [choice for choice in self.active_choices if choice.code in codes]
-        exclusive = [choice for choice in chosen if choice.is_exclusive]
-        if exclusive and len(chosen) > 1:
-            raise ValidationError(
-                "« %(label)s » ne peut pas être combiné avec une autre réponse.",
-                code="exclusive",
-                params={"label": exclusive[0].label},
-            )
-        if self.max_choices and len(chosen) > self.max_choices:
-            raise ValidationError(
-                "Choisissez au plus %(max)s réponses.",
-                code="max_choices",
-                params={"max": self.max_choices},
-            )
-        cleaned = {"choices": [choice.code for choice in chosen]}
-        if other := self._clean_other(chosen, value):
-            cleaned["other"] = other
-        return cleaned
-
-    def _clean_matrix(self, value):
-        if not isinstance(value, dict):
-            raise ValidationError("Répondez ligne par ligne.", code="invalid")
-        items = {item.code for item in self.active_items}
-        choices = self._choice_map()
-        cleaned = {}
-        for item_code, choice_code in value.items():
-            if item_code not in items:
-                raise ValidationError("Une ligne de ce tableau est inconnue.", code="invalid")
-            if _is_empty(choice_code):
-                continue
-            if choice_code not in choices:
-                raise ValidationError(
-                    "Cette réponse ne fait pas partie de l'échelle proposée.", code="invalid"
-                )
-            cleaned[item_code] = choice_code
-        ordered = [item.code for item in self.active_items if item.code in cleaned]
-        return {code: cleaned[code] for code in ordered} or None
-
-    def _check_bounds(self, number):
+    def check_bounds(self, number):
         if self.min_value is not None and number < self.min_value:
             raise ValidationError(
                 "Saisissez un nombre supérieur ou égal à %(min)s.",
@@ -399,61 +318,13 @@ class Question(models.Model):
                 params={"max": _format_number(self.max_value)},
             )
 
-    def _clean_integer(self, value):
-        if isinstance(value, bool):
-            raise ValidationError("Saisissez un nombre entier.", code="invalid")
-        if isinstance(value, str):
-            text = _ungroup(value)
-            if not INTEGER_RE.fullmatch(text) or len(text) > 15:
-                raise ValidationError(
-                    "Saisissez un nombre entier en chiffres de 0 à 9, par exemple 2 942 857.",
-                    code="invalid",
-                )
-            value = int(text)
-        if not isinstance(value, int):
-            raise ValidationError("Saisissez un nombre entier.", code="invalid")
-        self._check_bounds(value)
-        return value
 
-    def _clean_decimal(self, value):
-        if isinstance(value, bool) or not isinstance(value, str | int | float):
-            raise ValidationError("Saisissez un nombre.", code="invalid")
-        text = _ungroup(str(value)).replace(",", ".")
-        if not DECIMAL_RE.fullmatch(text) or len(text) > 20:
-            raise ValidationError(
-                "Saisissez un nombre en chiffres de 0 à 9, par exemple 12,5.", code="invalid"
-            )
-        number = decimal.Decimal(text)
-        self._check_bounds(number)
-        return f"{number:f}"
-
-    def _clean_short_text(self, value):
-        return self._clean_text_kind(value, default_limit=255)
-
-    def _clean_long_text(self, value):
-        return self._clean_text_kind(value, default_limit=TEXT_HARD_LIMIT)
-
-    def _clean_text_kind(self, value, default_limit):
-        if not isinstance(value, str):
-            raise ValidationError("Saisissez un texte.", code="invalid")
-        limit = min(self.max_length or default_limit, TEXT_HARD_LIMIT)
-        return _clean_text(value, limit) or None
-
-    def _clean_yes_no(self, value):
-        if isinstance(value, bool):
-            return value
-        if isinstance(value, str) and value.strip().lower() in {YES_CODE, "true", "1"}:
-            return True
-        if isinstance(value, str) and value.strip().lower() in {NO_CODE, "false", "0"}:
-            return False
-        raise ValidationError("Répondez par oui ou par non.", code="invalid")
-
-
-def _is_empty(value):
+def is_empty(value):
+    """No answer, whatever the kind (one definition, shared with the exports)."""
     return value is None or value == "" or value == [] or value == {}
 
 
-def _clean_text(text, limit):
+def clean_text(text, limit):
     if "\x00" in text:
         raise ValidationError("Le texte contient un caractère non autorisé.", code="invalid")
     # Browsers count a line break as one character (maxlength) but post it as "\r\n".
@@ -480,7 +351,7 @@ DECIMAL_RE = re.compile(r"-?[0-9]+(\.[0-9]+)?|-?\.[0-9]+")
 GROUP_SEPARATORS = str.maketrans("", "", " \xa0\u202f")
 
 
-def _ungroup(text):
+def ungroup(text):
     return text.strip().translate(GROUP_SEPARATORS)
 
 

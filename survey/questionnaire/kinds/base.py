@@ -1,0 +1,44 @@
+"""What every question kind knows; one subclass per kind, registered in `KINDS`."""
+
+from survey.questionnaire.models import is_empty  # noqa: F401  (the kinds' shared helper)
+from survey.typography import typeset
+
+# How the respondent reads an answer (review, receipt, emails): typeset separators.
+COLON, SEMICOLON = typeset(" : "), typeset(" ; ")
+
+
+class Kind:
+    """A question kind: its value's shape, validation, completeness and words.
+
+    Subclasses set `code` and `label` and write `clean`; the rest has defaults that suit
+    a kind answered by one scalar value.
+    """
+
+    code = ""
+    label = ""
+    # Answers are codes of the question's Choice rows / a matrix has rows (MatrixItem).
+    has_choices = False
+    has_items = False
+
+    def clean(self, question, value):
+        """Validate and normalise a non-empty value; raise ValidationError in French."""
+        raise NotImplementedError
+
+    def missing_parts(self, question, cleaned_value):
+        """Labels of the parts a required, answered question still lacks."""
+        return []
+
+    def answer_codes(self, value):
+        """The codes a (non-None) answer stands for, for display conditions."""
+        return set()
+
+    def words(self, question, value):
+        """The answer as the respondent would say it: labels, not codes."""
+        return str(value)
+
+    def staff_words(self, export, value):
+        """The answer in words as staff read it in the admin (a QuestionExport's labels)."""
+        return str(value)
+
+    def __repr__(self):
+        return f"<Kind {self.code}>"

@@ -1,0 +1,31 @@
+import decimal
+
+from django.core.exceptions import ValidationError
+
+from survey.questionnaire.kinds.base import Kind
+from survey.questionnaire.models import DECIMAL_RE, group_thousands, ungroup
+
+
+class Decimal(Kind):
+    """Stored as a string, so that no precision is lost."""
+
+    code = "decimal"
+    label = "Nombre décimal"
+
+    def clean(self, question, value):
+        if isinstance(value, bool) or not isinstance(value, str | int | float):
+            raise ValidationError("Saisissez un nombre.", code="invalid")
+        text = ungroup(str(value)).replace(",", ".")
+        if not DECIMAL_RE.fullmatch(text) or len(text) > 20:
+            raise ValidationError(
+                "Saisissez un nombre en chiffres de 0 à 9, par exemple 12,5.", code="invalid"
+            )
+        number = decimal.Decimal(text)
+        question.check_bounds(number)
+        return f"{number:f}"
+
+    def words(self, question, value):
+        return group_thousands(decimal.Decimal(value))
+
+    def staff_words(self, export, value):
+        return str(value).replace(".", ",")

@@ -1,0 +1,28 @@
+from django.core.exceptions import ValidationError
+
+from survey.questionnaire.kinds.base import Kind
+from survey.questionnaire.models import INTEGER_RE, group_thousands, ungroup
+
+
+class Integer(Kind):
+    code = "integer"
+    label = "Nombre entier"
+
+    def clean(self, question, value):
+        if isinstance(value, bool):
+            raise ValidationError("Saisissez un nombre entier.", code="invalid")
+        if isinstance(value, str):
+            text = ungroup(value)
+            if not INTEGER_RE.fullmatch(text) or len(text) > 15:
+                raise ValidationError(
+                    "Saisissez un nombre entier en chiffres de 0 à 9, par exemple 2 942 857.",
+                    code="invalid",
+                )
+            value = int(text)
+        if not isinstance(value, int):
+            raise ValidationError("Saisissez un nombre entier.", code="invalid")
+        question.check_bounds(value)
+        return value
+
+    def words(self, question, value):
+        return group_thousands(value)

@@ -1,0 +1,51 @@
+from django.core.exceptions import ValidationError
+
+from survey.questionnaire.kinds.base import COLON, SEMICOLON, Kind, is_empty
+from survey.questionnaire.kinds.single_choice import choice_labels
+from survey.typography import typeset
+
+
+class Matrix(Kind):
+    """Rows (MatrixItem) each rated on the question's choices: {"item": "choice", ...}."""
+
+    code = "matrix"
+    label = "Matrice"
+    has_choices = True
+    has_items = True
+
+    def clean(self, question, value):
+        if not isinstance(value, dict):
+            raise ValidationError("Répondez ligne par ligne.", code="invalid")
+        items = {item.code for item in question.active_items}
+        choices = question.choice_map()
+        cleaned = {}
+        for item_code, choice_code in value.items():
+            if item_code not in items:
+                raise ValidationError("Une ligne de ce tableau est inconnue.", code="invalid")
+            if is_empty(choice_code):
+                continue
+            if choice_code not in choices:
+                raise ValidationError(
+                    "Cette réponse ne fait pas partie de l'échelle proposée.", code="invalid"
+                )
+            cleaned[item_code] = choice_code
+        ordered = [item.code for item in question.active_items if item.code in cleaned]
+        return {code: cleaned[code] for code in ordered} or None
+
+    def missing_parts(self, question, cleaned_value):
+        return [item.label for item in question.active_items if item.code not in cleaned_value]
+
+    def words(self, question, value):
+        labels = choice_labels(question)
+        items = {item.code: typeset(item.label) for item in question.active_items}
+        return SEMICOLON.join(
+            f"{items.get(i, i)}{COLON}{labels.get(c, c)}" for i, c in value.items()
+        )
+
+    def staff_words(self, export, value):
+        """(row, answer) pairs: the admin shows a matrix as a table."""
+        labels = export.choice_labels
+        return [
+            (export.item_labels.get(item, item), labels.get(code, code))
+            for item, code in value.items()
+        ]

@@ -1,0 +1,63 @@
+from django.core.exceptions import ValidationError
+
+from survey.questionnaire.kinds.base import COLON, SEMICOLON, Kind
+from survey.questionnaire.kinds.single_choice import choice_labels, clean_other, with_other
+
+
+def multiple_codes(value):
+    return value.get("choices", []) if isinstance(value, dict) else value
+
+
+class MultipleChoice(Kind):
+    code = "multiple_choice"
+    label = "Choix multiple"
+    has_choices = True
+
+    def clean(self, question, value):
+        if isinstance(value, list):
+            value = {"choices": value}
+        codes = value.get("choices") if isinstance(value, dict) else None
+        if not isinstance(codes, list) or not all(isinstance(code, str) for code in codes):
+            raise ValidationError("Choisissez une ou plusieurs réponses.", code="invalid")
+        if not codes:
+            return None
+        choice_map = question.choice_map()
+        unknown = [code for code in codes if code not in choice_map]
+        if unknown:
+            raise ValidationError(
+                "Ces réponses ne font pas partie des choix proposés : %(codes)s.",
+                code="invalid",
+                params={"codes": ", ".join(unknown)[:200]},
+            )
+        chosen = [choice for choice in question.active_choices if choice.code in codes]
+        exclusive = [choice for choice in chosen if choice.is_exclusive]
+        if exclusive and len(chosen) > 1:
+            raise ValidationError(
+                "« %(label)s » ne peut pas être combiné avec une autre réponse.",
+                code="exclusive",
+                params={"label": exclusive[0].label},
+            )
+        if question.max_choices and len(chosen) > question.max_choices:
+            raise ValidationError(
+                "Choisissez au plus %(max)s réponses.",
+                code="max_choices",
+                params={"max": question.max_choices},
+            )
+        cleaned = {"choices": [choice.code for choice in chosen]}
+        if other := clean_other(question, chosen, value):
+            cleaned["other"] = other
+        return cleaned
+
+    def answer_codes(self, value):
+        return set(value.get("choices", []))
+
+    def words(self, question, value):
+        labels = choice_labels(question)
+        parts = [labels.get(code, code) for code in value["choices"]]
+        if value.get("other"):
+            parts[-1] = f"{parts[-1]}{COLON}{value['other']}"
+        return SEMICOLON.join(parts)
+
+    def staff_words(self, export, value):
+        labels = export.choice_labels
+        return with_other(" ; ".join(labels.get(c, c) for c in multiple_codes(value)), value)

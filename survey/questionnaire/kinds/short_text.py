@@ -1,0 +1,16 @@
+from django.core.exceptions import ValidationError
+
+from survey.questionnaire.kinds.base import Kind
+from survey.questionnaire.models import TEXT_HARD_LIMIT, clean_text
+
+
+class ShortText(Kind):
+    code = "short_text"
+    label = "Texte court"
+    default_limit = 255
+
+    def clean(self, question, value):
+        if not isinstance(value, str):
+            raise ValidationError("Saisissez un texte.", code="invalid")
+        limit = min(question.max_length or self.default_limit, TEXT_HARD_LIMIT)
+        return clean_text(value, limit) or None

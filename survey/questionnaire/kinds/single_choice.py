@@ -1,0 +1,66 @@
+from django.core.exceptions import ValidationError
+
+from survey.questionnaire.kinds.base import COLON, Kind
+from survey.questionnaire.models import clean_text
+from survey.typography import typeset
+
+
+def clean_other(question, chosen, value):
+    """The « Autre » text of a choice answer: required when an "other" choice is chosen."""
+    other_text = value.get("other", "")
+    if not isinstance(other_text, str):
+        raise ValidationError("La précision doit être un texte.", code="invalid")
+    other_text = clean_text(other_text, 500)
+    if any(choice.is_other for choice in chosen):
+        if not other_text:
+            raise ValidationError(
+                "Vous avez choisi « %(label)s » : précisez votre réponse.",
+                code="other_missing",
+                params={"label": next(c.label for c in chosen if c.is_other)},
+            )
+        return other_text
+    return ""
+
+
+def choice_labels(question):
+    # Labels are typeset here: the answer is shown verbatim (what the respondent typed).
+    return {choice.code: typeset(choice.label) for choice in question.active_choices}
+
+
+def single_code(value):
+    return value.get("choice") if isinstance(value, dict) else value
+
+
+def with_other(text, value):
+    other = value.get("other") if isinstance(value, dict) else None
+    return f"{text} — précision : {other}" if other else text
+
+
+class SingleChoice(Kind):
+    code = "single_choice"
+    label = "Choix unique"
+    has_choices = True
+
+    def clean(self, question, value):
+        if isinstance(value, str):
+            value = {"choice": value}
+        if not isinstance(value, dict) or not isinstance(value.get("choice"), str):
+            raise ValidationError("Choisissez une réponse dans la liste.", code="invalid")
+        choice = question.choice_map().get(value["choice"])
+        if choice is None:
+            raise ValidationError("Cette réponse ne fait pas partie des choix proposés.", "invalid")
+        cleaned = {"choice": choice.code}
+        if other := clean_other(question, [choice], value):
+            cleaned["other"] = other
+        return cleaned
+
+    def answer_codes(self, value):
+        return {value.get("choice")} - {None}
+
+    def words(self, question, value):
+        text = choice_labels(question).get(value["choice"], value["choice"])
+        return f"{text}{COLON}{value['other']}" if value.get("other") else text
+
+    def staff_words(self, export, value):
+        code = single_code(value)
+        return with_other(export.choice_labels.get(code, code), value)
