@@ -24,6 +24,33 @@ class Kind:
         """Validate and normalise a non-empty value; raise ValidationError in French."""
         raise NotImplementedError
 
+    # Typed in a text box (the field is its own anchor) rather than picked in a group.
+    typed = False
+
+    # -- The page form (survey/collection/forms.py) --------------------------------------
+
+    def form_fields(self, question, name, attrs):
+        """{field name: form field} collecting the raw input; `name` is the main field's."""
+        raise NotImplementedError
+
+    def initial(self, question, value, name):
+        """{field name: initial value} showing a saved (non-None) answer."""
+        return {name: value}
+
+    def raw_value(self, question, data, name):
+        """The posted input (a form's cleaned_data), shaped as `clean` expects it."""
+        return data.get(name) or ""
+
+    def error_field(self, question, name):
+        """The field that carries the question's errors."""
+        return name
+
+    def option_labels(self, question):
+        """{code: label} of the answers a display condition may name."""
+        return {choice.code: choice.label for choice in question.active_choices}
+
+    # -- Rules ------------------------------------------------------------------------------
+
     def missing_parts(self, question, cleaned_value):
         """Labels of the parts a required, answered question still lacks."""
         return []

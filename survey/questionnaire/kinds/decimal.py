@@ -1,5 +1,6 @@
 import decimal
 
+from django import forms
 from django.core.exceptions import ValidationError
 
 from survey.questionnaire.kinds.base import Kind
@@ -11,6 +12,14 @@ class Decimal(Kind):
 
     code = "decimal"
     label = "Nombre décimal"
+    typed = True
+
+    def form_fields(self, question, name, attrs):
+        attrs |= {"inputmode": "decimal", "autocomplete": "off", "class": "form-control"}
+        return {name: forms.CharField(widget=forms.TextInput(attrs=attrs))}
+
+    def initial(self, question, value, name):
+        return {name: group_thousands(decimal.Decimal(value))}
 
     def clean(self, question, value):
         if isinstance(value, bool) or not isinstance(value, str | int | float):

@@ -1,3 +1,4 @@
+from django import forms
 from django.core.exceptions import ValidationError
 
 from survey.questionnaire.kinds.base import Kind
@@ -7,6 +8,14 @@ from survey.questionnaire.models import INTEGER_RE, group_thousands, ungroup
 class Integer(Kind):
     code = "integer"
     label = "Nombre entier"
+    typed = True
+
+    def form_fields(self, question, name, attrs):
+        attrs |= {"inputmode": "numeric", "autocomplete": "off", "class": "form-control"}
+        return {name: forms.CharField(widget=forms.TextInput(attrs=attrs))}
+
+    def initial(self, question, value, name):
+        return {name: group_thousands(value)}
 
     def clean(self, question, value):
         if isinstance(value, bool):

@@ -1,3 +1,4 @@
+from django import forms
 from django.core.exceptions import ValidationError
 
 from survey.questionnaire.kinds.base import COLON, SEMICOLON, Kind, is_empty
@@ -12,6 +13,23 @@ class Matrix(Kind):
     label = "Matrice"
     has_choices = True
     has_items = True
+
+    def form_fields(self, question, name, attrs):
+        choices = [(choice.code, choice.label) for choice in question.active_choices]
+        return {
+            f"{name}-{item.code}": forms.CharField(widget=forms.RadioSelect(choices=choices))
+            for item in question.active_items
+        }
+
+    def initial(self, question, value, name):
+        return {f"{name}-{item_code}": choice_code for item_code, choice_code in value.items()}
+
+    def raw_value(self, question, data, name):
+        return {item.code: data.get(f"{name}-{item.code}") or ""
+                for item in question.active_items}  # fmt: skip
+
+    def error_field(self, question, name):
+        return f"{name}-{question.active_items[0].code}"
 
     def clean(self, question, value):
         if not isinstance(value, dict):

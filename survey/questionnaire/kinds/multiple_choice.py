@@ -1,3 +1,4 @@
+from django import forms
 from django.core.exceptions import ValidationError
 
 from survey.questionnaire.kinds.base import COLON, SEMICOLON, Kind
@@ -12,6 +13,18 @@ class MultipleChoice(Kind):
     code = "multiple_choice"
     label = "Choix multiple"
     has_choices = True
+
+    def form_fields(self, question, name, attrs):
+        choices = [(choice.code, choice.label) for choice in question.active_choices]
+        return {name: forms.Field(widget=forms.CheckboxSelectMultiple(choices=choices))}
+
+    def initial(self, question, value, name):
+        return {name: value["choices"], f"{name}-other": value.get("other", "")}
+
+    def raw_value(self, question, data, name):
+        chosen = data.get(name) or []
+        chosen = [code for code in (chosen if isinstance(chosen, list) else [chosen]) if code]
+        return {"choices": chosen, "other": data.get(f"{name}-other") or ""}
 
     def clean(self, question, value):
         if isinstance(value, list):

@@ -1,3 +1,4 @@
+from django import forms
 from django.core.exceptions import ValidationError
 
 from survey.questionnaire.kinds.base import Kind
@@ -8,6 +9,11 @@ class ShortText(Kind):
     code = "short_text"
     label = "Texte court"
     default_limit = 255
+    typed = True
+
+    def form_fields(self, question, name, attrs):
+        attrs |= {"class": "form-control"}
+        return {name: forms.CharField(widget=forms.TextInput(attrs=attrs), strip=False)}
 
     def clean(self, question, value):
         if not isinstance(value, str):

@@ -1,3 +1,4 @@
+from django import forms
 from django.core.exceptions import ValidationError
 
 from survey.questionnaire.kinds.base import COLON, Kind
@@ -40,6 +41,18 @@ class SingleChoice(Kind):
     code = "single_choice"
     label = "Choix unique"
     has_choices = True
+
+    def form_fields(self, question, name, attrs):
+        choices = [(choice.code, choice.label) for choice in question.active_choices]
+        return {name: forms.CharField(widget=forms.RadioSelect(choices=choices))}
+
+    def initial(self, question, value, name):
+        return {name: value["choice"], f"{name}-other": value.get("other", "")}
+
+    def raw_value(self, question, data, name):
+        if not data.get(name):
+            return None  # a "précisez" text typed without ticking its choice is no answer
+        return {"choice": data[name], "other": data.get(f"{name}-other") or ""}
 
     def clean(self, question, value):
         if isinstance(value, str):

@@ -1,12 +1,24 @@
+from django import forms
 from django.core.exceptions import ValidationError
 
 from survey.enums import NO_CODE, YES_CODE
 from survey.questionnaire.kinds.base import Kind
 
+YES_NO_CHOICES = [(YES_CODE, "Oui"), (NO_CODE, "Non")]
+
 
 class YesNo(Kind):
     code = "yes_no"
     label = "Oui / non"
+
+    def form_fields(self, question, name, attrs):
+        return {name: forms.CharField(widget=forms.RadioSelect(choices=YES_NO_CHOICES))}
+
+    def initial(self, question, value, name):
+        return {name: YES_CODE if value else NO_CODE}
+
+    def option_labels(self, question):
+        return dict(YES_NO_CHOICES)
 
     def clean(self, question, value):
         if isinstance(value, bool):
