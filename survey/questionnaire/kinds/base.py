@@ -7,6 +7,15 @@ from survey.typography import typeset
 COLON, SEMICOLON = typeset(" : "), typeset(" ; ")
 
 
+# Option keys of the questionnaire file, and the kinds they are meant for (in words).
+OPTION_KEYS = {
+    "max_choices": "un choix multiple",
+    "min": "un nombre",
+    "max": "un nombre",
+    "max_length": "un texte",
+}
+
+
 class Kind:
     """A question kind: its value's shape, validation, completeness and words.
 
@@ -48,6 +57,33 @@ class Kind:
     def option_labels(self, question):
         """{code: label} of the answers a display condition may name."""
         return {choice.code: choice.label for choice in question.active_choices}
+
+    # -- The loader's checks (survey/questionnaire/loader.py) ----------------------------------
+
+    # The option keys of a question in the TOML file that make sense for this kind.
+    options = ()
+    allows_exclusive = False
+    allows_other = False
+
+    def check_options(self, where, data):
+        """Problems (French sentences) with the option keys of a question of this kind."""
+        problems = []
+        for key, noun in OPTION_KEYS.items():
+            if key in data and key not in self.options:
+                problems.append(f"{where} : « {key} » ne vaut que pour {noun}.")
+        bounds = (data.get("min"), data.get("max"))
+        if all(isinstance(bound, int | float) for bound in bounds) and bounds[0] > bounds[1]:
+            problems.append(f"{where} : « min » dépasse « max ».")
+        return problems
+
+    def condition_codes(self, data):
+        """The answer codes a display condition on a question of this kind may name; None
+        when no condition may depend on this kind. `data` is the question in the file."""
+        return None
+
+    def used_codes(self, value):
+        """Choice (and row) codes a saved answer uses, so that none is removed under it."""
+        return self.answer_codes(value)
 
     # -- Rules ------------------------------------------------------------------------------
 

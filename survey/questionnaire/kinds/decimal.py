@@ -13,6 +13,7 @@ class Decimal(Kind):
     code = "decimal"
     label = "Nombre décimal"
     typed = True
+    options = ("min", "max")
 
     def form_fields(self, question, name, attrs):
         attrs |= {"inputmode": "decimal", "autocomplete": "off", "class": "form-control"}

@@ -9,6 +9,7 @@ class Integer(Kind):
     code = "integer"
     label = "Nombre entier"
     typed = True
+    options = ("min", "max")
 
     def form_fields(self, question, name, attrs):
         attrs |= {"inputmode": "numeric", "autocomplete": "off", "class": "form-control"}

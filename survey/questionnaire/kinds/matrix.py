@@ -14,6 +14,9 @@ class Matrix(Kind):
     has_choices = True
     has_items = True
 
+    def used_codes(self, value):
+        return set(value) | set(value.values())
+
     def form_fields(self, question, name, attrs):
         choices = [(choice.code, choice.label) for choice in question.active_choices]
         return {

@@ -13,6 +13,20 @@ class MultipleChoice(Kind):
     code = "multiple_choice"
     label = "Choix multiple"
     has_choices = True
+    options = ("max_choices",)
+    allows_exclusive = True
+    allows_other = True
+
+    def check_options(self, where, data):
+        problems = super().check_options(where, data)
+        if "max_choices" in data and (
+            not isinstance(data["max_choices"], int) or data["max_choices"] < 1
+        ):
+            problems.append(f"{where} : « max_choices » doit être un entier positif.")
+        return problems
+
+    def condition_codes(self, data):
+        return {c.get("code") for c in data.get("choices") or [] if isinstance(c, dict)}
 
     def form_fields(self, question, name, attrs):
         choices = [(choice.code, choice.label) for choice in question.active_choices]

@@ -6,3 +6,4 @@ class Scale(SingleChoice):
 
     code = "scale"
     label = "Échelle"
+    allows_other = False

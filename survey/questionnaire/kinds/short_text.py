@@ -10,6 +10,7 @@ class ShortText(Kind):
     label = "Texte court"
     default_limit = 255
     typed = True
+    options = ("max_length",)
 
     def form_fields(self, question, name, attrs):
         attrs |= {"class": "form-control"}

@@ -41,6 +41,10 @@ class SingleChoice(Kind):
     code = "single_choice"
     label = "Choix unique"
     has_choices = True
+    allows_other = True
+
+    def condition_codes(self, data):
+        return {c.get("code") for c in data.get("choices") or [] if isinstance(c, dict)}
 
     def form_fields(self, question, name, attrs):
         choices = [(choice.code, choice.label) for choice in question.active_choices]

@@ -11,6 +11,9 @@ class YesNo(Kind):
     code = "yes_no"
     label = "Oui / non"
 
+    def condition_codes(self, data):
+        return {YES_CODE, NO_CODE}
+
     def form_fields(self, question, name, attrs):
         return {name: forms.CharField(widget=forms.RadioSelect(choices=YES_NO_CHOICES))}
 
