@@ -85,6 +85,13 @@ class Kind:
         """Choice (and row) codes a saved answer uses, so that none is removed under it."""
         return self.answer_codes(value)
 
+    # -- Fake answers (the seed_responses command) ------------------------------------------
+
+    def fake_value(self, question, maker):
+        """A plausible raw answer; `maker` (seed_responses.ResponseMaker) has the random
+        generator `rng`, `weight(choice)`, `other(choice)` and `text(question)`."""
+        return maker.text(question)
+
     # -- Rules ------------------------------------------------------------------------------
 
     def missing_parts(self, question, cleaned_value):

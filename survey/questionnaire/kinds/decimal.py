@@ -1,9 +1,11 @@
 import decimal
+import math
 
 from django import forms
 from django.core.exceptions import ValidationError
 
 from survey.questionnaire.kinds.base import Kind
+from survey.questionnaire.kinds.integer import fake_bounds
 from survey.questionnaire.models import DECIMAL_RE, group_thousands, ungroup
 
 
@@ -33,6 +35,11 @@ class Decimal(Kind):
         number = decimal.Decimal(text)
         question.check_bounds(number)
         return f"{number:f}"
+
+    def fake_value(self, question, maker):
+        low, high = fake_bounds(question)
+        tenths = maker.rng.randint(math.ceil(low * 10), math.floor(high * 10))
+        return str(decimal.Decimal(tenths) / 10)
 
     def words(self, question, value):
         return group_thousands(decimal.Decimal(value))

@@ -1,8 +1,16 @@
+import math
+
 from django import forms
 from django.core.exceptions import ValidationError
 
 from survey.questionnaire.kinds.base import Kind
 from survey.questionnaire.models import INTEGER_RE, group_thousands, ungroup
+
+
+def fake_bounds(question):
+    low = question.min_value if question.min_value is not None else 0
+    high = question.max_value if question.max_value is not None else low + 500
+    return low, high
 
 
 class Integer(Kind):
@@ -33,6 +41,10 @@ class Integer(Kind):
             raise ValidationError("Saisissez un nombre entier.", code="invalid")
         question.check_bounds(value)
         return value
+
+    def fake_value(self, question, maker):
+        low, high = fake_bounds(question)
+        return maker.rng.randint(math.ceil(low), math.floor(high))
 
     def words(self, question, value):
         return group_thousands(value)

@@ -53,6 +53,15 @@ class Matrix(Kind):
         ordered = [item.code for item in question.active_items if item.code in cleaned]
         return {code: cleaned[code] for code in ordered} or None
 
+    def fake_value(self, question, maker):
+        choices = question.active_choices
+        weights = [maker.weight(c) for c in choices]
+        return {
+            item.code: maker.rng.choices(choices, weights=weights)[0].code
+            for item in question.active_items
+            if question.required or maker.rng.random() < 0.9
+        }
+
     def missing_parts(self, question, cleaned_value):
         return [item.label for item in question.active_items if item.code not in cleaned_value]
 

@@ -75,6 +75,17 @@ class MultipleChoice(Kind):
             cleaned["other"] = other
         return cleaned
 
+    def fake_value(self, question, maker):
+        rng = maker.rng
+        exclusive = [c for c in question.active_choices if c.is_exclusive]
+        regular = [c for c in question.active_choices if not c.is_exclusive]
+        if exclusive and (not regular or rng.random() < 0.08):
+            return {"choices": [rng.choice(exclusive).code]}
+        most = min(question.max_choices or 4, len(regular))
+        chosen = rng.sample(regular, rng.randint(1, most))
+        other = next((maker.other(c) for c in chosen if c.is_other), "")
+        return {"choices": [c.code for c in chosen], "other": other}
+
     def answer_codes(self, value):
         return set(value.get("choices", []))
 

@@ -71,6 +71,11 @@ class SingleChoice(Kind):
             cleaned["other"] = other
         return cleaned
 
+    def fake_value(self, question, maker):
+        choices = question.active_choices
+        choice = maker.rng.choices(choices, weights=[maker.weight(c) for c in choices])[0]
+        return {"choice": choice.code, "other": maker.other(choice)}
+
     def answer_codes(self, value):
         return {value.get("choice")} - {None}
 

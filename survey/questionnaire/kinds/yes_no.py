@@ -32,6 +32,9 @@ class YesNo(Kind):
             return False
         raise ValidationError("Répondez par oui ou par non.", code="invalid")
 
+    def fake_value(self, question, maker):
+        return maker.rng.random() < 0.5
+
     def answer_codes(self, value):
         return {YES_CODE if value else NO_CODE}
 
