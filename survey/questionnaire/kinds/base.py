@@ -85,6 +85,42 @@ class Kind:
         """Choice (and row) codes a saved answer uses, so that none is removed under it."""
         return self.answer_codes(value)
 
+    # -- Exports (survey/exports/rows.py; `export` is the question's QuestionExport) --------
+
+    # A free-text kind stays out of the exports unless staff ask for free texts.
+    free_text = False
+    # The Table Schema type of its single column.
+    export_type = "string"
+
+    def export_columns(self, export, description):
+        """The wide table's columns of the question (its codebook entries)."""
+        from survey.exports.rows import Column
+
+        question = export.question
+        return [
+            Column(export.code, question.text, self.export_type, description, question=question)
+        ]
+
+    def export_width(self, export):
+        return 1
+
+    def export_value(self, export, value):
+        """The single exported value of a non-choice answer."""
+        return value
+
+    def export_cells(self, export, value):
+        return [self.export_value(export, value)]
+
+    def long_missing(self, export, state):
+        """The long table's rows of a question asked but not answered, or not asked."""
+        return [(None, state, None, None)]
+
+    def long_rows(self, export, state, value, other):
+        return [(None, state, self.export_value(export, value), None)]
+
+    def json_fields(self, export, value):
+        return {"valeur": value}
+
     # -- Fake answers (the seed_responses command) ------------------------------------------
 
     def fake_value(self, question, maker):

@@ -36,6 +36,11 @@ class Decimal(Kind):
         question.check_bounds(number)
         return f"{number:f}"
 
+    export_type = "number"
+
+    def export_value(self, export, value):
+        return decimal.Decimal(str(value))
+
     def fake_value(self, question, maker):
         low, high = fake_bounds(question)
         tenths = maker.rng.randint(math.ceil(low * 10), math.floor(high * 10))

@@ -42,6 +42,8 @@ class Integer(Kind):
         question.check_bounds(value)
         return value
 
+    export_type = "integer"
+
     def fake_value(self, question, maker):
         low, high = fake_bounds(question)
         return maker.rng.randint(math.ceil(low), math.floor(high))

@@ -79,3 +79,44 @@ class Matrix(Kind):
             (export.item_labels.get(item, item), labels.get(code, code))
             for item, code in value.items()
         ]
+
+    def export_columns(self, export, description):
+        from survey.exports.rows import Column
+
+        title = export.question.text
+        categories = [(c.code, c.label) for c in export.choices]
+        return [
+            Column(
+                f"{export.code}__{item.code}",
+                f"{title} — {item.label}",
+                description=description,
+                categories=categories,
+                question=export.question,
+            )
+            for item in export.items
+        ]
+
+    def export_width(self, export):
+        return len(export.items)
+
+    def export_cells(self, export, value):
+        return [export.choice_text(value.get(item.code)) for item in export.items]
+
+    def long_missing(self, export, state):
+        return [(export.item_text(item.code), state, None, None) for item in export.items]
+
+    def long_rows(self, export, state, value, other):
+        from survey.exports.rows import ANSWERED_STATE, NOT_ANSWERED_STATE
+
+        rows = []
+        for item in export.items:
+            code = value.get(item.code)
+            item_state = ANSWERED_STATE if code else NOT_ANSWERED_STATE
+            rows.append((export.item_text(item.code), item_state, export.choice_text(code), None))
+        return rows
+
+    def json_fields(self, export, value):
+        return {
+            "valeur": dict(value),
+            "libelle": {item: export.choice_labels.get(code, code) for item, code in value.items()},
+        }

@@ -6,7 +6,8 @@ from survey.questionnaire.kinds.single_choice import choice_labels, clean_other,
 
 
 def multiple_codes(value):
-    return value.get("choices", []) if isinstance(value, dict) else value
+    codes = value.get("choices", []) if isinstance(value, dict) else value
+    return list(codes or [])
 
 
 class MultipleChoice(Kind):
@@ -99,3 +100,40 @@ class MultipleChoice(Kind):
     def staff_words(self, export, value):
         labels = export.choice_labels
         return with_other(" ; ".join(labels.get(c, c) for c in multiple_codes(value)), value)
+
+    def export_columns(self, export, description):
+        from survey.exports.rows import CHECKED_CATEGORIES, Column
+
+        title = export.question.text
+        return [
+            Column(
+                f"{export.code}__{choice.code}",
+                f"{title} — {choice.label}",
+                "integer",
+                f"1 si « {choice.label} » a été coché, 0 sinon. {description}",
+                categories=CHECKED_CATEGORIES,
+                question=export.question,
+            )
+            for choice in export.choices
+        ]
+
+    def export_width(self, export):
+        return len(export.choices)
+
+    def export_cells(self, export, value):
+        chosen = set(multiple_codes(value))
+        return [1 if choice.code in chosen else 0 for choice in export.choices]
+
+    def long_rows(self, export, state, value, other):
+        other_codes = {c.code for c in export.choices if c.is_other}
+        return [
+            (None, state, export.choice_text(code), other if code in other_codes else None)
+            for code in multiple_codes(value)
+        ]
+
+    def json_fields(self, export, value):
+        codes = multiple_codes(value)
+        return {
+            "valeur": codes,
+            "libelle": [export.choice_labels.get(code, code) for code in codes],
+        }

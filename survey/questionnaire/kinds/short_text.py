@@ -2,7 +2,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from survey.questionnaire.kinds.base import Kind
-from survey.questionnaire.models import TEXT_HARD_LIMIT, clean_text
+from survey.questionnaire.models import TEXT_HARD_LIMIT, clean_text, normalise_line_breaks
 
 
 class ShortText(Kind):
@@ -11,6 +11,11 @@ class ShortText(Kind):
     default_limit = 255
     typed = True
     options = ("max_length",)
+
+    free_text = True
+
+    def export_value(self, export, value):
+        return normalise_line_breaks(value)  # answers stored before they were normalised
 
     def form_fields(self, question, name, attrs):
         attrs |= {"class": "form-control"}

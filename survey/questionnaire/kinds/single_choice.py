@@ -86,3 +86,28 @@ class SingleChoice(Kind):
     def staff_words(self, export, value):
         code = single_code(value)
         return with_other(export.choice_labels.get(code, code), value)
+
+    def export_columns(self, export, description):
+        from survey.exports.rows import Column
+
+        question = export.question
+        categories = [(c.code, c.label) for c in export.choices]
+        return [
+            Column(
+                export.code,
+                question.text,
+                description=description,
+                categories=categories,
+                question=question,
+            )
+        ]
+
+    def export_cells(self, export, value):
+        return [export.choice_text(single_code(value))]
+
+    def long_rows(self, export, state, value, other):
+        return [(None, state, export.choice_text(single_code(value)), other)]
+
+    def json_fields(self, export, value):
+        code = single_code(value)
+        return {"valeur": code, "libelle": export.choice_labels.get(code, code)}

@@ -42,3 +42,24 @@ class YesNo(Kind):
         return "Oui" if value else "Non"
 
     staff_words = words
+
+    def export_columns(self, export, description):
+        from survey.exports.rows import Column
+
+        question = export.question
+        return [
+            Column(
+                export.code,
+                question.text,
+                description=description,
+                categories=YES_NO_CHOICES,
+                question=question,
+            )
+        ]
+
+    def export_value(self, export, value):
+        code = YES_CODE if value else NO_CODE
+        return dict(YES_NO_CHOICES)[code] if export.labels else code
+
+    def json_fields(self, export, value):
+        return {"valeur": bool(value), "libelle": "Oui" if value else "Non"}
