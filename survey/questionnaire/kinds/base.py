@@ -138,6 +138,11 @@ class Kind:
         """The codes a (non-None) answer stands for, for display conditions."""
         return set()
 
+    def answer_labels(self, value, labels):
+        """The labels an answer stands for, given {choice code: label}: the one source of the
+        answer in words (review, receipt, emails, admin, JSON). None for a kind without."""
+        return None
+
     def words(self, question, value):
         """The answer as the respondent would say it: labels, not codes."""
         return str(value)

@@ -65,20 +65,19 @@ class Matrix(Kind):
     def missing_parts(self, question, cleaned_value):
         return [item.label for item in question.active_items if item.code not in cleaned_value]
 
+    def answer_labels(self, value, labels):
+        """{row code: label of its answer}."""
+        return {item: labels.get(code, code) for item, code in value.items()}
+
     def words(self, question, value):
-        labels = choice_labels(question)
+        answers = self.answer_labels(value, choice_labels(question))
         items = {item.code: typeset(item.label) for item in question.active_items}
-        return SEMICOLON.join(
-            f"{items.get(i, i)}{COLON}{labels.get(c, c)}" for i, c in value.items()
-        )
+        return SEMICOLON.join(f"{items.get(i, i)}{COLON}{text}" for i, text in answers.items())
 
     def staff_words(self, export, value):
         """(row, answer) pairs: the admin shows a matrix as a table."""
-        labels = export.choice_labels
-        return [
-            (export.item_labels.get(item, item), labels.get(code, code))
-            for item, code in value.items()
-        ]
+        answers = self.answer_labels(value, export.choice_labels)
+        return [(export.item_labels.get(item, item), text) for item, text in answers.items()]
 
     def export_columns(self, export, description):
         from survey.exports.rows import Column
@@ -118,5 +117,5 @@ class Matrix(Kind):
     def json_fields(self, export, value):
         return {
             "valeur": dict(value),
-            "libelle": {item: export.choice_labels.get(code, code) for item, code in value.items()},
+            "libelle": self.answer_labels(value, export.choice_labels),
         }

@@ -90,16 +90,17 @@ class MultipleChoice(Kind):
     def answer_codes(self, value):
         return set(value.get("choices", []))
 
+    def answer_labels(self, value, labels):
+        return [labels.get(code, code) for code in multiple_codes(value)]
+
     def words(self, question, value):
-        labels = choice_labels(question)
-        parts = [labels.get(code, code) for code in value["choices"]]
+        parts = self.answer_labels(value, choice_labels(question))
         if value.get("other"):
             parts[-1] = f"{parts[-1]}{COLON}{value['other']}"
         return SEMICOLON.join(parts)
 
     def staff_words(self, export, value):
-        labels = export.choice_labels
-        return with_other(" ; ".join(labels.get(c, c) for c in multiple_codes(value)), value)
+        return with_other(" ; ".join(self.answer_labels(value, export.choice_labels)), value)
 
     def export_columns(self, export, description):
         from survey.exports.rows import CHECKED_CATEGORIES, Column
@@ -132,8 +133,7 @@ class MultipleChoice(Kind):
         ]
 
     def json_fields(self, export, value):
-        codes = multiple_codes(value)
         return {
-            "valeur": codes,
-            "libelle": [export.choice_labels.get(code, code) for code in codes],
+            "valeur": multiple_codes(value),
+            "libelle": self.answer_labels(value, export.choice_labels),
         }

@@ -79,13 +79,16 @@ class SingleChoice(Kind):
     def answer_codes(self, value):
         return {value.get("choice")} - {None}
 
+    def answer_labels(self, value, labels):
+        code = single_code(value)
+        return labels.get(code, code)
+
     def words(self, question, value):
-        text = choice_labels(question).get(value["choice"], value["choice"])
+        text = self.answer_labels(value, choice_labels(question))
         return f"{text}{COLON}{value['other']}" if value.get("other") else text
 
     def staff_words(self, export, value):
-        code = single_code(value)
-        return with_other(export.choice_labels.get(code, code), value)
+        return with_other(self.answer_labels(value, export.choice_labels), value)
 
     def export_columns(self, export, description):
         from survey.exports.rows import Column
@@ -109,5 +112,7 @@ class SingleChoice(Kind):
         return [(None, state, export.choice_text(single_code(value)), other)]
 
     def json_fields(self, export, value):
-        code = single_code(value)
-        return {"valeur": code, "libelle": export.choice_labels.get(code, code)}
+        return {
+            "valeur": single_code(value),
+            "libelle": self.answer_labels(value, export.choice_labels),
+        }

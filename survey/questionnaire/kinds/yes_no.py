@@ -38,8 +38,11 @@ class YesNo(Kind):
     def answer_codes(self, value):
         return {YES_CODE if value else NO_CODE}
 
+    def answer_labels(self, value, labels):
+        return dict(YES_NO_CHOICES)[YES_CODE if value else NO_CODE]
+
     def words(self, question, value):
-        return "Oui" if value else "Non"
+        return self.answer_labels(value, {})
 
     staff_words = words
 
@@ -62,4 +65,4 @@ class YesNo(Kind):
         return dict(YES_NO_CHOICES)[code] if export.labels else code
 
     def json_fields(self, export, value):
-        return {"valeur": bool(value), "libelle": "Oui" if value else "Non"}
+        return {"valeur": bool(value), "libelle": self.answer_labels(value, {})}
