@@ -17,9 +17,15 @@ from django.db import transaction
 from survey.collection.models import Answer
 from survey.questionnaire.kinds import KINDS
 from survey.questionnaire.kinds.base import Kind
-from survey.questionnaire.models import Choice, Edition, MatrixItem, Question, Section
+from survey.questionnaire.models import (
+    CODE_PATTERN,
+    Choice,
+    Edition,
+    MatrixItem,
+    Question,
+    Section,
+)
 
-CODE_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,59}$")
 SECTION_KEYS = {"slug", "title", "intro", "questions"}
 QUESTION_KEYS = {
     "code", "kind", "text", "help", "required", "choices", "items", "max_choices",

@@ -17,12 +17,22 @@ import time
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import formats, timezone
 from django.utils.functional import cached_property
 
 from survey.enums import QuestionKind
+
+# Codes of questions, choices and matrix lines name export columns: a letter, then lowercase
+# letters, digits and "_" (the questionnaire loader checks its file with the same pattern).
+CODE_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,59}$")
+validate_code = RegexValidator(
+    CODE_PATTERN,
+    "Le code doit commencer par une lettre minuscule et ne contenir que des minuscules, "
+    "chiffres et « _ » : c'est le nom de la colonne dans les exports.",
+)
 
 # A free-text answer never needs more than this, whatever the questionnaire says.
 TEXT_HARD_LIMIT = 5000
@@ -42,7 +52,35 @@ class EditionClosed(Exception):
         super().__init__("édition close")
 
 
-class EditionQuerySet(models.QuerySet):
+class QuestionnaireQuerySet(models.QuerySet):
+    """Bulk changes skip the model signals: they clear the cached questionnaires themselves."""
+
+    def update(self, **kwargs):
+        count = super().update(**kwargs)
+        forget_questionnaires()
+        return count
+
+    update.alters_data = True
+
+    def delete(self):
+        result = super().delete()
+        forget_questionnaires()
+        return result
+
+    delete.alters_data = True
+
+    def bulk_create(self, *args, **kwargs):
+        objs = super().bulk_create(*args, **kwargs)
+        forget_questionnaires()
+        return objs
+
+    def bulk_update(self, *args, **kwargs):
+        count = super().bulk_update(*args, **kwargs)
+        forget_questionnaires()
+        return count
+
+
+class EditionQuerySet(QuestionnaireQuerySet):
     def current(self):
         """The edition respondents are sent to: the most recent one."""
         return self.order_by("-year").first()
@@ -147,6 +185,8 @@ class Section(models.Model):
     title = models.CharField("titre", max_length=200)
     intro = models.TextField("introduction", blank=True)
 
+    objects = QuestionnaireQuerySet.as_manager()
+
     class Meta:
         verbose_name = "section"
         verbose_name_plural = "sections"
@@ -173,7 +213,7 @@ class Question(models.Model):
         Section, on_delete=models.CASCADE, related_name="questions", verbose_name="section"
     )
     position = models.PositiveSmallIntegerField("position")
-    code = models.SlugField("code", max_length=60)
+    code = models.SlugField("code", max_length=60, validators=[validate_code])
     text = models.TextField("intitulé")
     help_text = models.TextField("aide", blank=True)
     kind = models.CharField("type", max_length=20, choices=QuestionKind)
@@ -209,6 +249,8 @@ class Question(models.Model):
         help_text="Codes de choix (ou « oui » / « non ») dont l'un doit avoir été répondu.",
     )
 
+    objects = QuestionnaireQuerySet.as_manager()
+
     class Meta:
         verbose_name = "question"
         verbose_name_plural = "questions"
@@ -235,6 +277,18 @@ class Question(models.Model):
 
     def __str__(self):
         return f"{self.code} — {self.text[:60]}"
+
+    def clean(self):
+        """Its choices must suit its kind (the kind may have changed since they were made)."""
+        if self.pk is None or self.kind not in _kind_codes():
+            return
+        errors = [
+            error
+            for choice in self.choices.all()
+            if (error := choice.kind_error(self.kind_class)) is not None
+        ]
+        if errors:
+            raise ValidationError({"kind": errors})
 
     @cached_property
     def active_choices(self):
@@ -383,6 +437,8 @@ class Choice(models.Model):
     )
     is_active = models.BooleanField("actif", default=True)
 
+    objects = QuestionnaireQuerySet.as_manager()
+
     class Meta:
         verbose_name = "choix"
         verbose_name_plural = "choix"
@@ -398,6 +454,30 @@ class Choice(models.Model):
     def __str__(self):
         return self.label
 
+    def clean(self):
+        if self.question_id is None or self.question.kind not in _kind_codes():
+            return
+        if error := self.kind_error(self.question.kind_class):
+            raise ValidationError(error)
+
+    def kind_error(self, kind):
+        """Why this choice does not suit a question of `kind` (a Kind), or None."""
+        if self.is_exclusive and not kind.allows_exclusive:
+            return ValidationError(
+                "Le choix « %(label)s » est exclusif, ce qui n'a de sens que pour un choix "
+                "multiple.",
+                code="exclusive_kind",
+                params={"label": self.label},
+            )
+        if self.is_other and not kind.allows_other:
+            return ValidationError(
+                "Le choix « %(label)s » est un choix « Autre », à préciser : cela n'a de sens "
+                "que pour un choix unique ou multiple.",
+                code="other_kind",
+                params={"label": self.label},
+            )
+        return None
+
 
 class MatrixItem(models.Model):
     """A row of a matrix question, rated on the question's choices."""
@@ -408,6 +488,8 @@ class MatrixItem(models.Model):
     code = models.SlugField("code", max_length=60)
     label = models.CharField("libellé", max_length=300)
     position = models.PositiveSmallIntegerField("position")
+
+    objects = QuestionnaireQuerySet.as_manager()
 
     class Meta:
         verbose_name = "ligne de matrice"
@@ -425,6 +507,19 @@ class MatrixItem(models.Model):
         return self.label
 
 
-for _model in (Edition, Section, Question, Choice, MatrixItem):
-    models.signals.post_save.connect(forget_questionnaires, sender=_model)
-    models.signals.post_delete.connect(forget_questionnaires, sender=_model)
+def _kind_codes():
+    from survey.questionnaire.kinds import KINDS
+
+    return KINDS
+
+
+QUESTIONNAIRE_MODELS = (Edition, Section, Question, Choice, MatrixItem)
+
+
+def connect_signals():
+    """Any saved or deleted part of a questionnaire clears the cached structure (called by
+    SurveyConfig.ready; the dispatch_uid keeps it from being connected twice)."""
+    for model in QUESTIONNAIRE_MODELS:
+        uid = f"forget_questionnaires_{model._meta.model_name}"
+        models.signals.post_save.connect(forget_questionnaires, sender=model, dispatch_uid=uid)
+        models.signals.post_delete.connect(forget_questionnaires, sender=model, dispatch_uid=uid)
