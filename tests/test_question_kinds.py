@@ -2,6 +2,7 @@
 
 import ast
 import pathlib
+import re
 
 import pytest
 
@@ -74,6 +75,17 @@ def test_no_code_outside_the_registry_branches_on_a_question_kind():
         if lines := _kind_branches(path):
             offenders[str(path.relative_to(SURVEY))] = lines
     assert offenders == {}
+
+
+def test_no_template_branches_on_a_question_kind():
+    templates = SURVEY.parent / "templates"
+    offenders = [
+        f"{path.relative_to(templates)}:{number}"
+        for path in templates.rglob("*.html")
+        for number, line in enumerate(path.read_text().splitlines(), start=1)
+        if re.search(r"\bq(uestion)?\.kind\s*(==|!=|in\b)", line)
+    ]
+    assert offenders == []
 
 
 def test_the_branch_detector_sees_the_branches_it_forbids(tmp_path):

@@ -205,6 +205,10 @@ class SectionForm(forms.Form):
                     "errors": errors,
                     "anchor": self._anchor(question, main, items),
                     "grouped": not question.kind_class.typed,
+                    "template": question.kind_class.template,
+                    "inline": question.kind_class.inline_options,
+                    "inputmode": question.kind_class.inputmode,
+                    "max_choices": question.kind_class.choice_limit(question),
                     "condition": self._condition(question, numbers),
                 }
             )

@@ -35,6 +35,16 @@ class Kind:
 
     # Typed in a text box (the field is its own anchor) rather than picked in a group.
     typed = False
+    # The template of the question's input, inside its label or fieldset (_question.html).
+    template = "survey/kinds/text_input.html"
+    # Options side by side (short scales) rather than one per line.
+    inline_options = False
+    # The virtual keyboard a phone shows for a typed number.
+    inputmode = None
+
+    def choice_limit(self, question):
+        """How many options may be ticked, when the page should say it."""
+        return None
 
     # -- The page form (survey/collection/forms.py) --------------------------------------
 

@@ -15,6 +15,7 @@ class Decimal(Kind):
     code = "decimal"
     label = "Nombre décimal"
     typed = True
+    inputmode = "decimal"
     options = ("min", "max")
 
     def form_fields(self, question, name, attrs):

@@ -17,6 +17,7 @@ class Integer(Kind):
     code = "integer"
     label = "Nombre entier"
     typed = True
+    inputmode = "numeric"
     options = ("min", "max")
 
     def form_fields(self, question, name, attrs):

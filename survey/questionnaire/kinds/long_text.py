@@ -8,6 +8,7 @@ class LongText(ShortText):
     code = "long_text"
     label = "Texte long"
     default_limit = TEXT_HARD_LIMIT
+    template = "survey/kinds/textarea.html"
 
     def form_fields(self, question, name, attrs):
         attrs |= {"class": "form-control", "rows": 5}

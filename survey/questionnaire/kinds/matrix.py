@@ -13,6 +13,7 @@ class Matrix(Kind):
     label = "Matrice"
     has_choices = True
     has_items = True
+    template = "survey/kinds/matrix.html"
 
     def used_codes(self, value):
         return set(value) | set(value.values())

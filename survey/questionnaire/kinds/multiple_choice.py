@@ -17,6 +17,10 @@ class MultipleChoice(Kind):
     options = ("max_choices",)
     allows_exclusive = True
     allows_other = True
+    template = "survey/kinds/choices.html"
+
+    def choice_limit(self, question):
+        return question.max_choices
 
     def check_options(self, where, data):
         problems = super().check_options(where, data)

@@ -7,3 +7,4 @@ class Scale(SingleChoice):
     code = "scale"
     label = "Échelle"
     allows_other = False
+    inline_options = True

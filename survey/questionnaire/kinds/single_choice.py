@@ -42,6 +42,7 @@ class SingleChoice(Kind):
     label = "Choix unique"
     has_choices = True
     allows_other = True
+    template = "survey/kinds/choices.html"
 
     def condition_codes(self, data):
         return {c.get("code") for c in data.get("choices") or [] if isinstance(c, dict)}

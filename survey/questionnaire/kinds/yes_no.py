@@ -10,6 +10,8 @@ YES_NO_CHOICES = [(YES_CODE, "Oui"), (NO_CODE, "Non")]
 class YesNo(Kind):
     code = "yes_no"
     label = "Oui / non"
+    template = "survey/kinds/choices.html"
+    inline_options = True
 
     def condition_codes(self, data):
         return {YES_CODE, NO_CODE}
