@@ -21,16 +21,13 @@ from survey.collection.models import (
     ResponseSubmission,
 )
 from survey.collectivites.models import Collectivite
-from survey.enums import QuestionKind, ResponseStatus
+from survey.enums import ResponseStatus
 from survey.exports.admin import ExportResponsesMixin
 from survey.exports.options import ExportOptions
 from survey.exports.rows import (
     ANSWERED_STATE,
     NOT_ASKED_STATE,
-    SINGLE_KINDS,
     Layout,
-    _multiple_codes,
-    _single_code,
     answer_state,
 )
 from survey.questionnaire.admin import _count
@@ -183,25 +180,7 @@ class SubmissionInline(admin.TabularInline):
 
 def readable_answer(export, value):
     """An answer in words, as staff read it: labels rather than codes."""
-    kind = export.kind
-    labels = export.choice_labels
-    other = value.get("other") if isinstance(value, dict) else None
-    if kind in SINGLE_KINDS:
-        text = labels.get(_single_code(value), _single_code(value))
-    elif kind == QuestionKind.MULTIPLE_CHOICE:
-        text = " ; ".join(labels.get(code, code) for code in _multiple_codes(value))
-    elif kind == QuestionKind.MATRIX:
-        return [
-            (export.item_labels.get(item, item), labels.get(code, code))
-            for item, code in value.items()
-        ]
-    elif kind == QuestionKind.YES_NO:
-        text = "Oui" if value else "Non"
-    elif kind == QuestionKind.DECIMAL:
-        text = str(value).replace(".", ",")
-    else:
-        text = str(value)
-    return f"{text} — précision : {other}" if other else text
+    return export.question.kind_class.staff_words(export, value)
 
 
 def answers_by_section(response):

@@ -6,19 +6,11 @@ rule the admin and the importers use.
 
 import hashlib
 import json
-from decimal import Decimal
 
 from django import forms
 from django.core.exceptions import ValidationError
 
-from survey.enums import NO_CODE, YES_CODE, QuestionKind
-from survey.questionnaire.models import group_thousands
 from survey.typography import typeset
-
-YES_NO_CHOICES = [(YES_CODE, "Oui"), (NO_CODE, "Non")]
-TYPED_KINDS = {
-    QuestionKind.INTEGER, QuestionKind.DECIMAL, QuestionKind.SHORT_TEXT, QuestionKind.LONG_TEXT,
-}  # fmt: skip
 
 
 def field_name(question, suffix=""):
@@ -68,31 +60,7 @@ class SectionForm(forms.Form):
     def _add_fields(self, question):
         name = field_name(question)
         attrs = {"aria-describedby": f"{name}-hint"} if question.help_text else {}
-        choices = [(choice.code, choice.label) for choice in question.active_choices]
-        kind = question.kind
-        if kind in (QuestionKind.SINGLE_CHOICE, QuestionKind.SCALE):
-            self.fields[name] = forms.CharField(widget=forms.RadioSelect(choices=choices))
-        elif kind == QuestionKind.YES_NO:
-            self.fields[name] = forms.CharField(widget=forms.RadioSelect(choices=YES_NO_CHOICES))
-        elif kind == QuestionKind.MULTIPLE_CHOICE:
-            self.fields[name] = forms.Field(widget=forms.CheckboxSelectMultiple(choices=choices))
-        elif kind == QuestionKind.MATRIX:
-            for item in question.active_items:
-                self.fields[field_name(question, item.code)] = forms.CharField(
-                    widget=forms.RadioSelect(choices=choices)
-                )
-        elif kind == QuestionKind.INTEGER:
-            attrs |= {"inputmode": "numeric", "autocomplete": "off", "class": "form-control"}
-            self.fields[name] = forms.CharField(widget=forms.TextInput(attrs=attrs))
-        elif kind == QuestionKind.DECIMAL:
-            attrs |= {"inputmode": "decimal", "autocomplete": "off", "class": "form-control"}
-            self.fields[name] = forms.CharField(widget=forms.TextInput(attrs=attrs))
-        elif kind == QuestionKind.SHORT_TEXT:
-            attrs |= {"class": "form-control"}
-            self.fields[name] = forms.CharField(widget=forms.TextInput(attrs=attrs), strip=False)
-        else:
-            attrs |= {"class": "form-control", "rows": 5}
-            self.fields[name] = forms.CharField(widget=forms.Textarea(attrs=attrs), strip=False)
+        self.fields.update(question.kind_class.form_fields(question, name, attrs))
         if any(choice.is_other for choice in question.active_choices):
             self.fields[field_name(question, "other")] = forms.CharField(
                 widget=forms.TextInput(attrs={"class": "form-control"}), strip=False
@@ -115,43 +83,14 @@ class SectionForm(forms.Form):
             name = field_name(question)
             if value is None:
                 continue
-            if question.kind in (QuestionKind.SINGLE_CHOICE, QuestionKind.SCALE):
-                initial[name] = value["choice"]
-                initial[f"{name}-other"] = value.get("other", "")
-            elif question.kind == QuestionKind.MULTIPLE_CHOICE:
-                initial[name] = value["choices"]
-                initial[f"{name}-other"] = value.get("other", "")
-            elif question.kind == QuestionKind.MATRIX:
-                for item_code, choice_code in value.items():
-                    initial[field_name(question, item_code)] = choice_code
-            elif question.kind == QuestionKind.YES_NO:
-                initial[name] = YES_CODE if value else NO_CODE
-            elif question.kind == QuestionKind.INTEGER:
-                initial[name] = group_thousands(value)
-            elif question.kind == QuestionKind.DECIMAL:
-                initial[name] = group_thousands(Decimal(value))
-            else:
-                initial[name] = value
+            initial.update(question.kind_class.initial(question, value, name))
         return initial
 
     # -- Validation --------------------------------------------------------------------------
 
     def raw_value(self, question):
         """The input for `question`, shaped as `clean_answer` expects it."""
-        data = self.cleaned_data
-        name = field_name(question)
-        if question.kind in (QuestionKind.SINGLE_CHOICE, QuestionKind.SCALE):
-            if not data.get(name):
-                return None  # a "précisez" text typed without ticking its choice is no answer
-            return {"choice": data[name], "other": data.get(f"{name}-other") or ""}
-        if question.kind == QuestionKind.MULTIPLE_CHOICE:
-            chosen = data.get(name) or []
-            chosen = [code for code in (chosen if isinstance(chosen, list) else [chosen]) if code]
-            return {"choices": chosen, "other": data.get(f"{name}-other") or ""}
-        if question.kind == QuestionKind.MATRIX:
-            return {item.code: data.get(field_name(question, item.code)) or ""
-                    for item in question.active_items}  # fmt: skip
-        return data.get(name) or ""
+        return question.kind_class.raw_value(question, self.cleaned_data, field_name(question))
 
     def _is_posted(self, question):
         prefix = field_name(question)
@@ -235,9 +174,7 @@ class SectionForm(forms.Form):
         return rows
 
     def _error_field(self, question):
-        if question.kind == QuestionKind.MATRIX:
-            return field_name(question, question.active_items[0].code)
-        return field_name(question)
+        return question.kind_class.error_field(question, field_name(question))
 
     # -- Rendering helpers ---------------------------------------------------------------------
 
@@ -267,7 +204,11 @@ class SectionForm(forms.Form):
                     "items": items,
                     "errors": errors,
                     "anchor": self._anchor(question, main, items),
-                    "grouped": question.kind not in TYPED_KINDS,
+                    "grouped": not question.kind_class.typed,
+                    "template": question.kind_class.template,
+                    "inline": question.kind_class.inline_options,
+                    "inputmode": question.kind_class.inputmode,
+                    "max_choices": question.kind_class.choice_limit(question),
                     "condition": self._condition(question, numbers),
                 }
             )
@@ -279,10 +220,7 @@ class SectionForm(forms.Form):
         parent = question.condition_question
         if parent is None or parent.code not in numbers:
             return None
-        if parent.kind == QuestionKind.YES_NO:
-            labels = dict(YES_NO_CHOICES)
-        else:
-            labels = {choice.code: choice.label for choice in parent.active_choices}
+        labels = parent.kind_class.option_labels(parent)
         wanted = [f"« {labels[code]} »" for code in question.condition_codes if code in labels]
         return {
             "parent": field_name(parent),
@@ -295,7 +233,7 @@ class SectionForm(forms.Form):
     @staticmethod
     def _anchor(question, main, items):
         bound = main if main is not None else items[0][1]
-        return bound.auto_id if question.kind in TYPED_KINDS else f"{bound.auto_id}_0"
+        return bound.auto_id if question.kind_class.typed else f"{bound.auto_id}_0"
 
 
 class StartForm(forms.Form):

@@ -4,7 +4,6 @@ The browser keeps the respondent's resume token in a cookie; the database keeps 
 hash and all the progress. Sessions are not used, so nothing expires during a long sitting.
 """
 
-import decimal
 from functools import wraps
 
 from django.conf import settings
@@ -32,7 +31,7 @@ from survey.collection.models import (
 )
 from survey.collectivites.forms import CollectivitePickerForm
 from survey.collectivites.models import Collectivite
-from survey.questionnaire.models import Edition, EditionClosed, format_datetime, group_thousands
+from survey.questionnaire.models import Edition, EditionClosed, format_datetime
 from survey.typography import typeset
 
 RESUME_COOKIE = "barometre_reprise"
@@ -468,42 +467,18 @@ def _summary(journey):
     return summary
 
 
-COLON, SEMICOLON = typeset(" : "), typeset(" ; ")
-
-
 def answer_text(question, values):
     """An answer as the respondent would say it: labels, not codes. None when unanswered."""
     value = values.get(question.code)
     if value is None:
         return None
-    # Labels are typeset here: the answer is shown verbatim (what the respondent typed).
-    labels = {choice.code: typeset(choice.label) for choice in question.active_choices}
-    if question.kind in ("single_choice", "scale"):
-        text = labels.get(value["choice"], value["choice"])
-        return f"{text}{COLON}{value['other']}" if value.get("other") else text
-    if question.kind == "multiple_choice":
-        parts = [labels.get(code, code) for code in value["choices"]]
-        if value.get("other"):
-            parts[-1] = f"{parts[-1]}{COLON}{value['other']}"
-        return SEMICOLON.join(parts)
-    if question.kind == "matrix":
-        items = {item.code: typeset(item.label) for item in question.active_items}
-        return SEMICOLON.join(
-            f"{items.get(i, i)}{COLON}{labels.get(c, c)}" for i, c in value.items()
-        )
-    if question.kind == "yes_no":
-        return "Oui" if value else "Non"
-    if question.kind == "integer":
-        return group_thousands(value)
-    if question.kind == "decimal":
-        return group_thousands(decimal.Decimal(value))
-    return str(value)
+    return question.kind_class.words(question, value)
 
 
 def matrix_lines(question, values):
     """A matrix answer as (row, answer) pairs in the questionnaire's order; None otherwise."""
     value = values.get(question.code)
-    if question.kind != "matrix" or value is None:
+    if not question.kind_class.has_items or value is None:
         return None
     labels = {choice.code: choice.label for choice in question.active_choices}
     return [

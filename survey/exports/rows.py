@@ -1,6 +1,5 @@
 """Export rows: columns, layouts and the row generators every format renders."""
 
-import decimal
 from collections import defaultdict
 from dataclasses import dataclass, field
 from itertools import batched
@@ -10,14 +9,11 @@ from django.utils import timezone
 
 from survey.collection.models import Answer, Respondent
 from survey.enums import (
-    NO_CODE,
-    YES_CODE,
     CollectiviteKind,
     PopulationBand,
-    QuestionKind,
     ResponseStatus,
 )
-from survey.questionnaire.models import Question, normalise_line_breaks
+from survey.questionnaire.models import Question, is_empty
 from survey.typography import typeset
 
 # The cell of a question that was not asked. Choice codes are lower case, so it cannot clash.
@@ -100,7 +96,6 @@ class Column:
 
 STATUS_CATEGORIES = [(status.value, status.label) for status in ResponseStatus]
 CHECKED_CATEGORIES = [(1, "Coché"), (0, "Non coché")]
-YES_NO_CATEGORIES = [(YES_CODE, "Oui"), (NO_CODE, "Non")]
 
 
 def shows_personal_data(options):
@@ -211,14 +206,10 @@ def answer_state(question, values_by_code):
     if not question.is_shown(values_by_code):
         return NOT_ASKED_STATE, None
     value = values_by_code.get(question.code)
-    if value is None or value == "" or value == [] or value == {}:
+    if is_empty(value):
         # A deactivated question is no longer asked to anyone.
         return (NOT_ANSWERED_STATE if question.is_active else NOT_ASKED_STATE), None
     return ANSWERED_STATE, value
-
-
-FREE_TEXT_KINDS = {QuestionKind.SHORT_TEXT, QuestionKind.LONG_TEXT}
-SINGLE_KINDS = {QuestionKind.SINGLE_CHOICE, QuestionKind.SCALE}
 
 
 class QuestionExport:
@@ -227,7 +218,7 @@ class QuestionExport:
     def __init__(self, question, options):
         self.question = question
         self.code = question.code
-        self.kind = question.kind
+        self.kind = question.kind_class
         self.labels = options.labels
         self.free_text = options.free_text or not options.open_data
         self.choices = list(question.choices.all())
@@ -248,75 +239,19 @@ class QuestionExport:
 
     def scalar(self, value):
         """The single exported value of a non-choice answer."""
-        if self.kind == QuestionKind.YES_NO:
-            code = YES_CODE if value else NO_CODE
-            return dict(YES_NO_CATEGORIES)[code] if self.labels else code
-        if self.kind == QuestionKind.DECIMAL:
-            return decimal.Decimal(str(value))
-        if self.kind in FREE_TEXT_KINDS:
-            return normalise_line_breaks(value)  # answers stored before they were normalised
-        return value
+        return self.kind.export_value(self, value)
 
     # The wide table.
 
     @property
     def exported(self):
         """Free-text questions stay out of the export unless asked for."""
-        return self.free_text or self.kind not in FREE_TEXT_KINDS
+        return self.free_text or not self.kind.free_text
 
     def columns(self):
         question = self.question
         title = question.text
-        description = self._description()
-        if self.kind in SINGLE_KINDS:
-            columns = [
-                Column(
-                    self.code,
-                    title,
-                    description=description,
-                    categories=[(c.code, c.label) for c in self.choices],
-                    question=question,
-                )
-            ]
-        elif self.kind == QuestionKind.MULTIPLE_CHOICE:
-            columns = [
-                Column(
-                    f"{self.code}__{choice.code}",
-                    f"{title} — {choice.label}",
-                    "integer",
-                    f"1 si « {choice.label} » a été coché, 0 sinon. {description}",
-                    categories=CHECKED_CATEGORIES,
-                    question=question,
-                )
-                for choice in self.choices
-            ]
-        elif self.kind == QuestionKind.MATRIX:
-            columns = [
-                Column(
-                    f"{self.code}__{item.code}",
-                    f"{title} — {item.label}",
-                    description=description,
-                    categories=[(c.code, c.label) for c in self.choices],
-                    question=question,
-                )
-                for item in self.items
-            ]
-        elif self.kind == QuestionKind.YES_NO:
-            columns = [
-                Column(
-                    self.code,
-                    title,
-                    description=description,
-                    categories=YES_NO_CATEGORIES,
-                    question=question,
-                )
-            ]
-        else:
-            column_type = {
-                QuestionKind.INTEGER: "integer",
-                QuestionKind.DECIMAL: "number",
-            }.get(self.kind, "string")
-            columns = [Column(self.code, title, column_type, description, question=question)]
+        columns = self.kind.export_columns(self, self._description())
         if self.has_other:
             other = next(choice for choice in self.choices if choice.is_other)
             columns.append(
@@ -348,25 +283,12 @@ class QuestionExport:
 
     def wide_cells(self, state, value):
         """The cells of this question's columns, in the order of `columns()`."""
-        if self.kind == QuestionKind.MULTIPLE_CHOICE:
-            width = len(self.choices)
-        elif self.kind == QuestionKind.MATRIX:
-            width = len(self.items)
-        else:
-            width = 1
+        width = self.kind.export_width(self)
         if state != ANSWERED_STATE:
             missing = NOT_ASKED if state == NOT_ASKED_STATE else NOT_ANSWERED
             return [missing] * (width + self.has_other)
 
-        if self.kind in SINGLE_KINDS:
-            cells = [self.choice_text(_single_code(value))]
-        elif self.kind == QuestionKind.MULTIPLE_CHOICE:
-            chosen = set(_multiple_codes(value))
-            cells = [1 if choice.code in chosen else 0 for choice in self.choices]
-        elif self.kind == QuestionKind.MATRIX:
-            cells = [self.choice_text(value.get(item.code)) for item in self.items]
-        else:
-            cells = [self.scalar(value)]
+        cells = self.kind.export_cells(self, value)
         if self.has_other:
             other = value.get("other") if isinstance(value, dict) else None
             cells.append(other or NOT_ASKED)
@@ -376,26 +298,9 @@ class QuestionExport:
 
     def long_rows(self, state, value):
         if state != ANSWERED_STATE:
-            if self.kind == QuestionKind.MATRIX:
-                return [(self.item_text(item.code), state, None, None) for item in self.items]
-            return [(None, state, None, None)]
+            return self.kind.long_missing(self, state)
         other = value.get("other") if isinstance(value, dict) and self.free_text else None
-        if self.kind in SINGLE_KINDS:
-            return [(None, state, self.choice_text(_single_code(value)), other)]
-        if self.kind == QuestionKind.MULTIPLE_CHOICE:
-            other_codes = {c.code for c in self.choices if c.is_other}
-            return [
-                (None, state, self.choice_text(code), other if code in other_codes else None)
-                for code in _multiple_codes(value)
-            ]
-        if self.kind == QuestionKind.MATRIX:
-            rows = []
-            for item in self.items:
-                code = value.get(item.code)
-                item_state = ANSWERED_STATE if code else NOT_ANSWERED_STATE
-                rows.append((self.item_text(item.code), item_state, self.choice_text(code), None))
-            return rows
-        return [(None, state, self.scalar(value), None)]
+        return self.kind.long_rows(self, state, value, other)
 
     # JSON: codes and labels together, so that the file reads on its own.
 
@@ -403,39 +308,11 @@ class QuestionExport:
         if state != ANSWERED_STATE:
             return {"etat": state}
         entry = {"etat": state}
-        if self.kind in SINGLE_KINDS:
-            code = _single_code(value)
-            entry |= {"valeur": code, "libelle": self.choice_labels.get(code, code)}
-        elif self.kind == QuestionKind.MULTIPLE_CHOICE:
-            codes = _multiple_codes(value)
-            entry |= {
-                "valeur": codes,
-                "libelle": [self.choice_labels.get(code, code) for code in codes],
-            }
-        elif self.kind == QuestionKind.MATRIX:
-            entry |= {
-                "valeur": dict(value),
-                "libelle": {
-                    item: self.choice_labels.get(code, code) for item, code in value.items()
-                },
-            }
-        elif self.kind == QuestionKind.YES_NO:
-            entry |= {"valeur": bool(value), "libelle": "Oui" if value else "Non"}
-        else:
-            entry["valeur"] = value
+        entry |= self.kind.json_fields(self, value)
         other = value.get("other") if isinstance(value, dict) else None
         if other and self.free_text:
             entry["precision"] = other
         return entry
-
-
-def _single_code(value):
-    return value.get("choice") if isinstance(value, dict) else value
-
-
-def _multiple_codes(value):
-    codes = value.get("choices", []) if isinstance(value, dict) else value
-    return list(codes or [])
 
 
 class Layout:

@@ -1,5 +1,5 @@
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpResponseNotAllowed
@@ -9,7 +9,7 @@ from django.urls import path
 from survey.collection.models import (
     Answer,
 )
-from survey.questionnaire.loader import CODE_PATTERN, codes_used_in_answers
+from survey.questionnaire.loader import codes_used_in_answers
 from survey.questionnaire.models import Choice, Edition, MatrixItem, Question, Section
 
 
@@ -95,20 +95,8 @@ class MatrixItemInline(admin.TabularInline):
     ordering = ["position"]
 
 
-class QuestionAdminForm(admin.ModelAdmin.form):
-    def clean_code(self):
-        code = self.cleaned_data["code"]
-        if not CODE_PATTERN.match(code):
-            raise ValidationError(
-                "Le code doit commencer par une lettre minuscule et ne contenir que des "
-                "minuscules, chiffres et « _ » : c'est le nom de la colonne dans les exports."
-            )
-        return code
-
-
 @admin.register(Question)
 class QuestionAdmin(admin.ModelAdmin):
-    form = QuestionAdminForm
     list_display = [
         "code",
         "short_text",

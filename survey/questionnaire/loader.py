@@ -15,10 +15,17 @@ from decimal import Decimal
 from django.db import transaction
 
 from survey.collection.models import Answer
-from survey.enums import NO_CODE, YES_CODE, QuestionKind
-from survey.questionnaire.models import Choice, Edition, MatrixItem, Question, Section
+from survey.questionnaire.kinds import KINDS
+from survey.questionnaire.kinds.base import Kind
+from survey.questionnaire.models import (
+    CODE_PATTERN,
+    Choice,
+    Edition,
+    MatrixItem,
+    Question,
+    Section,
+)
 
-CODE_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,59}$")
 SECTION_KEYS = {"slug", "title", "intro", "questions"}
 QUESTION_KEYS = {
     "code", "kind", "text", "help", "required", "choices", "items", "max_choices",
@@ -116,10 +123,11 @@ def _validate_question(question, lists, seen_codes):
     elif code in seen_codes:
         problems.append(f"{where} : ce code est déjà utilisé par une autre question.")
     kind = question.get("kind")
-    if kind not in QuestionKind.values:
+    kind_class = KINDS.get(kind) if isinstance(kind, str) else None
+    if kind_class is None:
+        kind_class = Kind()  # no choices, no rows, no options: every extra key is reported
         problems.append(
-            f"{where} : type inconnu « {kind} » (types possibles : "
-            f"{', '.join(QuestionKind.values)})."
+            f"{where} : type inconnu « {kind} » (types possibles : {', '.join(KINDS)})."
         )
     if not question.get("text"):
         problems.append(f"{where} : « text » manque.")
@@ -132,31 +140,18 @@ def _validate_question(question, lists, seen_codes):
         else:
             choices = lists[choices]
         question["choices"] = choices
-    if kind in QuestionKind.with_choices():
-        problems += _validate_choices(where, kind, choices)
+    if kind_class.has_choices:
+        problems += _validate_choices(where, kind_class, choices)
     elif choices:
         problems.append(f"{where} : une question de type « {kind} » n'a pas de choix.")
 
     items = question.get("items")
-    if kind == QuestionKind.MATRIX:
+    if kind_class.has_items:
         problems += _validate_codes(where, "ligne", items)
     elif items:
         problems.append(f"{where} : seules les matrices ont des lignes (« items »).")
 
-    if "max_choices" in question and kind != QuestionKind.MULTIPLE_CHOICE:
-        problems.append(f"{where} : « max_choices » ne vaut que pour un choix multiple.")
-    elif "max_choices" in question and (
-        not isinstance(question["max_choices"], int) or question["max_choices"] < 1
-    ):
-        problems.append(f"{where} : « max_choices » doit être un entier positif.")
-    for key in ("min", "max"):
-        if key in question and kind not in (QuestionKind.INTEGER, QuestionKind.DECIMAL):
-            problems.append(f"{where} : « {key} » ne vaut que pour un nombre.")
-    bounds = (question.get("min"), question.get("max"))
-    if all(isinstance(bound, int | float) for bound in bounds) and bounds[0] > bounds[1]:
-        problems.append(f"{where} : « min » dépasse « max ».")
-    if "max_length" in question and kind not in (QuestionKind.SHORT_TEXT, QuestionKind.LONG_TEXT):
-        problems.append(f"{where} : « max_length » ne vaut que pour un texte.")
+    problems += kind_class.check_options(where, question)
 
     show_if = question.get("show_if")
     if show_if is not None:
@@ -183,22 +178,19 @@ def _validate_codes(where, noun, entries):
     return problems
 
 
-def _validate_choices(where, kind, choices):
+def _validate_choices(where, kind_class, choices):
     problems = _validate_codes(where, "choix", choices)
     for choice in choices if isinstance(choices, list) else []:
         if not isinstance(choice, dict):
             continue
         unknown = set(choice) - CHOICE_KEYS
         problems += [f"{where} : clé de choix inconnue « {key} »." for key in unknown]
-        if choice.get("exclusive") and kind != QuestionKind.MULTIPLE_CHOICE:
+        if choice.get("exclusive") and not kind_class.allows_exclusive:
             problems.append(
                 f"{where} : le choix « {choice.get('code')} » est exclusif, ce qui n'a de sens "
                 "que pour un choix multiple."
             )
-        if choice.get("other") and kind not in (
-            QuestionKind.SINGLE_CHOICE,
-            QuestionKind.MULTIPLE_CHOICE,
-        ):
+        if choice.get("other") and not kind_class.allows_other:
             problems.append(f"{where} : un choix « Autre » n'a de sens que pour un choix.")
     return problems
 
@@ -212,12 +204,9 @@ def _validate_condition(where, show_if, seen_codes):
             f"{where} : la condition porte sur « {show_if['question']} », qui n'est pas une "
             "question posée avant celle-ci."
         ]
-    kind = parent.get("kind")
-    if kind == QuestionKind.YES_NO:
-        allowed = {YES_CODE, NO_CODE}
-    elif kind in (QuestionKind.SINGLE_CHOICE, QuestionKind.MULTIPLE_CHOICE, QuestionKind.SCALE):
-        allowed = {c.get("code") for c in parent.get("choices") or [] if isinstance(c, dict)}
-    else:
+    parent_kind = KINDS.get(parent.get("kind"), Kind())
+    allowed = parent_kind.condition_codes(parent)
+    if allowed is None:
         return [f"{where} : une condition ne peut porter que sur un choix ou un oui/non."]
     codes = show_if["any_of"]
     if not isinstance(codes, list) or not codes:
@@ -420,8 +409,5 @@ def codes_used_in_answers(question):
     """Choice and matrix-item codes that appear in the saved answers of `question`."""
     used = set()
     for value in question.answers.values_list("value", flat=True).iterator():
-        if question.kind == QuestionKind.MATRIX:
-            used |= set(value) | set(value.values())
-        else:
-            used |= Question.answer_codes(question.kind, value)
+        used |= question.kind_class.used_codes(value)
     return used

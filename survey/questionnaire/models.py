@@ -17,12 +17,22 @@ import time
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import formats, timezone
 from django.utils.functional import cached_property
 
-from survey.enums import NO_CODE, YES_CODE, QuestionKind
+from survey.enums import QuestionKind
+
+# Codes of questions, choices and matrix lines name export columns: a letter, then lowercase
+# letters, digits and "_" (the questionnaire loader checks its file with the same pattern).
+CODE_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,59}$")
+validate_code = RegexValidator(
+    CODE_PATTERN,
+    "Le code doit commencer par une lettre minuscule et ne contenir que des minuscules, "
+    "chiffres et « _ » : c'est le nom de la colonne dans les exports.",
+)
 
 # A free-text answer never needs more than this, whatever the questionnaire says.
 TEXT_HARD_LIMIT = 5000
@@ -42,7 +52,35 @@ class EditionClosed(Exception):
         super().__init__("édition close")
 
 
-class EditionQuerySet(models.QuerySet):
+class QuestionnaireQuerySet(models.QuerySet):
+    """Bulk changes skip the model signals: they clear the cached questionnaires themselves."""
+
+    def update(self, **kwargs):
+        count = super().update(**kwargs)
+        forget_questionnaires()
+        return count
+
+    update.alters_data = True
+
+    def delete(self):
+        result = super().delete()
+        forget_questionnaires()
+        return result
+
+    delete.alters_data = True
+
+    def bulk_create(self, *args, **kwargs):
+        objs = super().bulk_create(*args, **kwargs)
+        forget_questionnaires()
+        return objs
+
+    def bulk_update(self, *args, **kwargs):
+        count = super().bulk_update(*args, **kwargs)
+        forget_questionnaires()
+        return count
+
+
+class EditionQuerySet(QuestionnaireQuerySet):
     def current(self):
         """The edition respondents are sent to: the most recent one."""
         return self.order_by("-year").first()
@@ -147,6 +185,8 @@ class Section(models.Model):
     title = models.CharField("titre", max_length=200)
     intro = models.TextField("introduction", blank=True)
 
+    objects = QuestionnaireQuerySet.as_manager()
+
     class Meta:
         verbose_name = "section"
         verbose_name_plural = "sections"
@@ -173,7 +213,7 @@ class Question(models.Model):
         Section, on_delete=models.CASCADE, related_name="questions", verbose_name="section"
     )
     position = models.PositiveSmallIntegerField("position")
-    code = models.SlugField("code", max_length=60)
+    code = models.SlugField("code", max_length=60, validators=[validate_code])
     text = models.TextField("intitulé")
     help_text = models.TextField("aide", blank=True)
     kind = models.CharField("type", max_length=20, choices=QuestionKind)
@@ -209,6 +249,8 @@ class Question(models.Model):
         help_text="Codes de choix (ou « oui » / « non ») dont l'un doit avoir été répondu.",
     )
 
+    objects = QuestionnaireQuerySet.as_manager()
+
     class Meta:
         verbose_name = "question"
         verbose_name_plural = "questions"
@@ -236,6 +278,18 @@ class Question(models.Model):
     def __str__(self):
         return f"{self.code} — {self.text[:60]}"
 
+    def clean(self):
+        """Its choices must suit its kind (the kind may have changed since they were made)."""
+        if self.pk is None or self.kind not in _kind_codes():
+            return
+        errors = [
+            error
+            for choice in self.choices.all()
+            if (error := choice.kind_error(self.kind_class)) is not None
+        ]
+        if errors:
+            raise ValidationError({"kind": errors})
+
     @cached_property
     def active_choices(self):
         return [choice for choice in self.choices.all() if choice.is_active]
@@ -245,23 +299,26 @@ class Question(models.Model):
         return list(self.items.all())
 
     @property
+    def kind_class(self):
+        """This question's kind (survey/questionnaire/kinds): it owns the kind's rules."""
+        from survey.questionnaire.kinds import kind_for
+
+        return kind_for(self)
+
+    @property
     def has_choices(self):
-        return self.kind in QuestionKind.with_choices()
+        return self.kind_class.has_choices
 
     # -- Display conditions -------------------------------------------------------------
 
     @staticmethod
     def answer_codes(kind, value):
         """The codes an answer stands for, so that conditions can test any choice-like kind."""
+        from survey.questionnaire.kinds import kind_for
+
         if value is None:
             return set()
-        if kind in (QuestionKind.SINGLE_CHOICE, QuestionKind.SCALE):
-            return {value.get("choice")} - {None}
-        if kind == QuestionKind.MULTIPLE_CHOICE:
-            return set(value.get("choices", []))
-        if kind == QuestionKind.YES_NO:
-            return {YES_CODE if value else NO_CODE}
-        return set()
+        return kind_for(kind).answer_codes(value)
 
     def is_shown(self, values_by_code):
         """Whether the question is asked, given the answers so far ({code: value})."""
@@ -280,17 +337,17 @@ class Question(models.Model):
 
         Raises ValidationError with a French message. Whether an empty answer is acceptable
         (required questions) is decided by `check_required`, since saving a draft allows it.
+        Each kind validates its own shape (survey/questionnaire/kinds).
         """
-        if _is_empty(value):
+        if is_empty(value):
             return None
-        cleaner = getattr(self, f"_clean_{self.kind}")
-        return cleaner(value)
+        return self.kind_class.clean(self, value)
 
     def check_required(self, cleaned_value):
         if self.required and cleaned_value is None:
             raise ValidationError("Cette question est obligatoire.", code="required")
-        if self.required and self.kind == QuestionKind.MATRIX:
-            missing = [item.label for item in self.active_items if item.code not in cleaned_value]
+        if self.required:
+            missing = self.kind_class.missing_parts(self, cleaned_value)
             if missing:
                 raise ValidationError(
                     "Répondez pour chaque ligne : il manque « %(items)s ».",
@@ -298,94 +355,10 @@ class Question(models.Model):
                     params={"items": " », « ".join(missing)},
                 )
 
-    def _choice_map(self):
+    def choice_map(self):
         return {choice.code: choice for choice in self.active_choices}
 
-    def _clean_other(self, chosen, value):
-        other_text = value.get("other", "")
-        if not isinstance(other_text, str):
-            raise ValidationError("La précision doit être un texte.", code="invalid")
-        other_text = _clean_text(other_text, 500)
-        if any(choice.is_other for choice in chosen):
-            if not other_text:
-                raise ValidationError(
-                    "Vous avez choisi « %(label)s » : précisez votre réponse.",
-                    code="other_missing",
-                    params={"label": next(c.label for c in chosen if c.is_other)},
-                )
-            return other_text
-        return ""
-
-    def _clean_single_choice(self, value):
-        if isinstance(value, str):
-            value = {"choice": value}
-        if not isinstance(value, dict) or not isinstance(value.get("choice"), str):
-            raise ValidationError("Choisissez une réponse dans la liste.", code="invalid")
-        choice = self._choice_map().get(value["choice"])
-        if choice is None:
-            raise ValidationError("Cette réponse ne fait pas partie des choix proposés.", "invalid")
-        cleaned = {"choice": choice.code}
-        if other := self._clean_other([choice], value):
-            cleaned["other"] = other
-        return cleaned
-
-    _clean_scale = _clean_single_choice
-
-    def _clean_multiple_choice(self, value):
-        if isinstance(value, list):
-            value = {"choices": value}
-        codes = value.get("choices") if isinstance(value, dict) else None
-        if not isinstance(codes, list) or not all(isinstance(code, str) for code in codes):
-            raise ValidationError("Choisissez une ou plusieurs réponses.", code="invalid")
-        if not codes:
-            return None
-        choice_map = self._choice_map()
-        unknown = [code for code in codes if code not in choice_map]
-        if unknown:
-            raise ValidationError(
-                "Ces réponses ne font pas partie des choix proposés : %(codes)s.",
-                code="invalid",
-                params={"codes": ", ".join(unknown)[:200]},
-            )
-        chosen = [choice for choice in self.active_choices if choice.code in codes]
-        exclusive = [choice for choice in chosen if choice.is_exclusive]
-        if exclusive and len(chosen) > 1:
-            raise ValidationError(
-                "« %(label)s » ne peut pas être combiné avec une autre réponse.",
-                code="exclusive",
-                params={"label": exclusive[0].label},
-            )
-        if self.max_choices and len(chosen) > self.max_choices:
-            raise ValidationError(
-                "Choisissez au plus %(max)s réponses.",
-                code="max_choices",
-                params={"max": self.max_choices},
-            )
-        cleaned = {"choices": [choice.code for choice in chosen]}
-        if other := self._clean_other(chosen, value):
-            cleaned["other"] = other
-        return cleaned
-
-    def _clean_matrix(self, value):
-        if not isinstance(value, dict):
-            raise ValidationError("Répondez ligne par ligne.", code="invalid")
-        items = {item.code for item in self.active_items}
-        choices = self._choice_map()
-        cleaned = {}
-        for item_code, choice_code in value.items():
-            if item_code not in items:
-                raise ValidationError("Une ligne de ce tableau est inconnue.", code="invalid")
-            if _is_empty(choice_code):
-                continue
-            if choice_code not in choices:
-                raise ValidationError(
-                    "Cette réponse ne fait pas partie de l'échelle proposée.", code="invalid"
-                )
-            cleaned[item_code] = choice_code
-        ordered = [item.code for item in self.active_items if item.code in cleaned]
-        return {code: cleaned[code] for code in ordered} or None
-
-    def _check_bounds(self, number):
+    def check_bounds(self, number):
         if self.min_value is not None and number < self.min_value:
             raise ValidationError(
                 "Saisissez un nombre supérieur ou égal à %(min)s.",
@@ -399,61 +372,13 @@ class Question(models.Model):
                 params={"max": _format_number(self.max_value)},
             )
 
-    def _clean_integer(self, value):
-        if isinstance(value, bool):
-            raise ValidationError("Saisissez un nombre entier.", code="invalid")
-        if isinstance(value, str):
-            text = _ungroup(value)
-            if not INTEGER_RE.fullmatch(text) or len(text) > 15:
-                raise ValidationError(
-                    "Saisissez un nombre entier en chiffres de 0 à 9, par exemple 2 942 857.",
-                    code="invalid",
-                )
-            value = int(text)
-        if not isinstance(value, int):
-            raise ValidationError("Saisissez un nombre entier.", code="invalid")
-        self._check_bounds(value)
-        return value
 
-    def _clean_decimal(self, value):
-        if isinstance(value, bool) or not isinstance(value, str | int | float):
-            raise ValidationError("Saisissez un nombre.", code="invalid")
-        text = _ungroup(str(value)).replace(",", ".")
-        if not DECIMAL_RE.fullmatch(text) or len(text) > 20:
-            raise ValidationError(
-                "Saisissez un nombre en chiffres de 0 à 9, par exemple 12,5.", code="invalid"
-            )
-        number = decimal.Decimal(text)
-        self._check_bounds(number)
-        return f"{number:f}"
-
-    def _clean_short_text(self, value):
-        return self._clean_text_kind(value, default_limit=255)
-
-    def _clean_long_text(self, value):
-        return self._clean_text_kind(value, default_limit=TEXT_HARD_LIMIT)
-
-    def _clean_text_kind(self, value, default_limit):
-        if not isinstance(value, str):
-            raise ValidationError("Saisissez un texte.", code="invalid")
-        limit = min(self.max_length or default_limit, TEXT_HARD_LIMIT)
-        return _clean_text(value, limit) or None
-
-    def _clean_yes_no(self, value):
-        if isinstance(value, bool):
-            return value
-        if isinstance(value, str) and value.strip().lower() in {YES_CODE, "true", "1"}:
-            return True
-        if isinstance(value, str) and value.strip().lower() in {NO_CODE, "false", "0"}:
-            return False
-        raise ValidationError("Répondez par oui ou par non.", code="invalid")
-
-
-def _is_empty(value):
+def is_empty(value):
+    """No answer, whatever the kind (one definition, shared with the exports)."""
     return value is None or value == "" or value == [] or value == {}
 
 
-def _clean_text(text, limit):
+def clean_text(text, limit):
     if "\x00" in text:
         raise ValidationError("Le texte contient un caractère non autorisé.", code="invalid")
     # Browsers count a line break as one character (maxlength) but post it as "\r\n".
@@ -480,7 +405,7 @@ DECIMAL_RE = re.compile(r"-?[0-9]+(\.[0-9]+)?|-?\.[0-9]+")
 GROUP_SEPARATORS = str.maketrans("", "", " \xa0\u202f")
 
 
-def _ungroup(text):
+def ungroup(text):
     return text.strip().translate(GROUP_SEPARATORS)
 
 
@@ -512,6 +437,8 @@ class Choice(models.Model):
     )
     is_active = models.BooleanField("actif", default=True)
 
+    objects = QuestionnaireQuerySet.as_manager()
+
     class Meta:
         verbose_name = "choix"
         verbose_name_plural = "choix"
@@ -527,6 +454,30 @@ class Choice(models.Model):
     def __str__(self):
         return self.label
 
+    def clean(self):
+        if self.question_id is None or self.question.kind not in _kind_codes():
+            return
+        if error := self.kind_error(self.question.kind_class):
+            raise ValidationError(error)
+
+    def kind_error(self, kind):
+        """Why this choice does not suit a question of `kind` (a Kind), or None."""
+        if self.is_exclusive and not kind.allows_exclusive:
+            return ValidationError(
+                "Le choix « %(label)s » est exclusif, ce qui n'a de sens que pour un choix "
+                "multiple.",
+                code="exclusive_kind",
+                params={"label": self.label},
+            )
+        if self.is_other and not kind.allows_other:
+            return ValidationError(
+                "Le choix « %(label)s » est un choix « Autre », à préciser : cela n'a de sens "
+                "que pour un choix unique ou multiple.",
+                code="other_kind",
+                params={"label": self.label},
+            )
+        return None
+
 
 class MatrixItem(models.Model):
     """A row of a matrix question, rated on the question's choices."""
@@ -537,6 +488,8 @@ class MatrixItem(models.Model):
     code = models.SlugField("code", max_length=60)
     label = models.CharField("libellé", max_length=300)
     position = models.PositiveSmallIntegerField("position")
+
+    objects = QuestionnaireQuerySet.as_manager()
 
     class Meta:
         verbose_name = "ligne de matrice"
@@ -554,6 +507,19 @@ class MatrixItem(models.Model):
         return self.label
 
 
-for _model in (Edition, Section, Question, Choice, MatrixItem):
-    models.signals.post_save.connect(forget_questionnaires, sender=_model)
-    models.signals.post_delete.connect(forget_questionnaires, sender=_model)
+def _kind_codes():
+    from survey.questionnaire.kinds import KINDS
+
+    return KINDS
+
+
+QUESTIONNAIRE_MODELS = (Edition, Section, Question, Choice, MatrixItem)
+
+
+def connect_signals():
+    """Any saved or deleted part of a questionnaire clears the cached structure (called by
+    SurveyConfig.ready; the dispatch_uid keeps it from being connected twice)."""
+    for model in QUESTIONNAIRE_MODELS:
+        uid = f"forget_questionnaires_{model._meta.model_name}"
+        models.signals.post_save.connect(forget_questionnaires, sender=model, dispatch_uid=uid)
+        models.signals.post_delete.connect(forget_questionnaires, sender=model, dispatch_uid=uid)

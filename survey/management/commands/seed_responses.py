@@ -1,8 +1,6 @@
 """Plausible responses in bulk, to measure the admin and the exports at national scale."""
 
 import datetime
-import decimal
-import math
 import random
 import time
 from itertools import batched
@@ -14,7 +12,7 @@ from django.utils import timezone
 
 from survey.collection.models import Answer, Respondent, Response, ResponseSubmission
 from survey.collectivites.models import Collectivite
-from survey.enums import QuestionKind, ResponseStatus
+from survey.enums import ResponseStatus
 from survey.questionnaire.models import Edition
 
 TEXTS = [
@@ -63,45 +61,17 @@ class ResponseMaker:
         return values, round(100 * answered / len(shown)) if shown else 0
 
     def raw_value(self, question):
-        rng = self.rng
-        kind = question.kind
-        choices = question.active_choices
-        if kind in (QuestionKind.SINGLE_CHOICE, QuestionKind.SCALE):
-            choice = rng.choices(choices, weights=[self._weight(c) for c in choices])[0]
-            return {"choice": choice.code, "other": self._other(choice)}
-        if kind == QuestionKind.MULTIPLE_CHOICE:
-            exclusive = [c for c in choices if c.is_exclusive]
-            regular = [c for c in choices if not c.is_exclusive]
-            if exclusive and (not regular or rng.random() < 0.08):
-                return {"choices": [rng.choice(exclusive).code]}
-            most = min(question.max_choices or 4, len(regular))
-            chosen = rng.sample(regular, rng.randint(1, most))
-            other = next((self._other(c) for c in chosen if c.is_other), "")
-            return {"choices": [c.code for c in chosen], "other": other}
-        if kind == QuestionKind.MATRIX:
-            weights = [self._weight(c) for c in choices]
-            return {
-                item.code: rng.choices(choices, weights=weights)[0].code
-                for item in question.active_items
-                if question.required or rng.random() < 0.9
-            }
-        if kind in (QuestionKind.INTEGER, QuestionKind.DECIMAL):
-            low = question.min_value if question.min_value is not None else 0
-            high = question.max_value if question.max_value is not None else low + 500
-            if kind == QuestionKind.INTEGER:
-                return rng.randint(math.ceil(low), math.floor(high))
-            tenths = rng.randint(math.ceil(low * 10), math.floor(high * 10))
-            return str(decimal.Decimal(tenths) / 10)
-        if kind == QuestionKind.YES_NO:
-            return rng.random() < 0.5
-        text = rng.choice(TEXTS)
+        return question.kind_class.fake_value(question, self)
+
+    def text(self, question):
+        text = self.rng.choice(TEXTS)
         return text[: question.max_length] if question.max_length else text
 
     @staticmethod
-    def _weight(choice):
+    def weight(choice):
         return 0.15 if choice.code == "nsp" or choice.is_other else 1
 
-    def _other(self, choice):
+    def other(self, choice):
         return f"Précision libre n° {self.rng.randint(1, 999)}" if choice.is_other else ""
 
 

@@ -1,0 +1,54 @@
+import decimal
+import math
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from survey.questionnaire.kinds.base import Kind
+from survey.questionnaire.kinds.integer import fake_bounds
+from survey.questionnaire.models import DECIMAL_RE, group_thousands, ungroup
+
+
+class Decimal(Kind):
+    """Stored as a string, so that no precision is lost."""
+
+    code = "decimal"
+    label = "Nombre décimal"
+    typed = True
+    inputmode = "decimal"
+    options = ("min", "max")
+
+    def form_fields(self, question, name, attrs):
+        attrs |= {"inputmode": "decimal", "autocomplete": "off", "class": "form-control"}
+        return {name: forms.CharField(widget=forms.TextInput(attrs=attrs))}
+
+    def initial(self, question, value, name):
+        return {name: group_thousands(decimal.Decimal(value))}
+
+    def clean(self, question, value):
+        if isinstance(value, bool) or not isinstance(value, str | int | float):
+            raise ValidationError("Saisissez un nombre.", code="invalid")
+        text = ungroup(str(value)).replace(",", ".")
+        if not DECIMAL_RE.fullmatch(text) or len(text) > 20:
+            raise ValidationError(
+                "Saisissez un nombre en chiffres de 0 à 9, par exemple 12,5.", code="invalid"
+            )
+        number = decimal.Decimal(text)
+        question.check_bounds(number)
+        return f"{number:f}"
+
+    export_type = "number"
+
+    def export_value(self, export, value):
+        return decimal.Decimal(str(value))
+
+    def fake_value(self, question, maker):
+        low, high = fake_bounds(question)
+        tenths = maker.rng.randint(math.ceil(low * 10), math.floor(high * 10))
+        return str(decimal.Decimal(tenths) / 10)
+
+    def words(self, question, value):
+        return group_thousands(decimal.Decimal(value))
+
+    def staff_words(self, export, value):
+        return str(value).replace(".", ",")
