@@ -3,13 +3,21 @@ of every format pinned over a fixed data set (a restructuring must not change on
 
 import datetime
 import hashlib
+import io
+import zipfile
 
 import pytest
 import time_machine
+from django.contrib.auth.models import User
+from django.core.management import call_command
+from django.urls import reverse
 
 from survey.collection.models import Respondent
-from survey.exports.formats import export_filename, render
-from survey.exports.options import ExportOptions
+from survey.exports.formats import EXPORTERS, CsvExporter, render
+from survey.exports.forms import ExportForm
+from survey.exports.options import STATUSES, ExportOptions
+from survey.exports.renderers import render_csv
+from survey.management.commands.export_responses import Command
 from tests.factories import (
     CollectiviteFactory,
     EditionFactory,
@@ -20,6 +28,8 @@ from tests.factories import (
 from tests.sample import answer, make_questionnaire, submitted
 
 pytestmark = pytest.mark.django_db
+
+EXPORT = reverse("admin:survey_response_export")
 
 FROZEN = datetime.datetime(2031, 6, 1, 10, 30, tzinfo=datetime.UTC)
 
@@ -119,7 +129,7 @@ def test_every_format_writes_the_same_bytes_as_before_the_exporters(fixed, forma
 
 def test_export_file_names_are_the_same_as_before_the_exporters(fixed):
     names = {
-        (key, status): export_filename(key, fixed, ExportOptions(status=status))
+        (key, status): EXPORTERS[key](fixed, ExportOptions(status=status)).filename()
         for key in ["csv", "long-csv", "xlsx", "json", "datapackage", "schema"]
         for status in ["submitted", "draft", "all"]
     }
@@ -143,3 +153,73 @@ def test_export_file_names_are_the_same_as_before_the_exporters(fixed):
         ("schema", "draft"): "barometre-2031-reponses-brouillons-20310601.schema.json",
         ("schema", "all"): "barometre-2031-reponses-toutes-20310601.schema.json",
     }
+
+
+# -- The registry -----------------------------------------------------------------------------
+
+
+def test_every_format_is_one_exporter_registered_under_its_identifier():
+    assert {key: (e.identifier, e.extension, e.content_type) for key, e in EXPORTERS.items()} == {
+        "csv": ("csv", "csv", "text/csv"),
+        "long-csv": ("long-csv", "csv", "text/csv"),
+        "xlsx": (
+            "xlsx",
+            "xlsx",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        ),
+        "json": ("json", "json", "application/json"),
+        "datapackage": ("datapackage", "zip", "application/zip"),
+        "schema": ("schema", "schema.json", "application/json"),
+    }
+    assert all(exporter.verbose_name for exporter in EXPORTERS.values())
+
+
+def command_choices(dest):
+    parser = Command().create_parser("manage.py", "export_responses")
+    return next(action.choices for action in parser._actions if action.dest == dest)
+
+
+def test_the_admin_form_and_the_command_offer_the_registered_formats_and_the_statuses():
+    form = ExportForm(user=User(is_superuser=True))
+    assert form.fields["format"].choices == [(k, e.verbose_name) for k, e in EXPORTERS.items()]
+    assert form.fields["status"].choices == [(k, s.label) for k, s in STATUSES.items()]
+    assert command_choices("format") == list(EXPORTERS)
+    assert command_choices("status") == list(STATUSES)
+
+
+def test_the_open_data_package_describes_the_responses_it_covers(fixed):
+    for key, status in STATUSES.items():
+        package = b"".join(render("datapackage", fixed, ExportOptions(status=key)))
+        assert status.description.encode() in _unzipped(package, "datapackage.json")
+
+
+def _unzipped(data, name):
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return archive.read(name)
+
+
+class TsvExporter(CsvExporter):
+    identifier = "tsv"
+    verbose_name = "TSV (tabulations)"
+    extension = "tsv"
+    content_type = "text/tab-separated-values"
+
+    def write(self, layout, responses):
+        return render_csv(self.rows(layout, responses), delimiter="\t")
+
+
+def test_a_new_format_is_one_class_that_the_admin_and_the_command_serve(
+    fixed, client, monkeypatch, tmp_path
+):
+    monkeypatch.setitem(EXPORTERS, "tsv", TsvExporter)
+    client.force_login(User.objects.create_superuser("admin"))
+    assert "TSV (tabulations)" in client.get(EXPORT).content.decode()
+    response = client.post(EXPORT, {"edition": fixed.pk, "format": "tsv", "status": "all"})
+    assert response.streaming and response["Content-Type"] == "text/tab-separated-values"
+    assert response["Content-Disposition"] == (
+        'attachment; filename="barometre-2031-reponses-toutes-20310601.tsv"'
+    )
+    assert b"".join(response.streaming_content).startswith(b'"identifiant"\t"statut"')
+    output = tmp_path / "export.tsv"
+    call_command("export_responses", "--edition=2031", "--format=tsv", f"--output={output}")
+    assert output.read_bytes().count(b"\r\n") == 2  # the header and the submitted response
