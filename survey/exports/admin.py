@@ -7,7 +7,7 @@ from django.http import StreamingHttpResponse
 from django.template.response import TemplateResponse
 from django.urls import reverse
 
-from survey.exports import formats
+from survey.exports.formats import EXPORTERS
 from survey.exports.forms import ExportForm
 from survey.questionnaire.models import Edition
 
@@ -72,21 +72,17 @@ class ExportResponsesMixin:
         return TemplateResponse(request, "admin/survey/response/export.html", context)
 
     def _stream(self, request, form, edition, responses):
-        format_key = form.cleaned_data["format"]
         options = form.options()
+        exporter = EXPORTERS[form.cleaned_data["format"]](edition, options, responses)
         logger.info(
             "Export %s of edition %s (%s, contacts=%s) by %s",
-            format_key,
+            exporter.identifier,
             edition.year,
             options.status,
             options.contacts,
             request.user.get_username(),
         )
-        response = StreamingHttpResponse(
-            formats.render(format_key, edition, options, responses),
-            content_type=formats.FORMATS[format_key].content_type,
-        )
-        filename = formats.export_filename(format_key, edition, options)
-        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        response = StreamingHttpResponse(exporter.render(), content_type=exporter.content_type)
+        response["Content-Disposition"] = f'attachment; filename="{exporter.filename()}"'
         response["X-Accel-Buffering"] = "no"  # nginx: pass the bytes on as they come
         return response

@@ -1,11 +1,17 @@
-"""The export formats, by identifier, and `render`."""
+"""The export formats: one exporter class per format, registered by identifier in EXPORTERS.
+
+An exporter knows its identifier, its French name, its file (stem, extension, content type),
+the options it takes and how it writes its bytes: the row generators of `rows` turned into
+bytes by the renderers of `renderers`. The admin export form and view and the
+`export_responses` command all read EXPORTERS: adding a format is one class here, listed
+in EXPORTERS.
+"""
 
 import json
-from dataclasses import dataclass
 
 from django.utils import timezone
 
-from survey.exports.options import select_responses
+from survey.exports.options import STATUSES, select_responses
 from survey.exports.renderers import (
     datapackage_descriptor,
     render_csv,
@@ -23,76 +29,128 @@ from survey.exports.rows import (
 )
 
 
-@dataclass(frozen=True)
-class ExportFormat:
-    key: str
-    label: str
-    extension: str
-    content_type: str
+class Exporter:
+    """The export of `edition`'s responses (or of `responses`, a selection) in one format."""
+
+    identifier = None
+    verbose_name = None
+    extension = None
+    content_type = None
+    file_stem = "reponses"
+
+    def __init__(self, edition, options, responses=None):
+        self.edition = edition
+        self.options = self.take_options(options)
+        self.responses = responses
+
+    def take_options(self, options):
+        """The options as this format applies them."""
+        return options
+
+    def filename(self):
+        suffix = STATUSES[self.options.status].file_suffix
+        today = timezone.localdate().strftime("%Y%m%d")
+        return f"barometre-{self.edition.year}-{self.file_stem}-{suffix}-{today}.{self.extension}"
+
+    def render(self):
+        """The bytes of the export, as an iterator: nothing is built in memory as a whole."""
+        layout = Layout(self.edition, self.options)
+        return self.write(layout, select_responses(self.edition, self.options, self.responses))
+
+    def write(self, layout, responses):
+        raise NotImplementedError
 
 
-FORMATS = {
-    f.key: f
-    for f in [
-        ExportFormat("csv", "CSV large (une ligne par réponse)", "csv", "text/csv"),
-        ExportFormat(
-            "long-csv", "CSV long (une ligne par question et par choix)", "csv", "text/csv"
-        ),
-        ExportFormat(
-            "xlsx",
-            "Excel (XLSX, avec dictionnaire des variables)",
-            "xlsx",
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        ),
-        ExportFormat("json", "JSON (un objet par réponse)", "json", "application/json"),
-        ExportFormat(
-            "datapackage",
-            "Jeu open data (datapackage.json + CSV, sans données personnelles)",
-            "zip",
-            "application/zip",
-        ),
-        ExportFormat(
-            "schema",
-            "Dictionnaire des variables (Table Schema JSON)",
-            "schema.json",
-            "application/json",
-        ),
-    ]
-}
+class CsvExporter(Exporter):
+    identifier = "csv"
+    verbose_name = "CSV large (une ligne par réponse)"
+    extension = "csv"
+    content_type = "text/csv"
+    rows = staticmethod(iter_wide_rows)
+
+    def write(self, layout, responses):
+        return render_csv(self.rows(layout, responses), self.options.delimiter, self.options.bom)
 
 
-def export_filename(format_key, edition, options):
-    suffix = {"submitted": "envoyees", "draft": "brouillons", "all": "toutes"}[options.status]
-    stem = "open-data" if format_key == "datapackage" else "reponses"
-    if format_key == "long-csv":
-        stem = "reponses-long"
-    today = timezone.localdate().strftime("%Y%m%d")
-    extension = FORMATS[format_key].extension
-    return f"barometre-{edition.year}-{stem}-{suffix}-{today}.{extension}"
+class LongCsvExporter(CsvExporter):
+    identifier = "long-csv"
+    verbose_name = "CSV long (une ligne par question et par choix)"
+    file_stem = "reponses-long"
+    rows = staticmethod(iter_long_rows)
 
 
-def render(format_key, edition, options, responses=None):
-    """The bytes of an export, as an iterator: nothing is built in memory as a whole."""
-    if format_key == "datapackage":
-        options = options.for_open_data()
-    layout = Layout(edition, options)
-    selected = select_responses(edition, options, responses)
-    if format_key == "csv":
-        return render_csv(iter_wide_rows(layout, selected), options.delimiter, options.bom)
-    if format_key == "long-csv":
-        return render_csv(iter_long_rows(layout, selected), options.delimiter, options.bom)
-    if format_key == "xlsx":
-        return render_xlsx(iter_wide_rows(layout, selected), iter_codebook_rows(layout))
-    if format_key == "json":
-        return render_json(iter_json_objects(layout, selected))
-    if format_key == "schema":
-        return iter([json.dumps(table_schema(layout), ensure_ascii=False, indent=2).encode()])
-    if format_key == "datapackage":
+class XlsxExporter(Exporter):
+    identifier = "xlsx"
+    verbose_name = "Excel (XLSX, avec dictionnaire des variables)"
+    extension = "xlsx"
+    content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+    def write(self, layout, responses):
+        return render_xlsx(iter_wide_rows(layout, responses), iter_codebook_rows(layout))
+
+
+class JsonExporter(Exporter):
+    identifier = "json"
+    verbose_name = "JSON (un objet par réponse)"
+    extension = "json"
+    content_type = "application/json"
+
+    def write(self, layout, responses):
+        return render_json(iter_json_objects(layout, responses))
+
+
+class DataPackageExporter(Exporter):
+    """The open-data package (Frictionless): its descriptor and the wide CSV."""
+
+    identifier = "datapackage"
+    verbose_name = "Jeu open data (datapackage.json + CSV, sans données personnelles)"
+    extension = "zip"
+    content_type = "application/zip"
+    file_stem = "open-data"
+
+    def take_options(self, options):
+        return options.for_open_data()
+
+    def write(self, layout, responses):
         descriptor = json.dumps(datapackage_descriptor(layout), ensure_ascii=False, indent=2)
         return render_zip(
             [
                 ("datapackage.json", [descriptor.encode()]),
-                ("reponses.csv", render_csv(iter_wide_rows(layout, selected))),
+                ("reponses.csv", render_csv(iter_wide_rows(layout, responses))),
             ]
         )
-    raise ValueError(f"Format d'export inconnu : {format_key}")
+
+
+class TableSchemaExporter(Exporter):
+    identifier = "schema"
+    verbose_name = "Dictionnaire des variables (Table Schema JSON)"
+    extension = "schema.json"
+    content_type = "application/json"
+
+    def write(self, layout, responses):
+        return iter([json.dumps(table_schema(layout), ensure_ascii=False, indent=2).encode()])
+
+
+EXPORTERS = {
+    exporter.identifier: exporter
+    for exporter in [
+        CsvExporter,
+        LongCsvExporter,
+        XlsxExporter,
+        JsonExporter,
+        DataPackageExporter,
+        TableSchemaExporter,
+    ]
+}
+
+
+def exporter_choices():
+    """The formats, as choices: read when asked, so that every registered format is offered."""
+    return [(identifier, exporter.verbose_name) for identifier, exporter in EXPORTERS.items()]
+
+
+def render(identifier, edition, options, responses=None):
+    """The bytes of an export in the format `identifier`, as an iterator."""
+    if identifier not in EXPORTERS:
+        raise ValueError(f"Format d'export inconnu : {identifier}")
+    return EXPORTERS[identifier](edition, options, responses).render()

@@ -1,7 +1,7 @@
 from django import forms
 
-from survey.exports.formats import FORMATS
-from survey.exports.options import STATUSES, ExportOptions
+from survey.exports.formats import exporter_choices
+from survey.exports.options import DEFAULT_STATUS, ExportOptions, status_choices
 from survey.questionnaire.models import Edition
 
 
@@ -11,12 +11,8 @@ class ExportForm(forms.Form):
     edition = forms.ModelChoiceField(
         Edition.objects.all(), label="Édition", empty_label=None, required=False
     )
-    format = forms.ChoiceField(
-        label="Format", choices=[(key, f.label) for key, f in FORMATS.items()], initial="csv"
-    )
-    status = forms.ChoiceField(
-        label="Réponses", choices=list(STATUSES.items()), initial="submitted"
-    )
+    format = forms.ChoiceField(label="Format", choices=exporter_choices, initial="csv")
+    status = forms.ChoiceField(label="Réponses", choices=status_choices, initial=DEFAULT_STATUS)
     labels = forms.BooleanField(
         label="Libellés au lieu des codes",
         required=False,

@@ -16,6 +16,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import to_excel
 
+from survey.exports.options import STATUSES
 from survey.exports.rows import (
     DATA_PACKAGE_PROFILE,
     DONT_KNOW_NOTE,
@@ -196,14 +197,10 @@ def render_zip(members):
 def datapackage_descriptor(layout):
     edition = layout.edition
     options = layout.options
-    statuses = {
-        "submitted": "les réponses envoyées",
-        "draft": "les brouillons (réponses non envoyées)",
-        "all": "toutes les réponses, envoyées ou non (voir la colonne statut)",
-    }
+    covered = STATUSES[options.status].description
     description = (
         f"Réponses des collectivités territoriales au {edition.title} (Observatoire Data "
-        f"Publica) : {statuses[options.status]}. Une ligne par réponse, une colonne par "
+        f"Publica) : {covered}. Une ligne par réponse, une colonne par "
         "question (une colonne 0/1 par choix pour les questions à choix multiples, une colonne "
         "par ligne pour les tableaux). Sans données personnelles : ni nom, ni adresse "
         "électronique, ni fonction des répondants"

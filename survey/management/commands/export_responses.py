@@ -2,8 +2,8 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
-from survey.exports.formats import FORMATS, render
-from survey.exports.options import STATUSES, ExportOptions
+from survey.exports.formats import EXPORTERS
+from survey.exports.options import DEFAULT_STATUS, STATUSES, ExportOptions
 from survey.questionnaire.models import Edition
 
 
@@ -14,8 +14,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--edition", type=int, help="Année de l'édition (défaut : la dernière)."
         )
-        parser.add_argument("--format", choices=list(FORMATS), default="csv")
-        parser.add_argument("--status", choices=list(STATUSES), default="submitted")
+        parser.add_argument("--format", choices=list(EXPORTERS), default="csv")
+        parser.add_argument("--status", choices=list(STATUSES), default=DEFAULT_STATUS)
         parser.add_argument("--labels", action="store_true", help="Libellés au lieu des codes.")
         parser.add_argument(
             "--semicolon", action="store_true", help="Séparateur « ; » (Excel en français)."
@@ -55,7 +55,7 @@ class Command(BaseCommand):
             free_text=options["free_text"],
             contacts=options["contacts"],
         )
-        chunks = render(options["format"], edition, export_options)
+        chunks = EXPORTERS[options["format"]](edition, export_options).render()
         if options["output"] == "-":
             for chunk in chunks:
                 sys.stdout.buffer.write(chunk)

@@ -1,0 +1,225 @@
+"""The exporters: a registry by identifier that the admin and the command read, and the bytes
+of every format pinned over a fixed data set (a restructuring must not change one byte)."""
+
+import datetime
+import hashlib
+import io
+import zipfile
+
+import pytest
+import time_machine
+from django.contrib.auth.models import User
+from django.core.management import call_command
+from django.urls import reverse
+
+from survey.collection.models import Respondent
+from survey.exports.formats import EXPORTERS, CsvExporter, render
+from survey.exports.forms import ExportForm
+from survey.exports.options import STATUSES, ExportOptions
+from survey.exports.renderers import render_csv
+from survey.management.commands.export_responses import Command
+from tests.factories import (
+    CollectiviteFactory,
+    EditionFactory,
+    QuestionFactory,
+    ResponseFactory,
+    SectionFactory,
+)
+from tests.sample import answer, make_questionnaire, submitted
+
+pytestmark = pytest.mark.django_db
+
+EXPORT = reverse("admin:survey_response_export")
+
+FROZEN = datetime.datetime(2031, 6, 1, 10, 30, tzinfo=datetime.UTC)
+
+
+@pytest.fixture
+def frozen():
+    with time_machine.travel(FROZEN, tick=False):
+        yield
+
+
+@pytest.fixture
+def fixed(frozen):
+    """A questionnaire, a full submitted response with contacts and tricky texts, a draft:
+    every value fixed, so that the exported bytes are too."""
+    for factory in [EditionFactory, SectionFactory, QuestionFactory, CollectiviteFactory]:
+        factory.reset_sequence()  # texts and codes numbered by the factories
+    edition = make_questionnaire()
+    full = submitted(
+        edition,
+        public_id="a" * 32,
+        collectivite=CollectiviteFactory(
+            name="Lyon", siren="216901231", insee_code="69123", population=500000
+        ),
+    )
+    answer(full, "usage_ia", "oui")
+    answer(full, "usage_domaines", {"choices": ["mobilite", "autre"], "other": "=HYPERLINK(1)"})
+    answer(full, "usage_stade", "avance")
+    answer(full, "usage_impacts", {"agents": "positif", "usagers": "nsp"})
+    answer(full, "orga_agents", "1 200")
+    answer(full, "orga_budget", "12,50")
+    answer(full, "orga_charte", "non")
+    answer(full, "orga_commentaire", "Très bien ; « merci »\nDeuxième ligne")
+    answer(full, "orga_fonction", "dsi")
+    Respondent.create_for(full, email="agent@lyon.fr", role="DSI")
+    draft = ResponseFactory(
+        edition=edition,
+        public_id="b" * 32,
+        collectivite=CollectiviteFactory(
+            name="Bordeaux", siren="213300635", insee_code="33063", population=260000
+        ),
+        progress=40,
+    )
+    answer(draft, "usage_domaines", ["eau"])
+    answer(draft, "usage_ia", "non")
+    return edition
+
+
+# (format, options) -> sha256 of the bytes, as the exports wrote them before the exporters
+# (commit 8af76dc), whatever tests ran before.
+PINNED = {
+    ("csv", ()): "cecabb9fbfdef471afc5f0c1b542ffb55bd66e9daa05228a361e01c5d1246fe8",
+    (
+        "csv",
+        (("status", "all"), ("labels", True), ("delimiter", ";"), ("bom", True)),
+    ): "3fc4c4d4728b5cb168dbfb6c24859b1d328c0c6cdf17a49eb5df5c16b612896f",
+    (
+        "csv",
+        (("status", "draft"), ("contacts", True)),
+    ): "d3ff6167b6bf4c847b07b9c8d0061a6d81666f2bb4508d04ac9edfe7f7dc46c3",
+    (
+        "long-csv",
+        (("status", "all"),),
+    ): "8edfc2e087a673673c0fb68038a0121d030740ec59d3b10a8533f68ece25ed35",
+    (
+        "long-csv",
+        (("labels", True), ("delimiter", ";")),
+    ): "e96a4cd8922910f150ebdd8319aa20f3c3e925d4d26c7dc69ceb3ea4e9841794",
+    (
+        "xlsx",
+        (("status", "all"),),
+    ): "d366eb567e2c05a22317414bc3bd5029559320701eb28a3ddbe00b60b2b95e72",
+    (
+        "xlsx",
+        (("labels", True), ("contacts", True)),
+    ): "8281c1c4a1ba11e07ab9c6a4dbfc27dea38a2fbd216264c18078245d45f3b7a1",
+    (
+        "json",
+        (("status", "all"), ("contacts", True)),
+    ): "3b9b15fd74716b5922825eb4b13f8c0649f80428e472f3b049bb423c1bc040fb",
+    ("datapackage", ()): "d935800194b6d6e384067d744f8bcc54be6d78d21452bac8f56c872452a3b091",
+    (
+        "datapackage",
+        (("status", "all"), ("free_text", True), ("contacts", True)),
+    ): "ec0aadd460c9544c0885fc839087c4c0de9ee3f73d0af676f0c0534e12174f1c",
+    (
+        "schema",
+        (("labels", True),),
+    ): "82ccd3f356a22268a6a336602ae2d45de4f83ecc6e8f9f8315fd9a03b8808368",
+}
+
+
+@pytest.mark.parametrize(("format_key", "options"), list(PINNED))
+def test_every_format_writes_the_same_bytes_as_before_the_exporters(fixed, format_key, options):
+    data = b"".join(render(format_key, fixed, ExportOptions(**dict(options))))
+    assert hashlib.sha256(data).hexdigest() == PINNED[format_key, options]
+
+
+def test_export_file_names_are_the_same_as_before_the_exporters(fixed):
+    names = {
+        (key, status): EXPORTERS[key](fixed, ExportOptions(status=status)).filename()
+        for key in ["csv", "long-csv", "xlsx", "json", "datapackage", "schema"]
+        for status in ["submitted", "draft", "all"]
+    }
+    assert names == {
+        ("csv", "submitted"): "barometre-2031-reponses-envoyees-20310601.csv",
+        ("csv", "draft"): "barometre-2031-reponses-brouillons-20310601.csv",
+        ("csv", "all"): "barometre-2031-reponses-toutes-20310601.csv",
+        ("long-csv", "submitted"): "barometre-2031-reponses-long-envoyees-20310601.csv",
+        ("long-csv", "draft"): "barometre-2031-reponses-long-brouillons-20310601.csv",
+        ("long-csv", "all"): "barometre-2031-reponses-long-toutes-20310601.csv",
+        ("xlsx", "submitted"): "barometre-2031-reponses-envoyees-20310601.xlsx",
+        ("xlsx", "draft"): "barometre-2031-reponses-brouillons-20310601.xlsx",
+        ("xlsx", "all"): "barometre-2031-reponses-toutes-20310601.xlsx",
+        ("json", "submitted"): "barometre-2031-reponses-envoyees-20310601.json",
+        ("json", "draft"): "barometre-2031-reponses-brouillons-20310601.json",
+        ("json", "all"): "barometre-2031-reponses-toutes-20310601.json",
+        ("datapackage", "submitted"): "barometre-2031-open-data-envoyees-20310601.zip",
+        ("datapackage", "draft"): "barometre-2031-open-data-brouillons-20310601.zip",
+        ("datapackage", "all"): "barometre-2031-open-data-toutes-20310601.zip",
+        ("schema", "submitted"): "barometre-2031-reponses-envoyees-20310601.schema.json",
+        ("schema", "draft"): "barometre-2031-reponses-brouillons-20310601.schema.json",
+        ("schema", "all"): "barometre-2031-reponses-toutes-20310601.schema.json",
+    }
+
+
+# -- The registry -----------------------------------------------------------------------------
+
+
+def test_every_format_is_one_exporter_registered_under_its_identifier():
+    assert {key: (e.identifier, e.extension, e.content_type) for key, e in EXPORTERS.items()} == {
+        "csv": ("csv", "csv", "text/csv"),
+        "long-csv": ("long-csv", "csv", "text/csv"),
+        "xlsx": (
+            "xlsx",
+            "xlsx",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        ),
+        "json": ("json", "json", "application/json"),
+        "datapackage": ("datapackage", "zip", "application/zip"),
+        "schema": ("schema", "schema.json", "application/json"),
+    }
+    assert all(exporter.verbose_name for exporter in EXPORTERS.values())
+
+
+def command_choices(dest):
+    parser = Command().create_parser("manage.py", "export_responses")
+    return next(action.choices for action in parser._actions if action.dest == dest)
+
+
+def test_the_admin_form_and_the_command_offer_the_registered_formats_and_the_statuses():
+    form = ExportForm(user=User(is_superuser=True))
+    assert form.fields["format"].choices == [(k, e.verbose_name) for k, e in EXPORTERS.items()]
+    assert form.fields["status"].choices == [(k, s.label) for k, s in STATUSES.items()]
+    assert command_choices("format") == list(EXPORTERS)
+    assert command_choices("status") == list(STATUSES)
+
+
+def test_the_open_data_package_describes_the_responses_it_covers(fixed):
+    for key, status in STATUSES.items():
+        package = b"".join(render("datapackage", fixed, ExportOptions(status=key)))
+        assert status.description.encode() in _unzipped(package, "datapackage.json")
+
+
+def _unzipped(data, name):
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return archive.read(name)
+
+
+class TsvExporter(CsvExporter):
+    identifier = "tsv"
+    verbose_name = "TSV (tabulations)"
+    extension = "tsv"
+    content_type = "text/tab-separated-values"
+
+    def write(self, layout, responses):
+        return render_csv(self.rows(layout, responses), delimiter="\t")
+
+
+def test_a_new_format_is_one_class_that_the_admin_and_the_command_serve(
+    fixed, client, monkeypatch, tmp_path
+):
+    monkeypatch.setitem(EXPORTERS, "tsv", TsvExporter)
+    client.force_login(User.objects.create_superuser("admin"))
+    assert "TSV (tabulations)" in client.get(EXPORT).content.decode()
+    response = client.post(EXPORT, {"edition": fixed.pk, "format": "tsv", "status": "all"})
+    assert response.streaming and response["Content-Type"] == "text/tab-separated-values"
+    assert response["Content-Disposition"] == (
+        'attachment; filename="barometre-2031-reponses-toutes-20310601.tsv"'
+    )
+    assert b"".join(response.streaming_content).startswith(b'"identifiant"\t"statut"')
+    output = tmp_path / "export.tsv"
+    call_command("export_responses", "--edition=2031", "--format=tsv", f"--output={output}")
+    assert output.read_bytes().count(b"\r\n") == 2  # the header and the submitted response
