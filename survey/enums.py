@@ -12,11 +12,6 @@ class QuestionKind(models.TextChoices):
     LONG_TEXT = "long_text", "Texte long"
     YES_NO = "yes_no", "Oui / non"
 
-    @classmethod
-    def with_choices(cls):
-        """Kinds whose answers are codes taken from the question's Choice rows."""
-        return {cls.SINGLE_CHOICE, cls.MULTIPLE_CHOICE, cls.SCALE, cls.MATRIX}
-
 
 class ResponseStatus(models.TextChoices):
     DRAFT = "draft", "Brouillon"

@@ -119,7 +119,6 @@ class SectionForm(forms.Form):
                     question.check_required(self.cleaned_answers[question])
                 except ValidationError as error:
                     self.add_error(self._error_field(question), error)
-        self.merged_values = values
         return self.cleaned_data
 
     # -- What this page changed ------------------------------------------------------------

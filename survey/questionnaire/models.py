@@ -305,10 +305,6 @@ class Question(models.Model):
 
         return kind_for(self)
 
-    @property
-    def has_choices(self):
-        return self.kind_class.has_choices
-
     # -- Display conditions -------------------------------------------------------------
 
     @staticmethod
