@@ -1,26 +1,18 @@
 import decimal
 import math
 
-from django import forms
 from django.core.exceptions import ValidationError
 
-from survey.questionnaire.kinds.base import Kind
-from survey.questionnaire.kinds.integer import fake_bounds
+from survey.questionnaire.kinds.integer import Integer, fake_bounds
 from survey.questionnaire.models import DECIMAL_RE, group_thousands, ungroup
 
 
-class Decimal(Kind):
-    """Stored as a string, so that no precision is lost."""
+class Decimal(Integer):
+    """Stored as a string, so that no precision is lost; typed like an integer."""
 
     code = "decimal"
     label = "Nombre décimal"
-    typed = True
     inputmode = "decimal"
-    options = ("min", "max")
-
-    def form_fields(self, question, name, attrs):
-        attrs |= {"inputmode": "decimal", "autocomplete": "off", "class": "form-control"}
-        return {name: forms.CharField(widget=forms.TextInput(attrs=attrs))}
 
     def initial(self, question, value, name):
         return {name: group_thousands(decimal.Decimal(value))}

@@ -21,7 +21,7 @@ class Integer(Kind):
     options = ("min", "max")
 
     def form_fields(self, question, name, attrs):
-        attrs |= {"inputmode": "numeric", "autocomplete": "off", "class": "form-control"}
+        attrs |= {"inputmode": self.inputmode, "autocomplete": "off", "class": "form-control"}
         return {name: forms.CharField(widget=forms.TextInput(attrs=attrs))}
 
     def initial(self, question, value, name):
