@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "axes",
     "django_tasks_db",
     "survey",
+    "results",
 ]
 
 MIDDLEWARE = [
