@@ -89,6 +89,7 @@ class Frame(models.Model):
         verbose_name = "base de sondage"
         verbose_name_plural = "bases de sondage"
         ordering = ["-edition__year"]
+        permissions = [("view_coverage", "Voir le suivi de la collecte")]
 
     def __str__(self):
         return f"Base de sondage — {self.edition}"
