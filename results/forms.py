@@ -11,6 +11,7 @@ class CoverageForm(forms.Form):
         min_value=0,
         max_value=100,
         decimal_places=1,
+        localize=True,
         required=False,
         help_text="Les lignes sous ce taux sont signalées.",
         error_messages={"invalid": "Saisissez un pourcentage, par exemple 10 ou 12,5."},

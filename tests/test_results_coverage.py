@@ -179,3 +179,10 @@ def test_the_page_freezes_the_frame_of_an_edition_that_has_just_opened(client):
         page = client.get(reverse("admin:results_coverage"))
     assert Frame.objects.get(edition=edition).collectivite_count == 1
     assert "1 collectivités éligibles" in page.content.decode()
+
+
+def test_a_target_rate_written_the_french_way_is_understood(client, collecting):
+    page = observatoire_client(client).get(reverse("admin:results_coverage"), {"objectif": "12,5"})
+    html = page.content.decode()
+    assert "Objectif\u00a0: 12,5 %" in html
+    assert "objectif=12.5&amp;format=csv" in html
