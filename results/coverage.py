@@ -163,24 +163,22 @@ def coverage_rows(frame, level, target_rate=None):
             setattr(total, field, getattr(total, field) + getattr(row, field))
         yield row
     yield total
-    yield other_structures_row(frame, level)
+    yield other_structures_row(frame, level, total)
 
 
-def other_structures_row(frame, level):
+def other_structures_row(frame, level, total):
     """Responses from outside the frame: « autre structure », or a collectivité that joined the
-    list after the frame was frozen. Counted apart, never in the frame's totals."""
-    outside = Response.objects.filter(edition_id=frame.edition_id).exclude(
-        collectivite__in=FrameMember.objects.filter(frame=frame).values("collectivite")
-    )
-    counts = outside.aggregate(**_counts())
+    list after the frame was frozen. Counted apart, never in the frame's totals: every response
+    of the edition minus those of the frame (at most one per collectivité, so no overlap)."""
+    counts = Response.objects.filter(edition_id=frame.edition_id).aggregate(**_counts())
     return CoverageRow(
         level,
         "autre",
         OTHER_LABEL,
         None,
-        counts["started"],
-        counts["drafts"],
-        counts["sent"],
+        counts["started"] - total.started,
+        counts["drafts"] - total.drafts,
+        counts["sent"] - total.sent,
         None,
         None,
     )
