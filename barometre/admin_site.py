@@ -2,7 +2,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin.actions import delete_selected
 from django.shortcuts import redirect
-from django.urls import path
+from django.urls import path, reverse
 from django_otp import user_has_device
 
 from barometre import two_factor
@@ -20,6 +20,33 @@ def delete_selection(modeladmin, request, queryset):
     return delete_selected(modeladmin, request, queryset)
 
 
+def add_coverage_page(app_list, app_label):
+    """The coverage page is no model: list it under « Résultats » for those who may see it."""
+    if app_label not in (None, "results"):
+        return
+    results = next((app for app in app_list if app["app_label"] == "results"), None)
+    if results is None:
+        results = {
+            "name": "Résultats",
+            "app_label": "results",
+            "app_url": reverse("admin:results_coverage"),
+            "has_module_perms": True,
+            "models": [],
+        }
+        app_list.append(results)
+    results["models"].insert(
+        0,
+        {
+            "name": "Suivi de la collecte",
+            "object_name": "Coverage",
+            "perms": {"view": True},
+            "admin_url": reverse("admin:results_coverage"),
+            "add_url": None,
+            "view_only": True,
+        },
+    )
+
+
 class BarometreAdminSite(admin.AdminSite):
     """The staff site; with ADMIN_OTP_REQUIRED, staff also need a one-time password."""
 
@@ -35,6 +62,8 @@ class BarometreAdminSite(admin.AdminSite):
     def get_app_list(self, request, app_label=None):
         """The survey first; the technical apps (lockouts, devices, tasks) merged into one, last."""
         app_list = super().get_app_list(request, app_label)
+        if request.user.has_perm("results.view_coverage"):
+            add_coverage_page(app_list, app_label)
         if app_label is not None:
             return app_list
         technical = [app for app in app_list if app["app_label"] in TECHNICAL_APPS]
@@ -61,7 +90,14 @@ class BarometreAdminSite(admin.AdminSite):
             lambda request: two_factor.enrol(request, self),
             name="two_factor_enrol",
         )
-        return [enrol, *super().get_urls()]
+        from results.views import coverage
+
+        coverage_page = path(
+            "suivi-collecte/",
+            self.admin_view(lambda request: coverage(request, self)),
+            name="results_coverage",
+        )
+        return [enrol, coverage_page, *super().get_urls()]
 
     def login(self, request, extra_context=None):
         if settings.ADMIN_OTP_REQUIRED:

@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "axes",
     "django_tasks_db",
     "survey",
+    "results",
 ]
 
 MIDDLEWARE = [
@@ -257,6 +258,9 @@ if env_str("RATELIMIT_IP_META_KEY"):
 
 # How long a process keeps an edition's questionnaire structure (see Edition.questionnaire).
 QUESTIONNAIRE_CACHE_SECONDS = env_int("QUESTIONNAIRE_CACHE_SECONDS", 30)
+
+# The coverage page flags the strata whose response rate n/N (in %) is below this target.
+COVERAGE_TARGET_RATE = env_int("COVERAGE_TARGET_RATE", 10)
 
 # A page left open for days must not lose its typed answers on a CSRF failure.
 CSRF_FAILURE_VIEW = "survey.collection.views.csrf_failure"

@@ -84,8 +84,9 @@ def client_factory():
 
 @pytest.fixture(autouse=True)
 def observatoire_group(request):
-    """The group the 0005 data migration creates. Browser tests flush the database (and a
-    reused test database keeps that state), so make sure it is there for every test."""
+    """The group the 0005 data migration creates, and results' 0002 extends. Browser tests
+    flush the database (and a reused test database keeps that state), so make sure it is there
+    for every test."""
     uses_db = request.node.get_closest_marker("django_db") or {
         "db",
         "transactional_db",
@@ -101,8 +102,12 @@ def observatoire_group(request):
     request.getfixturevalue("transactional_db" if "live_server" in request.fixturenames else "db")
     codenames = [f"view_{model}" for model in migration.VIEWED_MODELS] + ["export_responses"]
     group, _ = Group.objects.get_or_create(name=migration.GROUP)
+    results = import_module("results.migrations.0002_view_coverage_permission")
     group.permissions.set(
         Permission.objects.filter(content_type__app_label="survey", codename__in=codenames)
+        | Permission.objects.filter(
+            content_type__app_label="results", codename__in=results.CODENAMES
+        )
     )
 
 

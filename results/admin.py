@@ -1,0 +1,53 @@
+from django.contrib import admin, messages
+
+from results.models import Frame, FrameError, FrameStratum
+
+
+class FrameStratumInline(admin.TabularInline):
+    model = FrameStratum
+    fields = ["code", "label", "collectivite_count", "population"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Frame)
+class FrameAdmin(admin.ModelAdmin):
+    """A frozen frame is read, never edited; staff can refreeze it before the edition opens."""
+
+    list_display = ["edition", "frozen_at", "collectivite_count", "population", "source"]
+    fields = list_display
+    readonly_fields = list_display
+    inlines = [FrameStratumInline]
+    actions = ["refreeze"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.action(
+        description="Refiger depuis la liste officielle actuelle", permissions=["refreeze"]
+    )
+    def refreeze(self, request, queryset):
+        for frame in queryset.select_related("edition"):
+            try:
+                Frame.freeze(frame.edition, force=True)
+            except FrameError as error:
+                self.message_user(request, str(error), messages.ERROR)
+            else:
+                self.message_user(
+                    request, f"Base de sondage {frame.edition.year} refigée.", messages.SUCCESS
+                )
+
+    def has_refreeze_permission(self, request):
+        return request.user.has_perm("results.add_frame") and request.user.has_perm(
+            "results.delete_frame"
+        )
