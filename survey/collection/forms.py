@@ -58,13 +58,10 @@ class SectionForm(forms.Form):
     # -- Fields ------------------------------------------------------------------------------
 
     def _add_fields(self, question):
-        name = field_name(question)
-        attrs = {"aria-describedby": f"{name}-hint"} if question.help_text else {}
-        self.fields.update(question.kind_class.form_fields(question, name, attrs))
+        # The fields only read and check what is posted: each kind's template draws the inputs.
+        self.fields.update(question.kind_class.form_fields(question, field_name(question)))
         if any(choice.is_other for choice in question.active_choices):
-            self.fields[field_name(question, "other")] = forms.CharField(
-                widget=forms.TextInput(attrs={"class": "form-control"}), strip=False
-            )
+            self.fields[field_name(question, "other")] = forms.CharField(strip=False)
         for field in self._fields_of(question):
             field.required = False
 
@@ -241,14 +238,14 @@ class StartForm(forms.Form):
         required=False,
         help_text="Pour recevoir votre lien personnel de reprise. Elle n'est pas liée à vos "
         "réponses dans les exports.",
-        widget=forms.EmailInput(attrs={"autocomplete": "email", "class": "form-control"}),
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
 
 
 class ResumeByEmailForm(forms.Form):
     email = forms.EmailField(
         label="Votre adresse électronique",
-        widget=forms.EmailInput(attrs={"autocomplete": "email", "class": "form-control"}),
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
 
 
@@ -256,5 +253,5 @@ class AccessRequestForm(forms.Form):
     email = forms.EmailField(
         label="Votre adresse électronique",
         help_text="Pour recevoir votre lien personnel si votre demande est acceptée.",
-        widget=forms.EmailInput(attrs={"autocomplete": "email", "class": "form-control"}),
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )

@@ -48,7 +48,7 @@ class Kind:
 
     # -- The page form (survey/collection/forms.py) --------------------------------------
 
-    def form_fields(self, question, name, attrs):
+    def form_fields(self, question, name):
         """{field name: form field} collecting the raw input; `name` is the main field's."""
         raise NotImplementedError
 

@@ -20,9 +20,8 @@ class Integer(Kind):
     inputmode = "numeric"
     options = ("min", "max")
 
-    def form_fields(self, question, name, attrs):
-        attrs |= {"inputmode": self.inputmode, "autocomplete": "off", "class": "form-control"}
-        return {name: forms.CharField(widget=forms.TextInput(attrs=attrs))}
+    def form_fields(self, question, name):
+        return {name: forms.CharField()}
 
     def initial(self, question, value, name):
         return {name: group_thousands(value)}

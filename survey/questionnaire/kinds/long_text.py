@@ -10,6 +10,5 @@ class LongText(ShortText):
     default_limit = TEXT_HARD_LIMIT
     template = "survey/kinds/textarea.html"
 
-    def form_fields(self, question, name, attrs):
-        attrs |= {"class": "form-control", "rows": 5}
-        return {name: forms.CharField(widget=forms.Textarea(attrs=attrs), strip=False)}
+    def form_fields(self, question, name):
+        return {name: forms.CharField(widget=forms.Textarea, strip=False)}

@@ -18,7 +18,7 @@ class Matrix(Kind):
     def used_codes(self, value):
         return set(value) | set(value.values())
 
-    def form_fields(self, question, name, attrs):
+    def form_fields(self, question, name):
         choices = [(choice.code, choice.label) for choice in question.active_choices]
         return {
             f"{name}-{item.code}": forms.CharField(widget=forms.RadioSelect(choices=choices))

@@ -33,7 +33,7 @@ class MultipleChoice(Kind):
     def condition_codes(self, data):
         return {c.get("code") for c in data.get("choices") or [] if isinstance(c, dict)}
 
-    def form_fields(self, question, name, attrs):
+    def form_fields(self, question, name):
         choices = [(choice.code, choice.label) for choice in question.active_choices]
         return {name: forms.Field(widget=forms.CheckboxSelectMultiple(choices=choices))}
 

@@ -17,9 +17,8 @@ class ShortText(Kind):
     def export_value(self, export, value):
         return normalise_line_breaks(value)  # answers stored before they were normalised
 
-    def form_fields(self, question, name, attrs):
-        attrs |= {"class": "form-control"}
-        return {name: forms.CharField(widget=forms.TextInput(attrs=attrs), strip=False)}
+    def form_fields(self, question, name):
+        return {name: forms.CharField(strip=False)}
 
     def clean(self, question, value):
         if not isinstance(value, str):

@@ -47,7 +47,7 @@ class SingleChoice(Kind):
     def condition_codes(self, data):
         return {c.get("code") for c in data.get("choices") or [] if isinstance(c, dict)}
 
-    def form_fields(self, question, name, attrs):
+    def form_fields(self, question, name):
         choices = [(choice.code, choice.label) for choice in question.active_choices]
         return {name: forms.CharField(widget=forms.RadioSelect(choices=choices))}
 

@@ -16,7 +16,7 @@ class YesNo(Kind):
     def condition_codes(self, data):
         return {YES_CODE, NO_CODE}
 
-    def form_fields(self, question, name, attrs):
+    def form_fields(self, question, name):
         return {name: forms.CharField(widget=forms.RadioSelect(choices=YES_NO_CHOICES))}
 
     def initial(self, question, value, name):
