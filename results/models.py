@@ -278,3 +278,220 @@ class FrameMember(models.Model):
 
     def __str__(self):
         return f"{self.collectivite_id} ({self.stratum_id})"
+
+
+# --- Weights and estimates -------------------------------------------------------------------
+#
+# `compute_results --edition YEAR` writes one Computation with its Weights (one per sent response
+# of the frame) and its Estimates (one per question, domain, matrix row and option); the staff
+# and public pages only read them. A later run adds a new Computation: the latest one is current.
+
+
+class Reliability(models.TextChoices):
+    """Publication rule on the coefficient of variation (CV) and the unweighted base."""
+
+    PUBLISHED = "publie", "Publié"
+    CAUTION = "prudence", "À interpréter avec prudence"
+    SUPPRESSED = "non-publie", "Non publié"
+
+
+class Statistic(models.TextChoices):
+    PROPORTION = "proportion", "Proportion"
+    MEAN = "moyenne", "Moyenne"
+    MEDIAN = "mediane", "Médiane"
+
+
+class ComputationQuerySet(models.QuerySet):
+    def current(self, edition):
+        """The latest computation of the edition's results (None before the first)."""
+        return self.filter(edition=edition).order_by("-computed_at", "-pk").first()
+
+
+class Computation(models.Model):
+    """One run of the weighting and estimation for an edition, with its method's figures."""
+
+    edition = models.ForeignKey(
+        Edition, on_delete=models.PROTECT, related_name="computations", verbose_name="édition"
+    )
+    frame = models.ForeignKey(
+        Frame, on_delete=models.PROTECT, related_name="computations", verbose_name="base de sondage"
+    )
+    computed_at = models.DateTimeField("calculé le")
+    respondent_count = models.PositiveIntegerField(
+        "réponses pondérées (n)", help_text="Réponses envoyées par des collectivités de la base."
+    )
+    other_structure_count = models.PositiveIntegerField(
+        "réponses d'autres structures",
+        default=0,
+        help_text="Hors liste officielle : comptées à part, jamais pondérées.",
+    )
+    method = models.TextField("méthode de pondération")
+    collapsed_strata = models.JSONField(
+        "strates regroupées",
+        default=list,
+        blank=True,
+        help_text="Strates sans répondant, regroupées selon la règle documentée "
+        "(liste de {« strate », « regroupée avec »}).",
+    )
+    factor_min = models.FloatField("facteur d'ajustement minimal")
+    factor_max = models.FloatField("facteur d'ajustement maximal")
+    weight_min = models.FloatField("poids minimal")
+    weight_max = models.FloatField("poids maximal")
+    kish_efficiency = models.FloatField("efficacité de Kish")
+    effective_n = models.FloatField("taille effective de l'échantillon")
+    interval_method = models.CharField("méthode des intervalles", max_length=200)
+    duration_seconds = models.FloatField("durée du calcul (s)", default=0)
+
+    objects = ComputationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "calcul des résultats"
+        verbose_name_plural = "calculs des résultats"
+        ordering = ["-computed_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(factor_min__gt=0)
+                & models.Q(factor_max__gte=models.F("factor_min")),
+                name="computation_factors_positive_and_ordered",
+                violation_error_message="Facteurs d'ajustement positifs et ordonnés.",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(kish_efficiency__gt=0) & models.Q(kish_efficiency__lte=1),
+                name="computation_kish_efficiency_in_range",
+                violation_error_message="L'efficacité de Kish est comprise entre 0 et 1.",
+            ),
+        ]
+
+    def __str__(self):
+        return (
+            f"Résultats {self.edition.year} — {timezone.localtime(self.computed_at):%d/%m/%Y %H:%M}"
+        )
+
+
+class Weight(models.Model):
+    """The calibrated weight of one sent response of the frame in one computation."""
+
+    computation = models.ForeignKey(
+        Computation, on_delete=models.CASCADE, related_name="weights", verbose_name="calcul"
+    )
+    response = models.ForeignKey(
+        "survey.Response", on_delete=models.CASCADE, related_name="weights", verbose_name="réponse"
+    )
+    stratum = models.CharField("strate", max_length=30, choices=Stratum)
+    weighting_cell = models.CharField(
+        "cellule de pondération",
+        max_length=30,
+        choices=Stratum,
+        help_text="La strate, ou celle avec laquelle elle a été regroupée faute de répondant.",
+    )
+    region_code = models.CharField("région", max_length=3, blank=True)
+    value = models.FloatField("poids")
+
+    class Meta:
+        verbose_name = "poids"
+        verbose_name_plural = "poids"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["computation", "response"],
+                name="weight_once_per_response",
+                violation_error_message="Cette réponse a déjà un poids dans ce calcul.",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(value__gt=0),
+                name="weight_positive",
+                violation_error_message="Un poids est strictement positif.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.response_id} : {self.value:.3f}"
+
+
+class Estimate(models.Model):
+    """One published figure: a proportion, mean or median of a question in one domain.
+
+    Domains are codes: ``toutes`` (every collectivité), ``3500-plus`` (collectivités of 3,500
+    inhabitants or more), ``type:<CollectiviteKind>``, ``strate:<Stratum>``, ``region:<code>``.
+    For a matrix, ``row_code`` names the row; ``choice_code`` is empty for a mean or median.
+    """
+
+    computation = models.ForeignKey(
+        Computation, on_delete=models.CASCADE, related_name="estimates", verbose_name="calcul"
+    )
+    question = models.ForeignKey(
+        "survey.Question", on_delete=models.CASCADE, related_name="+", verbose_name="question"
+    )
+    domain = models.CharField("domaine", max_length=40)
+    domain_label = models.CharField("libellé du domaine", max_length=200)
+    row_code = models.CharField("ligne", max_length=60, blank=True)
+    choice_code = models.CharField("option", max_length=60, blank=True)
+    statistic = models.CharField(
+        "statistique", max_length=20, choices=Statistic, default=Statistic.PROPORTION
+    )
+    base = models.CharField(
+        "dénominateur",
+        max_length=300,
+        help_text="Qui compte au dénominateur (avec ou sans « Je ne sais pas », "
+        "hors collectivités à qui la question n'a pas été posée).",
+    )
+    n = models.PositiveIntegerField("effectif non pondéré de l'option")
+    base_n = models.PositiveIntegerField("effectif non pondéré du dénominateur")
+    value = models.FloatField("estimation")
+    ci_low = models.FloatField("borne basse (IC 95 %)", null=True)
+    ci_high = models.FloatField("borne haute (IC 95 %)", null=True)
+    cv = models.FloatField("coefficient de variation", null=True)
+    effective_n = models.FloatField("effectif effectif", null=True)
+    reliability = models.CharField("fiabilité", max_length=20, choices=Reliability)
+
+    class Meta:
+        verbose_name = "estimation"
+        verbose_name_plural = "estimations"
+        ordering = ["computation", "question__section__position", "question__position", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=[
+                    "computation",
+                    "question",
+                    "domain",
+                    "row_code",
+                    "choice_code",
+                    "statistic",
+                ],
+                name="estimate_once_per_cell",
+                violation_error_message="Cette estimation existe déjà pour ce calcul.",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(n__lte=models.F("base_n")),
+                name="estimate_n_within_base",
+                violation_error_message="L'effectif de l'option dépasse celui du dénominateur.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.question_id} · {self.domain} · {self.row_code}{self.choice_code}"
+
+
+class Publication(models.Model):
+    """A question that staff chose to publish on the public results page of its edition."""
+
+    edition = models.ForeignKey(
+        Edition, on_delete=models.CASCADE, related_name="publications", verbose_name="édition"
+    )
+    question = models.ForeignKey(
+        "survey.Question", on_delete=models.CASCADE, related_name="+", verbose_name="question"
+    )
+    published_at = models.DateTimeField("publiée le", default=timezone.now)
+
+    class Meta:
+        verbose_name = "question publiée"
+        verbose_name_plural = "questions publiées"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["edition", "question"],
+                name="publication_once_per_question",
+                violation_error_message="Cette question est déjà publiée.",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.edition.year} · {self.question.code}"
