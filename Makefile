@@ -5,7 +5,8 @@ BIN := $(VENV)/bin
 # Two stamps: running needs the project only, the tests also need the dev extras.
 RUN_STAMP := $(VENV)/.installed-run
 DEV_STAMP := $(VENV)/.installed-dev
-QUESTIONNAIRE := questionnaires/2025.toml
+# In order: an edition before the editions that continue its questions.
+QUESTIONNAIRES := questionnaires/2023.toml questionnaires/2025.toml
 PORT ?= 8000
 
 # Development defaults; production sets DJANGO_DEBUG=0 and a real SECRET_KEY.
@@ -32,7 +33,7 @@ migrate: install-run
 	$(BIN)/python manage.py migrate --noinput
 
 load: migrate
-	$(BIN)/python manage.py load_questionnaire $(QUESTIONNAIRE)
+	$(BIN)/python manage.py load_questionnaire $(QUESTIONNAIRES)
 	$(BIN)/python manage.py load_collectivites
 
 run: load staff-hint

@@ -4,14 +4,14 @@
         [--users 200] [--duration 240] [--ramp 20] [--think-min 3] [--think-max 9]
         [--workers 3] [--threads 4]
 
-The script migrates the database (it creates it when missing), loads questionnaires/2025.toml,
-opens the 2025 edition (its dates are changed: use a scratch database), collects the static
-files, starts gunicorn on 127.0.0.1 with production settings (DJANGO_DEBUG=0, plain HTTP), then
-runs locust in this process: every simulated respondent starts a response, answers each page
-(sometimes « reprendre plus tard » first, then coming back through the personal link in a fresh
-cookie jar, as from another device; sometimes with background autosaves), sends the response,
-then starts another one, until the time is up. Two probes hit /healthz all along, to compare a
-save with a trivial view measured under the same load.
+The script migrates the database (it creates it when missing), loads the questionnaires (2023.toml,
+then 2025.toml that continues it), opens the 2025 edition (its dates are changed: use a scratch
+database), collects the static files, starts gunicorn on 127.0.0.1 with production settings
+(DJANGO_DEBUG=0, plain HTTP), then runs locust in this process: every simulated respondent starts a
+response, answers each page (sometimes « reprendre plus tard » first, then coming back through the
+personal link in a fresh cookie jar, as from another device; sometimes with background autosaves),
+sends the response, then starts another one, until the time is up. Two probes hit /healthz all
+along, to compare a save with a trivial view measured under the same load.
 
 Afterwards it checks that no request failed and that every response holds exactly the answers
 its respondent last saved (compared with the answers kept in memory: number and values of the
@@ -53,7 +53,7 @@ from locust.exception import StopUser  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
 HOST = "127.0.0.1"  # loopback only, never anything else
-QUESTIONNAIRE = ROOT / "questionnaires" / "2025.toml"
+QUESTIONNAIRES = [ROOT / "questionnaires" / "2023.toml", ROOT / "questionnaires" / "2025.toml"]
 
 CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 VERSION_INPUT = re.compile(r'name="version" value="(\d+)"')
@@ -593,7 +593,7 @@ def prepare(env):
     manage = [sys.executable, str(ROOT / "manage.py")]
     for args in (
         ["migrate", "--noinput", "-v0"],
-        ["load_questionnaire", str(QUESTIONNAIRE)],
+        ["load_questionnaire", *map(str, QUESTIONNAIRES)],
         [
             "set_edition_dates",
             "--year",

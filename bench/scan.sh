@@ -50,7 +50,7 @@ trap 'kill "$SINK"' EXIT
 
 createdb -h "$SOCKET" "$DB" 2>/dev/null || true
 "$PYTHON" manage.py migrate --noinput -v0
-"$PYTHON" manage.py load_questionnaire questionnaires/2025.toml >/dev/null
+"$PYTHON" manage.py load_questionnaire questionnaires/2023.toml questionnaires/2025.toml >/dev/null
 "$PYTHON" manage.py set_edition_dates --year 2025 \
   --opens-at "$(date -u -d '-30 days' +%Y-%m-%dT%H:%M:%S+00:00)" \
   --closes-at "$(date -u -d '+30 days' +%Y-%m-%dT%H:%M:%S+00:00)"

@@ -46,3 +46,18 @@ class PopulationBand(models.TextChoices):
         if population <= 100000:
             return cls.FROM_10000_TO_100000
         return cls.OVER_100000
+
+
+class Lineage(models.TextChoices):
+    """How a question continues a question of an earlier edition (questionnaires/README.md)."""
+
+    NEW = "new", "Nouvelle question"
+    IDENTICAL = "identical", "Identique"
+    REWORDED = "reworded", "Libellé modifié, comparable"
+    RECODED = "recoded", "Réponses recodées, comparable"
+    SCOPE_CHANGED = "scope_changed", "Périmètre modifié, non comparable"
+
+    @classmethod
+    def comparable(cls):
+        """The relations whose estimates may be shown side by side as a trend."""
+        return [cls.IDENTICAL, cls.REWORDED, cls.RECODED]

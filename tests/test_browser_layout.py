@@ -15,7 +15,7 @@ from tests.factories import CollectiviteFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-QUESTIONNAIRE = Path(__file__).resolve().parent.parent / "questionnaires" / "2025.toml"
+QUESTIONNAIRES = Path(__file__).resolve().parent.parent / "questionnaires"
 
 # The contrast ratio of each visible, enabled form control's border against what is behind it.
 BORDER_CONTRASTS = """() => {
@@ -89,7 +89,8 @@ def reveal_every_conditional_question(page):
 
 @pytest.fixture
 def real_survey(db):
-    load_questionnaire(QUESTIONNAIRE)
+    load_questionnaire(QUESTIONNAIRES / "2023.toml")
+    load_questionnaire(QUESTIONNAIRES / "2025.toml")
     edition = Edition.objects.get(year=2025)
     edition.opens_at = timezone.now() - datetime.timedelta(days=30)
     edition.closes_at = timezone.now() + datetime.timedelta(days=30)

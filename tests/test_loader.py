@@ -229,11 +229,12 @@ def test_changing_the_kind_of_an_answered_question_is_refused(tmp_path):
 
 
 def test_the_command_reports_problems_in_french(tmp_path):
-    with pytest.raises(CommandError, match="rien n'a été modifié"):
+    with pytest.raises(CommandError, match="n'a pas été chargé, rien n'y a été modifié"):
         call_command("load_questionnaire", str(write(tmp_path, HEADER)))
 
 
 def test_the_2025_questionnaire_loads_with_its_themed_sections_and_stable_codes():
+    load_questionnaire(ROOT / "questionnaires" / "2023.toml")
     load_questionnaire(ROOT / "questionnaires" / "2025.toml")
     edition = Edition.objects.get(year=2025)
     slugs = [section.slug for section in edition.sections.all()]
@@ -255,6 +256,7 @@ def test_the_2025_generative_ai_questions_move_to_their_own_page_on_a_database_w
     tmp_path,
 ):
     current = (ROOT / "questionnaires" / "2025.toml").read_text(encoding="utf-8")
+    load_questionnaire(ROOT / "questionnaires" / "2023.toml")
     # The file as first loaded: the generative AI questions at the end of « usages ».
     start = current.index(GENERATIVE_AI_SECTION)
     end = current.index("[[sections.questions]]", start)
@@ -268,7 +270,7 @@ def test_the_2025_generative_ai_questions_move_to_their_own_page_on_a_database_w
     }
     for code, value in values.items():
         Answer.objects.create(
-            response=response, question=Question.objects.get(code=code), value=value
+            response=response, question=edition.questions.get(code=code), value=value
         )
 
     load_questionnaire(ROOT / "questionnaires" / "2025.toml")

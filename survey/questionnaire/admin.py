@@ -108,7 +108,7 @@ class QuestionAdmin(admin.ModelAdmin):
         "open_data",
     ]
     list_display_links = ["code", "short_text"]
-    list_filter = ["edition", "section", "kind", "is_active", "open_data", "required"]
+    list_filter = ["edition", "section", "kind", "lineage", "is_active", "open_data", "required"]
     list_select_related = ["section"]
     search_fields = ["code", "text"]
     ordering = ["edition", "section__position", "position"]
@@ -123,6 +123,10 @@ class QuestionAdmin(admin.ModelAdmin):
         ),
         ("Condition d'affichage", {"fields": ["condition_question", "condition_codes"]}),
         ("Publication", {"fields": ["is_active", "open_data"]}),
+        (
+            "Filiation (déclarée dans le fichier du questionnaire)",
+            {"fields": ["lineage", "continues", "recoding"]},
+        ),
     ]
 
     @admin.display(description="intitulé")
@@ -151,7 +155,8 @@ class QuestionAdmin(admin.ModelAdmin):
         return note
 
     def get_readonly_fields(self, request, obj=None):
-        readonly = ["answers_note"]
+        # Lineage is checked by the loader against the earlier edition: the file declares it.
+        readonly = ["answers_note", "lineage", "continues", "recoding"]
         if obj is not None and obj.answers.exists():
             readonly += ["edition", "code", "kind"]
         return readonly

@@ -13,8 +13,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import transaction
+from unidecode import unidecode
 
 from survey.collection.models import Answer
+from survey.enums import Lineage
 from survey.questionnaire.kinds import KINDS
 from survey.questionnaire.kinds.base import Kind
 from survey.questionnaire.models import (
@@ -29,8 +31,10 @@ from survey.questionnaire.models import (
 SECTION_KEYS = {"slug", "title", "intro", "questions"}
 QUESTION_KEYS = {
     "code", "kind", "text", "help", "required", "choices", "items", "max_choices",
-    "min", "max", "max_length", "show_if", "open_data",
+    "min", "max", "max_length", "show_if", "open_data", "continues",
 }  # fmt: skip
+CONTINUES_KEYS = {"edition", "question", "relation", "recoding"}
+RELATIONS = [relation for relation in Lineage if relation != Lineage.NEW]
 CHOICE_KEYS = {"code", "label", "other", "exclusive"}
 
 
@@ -156,6 +160,9 @@ def _validate_question(question, lists, seen_codes):
     show_if = question.get("show_if")
     if show_if is not None:
         problems += _validate_condition(where, show_if, seen_codes)
+    continues = question.get("continues")
+    if continues is not None:
+        problems += _validate_continues(where, continues)
     if isinstance(code, str):
         seen_codes.setdefault(code, question)
     return problems
@@ -220,6 +227,139 @@ def _validate_condition(where, show_if, seen_codes):
     return []
 
 
+def _validate_continues(where, continues):
+    """The shape of a lineage declaration; what it names is checked against the database."""
+    if not isinstance(continues, dict) or not {"edition", "question", "relation"} <= set(continues):
+        return [
+            f"{where} : « continues » doit avoir les clés « edition », « question » et "
+            "« relation »."
+        ]
+    problems = [
+        f"{where} : clé de filiation inconnue « {k} »." for k in set(continues) - CONTINUES_KEYS
+    ]
+    if not isinstance(continues["edition"], int):
+        problems.append(f"{where} : « continues.edition » doit être une année.")
+    relation = continues["relation"]
+    if relation not in RELATIONS:
+        problems.append(
+            f"{where} : relation de filiation inconnue « {relation} » (relations possibles : "
+            f"{', '.join(RELATIONS)})."
+        )
+    recoding = continues.get("recoding")
+    if relation == Lineage.RECODED:
+        if not isinstance(recoding, dict) or not recoding:
+            problems.append(
+                f"{where} : une relation « recoded » donne la correspondance des codes "
+                '(« recoding = { ancien = "nouveau", … } »).'
+            )
+        elif not all(isinstance(value, str) for value in recoding.values()):
+            problems.append(f"{where} : « recoding » associe des codes à des codes.")
+    elif recoding is not None:
+        problems.append(f"{where} : « recoding » ne va qu'avec la relation « recoded ».")
+    return problems
+
+
+def check_lineage(data):
+    """Check every lineage declaration of a validated file against the earlier editions."""
+    year = data["edition"]["year"]
+    problems = []
+    for section in data["sections"]:
+        for question in section["questions"]:
+            if question.get("continues") is not None:
+                problems += _check_continues(year, question)
+    if problems:
+        raise QuestionnaireError(problems)
+
+
+def _check_continues(year, question):
+    where = f"question « {question['code']} »"
+    continues = question["continues"]
+    earlier_year, code, relation = (
+        continues["edition"],
+        continues["question"],
+        continues["relation"],
+    )
+    if earlier_year >= year:
+        return [f"{where} : elle ne peut continuer qu'une édition antérieure à {year}."]
+    earlier = (
+        Question.objects.filter(edition__year=earlier_year, code=code)
+        .prefetch_related("choices", "items")
+        .first()
+    )
+    if earlier is None:
+        if not Edition.objects.filter(year=earlier_year).exists():
+            return [
+                f"{where} : l'édition {earlier_year} n'est pas chargée ; chargez d'abord son "
+                f"questionnaire (questionnaires/{earlier_year}.toml)."
+            ]
+        return [f"{where} : l'édition {earlier_year} n'a pas de question « {code} »."]
+    if relation == Lineage.SCOPE_CHANGED:
+        return []
+    if earlier.kind != question["kind"]:
+        return [
+            f"{where} : « {code} » ({earlier_year}) est de type {earlier.kind}, celle-ci de type "
+            f"{question['kind']} : elles ne sont pas comparables (relation « scope_changed »)."
+        ]
+    old_items = {item.code for item in earlier.items.all()}
+    new_items = {item["code"] for item in question.get("items") or []}
+    if old_items != new_items:
+        return [
+            f"{where} : les lignes diffèrent de celles de « {code} » ({earlier_year}) : "
+            "des lignes ajoutées ou retirées changent le périmètre (relation « scope_changed »)."
+        ]
+    old_codes = {choice.code for choice in earlier.choices.all()}
+    new_codes = {choice["code"] for choice in question.get("choices") or []}
+    if relation == Lineage.RECODED:
+        return _check_recoding(
+            where, code, earlier_year, old_codes, new_codes, continues["recoding"]
+        )
+    if old_codes != new_codes:
+        fewer, more = _codes(old_codes - new_codes), _codes(new_codes - old_codes)
+        return [
+            f"{where} : ses réponses diffèrent de celles de « {code} » ({earlier_year}) "
+            f"(en moins : {fewer} ; en plus : {more}) : déclarez la relation « recoded » avec "
+            "la correspondance, ou « scope_changed »."
+        ]
+    if relation == Lineage.IDENTICAL and _wording(earlier.text) != _wording(question["text"]):
+        return [
+            f"{where} : son libellé diffère de celui de « {code} » ({earlier_year}) : déclarez "
+            "la relation « reworded » si le sens est le même."
+        ]
+    return []
+
+
+def _check_recoding(where, code, earlier_year, old_codes, new_codes, recoding):
+    problems = []
+    missing = old_codes - set(recoding)
+    if missing:
+        problems.append(
+            f"{where} : la correspondance ne dit pas ce que deviennent les réponses "
+            f"{_codes(missing)} de « {code} » ({earlier_year})."
+        )
+    unknown = set(recoding) - old_codes
+    if unknown:
+        problems.append(
+            f"{where} : la correspondance cite des réponses que « {code} » ({earlier_year}) "
+            f"n'a pas : {_codes(unknown)}."
+        )
+    targets = set(recoding.values()) - new_codes
+    if targets:
+        problems.append(
+            f"{where} : la correspondance mène à des réponses que la question n'a pas : "
+            f"{_codes(targets)}."
+        )
+    return problems
+
+
+def _codes(codes):
+    return ", ".join(sorted(codes)) or "aucune"
+
+
+def _wording(text):
+    """A wording without its typography: apostrophes, spaces, accents and case."""
+    return " ".join(unidecode(text).replace("`", "'").casefold().split())
+
+
 # -- Applying a validated file --------------------------------------------------------------
 
 
@@ -227,6 +367,7 @@ def load_questionnaire(path):
     """Validate then apply the file at `path`; return a LoadReport."""
     data = read_questionnaire(path)
     with transaction.atomic():
+        check_lineage(data)
         return _apply(data)
 
 
@@ -321,6 +462,7 @@ def _apply_question(edition, section, position, data, existing, questions_by_cod
         "max_length": data.get("max_length"),
         "condition_question": questions_by_code[show_if["question"]] if show_if else None,
         "condition_codes": list(show_if["any_of"]) if show_if else [],
+        **_lineage_values(data.get("continues")),
     }
     question = _sync(
         existing.get(data["code"]),
@@ -333,6 +475,18 @@ def _apply_question(edition, section, position, data, existing, questions_by_cod
     _apply_children(question, Choice, question.choices, data.get("choices") or [], report)
     _apply_children(question, MatrixItem, question.items, data.get("items") or [], report)
     return question
+
+
+def _lineage_values(continues):
+    if continues is None:
+        return {"lineage": Lineage.NEW, "continues": None, "recoding": {}}
+    return {
+        "lineage": continues["relation"],
+        "continues": Question.objects.get(
+            edition__year=continues["edition"], code=continues["question"]
+        ),
+        "recoding": continues.get("recoding", {}),
+    }
 
 
 def _apply_children(question, model, manager, entries, report):
@@ -367,6 +521,17 @@ def _refuse_answered_removals(edition, existing_questions, wanted_codes, data):
         .distinct()
     )
     problems = []
+    continued = dict(
+        Question.objects.filter(continues__edition=edition)
+        .order_by("edition__year")
+        .values_list("continues__code", "edition__year")
+    )
+    for code in sorted(set(existing_questions) - wanted_codes):
+        if code in continued:
+            problems.append(
+                f"question « {code} » : une question de l'édition {continued[code]} la "
+                "continue ; elle ne peut pas être retirée du fichier."
+            )
     for code, question in existing_questions.items():
         if code not in answered:
             continue

@@ -23,7 +23,7 @@ from django.db.models import F, Q
 from django.utils import formats, timezone
 from django.utils.functional import cached_property
 
-from survey.enums import QuestionKind
+from survey.enums import Lineage, QuestionKind
 
 # Codes of questions, choices and matrix lines name export columns: a letter, then lowercase
 # letters, digits and "_" (the questionnaire loader checks its file with the same pattern).
@@ -249,6 +249,23 @@ class Question(models.Model):
         help_text="Codes de choix (ou « oui » / « non ») dont l'un doit avoir été répondu.",
     )
 
+    lineage = models.CharField("filiation", max_length=20, choices=Lineage, default=Lineage.NEW)
+    continues = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="continued_by",
+        verbose_name="continue la question",
+        help_text="La question d'une édition antérieure que celle-ci prolonge.",
+    )
+    recoding = models.JSONField(
+        "recodage des réponses",
+        default=dict,
+        blank=True,
+        help_text="Pour des réponses recodées : code de l'édition antérieure → code actuel.",
+    )
+
     objects = QuestionnaireQuerySet.as_manager()
 
     class Meta:
@@ -273,6 +290,15 @@ class Question(models.Model):
                 name="question_max_choices_positive",
                 violation_error_message="Le nombre maximal de choix doit être d'au moins 1.",
             ),
+            models.CheckConstraint(
+                condition=Q(lineage=Lineage.NEW, continues__isnull=True)
+                | (~Q(lineage=Lineage.NEW) & Q(continues__isnull=False)),
+                name="question_lineage_names_its_predecessor",
+                violation_error_message=(
+                    "Une question qui en continue une autre la nomme ; une nouvelle question "
+                    "n'en nomme aucune."
+                ),
+            ),
         ]
 
     def __str__(self):
@@ -289,6 +315,15 @@ class Question(models.Model):
         ]
         if errors:
             raise ValidationError({"kind": errors})
+
+    @property
+    def is_comparable(self):
+        """Whether its figures may be set beside its predecessor's as a trend."""
+        return self.lineage in Lineage.comparable()
+
+    def current_code(self, earlier_code):
+        """The code of this edition that an answer code of its predecessor became."""
+        return self.recoding.get(earlier_code, earlier_code)
 
     @cached_property
     def active_choices(self):

@@ -7,18 +7,28 @@ class Command(BaseCommand):
     help = "Charge ou met à jour un questionnaire depuis un fichier TOML (voir questionnaires/)."
 
     def add_arguments(self, parser):
-        parser.add_argument("path", help="Chemin du fichier, par exemple questionnaires/2025.toml")
+        parser.add_argument(
+            "paths",
+            nargs="+",
+            metavar="path",
+            help="Fichiers à charger dans l'ordre (une édition avant celles qui la continuent), "
+            "par exemple questionnaires/2023.toml questionnaires/2025.toml",
+        )
 
-    def handle(self, path, **options):
+    def handle(self, paths, **options):
+        for path in paths:
+            self.load(path, options["verbosity"])
+
+    def load(self, path, verbosity):
         try:
             report = load_questionnaire(path)
         except QuestionnaireError as error:
             raise CommandError(
-                "Le questionnaire n'a pas été chargé, rien n'a été modifié :\n- "
+                f"Le questionnaire {path} n'a pas été chargé, rien n'y a été modifié :\n- "
                 + "\n- ".join(error.problems)
             ) from None
         if not report.changed:
-            self.stdout.write("Questionnaire déjà à jour : rien n'a changé.")
+            self.stdout.write(f"{path} : questionnaire déjà à jour, rien n'a changé.")
             return
         for verb, entries in (
             ("créé", report.created),
@@ -27,6 +37,6 @@ class Command(BaseCommand):
         ):
             if entries:
                 self.stdout.write(f"{len(entries)} élément(s) {verb}(s).")
-                for entry in entries[:200] if options["verbosity"] > 1 else []:
+                for entry in entries[:200] if verbosity > 1 else []:
                     self.stdout.write(f"  {entry}")
-        self.stdout.write(self.style.SUCCESS("Questionnaire chargé."))
+        self.stdout.write(self.style.SUCCESS(f"{path} : questionnaire chargé."))
