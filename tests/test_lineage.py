@@ -261,3 +261,76 @@ def test_the_command_loads_several_files_in_order_and_names_the_one_refused(tmp_
         verbosity=0,
     )
     assert list(Edition.objects.order_by("year").values_list("year", flat=True)) == [2023, 2025]
+
+
+# -- The next edition from the last ----------------------------------------------------------
+
+
+@pytest.fixture
+def edition_2025():
+    call_command(
+        "load_questionnaire",
+        QUESTIONNAIRES / "2023.toml",
+        QUESTIONNAIRES / "2025.toml",
+        verbosity=0,
+    )
+    return Edition.objects.get(year=2025)
+
+
+def with_dates(text):
+    return text.replace(
+        "[edition]\n",
+        "[edition]\nopens_at = 2026-05-04T09:00:00+02:00\ncloses_at = 2026-07-10T23:59:59+02:00\n",
+        1,
+    )
+
+
+def test_next_years_file_continues_every_active_question_identically(edition_2025, tmp_path):
+    edition_2025.questions.filter(code="usage_ia_description").update(is_active=False)
+    output = tmp_path / "2026.toml"
+    call_command("prepare_next_edition", edition=2025, output=str(output), verbosity=0)
+
+    text = output.read_text(encoding="utf-8")
+    assert text.startswith("# Questionnaire 2026, préparé à partir de l’édition 2025.")
+    load_questionnaire(write(tmp_path, with_dates(text), "2026-dated.toml"))
+
+    edition_2026 = Edition.objects.get(year=2026)
+    assert edition_2026.title == edition_2025.title.replace("2025", "2026")
+    kept = edition_2025.questions.filter(is_active=True)
+    assert sorted(edition_2026.questions.values_list("code", flat=True)) == sorted(
+        kept.values_list("code", flat=True)
+    )
+    for question in edition_2026.questions.select_related("continues__edition"):
+        assert question.lineage == Lineage.IDENTICAL
+        assert question.continues.edition == edition_2025
+        assert question.continues.code == question.code
+    matrix = edition_2026.questions.get(code="usage_ia_impacts")
+    previous = edition_2025.questions.get(code="usage_ia_impacts")
+    assert list(matrix.items.values_list("code", "label")) == list(
+        previous.items.values_list("code", "label")
+    )
+    assert list(matrix.choices.values_list("code", "label", "is_exclusive", "is_other")) == list(
+        previous.choices.values_list("code", "label", "is_exclusive", "is_other")
+    )
+
+
+def test_next_years_file_is_refused_until_its_dates_are_set(edition_2025, tmp_path):
+    output = tmp_path / "2026.toml"
+    call_command("prepare_next_edition", edition=2025, output=str(output), verbosity=0)
+    problems = problems_of(output)
+    assert "[edition] : la clé « opens_at » manque." in problems
+    assert "[edition] : la clé « closes_at » manque." in problems
+
+
+def test_preparing_the_next_edition_refuses_what_would_lose_work(edition_2025, tmp_path):
+    with pytest.raises(CommandError, match="Aucune édition 2019 dans la base."):
+        call_command("prepare_next_edition", edition=2019, output=str(tmp_path / "x.toml"))
+    existing = tmp_path / "2026.toml"
+    existing.write_text("# travail en cours", encoding="utf-8")
+    with pytest.raises(CommandError, match="existe déjà : --force pour le remplacer"):
+        call_command("prepare_next_edition", edition=2025, output=str(existing))
+    assert existing.read_text(encoding="utf-8") == "# travail en cours"
+    with pytest.raises(CommandError, match="L'année à préparer doit suivre 2025."):
+        call_command("prepare_next_edition", edition=2025, year=2023, output=str(existing))
+    with pytest.raises(CommandError, match="L'édition 2025 existe déjà dans la base."):
+        call_command("prepare_next_edition", edition=2023, year=2025, output=str(existing))
