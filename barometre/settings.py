@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "survey",
     "results",
+    "editions",
 ]
 
 MIDDLEWARE = [

@@ -28,6 +28,8 @@ class Kind:
     # Answers are codes of the question's Choice rows / a matrix has rows (MatrixItem).
     has_choices = False
     has_items = False
+    # One option per answer (a published table's options then add up to its answers).
+    one_option_per_answer = False
 
     def clean(self, question, value):
         """Validate and normalise a non-empty value; raise ValidationError in French."""

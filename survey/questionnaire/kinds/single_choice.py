@@ -42,6 +42,7 @@ class SingleChoice(Kind):
     label = "Choix unique"
     has_choices = True
     allows_other = True
+    one_option_per_answer = True
     template = "survey/kinds/choices.html"
 
     def condition_codes(self, data):

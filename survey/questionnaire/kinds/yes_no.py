@@ -12,6 +12,7 @@ class YesNo(Kind):
     label = "Oui / non"
     template = "survey/kinds/choices.html"
     inline_options = True
+    one_option_per_answer = True
 
     def condition_codes(self, data):
         return {YES_CODE, NO_CODE}

@@ -1,0 +1,27 @@
+from django.contrib import admin
+
+from editions.models import NationalCount, PublishedCount
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Published figures are imported (import_published_counts), never typed in."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(NationalCount)
+class NationalCountAdmin(ReadOnlyAdmin):
+    list_display = ["edition", "stratum", "collectivite_count", "source"]
+    list_filter = ["edition"]
+
+
+@admin.register(PublishedCount)
+class PublishedCountAdmin(ReadOnlyAdmin):
+    list_display = ["question", "stratum", "choice_code", "occurrences", "answered", "respondents"]
+    list_filter = ["question__edition", "stratum"]
+    list_select_related = ["question"]
+    search_fields = ["question__code", "question__text"]
