@@ -4,8 +4,9 @@ Within stratum h of a domain, p_h = y_h / n_h (y_h respondents who chose the opt
 in the denominator); the estimate is p = Σ W_h p_h with W_h = N_h / Σ N_h over the domain's
 strata (N_h from the edition's national counts). Its variance, strata sampled independently
 and without replacement: V = Σ W_h² (1 − n_h/N_h) p_h (1 − p_h) / (n_h − 1). The 95 % interval is
-taken on the logit scale; at p = 0 or 1, the exact (Clopper–Pearson) bound for the n in the
-denominator. « Autres structures » are outside the list: never in an estimate.
+taken on the logit scale; at p = 0 or 1, the exact (Clopper–Pearson) bound at the Kish effective
+size of the respondents' weights N_h / n_h — the same rules as results/estimation.py.
+« Autres structures » are outside the list: never in an estimate.
 
 Limits, stated on the pages that show these figures: the strata are those of the published
 table (EPCI other than métropoles are one stratum), no calibration on régions is possible, and
@@ -16,14 +17,21 @@ import math
 from dataclasses import dataclass
 
 from editions.models import NationalCount, PublishedCount, PublishedStratum
+from results.estimation import proportion_interval
 
-Z_95 = 1.959963984540054
 DOMAINS = {
     "toutes": ("Toutes collectivités", [s for s in PublishedStratum if s != "autre"]),
     "3500-plus": (
         "Collectivités de 3 500 habitants ou plus",
         [s for s in PublishedStratum if s not in ("autre", "commune-lt3500")],
     ),
+    "type:commune": ("Communes", [s for s in PublishedStratum if s.startswith("commune-")]),
+    "type:epci": (
+        "EPCI",
+        [PublishedStratum.EPCI_EXCEPT_METROPOLE, PublishedStratum.EPCI_METROPOLE],
+    ),
+    "type:departement": ("Départements", [PublishedStratum.DEPARTEMENT]),
+    "type:region": ("Régions", [PublishedStratum.REGION]),
 }
 
 
@@ -49,18 +57,28 @@ class PastEstimate:
     ci_high: float
 
 
+class UnknownDomain(ValueError):
+    """A domain the published table cannot give, in French."""
+
+
 def domain_strata(domain):
+    """(label, strata) of a domain code; UnknownDomain for one the table cannot give."""
     if domain.startswith("strate:"):
-        stratum = PublishedStratum(domain.removeprefix("strate:"))
-        return stratum.label, [stratum]
-    return DOMAINS[domain]
+        code = domain.removeprefix("strate:")
+        if code in PublishedStratum.values and code != PublishedStratum.OTHER:
+            stratum = PublishedStratum(code)
+            return stratum.label, [stratum]
+    if domain in DOMAINS:
+        return DOMAINS[domain]
+    raise UnknownDomain(f"Le tableau publié ne permet pas d'estimer le domaine « {domain} ».")
 
 
-def published_estimates(question, domain="toutes", excluded_codes=()):
+def published_estimates(question, domain="toutes", excluded_codes=(), recoding=None):
     """Per option of `question`: the post-stratified proportion in `domain` and its interval.
 
     The denominator is the respondents who answered (« Sans réponse » left out), without those
-    who chose one of `excluded_codes` (for example « Je ne sais pas »).
+    who chose one of `excluded_codes` (for example « Je ne sais pas »). With `recoding`
+    ({code: later code}), options are first added up under the codes of a later edition.
     """
     _label, strata = domain_strata(domain)
     national = dict(
@@ -68,9 +86,15 @@ def published_estimates(question, domain="toutes", excluded_codes=()):
             "stratum", "collectivite_count"
         )
     )
+    recoding = recoding or {}
     cells = {}
     for count in PublishedCount.objects.filter(question=question, stratum__in=strata):
-        cells.setdefault(count.stratum, {})[count.choice_code] = count
+        code = recoding.get(count.choice_code, count.choice_code)
+        cell = cells.setdefault(count.stratum, {})
+        if code in cell:
+            cell[code].occurrences += count.occurrences
+        else:
+            cell[code] = count
     excluded = set(excluded_codes)
     bases = {}
     for stratum in strata:
@@ -80,7 +104,12 @@ def published_estimates(question, domain="toutes", excluded_codes=()):
         if bases[stratum] <= 0:
             raise EmptyStratum(PublishedStratum(stratum), question)
     total = sum(national[stratum] for stratum in strata)
-    codes = [code for code in question.kind_class.option_labels(question) if code not in excluded]
+    # Each respondent of stratum h stands for N_h / n_h collectivités.
+    weights = [(national[s] / bases[s], bases[s]) for s in strata]
+    kish_n = sum(w * n for w, n in weights) ** 2 / sum(w * w * n for w, n in weights)
+    censused = all(bases[s] >= national[s] for s in strata)
+    later_codes = (recoding.get(code, code) for code in question.kind_class.option_labels(question))
+    codes = [code for code in dict.fromkeys(later_codes) if code not in excluded]
     estimates = []
     for code in codes:
         value = variance = 0.0
@@ -95,26 +124,7 @@ def published_estimates(question, domain="toutes", excluded_codes=()):
             if base > 1:
                 variance += share**2 * (1 - base / national[stratum]) * p * (1 - p) / (base - 1)
             n += y
-        base_n = sum(bases.values())
-        low, high = interval(value, math.sqrt(max(variance, 0.0)), base_n)
-        estimates.append(
-            PastEstimate(code, n, base_n, value, math.sqrt(max(variance, 0.0)), low, high)
-        )
+        se = math.sqrt(max(variance, 0.0))
+        low, high = proportion_interval(value, se, kish_n, censused)
+        estimates.append(PastEstimate(code, n, sum(bases.values()), value, se, low, high))
     return estimates
-
-
-def interval(p, standard_error, n):
-    """95 % interval of a proportion: logit scale inside (0, 1), exact bound at its edges."""
-    if p <= 0:
-        return 0.0, 1 - (0.025 ** (1 / n))
-    if p >= 1:
-        return 0.025 ** (1 / n), 1.0
-    if standard_error == 0:
-        return p, p
-    centre = math.log(p / (1 - p))
-    spread = Z_95 * standard_error / (p * (1 - p))
-    return _expit(centre - spread), _expit(centre + spread)
-
-
-def _expit(x):
-    return 1 / (1 + math.exp(-x))

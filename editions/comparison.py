@@ -1,0 +1,177 @@
+"""Year over year: each comparable question beside the question it continues, with the change.
+
+Only questions whose lineage is comparable (`Question.is_comparable`: identical, reworded,
+recoded) are compared; a question whose scope changed is never shown as a trend. Each year keeps
+its own frame and weights: the current edition's figures are its stored estimates (results), the
+earlier edition's either its own stored estimates or, for an edition known by its published
+table, the post-stratified estimates of editions/estimates.py, on the same domain and with the
+same denominator rule (« Je ne sais pas » counted as an answer).
+
+The change d = p_current − p_earlier has the variance of two independent samples,
+V(d) = se_current² + se_earlier², and the 95 % interval d ± 1.96 √V(d) (a collectivité that
+answered both years makes the samples slightly dependent; the interval then errs on the wide
+side). A change whose interval contains 0 is marked as within noise.
+"""
+
+import math
+from dataclasses import dataclass
+
+from editions.estimates import UnknownDomain, published_estimates
+from editions.models import PublishedCount
+from results.estimation import Z95, reliability
+from results.models import Computation, Estimate, Reliability, Statistic
+
+
+@dataclass
+class Side:
+    """One year's figure for an option."""
+
+    year: int
+    value: float
+    ci_low: float
+    ci_high: float
+    se: float
+    n: int
+    base_n: int
+    reliability: str
+
+
+@dataclass
+class Change:
+    """An option of a comparable question in two editions, and how it moved."""
+
+    row_code: str
+    choice_code: str
+    label: str
+    earlier: Side
+    current: Side
+
+    @property
+    def difference(self):
+        return self.current.value - self.earlier.value
+
+    @property
+    def standard_error(self):
+        return math.sqrt(self.current.se**2 + self.earlier.se**2)
+
+    @property
+    def ci_low(self):
+        return self.difference - Z95 * self.standard_error
+
+    @property
+    def ci_high(self):
+        return self.difference + Z95 * self.standard_error
+
+    @property
+    def within_noise(self):
+        """The interval of the change contains 0: no change can be asserted."""
+        return self.ci_low <= 0 <= self.ci_high
+
+    @property
+    def is_published(self):
+        """Both years' figures may be published (neither suppressed)."""
+        suppressed = Reliability.SUPPRESSED
+        return suppressed not in (self.earlier.reliability, self.current.reliability)
+
+
+@dataclass
+class QuestionTrend:
+    question: object
+    earlier: object
+    changes: list
+
+    @property
+    def relation(self):
+        return self.question.get_lineage_display()
+
+
+def comparable_questions(edition):
+    """The edition's questions that continue a comparable question of an earlier edition."""
+    return [
+        question
+        for question in edition.questions.filter(is_active=True, continues__isnull=False)
+        .select_related("continues__edition")
+        .order_by("section__position", "position")
+        if question.is_comparable
+    ]
+
+
+def year_over_year(computation, domain):
+    """Every comparable question of the computation's edition with figures in both years."""
+    trends = []
+    for question in comparable_questions(computation.edition):
+        earlier = earlier_sides(question, domain)
+        if not earlier:
+            continue
+        current = current_sides(computation, question, domain)
+        labels = question.kind_class.option_labels(question)
+        changes = [
+            Change(row, code, labels.get(code, code), earlier[row, code], side)
+            for (row, code), side in current.items()
+            if (row, code) in earlier
+        ]
+        if changes:
+            trends.append(QuestionTrend(question, question.continues, changes))
+    return trends
+
+
+def current_sides(computation, question, domain):
+    return {
+        (estimate.row_code, estimate.choice_code): side_of(computation.edition.year, estimate)
+        for estimate in Estimate.objects.filter(
+            computation=computation,
+            question=question,
+            domain=domain,
+            statistic=Statistic.PROPORTION,
+        )
+    }
+
+
+def earlier_sides(question, domain):
+    """{(row, code in the current edition's codes): Side} of the predecessor, or {}."""
+    earlier = question.continues
+    year = earlier.edition.year
+    if PublishedCount.objects.filter(question=earlier).exists():
+        try:
+            estimates = published_estimates(earlier, domain, recoding=question.recoding)
+        except UnknownDomain:
+            return {}
+        return {
+            ("", e.choice_code): Side(
+                year,
+                e.value,
+                e.ci_low,
+                e.ci_high,
+                e.standard_error,
+                e.n,
+                e.base_n,
+                reliability(e.standard_error / e.value if e.value > 0 else None, e.base_n),
+            )
+            for e in estimates
+        }
+    computation = Computation.objects.current(earlier.edition)
+    if computation is None or len(set(question.recoding.values())) < len(question.recoding):
+        # Options merged by the recoding would need the earlier answers re-estimated.
+        return {}
+    return {
+        (estimate.row_code, question.current_code(estimate.choice_code)): side_of(year, estimate)
+        for estimate in Estimate.objects.filter(
+            computation=computation,
+            question=earlier,
+            domain=domain,
+            statistic=Statistic.PROPORTION,
+        )
+    }
+
+
+def side_of(year, estimate):
+    return Side(
+        year,
+        estimate.value,
+        estimate.ci_low,
+        estimate.ci_high,
+        (estimate.cv or 0.0) * estimate.value,
+        estimate.n,
+        estimate.base_n,
+        estimate.reliability,
+    )

@@ -1,0 +1,176 @@
+"""Year over year: a comparable 2025 question beside the 2023 question it continues, each year
+with its own frame and weights, the change with its interval, and never a trend for a question
+whose scope changed."""
+
+import math
+from pathlib import Path
+
+import pytest
+from django.utils import timezone
+
+from editions.comparison import year_over_year
+from editions.estimates import published_estimates
+from editions.importer import import_published
+from results.models import Computation, Estimate, Frame, Reliability
+from survey.questionnaire.loader import load_questionnaire
+from survey.questionnaire.models import Edition
+
+pytestmark = pytest.mark.django_db
+
+ROOT = Path(__file__).resolve().parent.parent
+NATIONAL = (ROOT / "data" / "national-counts-2023.csv").read_text(encoding="utf-8")
+HEADER = (
+    "Question,Structure,Réponses,Occurrences,Nombre de réponses,Effectifs par structure,"
+    "Pourcentage\n"
+)
+# A made-up 2023 table for the AI question (test data): (oui, non, nsp) per stratum.
+AI_2023 = {
+    "Communes de moins de 3 500 hab.": (1, 7, 0),
+    "Communes de 3 500 à 10 000 hab.": (2, 4, 0),
+    "Communes de 10 000 à 100 000 hab.": (4, 6, 0),
+    "Communes de plus de 100 000 hab.": (3, 2, 0),
+    "Un EPCI (hors métropole)": (10, 20, 3),
+    "Une métropole": (8, 10, 0),
+    "Un département": (9, 15, 1),
+    "Une région": (3, 7, 0),
+}
+
+
+def ai_table(codes=("usage_ia",)):
+    rows = []
+    for code in codes:
+        for structure, (oui, non, nsp) in AI_2023.items():
+            total = oui + non + nsp
+            for label, count in (("Oui", oui), ("Non", non), ("Je ne sais pas", nsp)):
+                rows.append(f"x,{structure},{label},{count},{total},{total},0,{code}")
+    return HEADER.replace("Pourcentage\n", "Pourcentage,Code\n") + "\n".join(rows)
+
+
+@pytest.fixture
+def editions():
+    load_questionnaire(ROOT / "questionnaires" / "2023.toml")
+    load_questionnaire(ROOT / "questionnaires" / "2025.toml")
+    earlier, current = Edition.objects.get(year=2023), Edition.objects.get(year=2025)
+    import_published(earlier, ai_table(), NATIONAL)
+    return earlier, current
+
+
+def computation_2025(edition, figures):
+    """A stored 2025 computation with the given (question, choice, value, cv, base_n)."""
+    frame = Frame.objects.create(edition=edition, frozen_at=timezone.now(), source="test")
+    computation = Computation.objects.create(
+        edition=edition,
+        frame=frame,
+        computed_at=timezone.now(),
+        respondent_count=300,
+        method="test",
+        factor_min=1,
+        factor_max=1,
+        weight_min=1,
+        weight_max=1,
+        kish_efficiency=1,
+        effective_n=300,
+        interval_method="logit",
+    )
+    for code, choice, value, cv, base_n in figures:
+        Estimate.objects.create(
+            computation=computation,
+            question=edition.questions.get(code=code),
+            domain="toutes",
+            domain_label="Toutes collectivités",
+            choice_code=choice,
+            base="test",
+            n=round(value * base_n),
+            base_n=base_n,
+            value=value,
+            ci_low=value * 0.8,
+            ci_high=min(1, value * 1.2),
+            cv=cv,
+            reliability=Reliability.PUBLISHED,
+        )
+    return computation
+
+
+def test_the_change_of_a_comparable_question_has_the_interval_of_two_independent_samples(
+    editions,
+):
+    earlier, current = editions
+    computation = computation_2025(
+        current,
+        [
+            ("usage_ia", "oui", 0.40, 0.05, 300),
+            ("usage_ia", "non", 0.55, 0.04, 300),
+            ("usage_ia", "nsp", 0.05, 0.30, 300),
+        ],
+    )
+    (trend,) = year_over_year(computation, "toutes")
+    assert trend.question.code == "usage_ia" and trend.earlier.edition == earlier
+    changes = {change.choice_code: change for change in trend.changes}
+    assert set(changes) == {"oui", "non", "nsp"}
+
+    # 2023 by hand: post-stratified « oui », its standard error, then the change.
+    national = [31762, 2160, 981, 42, 1233, 21, 101, 18]
+    counts = [(oui, oui + non + nsp) for oui, non, nsp in AI_2023.values()]
+    total = sum(national)
+    p_2023 = sum(N / total * y / n for (y, n), N in zip(counts, national, strict=True))
+    v_2023 = sum(
+        (N / total) ** 2 * (1 - n / N) * (y / n) * (1 - y / n) / (n - 1)
+        for (y, n), N in zip(counts, national, strict=True)
+    )
+    oui = changes["oui"]
+    assert oui.earlier.value == pytest.approx(p_2023, abs=1e-12)
+    assert oui.current.se == pytest.approx(0.40 * 0.05, abs=1e-12)
+    se = math.sqrt(v_2023 + (0.40 * 0.05) ** 2)
+    assert oui.difference == pytest.approx(0.40 - p_2023, abs=1e-12)
+    assert oui.ci_low == pytest.approx(0.40 - p_2023 - 1.959963984540054 * se, abs=1e-9)
+    assert oui.ci_high == pytest.approx(0.40 - p_2023 + 1.959963984540054 * se, abs=1e-9)
+
+
+def test_a_change_whose_interval_contains_zero_is_marked_as_noise(editions):
+    _earlier, current = editions
+    p_2023 = {
+        e.choice_code: e.value
+        for e in published_estimates(_earlier.questions.get(code="usage_ia"), "toutes")
+    }
+    computation = computation_2025(
+        current,
+        [
+            ("usage_ia", "oui", p_2023["oui"] + 0.01, 0.10, 300),
+            ("usage_ia", "non", 0.30, 0.02, 300),
+        ],
+    )
+    changes = {c.choice_code: c for c in year_over_year(computation, "toutes")[0].changes}
+    assert changes["oui"].within_noise
+    assert not changes["non"].within_noise and changes["non"].ci_high < 0
+
+
+def test_a_question_whose_scope_changed_is_never_shown_as_a_trend(editions):
+    earlier, current = editions
+    # Both years have figures for the question about plans; its scope changed in 2025.
+    import_published(earlier, ai_table(("usage_ia", "usage_ia_prevu")), NATIONAL)
+    assert published_estimates(earlier.questions.get(code="usage_ia_prevu"), "toutes")
+    computation = computation_2025(
+        current,
+        [("usage_ia_prevu", "oui", 0.5, 0.05, 300), ("usage_ia", "oui", 0.4, 0.05, 300)],
+    )
+    assert [t.question.code for t in year_over_year(computation, "toutes")] == ["usage_ia"]
+
+
+def test_a_recoding_adds_up_the_earlier_options_under_their_current_code(editions):
+    earlier, _current = editions
+    question = earlier.questions.get(code="usage_ia")
+    apart = {e.choice_code: e for e in published_estimates(question, "3500-plus")}
+    merged = {
+        e.choice_code: e
+        for e in published_estimates(question, "3500-plus", recoding={"nsp": "non"})
+    }
+    assert set(merged) == {"oui", "non"}
+    assert merged["non"].value == pytest.approx(apart["non"].value + apart["nsp"].value)
+    assert merged["oui"].value == pytest.approx(apart["oui"].value)
+
+
+def test_a_domain_the_published_table_cannot_give_has_no_trend(editions):
+    _earlier, current = editions
+    computation = computation_2025(current, [("usage_ia", "oui", 0.4, 0.05, 300)])
+    Estimate.objects.update(domain="region:84")
+    assert year_over_year(computation, "region:84") == []
