@@ -48,6 +48,13 @@ class PopulationBand(models.TextChoices):
         return cls.OVER_100000
 
 
+class Audience(models.TextChoices):
+    """Who answers a survey."""
+
+    COLLECTIVITES = "collectivites", "Collectivités territoriales"
+    CITOYENS = "citoyens", "Citoyens"
+
+
 class Lineage(models.TextChoices):
     """How a question continues a question of an earlier edition (questionnaires/README.md)."""
 

@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from survey.enums import Lineage
 from survey.questionnaire.loader import QuestionnaireError, load_questionnaire
 from survey.questionnaire.models import Edition, Question
+from survey.questionnaire.writer import next_edition_file
 from tests.test_loader import snapshot, write
 
 pytestmark = pytest.mark.django_db
@@ -334,3 +335,77 @@ def test_preparing_the_next_edition_refuses_what_would_lose_work(edition_2025, t
         call_command("prepare_next_edition", edition=2025, year=2023, output=str(existing))
     with pytest.raises(CommandError, match="L'édition 2025 existe déjà dans la base."):
         call_command("prepare_next_edition", edition=2023, year=2025, output=str(existing))
+
+
+# -- Surveys: editions of several surveys side by side ------------------------------------------
+
+POLL = """
+[survey]
+code = "sondage-citoyens"
+title = "Les citoyens et l'IA dans les services publics"
+audience = "citoyens"
+
+[edition]
+year = 2025
+title = "Sondage 2025"
+opens_at = 2025-05-05T09:00:00+02:00
+closes_at = 2025-07-11T23:59:59+02:00
+
+[[sections]]
+slug = "confiance"
+title = "Confiance"
+
+[[sections.questions]]
+code = "confiance_ia"
+kind = "yes_no"
+text = "Faites-vous confiance à l'IA dans les services publics ?"
+"""
+
+
+def test_another_survey_may_have_its_own_edition_in_the_same_year(edition_2025, tmp_path):
+    load_questionnaire(write(tmp_path, POLL, "poll.toml"))
+    poll = Edition.objects.get(survey__code="sondage-citoyens")
+    assert poll.year == 2025 and poll.survey.get_audience_display() == "Citoyens"
+    assert Edition.objects.current() == edition_2025
+    assert Edition.objects.current("sondage-citoyens") == poll
+    assert Edition.objects.for_year(2025) == edition_2025
+    assert edition_2025.survey.code == "barometre-ia-collectivites"
+
+
+def test_a_survey_has_one_edition_a_year(edition_2025):
+    with transaction.atomic(), pytest.raises(IntegrityError):
+        Edition.objects.create(
+            survey=edition_2025.survey,
+            year=2025,
+            title="Doublon",
+            opens_at=edition_2025.opens_at,
+            closes_at=edition_2025.closes_at,
+        )
+
+
+def test_a_question_continues_only_an_edition_of_its_own_survey(edition_2025, tmp_path):
+    continued = POLL.replace(
+        'text = "Faites-vous',
+        'continues = { edition = 2023, question = "usage_ia", relation = "scope_changed" }\n'
+        'text = "Faites-vous',
+    )
+    assert problems_of(write(tmp_path, continued, "poll.toml")) == [
+        "question « confiance_ia » : l'édition 2023 n'est pas chargée ; chargez d'abord son "
+        "questionnaire (questionnaires/2023.toml)."
+    ]
+
+
+def test_a_malformed_survey_table_is_refused(tmp_path):
+    broken = POLL.replace('audience = "citoyens"', 'audience = "elus"\ncouleur = "bleu"')
+    problems = problems_of(write(tmp_path, broken, "poll.toml"))
+    assert "[survey] : clé inconnue « couleur »." in problems
+    assert "[survey] : « audience » doit valoir collectivites ou citoyens." in problems
+
+
+def test_next_years_file_of_another_survey_names_its_survey(edition_2025, tmp_path):
+    load_questionnaire(write(tmp_path, POLL, "poll.toml"))
+    poll = Edition.objects.get(survey__code="sondage-citoyens")
+    text = with_dates(next_edition_file(poll, 2026))
+    load_questionnaire(write(tmp_path, text, "poll-2026.toml"))
+    assert Edition.objects.current("sondage-citoyens").year == 2026
+    assert Edition.objects.current().year == 2025

@@ -10,7 +10,7 @@ from survey.collection.models import (
     Answer,
 )
 from survey.questionnaire.loader import codes_used_in_answers
-from survey.questionnaire.models import Choice, Edition, MatrixItem, Question, Section
+from survey.questionnaire.models import Choice, Edition, MatrixItem, Question, Section, Survey
 
 
 def _count(number):
@@ -28,9 +28,16 @@ class SectionInline(admin.TabularInline):
     show_change_link = True
 
 
+@admin.register(Survey)
+class SurveyAdmin(admin.ModelAdmin):
+    list_display = ["title", "code", "audience"]
+
+
 @admin.register(Edition)
 class EditionAdmin(admin.ModelAdmin):
-    list_display = ["year", "title", "opens_at", "closes_at"]
+    list_display = ["year", "title", "survey", "opens_at", "closes_at"]
+    list_filter = ["survey"]
+    list_select_related = ["survey"]
     inlines = [SectionInline]
 
 

@@ -16,18 +16,21 @@ from django.db import transaction
 from unidecode import unidecode
 
 from survey.collection.models import Answer
-from survey.enums import Lineage
+from survey.enums import Audience, Lineage
 from survey.questionnaire.kinds import KINDS
 from survey.questionnaire.kinds.base import Kind
 from survey.questionnaire.models import (
     CODE_PATTERN,
+    DEFAULT_SURVEY,
     Choice,
     Edition,
     MatrixItem,
     Question,
     Section,
+    Survey,
 )
 
+SURVEY_KEYS = {"code", "title", "audience"}
 SECTION_KEYS = {"slug", "title", "intro", "questions"}
 QUESTION_KEYS = {
     "code", "kind", "text", "help", "required", "choices", "items", "max_choices",
@@ -87,6 +90,9 @@ def validate(data):
     if not problems and edition["closes_at"] <= edition["opens_at"]:
         problems.append("[edition] : la clôture doit suivre l'ouverture.")
 
+    survey = data.get("survey")
+    if survey is not None:
+        problems += _validate_survey(survey)
     lists = data.get("choice_lists", {})
     sections = data.get("sections")
     if not isinstance(sections, list) or not sections:
@@ -113,6 +119,26 @@ def validate(data):
     if problems:
         raise QuestionnaireError(problems)
     return data
+
+
+def _validate_survey(survey):
+    """The optional [survey] table: which survey the edition belongs to (by default the
+    collectivités' barometer)."""
+    if not isinstance(survey, dict):
+        return ["[survey] doit être une table (code, title, audience)."]
+    problems = [f"[survey] : clé inconnue « {key} »." for key in set(survey) - SURVEY_KEYS]
+    code = survey.get("code")
+    if not isinstance(code, str) or not re.fullmatch(r"[a-z0-9-]{1,60}", code):
+        problems.append("[survey] : « code » manque ou n'est pas un identifiant valide.")
+    if not survey.get("title"):
+        problems.append("[survey] : « title » manque.")
+    if survey.get("audience") not in Audience.values:
+        problems.append(f"[survey] : « audience » doit valoir {' ou '.join(Audience.values)}.")
+    return problems
+
+
+def survey_code(data):
+    return (data.get("survey") or {}).get("code", DEFAULT_SURVEY)
 
 
 def _validate_question(question, lists, seen_codes):
@@ -262,16 +288,17 @@ def _validate_continues(where, continues):
 def check_lineage(data):
     """Check every lineage declaration of a validated file against the earlier editions."""
     year = data["edition"]["year"]
+    survey = survey_code(data)
     problems = []
     for section in data["sections"]:
         for question in section["questions"]:
             if question.get("continues") is not None:
-                problems += _check_continues(year, question)
+                problems += _check_continues(survey, year, question)
     if problems:
         raise QuestionnaireError(problems)
 
 
-def _check_continues(year, question):
+def _check_continues(survey, year, question):
     where = f"question « {question['code']} »"
     continues = question["continues"]
     earlier_year, code, relation = (
@@ -282,12 +309,12 @@ def _check_continues(year, question):
     if earlier_year >= year:
         return [f"{where} : elle ne peut continuer qu'une édition antérieure à {year}."]
     earlier = (
-        Question.objects.filter(edition__year=earlier_year, code=code)
+        Question.objects.filter(edition__survey__code=survey, edition__year=earlier_year, code=code)
         .prefetch_related("choices", "items")
         .first()
     )
     if earlier is None:
-        if not Edition.objects.filter(year=earlier_year).exists():
+        if Edition.objects.for_year(earlier_year, survey) is None:
             return [
                 f"{where} : l'édition {earlier_year} n'est pas chargée ; chargez d'abord son "
                 f"questionnaire (questionnaires/{earlier_year}.toml)."
@@ -393,6 +420,7 @@ def _decimal_or_none(value):
 def _apply(data):
     report = LoadReport()
     meta = data["edition"]
+    survey = _apply_survey(data.get("survey"), report)
     edition_values = {
         "title": meta["title"],
         "opens_at": meta["opens_at"],
@@ -401,11 +429,11 @@ def _apply(data):
         "intro": meta.get("intro", "").strip(),
     }
     edition = _sync(
-        Edition.objects.filter(year=meta["year"]).first(),
+        Edition.objects.filter(survey=survey, year=meta["year"]).first(),
         Edition,
         report,
         f"édition {meta['year']}",
-        {"year": meta["year"]},
+        {"survey": survey, "year": meta["year"]},
         edition_values,
     )
     existing_sections = {s.slug: s for s in edition.sections.all()}
@@ -462,7 +490,7 @@ def _apply_question(edition, section, position, data, existing, questions_by_cod
         "max_length": data.get("max_length"),
         "condition_question": questions_by_code[show_if["question"]] if show_if else None,
         "condition_codes": list(show_if["any_of"]) if show_if else [],
-        **_lineage_values(data.get("continues")),
+        **_lineage_values(edition.survey, data.get("continues")),
     }
     question = _sync(
         existing.get(data["code"]),
@@ -477,13 +505,26 @@ def _apply_question(edition, section, position, data, existing, questions_by_cod
     return question
 
 
-def _lineage_values(continues):
+def _apply_survey(data, report):
+    if data is None:
+        return Survey.objects.default()
+    return _sync(
+        Survey.objects.filter(code=data["code"]).first(),
+        Survey,
+        report,
+        f"enquête {data['code']}",
+        {"code": data["code"]},
+        {"title": data["title"], "audience": data["audience"]},
+    )
+
+
+def _lineage_values(survey, continues):
     if continues is None:
         return {"lineage": Lineage.NEW, "continues": None, "recoding": {}}
     return {
         "lineage": continues["relation"],
         "continues": Question.objects.get(
-            edition__year=continues["edition"], code=continues["question"]
+            edition__survey=survey, edition__year=continues["edition"], code=continues["question"]
         ),
         "recoding": continues.get("recoding", {}),
     }

@@ -23,7 +23,7 @@ from django.db.models import F, Q
 from django.utils import formats, timezone
 from django.utils.functional import cached_property
 
-from survey.enums import Lineage, QuestionKind
+from survey.enums import Audience, Lineage, QuestionKind
 
 # Codes of questions, choices and matrix lines name export columns: a letter, then lowercase
 # letters, digits and "_" (the questionnaire loader checks its file with the same pattern).
@@ -80,16 +80,69 @@ class QuestionnaireQuerySet(models.QuerySet):
         return count
 
 
+# The survey of the barometer's first side; files and commands that name no survey mean it.
+DEFAULT_SURVEY = "barometre-ia-collectivites"
+DEFAULT_SURVEY_TITLE = "Baromètre de l'IA dans les collectivités"
+
+
+class SurveyQuerySet(models.QuerySet):
+    def default(self):
+        """The collectivités' barometer (created on first use)."""
+        survey, _ = self.get_or_create(
+            code=DEFAULT_SURVEY,
+            defaults={"title": DEFAULT_SURVEY_TITLE, "audience": Audience.COLLECTIVITES},
+        )
+        return survey
+
+
+class Survey(models.Model):
+    """A survey with its own audience and its yearly editions (the collectivités' barometer;
+    a citizens' poll may run beside it in the same year)."""
+
+    code = models.SlugField("code", max_length=60, unique=True)
+    title = models.CharField("titre", max_length=200)
+    audience = models.CharField("public", max_length=20, choices=Audience)
+
+    objects = SurveyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "enquête"
+        verbose_name_plural = "enquêtes"
+        ordering = ["code"]
+
+    def __str__(self):
+        return self.title
+
+
+def default_survey():
+    return Survey.objects.default().pk
+
+
 class EditionQuerySet(QuestionnaireQuerySet):
-    def current(self):
-        """The edition respondents are sent to: the most recent one."""
-        return self.order_by("-year").first()
+    def of(self, survey=None):
+        """The editions of a survey (its code; by default the collectivités' barometer)."""
+        return self.filter(survey__code=survey or DEFAULT_SURVEY)
+
+    def current(self, survey=None):
+        """The edition respondents of a survey are sent to: its most recent one."""
+        return self.of(survey).order_by("-year").first()
+
+    def for_year(self, year, survey=None):
+        """A survey's edition of that year, or None."""
+        return self.of(survey).filter(year=year).first()
 
 
 class Edition(models.Model):
-    """One yearly barometer: its questionnaire and its collection window."""
+    """One yearly edition of a survey: its questionnaire and its collection window."""
 
-    year = models.PositiveSmallIntegerField("année", unique=True)
+    survey = models.ForeignKey(
+        Survey,
+        on_delete=models.PROTECT,
+        related_name="editions",
+        verbose_name="enquête",
+        default=default_survey,
+    )
+    year = models.PositiveSmallIntegerField("année")
     title = models.CharField("titre", max_length=200)
     opens_at = models.DateTimeField("ouverture")
     closes_at = models.DateTimeField("clôture")
@@ -107,7 +160,12 @@ class Edition(models.Model):
                 condition=Q(closes_at__gt=F("opens_at")),
                 name="edition_closes_after_opening",
                 violation_error_message="La clôture doit suivre l'ouverture.",
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["survey", "year"],
+                name="edition_once_a_year_per_survey",
+                violation_error_message="Cette enquête a déjà une édition cette année-là.",
+            ),
         ]
 
     def __str__(self):

@@ -8,6 +8,8 @@ they are set), change wordings and turn `identical` into the relation that fits.
 
 import tomlkit
 
+from survey.questionnaire.models import DEFAULT_SURVEY
+
 # The loader's option keys and the Question fields that hold them.
 OPTION_FIELDS = {
     "min": "min_value",
@@ -31,6 +33,12 @@ def next_edition_file(edition, year):
         tomlkit.comment("  « scope_changed » ; une nouvelle question n’a pas de « continues ».")
     )
     doc.add(tomlkit.nl())
+    if edition.survey.code != DEFAULT_SURVEY:
+        survey = tomlkit.table()
+        survey["code"] = edition.survey.code
+        survey["title"] = edition.survey.title
+        survey["audience"] = edition.survey.audience
+        doc["survey"] = survey
     meta = tomlkit.table()
     meta["year"] = year
     meta["title"] = edition.title.replace(str(edition.year), str(year))

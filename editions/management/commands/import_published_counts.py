@@ -22,7 +22,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, table, edition, national, **options):
-        found = Edition.objects.filter(year=edition).first()
+        found = Edition.objects.for_year(edition)
         if found is None:
             raise CommandError(
                 f"Aucune édition {edition} : chargez d'abord son questionnaire "

@@ -41,7 +41,7 @@ class Command(BaseCommand):
             if edition is None:
                 raise CommandError("Aucune édition : chargez d'abord un questionnaire.")
         else:
-            edition = Edition.objects.filter(year=options["edition"]).first()
+            edition = Edition.objects.for_year(options["edition"])
             if edition is None:
                 years = ", ".join(str(y) for y in Edition.objects.values_list("year", flat=True))
                 raise CommandError(

@@ -21,13 +21,13 @@ class Command(BaseCommand):
         parser.add_argument("--force", action="store_true", help="Remplacer un fichier existant")
 
     def handle(self, edition, year, output, force, **options):
-        source = Edition.objects.filter(year=edition).first()
+        source = Edition.objects.for_year(edition)
         if source is None:
             raise CommandError(f"Aucune édition {edition} dans la base.")
         year = year or edition + 1
         if year <= edition:
             raise CommandError(f"L'année à préparer doit suivre {edition}.")
-        if Edition.objects.filter(year=year).exists():
+        if Edition.objects.for_year(year) is not None:
             raise CommandError(f"L'édition {year} existe déjà dans la base.")
         path = Path(output or f"questionnaires/{year}.toml")
         if path.exists() and not force:

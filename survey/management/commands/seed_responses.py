@@ -127,9 +127,7 @@ class Command(BaseCommand):
         )
 
     def _edition(self, year):
-        edition = (
-            Edition.objects.current() if year is None else Edition.objects.filter(year=year).first()
-        )
+        edition = Edition.objects.current() if year is None else Edition.objects.for_year(year)
         if edition is None:
             raise CommandError(
                 "Édition introuvable : chargez d'abord un questionnaire (load_questionnaire)."

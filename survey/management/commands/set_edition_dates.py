@@ -28,7 +28,7 @@ class Command(BaseCommand):
         parser.add_argument("--closes-at", type=aware_datetime)
 
     def handle(self, year, opens_at, closes_at, **options):
-        edition = Edition.objects.filter(year=year).first()
+        edition = Edition.objects.for_year(year)
         if edition is None:
             raise CommandError(f"Aucune édition {year}.")
         edition.opens_at = opens_at or edition.opens_at
