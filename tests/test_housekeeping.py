@@ -24,11 +24,18 @@ USED_AS = {
     "gunicorn": "gunicorn",
     "django-tasks-db": "django_tasks_db",
     "qrcode": "qrcode",
+    "tomlkit": "tomlkit",
+    "numpy": "import numpy",
 }
 
 
 def project_text():
-    files = [ROOT / "Dockerfile", *ROOT.glob("barometre/**/*.py"), *ROOT.glob("survey/**/*.py")]
+    # The project and every app of it (a folder with an apps.py).
+    packages = [ROOT / "barometre", *(path.parent for path in ROOT.glob("*/apps.py"))]
+    files = [
+        ROOT / "Dockerfile",
+        *(file for package in packages for file in package.glob("**/*.py")),
+    ]
     return "\n".join(path.read_text() for path in files)
 
 
