@@ -20,6 +20,8 @@ from editions.estimates import UnknownDomain, published_estimates
 from editions.models import PublishedCount
 from results.estimation import Z95, reliability
 from results.models import Computation, Estimate, Reliability, Statistic
+from survey.collection.models import Answer
+from survey.enums import ResponseStatus
 
 
 @dataclass
@@ -175,3 +177,63 @@ def side_of(year, estimate):
         estimate.base_n,
         estimate.reliability,
     )
+
+
+# -- The panel: the same collectivités in both editions ----------------------------------------
+
+PANEL_NOTE = (
+    "Collectivités ayant envoyé une réponse aux deux éditions (appariées par SIREN), sans "
+    "pondération : ce panel n'est pas représentatif."
+)
+
+
+@dataclass
+class PanelShare:
+    choice_code: str
+    label: str
+    earlier: int
+    current: int
+
+
+@dataclass
+class Panel:
+    question: object
+    size: int
+    shares: list
+    note: str = PANEL_NOTE
+
+
+def panel(question):
+    """Unweighted shares, each year, among collectivités that answered `question` in its
+    edition and the question it continues in the earlier one (sent responses only). None when
+    the earlier edition has no collected answers (an edition known by its published table)."""
+    earlier = question.continues
+    if earlier is None or not question.is_comparable or question.kind_class.has_items:
+        return None
+
+    def answers(of):
+        return {
+            siren: of.kind_class.answer_codes(value)
+            for siren, value in Answer.objects.filter(
+                question=of,
+                response__status=ResponseStatus.SUBMITTED,
+                response__collectivite__siren__isnull=False,
+            ).values_list("response__collectivite__siren", "value")
+            if value is not None
+        }
+
+    before, now = answers(earlier), answers(question)
+    if not before:
+        return None
+    both = before.keys() & now.keys()
+    labels = question.kind_class.option_labels(question)
+    shares = [
+        PanelShare(
+            code,
+            label,
+            sum(code in {question.current_code(c) for c in before[siren]} for siren in both),
+            sum(code in now[siren] for siren in both),
+        )
+        for code, label in labels.items()
+    ]
+    return Panel(question, len(both), shares)

@@ -8,12 +8,21 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
-from editions.comparison import year_over_year
+from editions.comparison import panel, year_over_year
 from editions.estimates import published_estimates
 from editions.importer import import_published
 from results.models import Computation, Estimate, Frame, Reliability
+from survey.collection.models import Answer
+from survey.enums import Lineage, ResponseStatus
 from survey.questionnaire.loader import load_questionnaire
 from survey.questionnaire.models import Edition
+from tests.factories import (
+    CollectiviteFactory,
+    EditionFactory,
+    QuestionFactory,
+    ResponseFactory,
+    SectionFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -174,3 +183,62 @@ def test_a_domain_the_published_table_cannot_give_has_no_trend(editions):
     computation = computation_2025(current, [("usage_ia", "oui", 0.4, 0.05, 300)])
     Estimate.objects.update(domain="region:84")
     assert year_over_year(computation, "region:84") == []
+
+
+# -- The panel -----------------------------------------------------------------------------------
+
+
+def sent_answer(edition, collectivite, code, value):
+    response = ResponseFactory(
+        edition=edition,
+        collectivite=collectivite,
+        status=ResponseStatus.SUBMITTED,
+        submitted_at=timezone.now(),
+    )
+    Answer.objects.create(response=response, question=edition.questions.get(code=code), value=value)
+    return response
+
+
+def test_the_panel_follows_the_same_collectivites_unweighted_and_says_it_is_not_representative(
+    tmp_path,
+):
+    earlier = EditionFactory(year=2040)
+    SectionFactory(edition=earlier)
+    question_earlier = QuestionFactory(
+        edition=earlier, section=earlier.sections.get(), code="usage_ia", kind="yes_no"
+    )
+    current = EditionFactory(year=2041)
+    SectionFactory(edition=current)
+    question = QuestionFactory(
+        edition=current,
+        section=current.sections.get(),
+        code="usage_ia",
+        kind="yes_no",
+        lineage=Lineage.IDENTICAL,
+        continues=question_earlier,
+    )
+    both = [CollectiviteFactory() for _ in range(3)]
+    only_earlier, only_current = CollectiviteFactory(), CollectiviteFactory()
+    for collectivite, before, now in zip(
+        both, [False, False, True], [True, False, True], strict=True
+    ):
+        sent_answer(earlier, collectivite, "usage_ia", before)
+        sent_answer(current, collectivite, "usage_ia", now)
+    sent_answer(earlier, only_earlier, "usage_ia", True)
+    sent_answer(current, only_current, "usage_ia", False)
+    draft = ResponseFactory(edition=current, collectivite=CollectiviteFactory())
+    Answer.objects.create(response=draft, question=question, value=True)
+
+    result = panel(question)
+    assert result.size == 3
+    assert {(s.choice_code, s.earlier, s.current) for s in result.shares} == {
+        ("oui", 1, 2),
+        ("non", 2, 1),
+    }
+    assert "n'est pas représentatif" in result.note
+
+
+def test_there_is_no_panel_with_an_edition_known_only_by_its_published_table(editions):
+    _earlier, current = editions
+    assert panel(current.questions.get(code="usage_ia")) is None
+    assert panel(current.questions.get(code="usage_ia_prevu")) is None
