@@ -34,6 +34,7 @@ migrate: install-run
 
 load: migrate
 	$(BIN)/python manage.py load_questionnaire $(QUESTIONNAIRES)
+	$(BIN)/python manage.py import_published_counts data/published-2023.csv --edition 2023 --national data/national-counts-2023.csv
 	$(BIN)/python manage.py load_collectivites
 
 run: load staff-hint

@@ -192,3 +192,29 @@ def test_the_import_command_says_what_it_did_or_why_it_did_nothing(edition_2023,
     assert "45 case(s) importée(s) pour 2023." in capsys.readouterr().out
     call_command("import_published_counts", TABLE, edition=2023, national=NATIONAL)
     assert PublishedCount.objects.count() == 45
+
+
+def test_the_2023_ai_question_gives_the_published_9_percent_and_then_the_estimate_for_everyone(
+    edition_2023,
+):
+    call_command(
+        "import_published_counts",
+        ROOT / "data" / "published-2023.csv",
+        edition=2023,
+        national=NATIONAL,
+    )
+    question = edition_2023.questions.get(code="usage_ia")
+    national = dict(NationalCount.objects.values_list("stratum", "collectivite_count"))
+    strata = [s for s in national if s != "commune-lt3500"]
+    total = sum(national[s] for s in strata)
+    weighted = sum(
+        national[c.stratum] / total * c.occurrences / c.respondents
+        for c in PublishedCount.objects.filter(
+            question=question, stratum__in=strata, choice_code="oui"
+        )
+    )
+    assert round(100 * weighted) == 9  # the published « Total pondéré »
+    everyone = {e.choice_code: e for e in published_estimates(question, "toutes")}
+    # None of the 9 small communes that answered had a project, and they weigh 87 %: about 1 %.
+    assert 0.01 < everyone["oui"].value < 0.02
+    assert everyone["oui"].n == 31 and everyone["oui"].base_n == 111
