@@ -21,8 +21,9 @@ Rules (docs/results.md says the same for staff and readers):
   the one-sided Clopper–Pearson bound at the denominator's Kish effective size n*
   (1 − 0.025^(1/n*) above 0, or its mirror below 1), or zero width if every respondent of the
   denominator is in a stratum answered in full.
-- **Effective n** = p(1 − p) / V (the sample size a simple random sample would need for the same
-  precision); **CV** = se / p.
+- **Effective n** = p(1 − p) / (V + p(1 − p)/N̂), N̂ = Σ w over the denominator: the size of a
+  simple random sample drawn without replacement from the domain that would give the same
+  variance (so at most N̂, reached by a census); **CV** = se / p.
 - **Reliability**: fewer than 10 respondents in the denominator, or CV above 33.3 %: not
   published; CV above 16.5 % up to 33.3 %: « à interpréter avec prudence »; otherwise
   published. A proportion of 0 has no CV: it is published on a denominator of 10 or more.
@@ -202,11 +203,19 @@ def proportions(design, base, indicators):
                 ci_low=low,
                 ci_high=high,
                 cv=se / value if value > 0 else None,
-                effective_n=value * (1 - value) / v if v > 0 else None,
+                effective_n=effective_size(value * (1 - value), v, total),
                 se=se,
             )
         )
     return figures
+
+
+def effective_size(unit_variance, variance, population):
+    """The size of a simple random sample, drawn without replacement from the domain's
+    (estimated) population, that would give the same variance; None without any spread."""
+    if unit_variance <= 0:
+        return None
+    return unit_variance / (variance + unit_variance / population)
 
 
 def proportion_interval(p, se, kish_n, censused):
@@ -245,7 +254,7 @@ def mean(design, base, values):
         ci_low=value - Z95 * se,
         ci_high=value + Z95 * se,
         cv=se / abs(value) if value else None,
-        effective_n=spread / v if v > 0 else None,
+        effective_n=effective_size(spread, v, total),
         se=se,
     )
 

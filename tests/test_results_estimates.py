@@ -66,7 +66,8 @@ def test_a_proportion_and_its_logit_interval_agree_with_the_worked_example_to_1e
     assert yes.ci_low == pytest.approx(1 / (1 + math.exp(spread)), abs=1e-6)
     assert yes.ci_high == pytest.approx(1 / (1 + math.exp(-spread)), abs=1e-6)
     assert yes.cv == pytest.approx(se / 0.5, abs=1e-6)
-    assert yes.effective_n == pytest.approx(0.25 / variance, abs=1e-6)
+    # A simple random sample without replacement from the 16 with that variance.
+    assert yes.effective_n == pytest.approx(0.25 / (variance + 0.25 / 16), abs=1e-6)
     assert (yes.n, yes.base_n) == (3, 6)
 
 
