@@ -321,3 +321,14 @@ def test_the_sample_from_stored_weights_has_the_same_cells_and_totals(computed):
     assert sorted(sample.design.cell_totals) == [3, 12]
     assert {code for code, _, _ in sample.domains()} >= {"toutes", "type:commune", "region:84"}
     assert CollectiviteKind.EPCI not in {code.partition(":")[2] for code, *_ in sample.domains()}
+
+
+def test_the_3500_plus_domain_holds_communes_of_3500_or_more_and_every_other_collectivite():
+    strata = ["commune-lt3500", "commune-3500-10000", "epci-cc", "departement", "region"]
+    sample = Sample(range(5), [1.0] * 5, strata, strata, ["84"] * 5, dict.fromkeys(strata, 9))
+    assert list(sample.mask("3500-plus")) == [False, True, True, True, True]
+    assert list(sample.mask("type:commune")) == [True, True, False, False, False]
+    assert list(sample.mask("strate:epci-cc")) == [False, False, True, False, False]
+    assert list(sample.mask("region:84")) == [True] * 5
+    with pytest.raises(UnknownDomain):
+        sample.mask("region:99")
