@@ -193,6 +193,8 @@ def proportions(design, base, indicators):
     figures = []
     for j in range(y.shape[1]):
         value, v = float(p[j]), float(variance[j])
+        if counts[j] in (0, len(rows)):  # exactly 0 or 1, whatever the rounding says
+            value, v = float(counts[j] > 0), 0.0
         se = math.sqrt(v)
         low, high = proportion_interval(value, se, kish_n, censused)
         figures.append(

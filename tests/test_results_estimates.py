@@ -106,6 +106,15 @@ def test_a_zero_proportion_gets_the_one_sided_clopper_pearson_bound():
     assert none.cv is None and none.reliability == Reliability.PUBLISHED
 
 
+def test_a_share_of_everyone_is_exactly_1_with_the_lower_bound_whatever_the_rounding():
+    weights = np.array([0.1, 0.2, 0.7, 0.1, 0.3, 1.3, 0.1, 0.1, 0.1, 0.1])
+    design = Design(weights, np.zeros(10, dtype=int), np.array([500.0]))
+    (everyone,) = proportions(design, np.ones(10, dtype=bool), np.ones((10, 1)))
+    kish_n = weights.sum() ** 2 / (weights**2).sum()
+    assert everyone.value == 1 and everyone.ci_high == 1
+    assert everyone.ci_low == pytest.approx(0.025 ** (1 / kish_n), abs=1e-12)
+
+
 def test_the_weighted_mean_and_its_interval_agree_with_a_computation_by_hand():
     values = [10, 20, 30, 40, 5, 15]
     figure = mean(example_design(), np.ones(6, dtype=bool), np.array(values, dtype=float))
