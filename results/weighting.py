@@ -15,8 +15,8 @@ Method, in the order it runs (docs/results.md says the same for staff):
    with régions and collectivités à statut particulier. Neighbours are tried in order, the
    walk goes on through neighbours without respondents (breadth-first) to the nearest stratum
    that has some, whose code names the merged cell; every merge is recorded
-   (`Computation.collapsed_strata`). If no neighbour has respondents, `EmptyStratum` is raised:
-   communes are never made to stand for EPCI, nor the reverse.
+   (`Computation.collapsed_strata`). If no stratum reached that way has respondents,
+   `EmptyStratum` is raised: communes are never made to stand for EPCI, nor the reverse.
 4. **Régions with no respondent** (overseas régions often have none): `EmptyRegion` names
    them; with the rule, such a région leaves the raking on régions and its N is shared among
    the other régions' targets in proportion to their N (recorded as well). Its collectivités
