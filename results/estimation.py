@@ -51,7 +51,8 @@ from django.db.models import TextField
 from django.db.models.functions import Cast
 
 from results.models import Estimate, FrameCell, Reliability, Statistic, Stratum, Weight
-from survey.enums import NO_CODE, YES_CODE, CollectiviteKind, QuestionKind, ResponseStatus
+from survey.enums import CollectiviteKind, ResponseStatus
+from survey.questionnaire.kinds.base import NUMBER, OPTIONS
 from survey.typography import typeset
 
 Z95 = NormalDist().inv_cdf(0.975)
@@ -59,18 +60,6 @@ ALPHA = 0.05
 CV_PUBLISHED = 0.165
 CV_CAUTION = 0.333
 MIN_BASE = 10
-
-CHOICE_KINDS = {QuestionKind.SINGLE_CHOICE, QuestionKind.SCALE}
-NUMBER_KINDS = {QuestionKind.INTEGER, QuestionKind.DECIMAL}
-ESTIMATED_KINDS = (
-    CHOICE_KINDS
-    | NUMBER_KINDS
-    | {
-        QuestionKind.MULTIPLE_CHOICE,
-        QuestionKind.MATRIX,
-        QuestionKind.YES_NO,
-    }
-)
 
 KIND_OF_STRATUM = {
     Stratum.COMMUNE_UNDER_3500: CollectiviteKind.COMMUNE,
@@ -316,52 +305,32 @@ def has_dont_know(question):
 
 def base_text(question):
     """The denominator rule of a question, in French, as Estimate.base stores it."""
-    kind = question.kind
-    if kind in NUMBER_KINDS:
-        text = "Collectivités à qui la question a été posée et qui ont donné un nombre"
-    elif kind == QuestionKind.MATRIX:
-        text = "Collectivités à qui la question a été posée et qui ont répondu pour cette ligne"
-    elif kind == QuestionKind.MULTIPLE_CHOICE:
-        text = (
-            "Collectivités à qui la question a été posée et qui ont coché au moins une "
-            "réponse (plusieurs réponses possibles : le total peut dépasser 100 %)"
-        )
-    else:
-        text = "Collectivités à qui la question a été posée et qui y ont répondu"
-    if kind not in NUMBER_KINDS and has_dont_know(question):
+    kind = question.kind_class
+    text = f"Collectivités à qui la question a été posée et {kind.denominator}"
+    if kind.estimated_as == OPTIONS and has_dont_know(question):
         text += ", « Je ne sais pas » compris"
     return typeset(text + ".")
 
 
 def option_codes(question):
-    if question.kind == QuestionKind.YES_NO:
-        return [YES_CODE, NO_CODE]
-    return [choice.code for choice in question.active_choices]
+    return list(question.kind_class.option_labels(question))
 
 
 def answer_codes(question, value):
     """The option codes an answer stands for (a matrix answers per row: not here)."""
-    if value is None:
-        return set()
-    if question.kind == QuestionKind.YES_NO:
-        return {YES_CODE if value else NO_CODE}
-    if question.kind == QuestionKind.MULTIPLE_CHOICE:
-        return set(value.get("choices", []) if isinstance(value, dict) else value)
-    if isinstance(value, dict):
-        return {value.get("choice")} - {None}
-    return {value}
+    return set() if value is None else question.kind_class.answer_codes(value)
 
 
 def blocks(question, values):
     """The tables of a question given its answers (None where not asked or not answered)."""
     n = len(values)
-    if question.kind in NUMBER_KINDS:
+    if question.kind_class.estimated_as == NUMBER:
         base = np.array([v is not None for v in values])
         numbers = np.array([float(v) if v is not None else 0.0 for v in values])
         return [Block("", [], base, numbers=numbers)]
     codes = option_codes(question)
     position = {code: j for j, code in enumerate(codes)}
-    if question.kind == QuestionKind.MATRIX:
+    if question.kind_class.has_items:
         result = []
         for item in question.active_items:
             indicators = np.zeros((n, len(codes)))
@@ -382,7 +351,7 @@ def blocks(question, values):
 def figures_of(design, question, block, mask):
     """[(choice_code, statistic, Figure)] of a block within a domain's mask."""
     base = block.base & mask
-    if question.kind in NUMBER_KINDS:
+    if question.kind_class.estimated_as == NUMBER:
         found = [(Statistic.MEAN, mean(design, base, block.numbers))]
         found.append((Statistic.MEDIAN, median(design, base, block.numbers)))
         return [("", statistic, figure) for statistic, figure in found if figure is not None]
@@ -600,7 +569,7 @@ def estimate(computation, question, block, domain, label, choice_code, statistic
 
 
 def estimated_questions(edition, codes=None):
-    return [q for q in questions_of(edition, codes) if q.kind in ESTIMATED_KINDS]
+    return [q for q in questions_of(edition, codes) if q.kind_class.estimated_as]
 
 
 def all_estimates(computation, sample):
@@ -659,8 +628,8 @@ def estimates_for(computation, question, domain_code):
 def cross_domain(sample, edition, domain_code):
     """(mask, label) of `question:<code>=<option>`: who gave that answer to that question."""
     code, _, option = domain_code.removeprefix("question:").partition("=")
-    found = [q for q in questions_of(edition, {code}) if q.kind in ESTIMATED_KINDS]
-    if not found or found[0].kind in NUMBER_KINDS | {QuestionKind.MATRIX}:
+    found = [q for q in questions_of(edition, {code}) if q.kind_class.estimated_as == OPTIONS]
+    if not found or found[0].kind_class.has_items:
         raise UnknownDomain(f"Aucune question à choix « {code} » pour croiser les résultats.")
     (other,) = found
     labels = dict(other.kind_class.option_labels(other))
