@@ -21,8 +21,9 @@ Rules (docs/results.md says the same for staff and readers):
   the one-sided Clopper–Pearson bound at the denominator's Kish effective size n*
   (1 − 0.025^(1/n*) above 0, or its mirror below 1), or zero width if every respondent of the
   denominator is in a stratum answered in full.
-- **Effective n** = p(1 − p) / V (the sample size a simple random sample would need for the same
-  precision); **CV** = se / p.
+- **Effective n** = p(1 − p) / (V + p(1 − p)/N̂), N̂ = Σ w over the denominator: the size of a
+  simple random sample drawn without replacement from the domain that would give the same
+  variance (so at most N̂, reached by a census); **CV** = se / p.
 - **Reliability**: fewer than 10 respondents in the denominator, or CV above 33.3 %: not
   published; CV above 16.5 % up to 33.3 %: « à interpréter avec prudence »; otherwise
   published. A proportion of 0 has no CV: it is published on a denominator of 10 or more.
@@ -45,11 +46,13 @@ from functools import cached_property
 from statistics import NormalDist
 
 import numpy as np
+from django.db import connection, transaction
 from django.db.models import TextField
 from django.db.models.functions import Cast
 
 from results.models import Estimate, FrameCell, Reliability, Statistic, Stratum, Weight
-from survey.enums import NO_CODE, YES_CODE, CollectiviteKind, QuestionKind, ResponseStatus
+from survey.enums import CollectiviteKind, ResponseStatus
+from survey.questionnaire.kinds.base import NUMBER, OPTIONS
 from survey.typography import typeset
 
 Z95 = NormalDist().inv_cdf(0.975)
@@ -57,18 +60,6 @@ ALPHA = 0.05
 CV_PUBLISHED = 0.165
 CV_CAUTION = 0.333
 MIN_BASE = 10
-
-CHOICE_KINDS = {QuestionKind.SINGLE_CHOICE, QuestionKind.SCALE}
-NUMBER_KINDS = {QuestionKind.INTEGER, QuestionKind.DECIMAL}
-ESTIMATED_KINDS = (
-    CHOICE_KINDS
-    | NUMBER_KINDS
-    | {
-        QuestionKind.MULTIPLE_CHOICE,
-        QuestionKind.MATRIX,
-        QuestionKind.YES_NO,
-    }
-)
 
 KIND_OF_STRATUM = {
     Stratum.COMMUNE_UNDER_3500: CollectiviteKind.COMMUNE,
@@ -191,6 +182,8 @@ def proportions(design, base, indicators):
     figures = []
     for j in range(y.shape[1]):
         value, v = float(p[j]), float(variance[j])
+        if counts[j] in (0, len(rows)):  # exactly 0 or 1, whatever the rounding says
+            value, v = float(counts[j] > 0), 0.0
         se = math.sqrt(v)
         low, high = proportion_interval(value, se, kish_n, censused)
         figures.append(
@@ -201,11 +194,19 @@ def proportions(design, base, indicators):
                 ci_low=low,
                 ci_high=high,
                 cv=se / value if value > 0 else None,
-                effective_n=value * (1 - value) / v if v > 0 else None,
+                effective_n=effective_size(value * (1 - value), v, total),
                 se=se,
             )
         )
     return figures
+
+
+def effective_size(unit_variance, variance, population):
+    """The size of a simple random sample, drawn without replacement from the domain's
+    (estimated) population, that would give the same variance; None without any spread."""
+    if unit_variance <= 0:
+        return None
+    return unit_variance / (variance + unit_variance / population)
 
 
 def proportion_interval(p, se, kish_n, censused):
@@ -244,7 +245,7 @@ def mean(design, base, values):
         ci_low=value - Z95 * se,
         ci_high=value + Z95 * se,
         cv=se / abs(value) if value else None,
-        effective_n=spread / v if v > 0 else None,
+        effective_n=effective_size(spread, v, total),
         se=se,
     )
 
@@ -304,52 +305,32 @@ def has_dont_know(question):
 
 def base_text(question):
     """The denominator rule of a question, in French, as Estimate.base stores it."""
-    kind = question.kind
-    if kind in NUMBER_KINDS:
-        text = "Collectivités à qui la question a été posée et qui ont donné un nombre"
-    elif kind == QuestionKind.MATRIX:
-        text = "Collectivités à qui la question a été posée et qui ont répondu pour cette ligne"
-    elif kind == QuestionKind.MULTIPLE_CHOICE:
-        text = (
-            "Collectivités à qui la question a été posée et qui ont coché au moins une "
-            "réponse (plusieurs réponses possibles : le total peut dépasser 100 %)"
-        )
-    else:
-        text = "Collectivités à qui la question a été posée et qui y ont répondu"
-    if kind not in NUMBER_KINDS and has_dont_know(question):
+    kind = question.kind_class
+    text = f"Collectivités à qui la question a été posée et {kind.denominator}"
+    if kind.estimated_as == OPTIONS and has_dont_know(question):
         text += ", « Je ne sais pas » compris"
     return typeset(text + ".")
 
 
 def option_codes(question):
-    if question.kind == QuestionKind.YES_NO:
-        return [YES_CODE, NO_CODE]
-    return [choice.code for choice in question.active_choices]
+    return list(question.kind_class.option_labels(question))
 
 
 def answer_codes(question, value):
     """The option codes an answer stands for (a matrix answers per row: not here)."""
-    if value is None:
-        return set()
-    if question.kind == QuestionKind.YES_NO:
-        return {YES_CODE if value else NO_CODE}
-    if question.kind == QuestionKind.MULTIPLE_CHOICE:
-        return set(value.get("choices", []) if isinstance(value, dict) else value)
-    if isinstance(value, dict):
-        return {value.get("choice")} - {None}
-    return {value}
+    return set() if value is None else question.kind_class.answer_codes(value)
 
 
 def blocks(question, values):
     """The tables of a question given its answers (None where not asked or not answered)."""
     n = len(values)
-    if question.kind in NUMBER_KINDS:
+    if question.kind_class.estimated_as == NUMBER:
         base = np.array([v is not None for v in values])
         numbers = np.array([float(v) if v is not None else 0.0 for v in values])
         return [Block("", [], base, numbers=numbers)]
     codes = option_codes(question)
     position = {code: j for j, code in enumerate(codes)}
-    if question.kind == QuestionKind.MATRIX:
+    if question.kind_class.has_items:
         result = []
         for item in question.active_items:
             indicators = np.zeros((n, len(codes)))
@@ -370,7 +351,7 @@ def blocks(question, values):
 def figures_of(design, question, block, mask):
     """[(choice_code, statistic, Figure)] of a block within a domain's mask."""
     base = block.base & mask
-    if question.kind in NUMBER_KINDS:
+    if question.kind_class.estimated_as == NUMBER:
         found = [(Statistic.MEAN, mean(design, base, block.numbers))]
         found.append((Statistic.MEDIAN, median(design, base, block.numbers)))
         return [("", statistic, figure) for statistic, figure in found if figure is not None]
@@ -497,46 +478,70 @@ def questions_of(edition, codes=None):
     return questions
 
 
-def answer_values(sample, edition, questions):
-    """{question code: [value or None per respondent]}, None where the question was not shown.
+def chain_of(question):
+    """The questions a question's display depends on, nearest first."""
+    chain, parent = [], question.condition_question
+    while parent is not None:
+        chain.append(parent)
+        parent = parent.condition_question
+    return chain
 
-    Conditions are evaluated on the respondent's own answers (`Question.is_shown`), so an
-    answer left over from before a change of the condition's answer does not count.
+
+def answer_columns(sample, edition, questions):
+    """Yield (question, [value or None per respondent]) for each question that has answers.
+
+    None where the respondent did not answer or was not asked: display conditions are
+    evaluated on the respondent's own answers (`Question.is_shown`), so an answer left over
+    from before a change of the condition's answer does not count. Only one question's parsed
+    values are in memory at a time (all at once would be some 2 million parsed JSON values at
+    national scale).
     """
+    parents = {p.pk: p for q in questions for p in chain_of(q)}
+    parent_values = dict(_columns(sample, edition, parents)) if parents else {}
+    wanted = {q.pk: q for q in questions}
+    missing = [None] * len(sample)
+    for question_id, column in _columns(sample, edition, wanted):
+        question = wanted[question_id]
+        chain = [(p.code, parent_values.get(p.pk, missing)) for p in chain_of(question)]
+        for i in range(len(column) if chain else 0):
+            if column[i] is not None:
+                answered = {code: values[i] for code, values in chain}
+                if not question.is_shown(answered):
+                    column[i] = None
+        yield question, column
+
+
+def _columns(sample, edition, questions_by_id):
     from survey.collection.models import Answer
 
-    wanted = {q.code: q for q in questions}
-    for question in questions:
-        parent = question.condition_question
-        while parent is not None:
-            wanted.setdefault(parent.code, parent)
-            parent = parent.condition_question
-    by_id = {q.pk: q.code for q in wanted.values()}
-    values = {code: [None] * len(sample) for code in wanted}
-    # The JSON as text, parsed here once: the field's own converter costs twice as much.
+    # One pass over the answers, kept as JSON text (a third of their parsed size) and parsed
+    # one question at a time; the field's own converter would also cost twice the time.
     answers = (
         Answer.objects.filter(
             response__edition=edition,
             response__status=ResponseStatus.SUBMITTED,
-            question_id__in=list(by_id),
+            question_id__in=list(questions_by_id),
         )
         .annotate(text=Cast("value", TextField()))
-        .values_list("response_id", "question_id", "text")
+        .values_list("question_id", "response_id", "text")
     )
-    for response_id, question_id, text in answers.iterator(chunk_size=20000):
-        i = sample.position.get(response_id)
-        if i is not None:
-            values[by_id[question_id]][i] = json.loads(text)
-    for question in questions:
-        if question.condition_question_id is None:
-            continue
-        column = values[question.code]
-        for i in range(len(sample)):
-            if column[i] is not None:
-                answered = {code: values[code][i] for code in wanted}
-                if not question.is_shown(answered):
-                    column[i] = None
-    return {q.code: values[q.code] for q in questions}
+    texts = {}
+    # The ORM's row iterator costs more than the query at 1.6 million rows: its SQL is run on
+    # the cursor the ORM would use to stream (server side on PostgreSQL), read in batches.
+    sql, params = answers.query.sql_with_params()
+    with transaction.atomic(), connection.chunked_cursor() as cursor:
+        cursor.execute(sql, params)
+        position = sample.position
+        while rows := cursor.fetchmany(50000):
+            for question_id, response_id, text in rows:
+                i = position.get(response_id)
+                if i is not None:
+                    texts.setdefault(question_id, []).append((i, text))
+    for question_id in list(texts):
+        column = [None] * len(sample)
+        for i, text in texts.pop(question_id):
+            column[i] = json.loads(text)
+        yield question_id, column
 
 
 # --- Estimates ------------------------------------------------------------------------------
@@ -564,18 +569,16 @@ def estimate(computation, question, block, domain, label, choice_code, statistic
 
 
 def estimated_questions(edition, codes=None):
-    return [q for q in questions_of(edition, codes) if q.kind in ESTIMATED_KINDS]
+    return [q for q in questions_of(edition, codes) if q.kind_class.estimated_as]
 
 
 def all_estimates(computation, sample):
     """Unsaved Estimates of every estimated question in every standing domain."""
     edition = computation.edition
-    questions = estimated_questions(edition)
-    values = answer_values(sample, edition, questions)
     domains = sample.domains()
     found = []
-    for question in questions:
-        for block in blocks(question, values[question.code]):
+    for question, values in answer_columns(sample, edition, estimated_questions(edition)):
+        for block in blocks(question, values):
             for domain, label, mask in domains:
                 for choice_code, statistic, figure in figures_of(
                     sample.design, question, block, mask
@@ -614,7 +617,7 @@ def estimates_for(computation, question, domain_code):
         mask, label = cross_domain(sample, edition, domain_code)
     else:
         mask, label = sample.mask(domain_code), sample.label(domain_code)
-    values = answer_values(sample, edition, [target])[target.code]
+    values = next((v for _, v in answer_columns(sample, edition, [target])), [None] * len(sample))
     return [
         estimate(computation, target, block, domain_code, label, choice_code, statistic, figure)
         for block in blocks(target, values)
@@ -625,14 +628,14 @@ def estimates_for(computation, question, domain_code):
 def cross_domain(sample, edition, domain_code):
     """(mask, label) of `question:<code>=<option>`: who gave that answer to that question."""
     code, _, option = domain_code.removeprefix("question:").partition("=")
-    found = [q for q in questions_of(edition, {code}) if q.kind in ESTIMATED_KINDS]
-    if not found or found[0].kind in NUMBER_KINDS | {QuestionKind.MATRIX}:
+    found = [q for q in questions_of(edition, {code}) if q.kind_class.estimated_as == OPTIONS]
+    if not found or found[0].kind_class.has_items:
         raise UnknownDomain(f"Aucune question à choix « {code} » pour croiser les résultats.")
     (other,) = found
     labels = dict(other.kind_class.option_labels(other))
     if option not in option_codes(other):
         raise UnknownDomain(f"La question « {code} » n'a pas d'option « {option} ».")
-    values = answer_values(sample, edition, [other])[code]
+    values = next((v for _, v in answer_columns(sample, edition, [other])), [None] * len(sample))
     mask = np.array([option in answer_codes(other, value) for value in values], dtype=bool)
     label = typeset(f"Ayant répondu « {labels.get(option, option)} » à « {code} »")
     return mask, label

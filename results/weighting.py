@@ -15,15 +15,16 @@ Method, in the order it runs (docs/results.md says the same for staff):
    with régions and collectivités à statut particulier. Neighbours are tried in order, the
    walk goes on through neighbours without respondents (breadth-first) to the nearest stratum
    that has some, whose code names the merged cell; every merge is recorded
-   (`Computation.collapsed_strata`). If no neighbour has respondents, `EmptyStratum` is raised:
-   communes are never made to stand for EPCI, nor the reverse.
+   (`Computation.collapsed_strata`). If no stratum reached that way has respondents,
+   `EmptyStratum` is raised: communes are never made to stand for EPCI, nor the reverse.
 4. **Régions with no respondent** (overseas régions often have none): `EmptyRegion` names
    them; with the rule, such a région leaves the raking on régions and its N is shared among
    the other régions' targets in proportion to their N (recorded as well). Its collectivités
    still count in their strata, so the weights still sum to the frame's N; no estimate is
    produced for the région itself.
 5. **Raking** (iterative proportional fitting) of the post-stratified weights to two margins,
-   régions then weighting cells, until both match their targets (1e-10 relative). The
+   régions then weighting cells, until both match their targets (1e-10 relative); the
+   respondents of a cell answered in full (n_h = N_h) keep a weight of 1 throughout. The
    adjustment factor (final weight ÷ post-stratified weight) is kept within `FACTOR_BOUNDS`
    after each pass (bounded raking). If the bounds stop the région margins from being reached,
    a last pass on the cells still makes every cell weigh its N_h exactly, and the largest
@@ -253,13 +254,18 @@ def calibrate(
     cell_n = np.bincount(cell_index, minlength=len(cell_keys))
     base = cell_target[cell_index] / cell_n[cell_index]
 
+    # A cell answered in full is its own population: its respondents keep a weight of 1.
+    census = (cell_n == cell_target)[cell_index]
     low, high = bounds
     factor = np.ones(len(strata))
     passes = 0
     for passes in range(1, MAX_PASSES + 1):  # noqa: B007  (the count is reported)
-        sums = np.bincount(region_index, weights=base * factor, minlength=len(region_keys))
-        factor *= (region_target / sums)[region_index]
-        np.clip(factor, low, high, out=factor)
+        weights = base * factor
+        fixed = np.bincount(region_index, weights * census, minlength=len(region_keys))
+        free = np.bincount(region_index, weights * ~census, minlength=len(region_keys))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = np.where(free > 0, (region_target - fixed) / free, 1.0)
+        factor = np.where(census, 1.0, np.clip(factor * ratio[region_index], low, high))
         sums = np.bincount(cell_index, weights=base * factor, minlength=len(cell_keys))
         factor *= (cell_target / sums)[cell_index]
         np.clip(factor, low, high, out=factor)

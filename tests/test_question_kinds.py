@@ -66,15 +66,18 @@ def _kind_branches(path):
 
 
 def test_no_code_outside_the_registry_branches_on_a_question_kind():
+    root = SURVEY.parent
+    # The survey app and every other app of the project (results, editions…).
+    apps = [SURVEY, *(path.parent for path in root.glob("*/apps.py") if path.parent != SURVEY)]
     offenders = {}
-    for path in SURVEY.rglob("*.py"):
+    for path in (file for app in apps for file in app.rglob("*.py")):
         if REGISTRY in path.parents or "migrations" in path.parts:
             continue
         # Collectivités have kinds too (commune, EPCI…): they are not question kinds.
         if "collectivites" in path.parts or path.name == "load_collectivites.py":
             continue
         if lines := _kind_branches(path):
-            offenders[str(path.relative_to(SURVEY))] = lines
+            offenders[str(path.relative_to(root))] = lines
     assert offenders == {}
 
 

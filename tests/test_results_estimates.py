@@ -66,7 +66,8 @@ def test_a_proportion_and_its_logit_interval_agree_with_the_worked_example_to_1e
     assert yes.ci_low == pytest.approx(1 / (1 + math.exp(spread)), abs=1e-6)
     assert yes.ci_high == pytest.approx(1 / (1 + math.exp(-spread)), abs=1e-6)
     assert yes.cv == pytest.approx(se / 0.5, abs=1e-6)
-    assert yes.effective_n == pytest.approx(0.25 / variance, abs=1e-6)
+    # A simple random sample without replacement from the 16 with that variance.
+    assert yes.effective_n == pytest.approx(0.25 / (variance + 0.25 / 16), abs=1e-6)
     assert (yes.n, yes.base_n) == (3, 6)
 
 
@@ -103,6 +104,15 @@ def test_a_zero_proportion_gets_the_one_sided_clopper_pearson_bound():
     assert none.value == 0 and none.ci_low == 0
     assert none.ci_high == pytest.approx(1 - 0.025 ** (1 / 20), abs=1e-12)
     assert none.cv is None and none.reliability == Reliability.PUBLISHED
+
+
+def test_a_share_of_everyone_is_exactly_1_with_the_lower_bound_whatever_the_rounding():
+    weights = np.array([0.1, 0.2, 0.7, 0.1, 0.3, 1.3, 0.1, 0.1, 0.1, 0.1])
+    design = Design(weights, np.zeros(10, dtype=int), np.array([500.0]))
+    (everyone,) = proportions(design, np.ones(10, dtype=bool), np.ones((10, 1)))
+    kish_n = weights.sum() ** 2 / (weights**2).sum()
+    assert everyone.value == 1 and everyone.ci_high == 1
+    assert everyone.ci_low == pytest.approx(0.025 ** (1 / kish_n), abs=1e-12)
 
 
 def test_the_weighted_mean_and_its_interval_agree_with_a_computation_by_hand():
@@ -320,3 +330,14 @@ def test_the_sample_from_stored_weights_has_the_same_cells_and_totals(computed):
     assert sorted(sample.design.cell_totals) == [3, 12]
     assert {code for code, _, _ in sample.domains()} >= {"toutes", "type:commune", "region:84"}
     assert CollectiviteKind.EPCI not in {code.partition(":")[2] for code, *_ in sample.domains()}
+
+
+def test_the_3500_plus_domain_holds_communes_of_3500_or_more_and_every_other_collectivite():
+    strata = ["commune-lt3500", "commune-3500-10000", "epci-cc", "departement", "region"]
+    sample = Sample(range(5), [1.0] * 5, strata, strata, ["84"] * 5, dict.fromkeys(strata, 9))
+    assert list(sample.mask("3500-plus")) == [False, True, True, True, True]
+    assert list(sample.mask("type:commune")) == [True, True, False, False, False]
+    assert list(sample.mask("strate:epci-cc")) == [False, False, True, False, False]
+    assert list(sample.mask("region:84")) == [True] * 5
+    with pytest.raises(UnknownDomain):
+        sample.mask("region:99")

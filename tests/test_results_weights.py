@@ -80,6 +80,16 @@ def test_factors_are_bounded_and_the_strata_are_still_matched_when_the_bounds_bi
     assert unbounded.region_gap < 1e-9
 
 
+def test_a_stratum_answered_in_full_keeps_weights_of_1_through_the_raking():
+    frame = {(A, "11"): 50, (A, "84"): 30, (METRO, "11"): 2, (METRO, "84"): 1}
+    strata, regions = respondents({(A, "11"): 3, (A, "84"): 7, (METRO, "11"): 2, (METRO, "84"): 1})
+    calibration = calibrate(strata, regions, frame)
+    metropoles = [w for s, w in zip(strata, calibration.weights, strict=True) if s == METRO]
+    assert metropoles == pytest.approx([1, 1, 1], abs=1e-12)
+    for region, target in {"11": 52, "84": 31}.items():
+        assert margins(regions, calibration.weights)[region] == pytest.approx(target, abs=1e-6)
+
+
 def test_a_stratum_without_respondent_raises_an_error_that_names_it():
     frame = {(CU, "84"): 14, (METRO, "84"): 21}
     strata, regions = respondents({(CU, "84"): 3})

@@ -16,6 +16,12 @@ OPTION_KEYS = {
 }
 
 
+# How the results estimate a kind (results/estimation.py): a share per option, or a mean and a
+# median; a kind estimated as neither (free text) has no figures.
+OPTIONS = "options"
+NUMBER = "number"
+
+
 class Kind:
     """A question kind: its value's shape, validation, completeness and words.
 
@@ -30,6 +36,10 @@ class Kind:
     has_items = False
     # One option per answer (a published table's options then add up to its answers).
     one_option_per_answer = False
+    # OPTIONS, NUMBER or None: what the results compute for it.
+    estimated_as = None
+    # Who counts in the denominator of its figures, after « à qui la question a été posée et ».
+    denominator = "qui y ont répondu"
 
     def clean(self, question, value):
         """Validate and normalise a non-empty value; raise ValidationError in French."""

@@ -3,7 +3,7 @@ import math
 from django import forms
 from django.core.exceptions import ValidationError
 
-from survey.questionnaire.kinds.base import Kind
+from survey.questionnaire.kinds.base import NUMBER, Kind
 from survey.questionnaire.models import INTEGER_RE, group_thousands, ungroup
 
 
@@ -19,6 +19,8 @@ class Integer(Kind):
     typed = True
     inputmode = "numeric"
     options = ("min", "max")
+    estimated_as = NUMBER
+    denominator = "qui ont donné un nombre"
 
     def form_fields(self, question, name):
         return {name: forms.CharField()}

@@ -1,7 +1,7 @@
 from django import forms
 from django.core.exceptions import ValidationError
 
-from survey.questionnaire.kinds.base import COLON, SEMICOLON, Kind, is_empty
+from survey.questionnaire.kinds.base import COLON, OPTIONS, SEMICOLON, Kind, is_empty
 from survey.questionnaire.kinds.single_choice import choice_labels
 from survey.typography import typeset
 
@@ -14,6 +14,8 @@ class Matrix(Kind):
     has_choices = True
     has_items = True
     template = "survey/kinds/matrix.html"
+    estimated_as = OPTIONS
+    denominator = "qui ont répondu pour cette ligne"
 
     def used_codes(self, value):
         return set(value) | set(value.values())

@@ -1,7 +1,7 @@
 from django import forms
 from django.core.exceptions import ValidationError
 
-from survey.questionnaire.kinds.base import COLON, SEMICOLON, Kind
+from survey.questionnaire.kinds.base import COLON, OPTIONS, SEMICOLON, Kind
 from survey.questionnaire.kinds.single_choice import choice_labels, clean_other, with_other
 
 
@@ -18,6 +18,11 @@ class MultipleChoice(Kind):
     allows_exclusive = True
     allows_other = True
     template = "survey/kinds/choices.html"
+    estimated_as = OPTIONS
+    denominator = (
+        "qui ont coché au moins une réponse (plusieurs réponses possibles : le total peut "
+        "dépasser 100 %)"
+    )
 
     def choice_limit(self, question):
         return question.max_choices

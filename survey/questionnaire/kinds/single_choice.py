@@ -1,7 +1,7 @@
 from django import forms
 from django.core.exceptions import ValidationError
 
-from survey.questionnaire.kinds.base import COLON, Kind
+from survey.questionnaire.kinds.base import COLON, OPTIONS, Kind
 from survey.questionnaire.models import clean_text
 from survey.typography import typeset
 
@@ -43,6 +43,7 @@ class SingleChoice(Kind):
     has_choices = True
     allows_other = True
     one_option_per_answer = True
+    estimated_as = OPTIONS
     template = "survey/kinds/choices.html"
 
     def condition_codes(self, data):

@@ -2,7 +2,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from survey.enums import NO_CODE, YES_CODE
-from survey.questionnaire.kinds.base import Kind
+from survey.questionnaire.kinds.base import OPTIONS, Kind
 
 YES_NO_CHOICES = [(YES_CODE, "Oui"), (NO_CODE, "Non")]
 
@@ -13,6 +13,7 @@ class YesNo(Kind):
     template = "survey/kinds/choices.html"
     inline_options = True
     one_option_per_answer = True
+    estimated_as = OPTIONS
 
     def condition_codes(self, data):
         return {YES_CODE, NO_CODE}
