@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "survey",
     "results",
+    "campaigns",
 ]
 
 MIDDLEWARE = [
@@ -171,6 +172,12 @@ else:
 DEFAULT_FROM_EMAIL = env_str(
     "DEFAULT_FROM_EMAIL", default="Observatoire Data Publica <barometre@localhost>"
 )
+# The public address of the site, for the links of emails sent by the background worker.
+SITE_URL = env_str("SITE_URL", default="http://127.0.0.1:8000")
+# A provider's webhook (django-anymail) reports bounces and complaints at
+# /fournisseur/<provider>/tracking/, authenticated by HTTP basic auth "user:password";
+# without this secret the webhook is not served at all.
+ANYMAIL = {"WEBHOOK_SECRET": env_str("ANYMAIL_WEBHOOK_SECRET", default="")}
 # The address respondents can write to (footer, privacy, legal and accessibility pages).
 CONTACT_EMAIL = env_str("CONTACT_EMAIL", default=parseaddr(DEFAULT_FROM_EMAIL)[1])
 # The host, named on the « Mentions légales » page (name, address, telephone).

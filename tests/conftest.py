@@ -123,3 +123,18 @@ def fresh_cache():
     from django.core.cache import cache
 
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def commit_at_the_end_of_each_request(monkeypatch):
+    """In production each request commits, and what waits for the commit (queued emails) runs
+    at its end; inside a test's transaction, run those callbacks when the request ends too."""
+    from django.test import Client, TestCase
+
+    original = Client.request
+
+    def request(self, **kwargs):
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            return original(self, **kwargs)
+
+    monkeypatch.setattr(Client, "request", request)
