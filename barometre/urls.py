@@ -8,4 +8,6 @@ urlpatterns = [
     path("", include("survey.urls")),
 ]
 if settings.ANYMAIL["WEBHOOK_SECRET"]:
-    urlpatterns.append(path("fournisseur/", include("anymail.urls")))
+    from campaigns import webhooks
+
+    urlpatterns.append(path("fournisseur/", include(webhooks.urlpatterns())))

@@ -9,3 +9,10 @@ from campaigns import mail
 def send_message(pk):
     """Send one queued message; a no-op when it was sent, cancelled or taken meanwhile."""
     return mail.deliver(pk)
+
+
+@task()
+def send_batch(pks):
+    """Send the queued messages of a campaign step, one after the other."""
+    statuses = [mail.deliver(pk) for pk in pks]
+    return sum(status == "sent" for status in statuses)

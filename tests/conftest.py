@@ -103,10 +103,14 @@ def observatoire_group(request):
     codenames = [f"view_{model}" for model in migration.VIEWED_MODELS] + ["export_responses"]
     group, _ = Group.objects.get_or_create(name=migration.GROUP)
     results = import_module("results.migrations.0002_view_coverage_permission")
+    campaigns = import_module("campaigns.migrations.0002_observatoire_follows_campaigns")
     group.permissions.set(
         Permission.objects.filter(content_type__app_label="survey", codename__in=codenames)
         | Permission.objects.filter(
             content_type__app_label="results", codename__in=results.CODENAMES
+        )
+        | Permission.objects.filter(
+            content_type__app_label="campaigns", codename__in=campaigns.CODENAMES
         )
     )
 
