@@ -36,8 +36,8 @@ load: migrate
 	$(BIN)/python manage.py load_collectivites
 
 # Emails leave from the background worker (django-tasks-db, in the same database), started
-# beside the web server and stopped with it.
-SERVE_WITH_WORKER = $(BIN)/python manage.py db_worker & worker=$$!; \
+# beside the web server and stopped with it (without its autoreloader, which would outlive it).
+SERVE_WITH_WORKER = $(BIN)/python manage.py db_worker --no-reload & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 

@@ -1,5 +1,6 @@
 """Settings for Baromètre, read from the environment (see the README's table)."""
 
+import json
 from email.utils import parseaddr
 from pathlib import Path
 
@@ -151,7 +152,9 @@ WHITENOISE_USE_FINDERS = DEBUG
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
-# Email: Django 6.1's MAILERS. Without EMAIL_HOST, mail is printed to the console (development).
+# Email: Django 6.1's MAILERS: SMTP with EMAIL_HOST, any backend with MAILER_BACKEND; without
+# either, mail is printed to the console (development). Every email leaves from the background
+# worker (campaigns.tasks), never during a request.
 _smtp_host = env_str("EMAIL_HOST")
 if _smtp_host:
     MAILERS = {
@@ -167,6 +170,16 @@ if _smtp_host:
             },
         }
     }
+elif env_str("MAILER_BACKEND"):
+    # Any backend of Django's mail framework, e.g. a provider's through django-anymail
+    # ("anymail.backends.postmark.EmailBackend", MAILER_OPTIONS='{"server_token": "…"}').
+    try:
+        _mailer_options = json.loads(env_str("MAILER_OPTIONS", default="{}"))
+    except json.JSONDecodeError as error:
+        raise ImproperlyConfigured(f"MAILER_OPTIONS is not JSON: {error}") from None
+    if not isinstance(_mailer_options, dict):
+        raise ImproperlyConfigured("MAILER_OPTIONS must be a JSON object.")
+    MAILERS = {"default": {"BACKEND": env_str("MAILER_BACKEND"), "OPTIONS": _mailer_options}}
 else:
     MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
 DEFAULT_FROM_EMAIL = env_str(
