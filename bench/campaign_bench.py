@@ -102,8 +102,10 @@ def main():
     step = Step.objects.create(edition=edition, kind=StepKind.INVITATION)
     queued, queue_seconds, queue_peak = measured(queue_step, step)
     tasks = DBTaskResult.objects.count()
+    print(f"import {import_seconds:.1f} s, {import_peak:.1f} MiB; "
+          f"queue {queued} in {queue_seconds:.1f} s, {queue_peak:.1f} MiB", flush=True)  # fmt: skip
 
-    client = Client()
+    client = Client(HTTP_HOST="127.0.0.1")
     idle = page_times(client)
     OUT.mkdir(exist_ok=True)
     mailbox = OUT / "campaign_mail.log"
