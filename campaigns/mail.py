@@ -8,6 +8,7 @@ workers never send the same message and a worker that dies leaves it queued for 
 import datetime
 import logging
 import smtplib
+from email import policy as email_policy
 
 from django.conf import settings
 from django.core import signing
@@ -111,9 +112,18 @@ def render(message):
     return subject, text, html
 
 
+class Email(EmailMultiAlternatives):
+    """Headers folded at SMTP's 998 characters rather than 78: Python would otherwise write a
+    long List-Unsubscribe address as an encoded word, which mail clients do not read as a URL
+    (RFC 2369 headers are structured)."""
+
+    def message(self, *, policy=email_policy.default):
+        return super().message(policy=policy.clone(max_line_length=998))
+
+
 def build(message):
     subject, text, html = render(message)
-    email = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, [message.recipient])
+    email = Email(subject, text, settings.DEFAULT_FROM_EMAIL, [message.recipient])
     if html:
         email.attach_alternative(html, "text/html")
     if message.is_campaign:

@@ -194,6 +194,9 @@ def test_the_invitation_email_has_plain_text_html_and_one_click_unsubscribe(cont
     message = Message.objects.get()
     assert email.extra_headers["List-Unsubscribe"] == f"<{campaign_mail.unsubscribe_url(message)}>"
     assert email.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    # On the wire, the address is written out whole, as RFC 2369 wants it (no encoded word).
+    raw = email.message().as_string()
+    assert f"List-Unsubscribe: <{campaign_mail.unsubscribe_url(message)}>\n" in raw
 
 
 # -- Reminders -----------------------------------------------------------------------------
