@@ -177,7 +177,8 @@ def deliver(pk, now=None):
             # A provider backend (django-anymail) tells its message id, which its webhook
             # reports bounces and complaints with.
             status = getattr(email, "anymail_status", None)
-            message.provider_id = (status and status.message_id) or ""
+            provider_id = getattr(status, "message_id", None)
+            message.provider_id = "" if provider_id is None else str(provider_id)[:200]
             # A written message may hold a resume link: the log keeps no secret once sent.
             message.body_text = ""
         message.save(

@@ -8,7 +8,7 @@ import logging
 from functools import wraps
 
 from django.http import HttpResponseBadRequest
-from django.urls import path
+from django.urls import URLPattern
 
 logger = logging.getLogger(__name__)
 
@@ -29,7 +29,7 @@ def urlpatterns():
     from anymail import urls
 
     patterns = [
-        path(str(pattern.pattern), tolerant(pattern.callback), name=pattern.name)
+        URLPattern(pattern.pattern, tolerant(pattern.callback), pattern.default_args, pattern.name)
         for pattern in urls.urlpatterns
     ]
     return patterns, urls.app_name

@@ -13,17 +13,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
-from hypothesis import (
-    HealthCheck,
-    example,
-    given,
-)
-from hypothesis import (
-    settings as hypothesis_settings,
-)
-from hypothesis import (
-    strategies as st,
-)
+from hypothesis import HealthCheck, example, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from campaigns import mail as campaign_mail
 from campaigns.audience import due_steps, queue_step, recipients
@@ -37,6 +29,7 @@ from campaigns.models import (
     Step,
     StepKind,
 )
+from campaigns.report import failures as report_failures
 from survey.collection.models import Respondent, Response
 from survey.collectivites.models import Collectivite
 from tests.factories import CollectiviteFactory, ResponseFactory
@@ -419,3 +412,17 @@ def test_the_observatoire_group_follows_campaigns_without_the_contacts_addresses
     codenames = set(group.permissions.values_list("codename", flat=True))
     assert {"view_step", "view_message"} <= codenames
     assert not {"view_contact", "send_campaign", "view_optout"} & codenames
+
+
+def test_a_provider_backend_s_message_id_ties_its_bounce_to_the_message(client, contact, settings):
+    settings.MAILERS = {"default": {"BACKEND": "anymail.backends.test.EmailBackend"}}
+    send(Step.objects.create(edition=contact.edition, kind=StepKind.INVITATION))
+    message = Message.objects.get()
+    assert message.status == MessageStatus.SENT and message.provider_id
+    bounce = {"RecordType": "Bounce", "Type": "HardBounce", "Email": "dsi@villeurbanne.fr",
+              "MessageID": message.provider_id, "ID": 3}  # fmt: skip
+    assert postmark(client, bounce).status_code == 200
+    message.refresh_from_db()
+    assert (message.status, message.provider_event) == (MessageStatus.BOUNCED, "bounced")
+    page_rows = report_failures(contact.edition)
+    assert [row.pk for row in page_rows] == [message.pk]
