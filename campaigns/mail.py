@@ -142,8 +142,11 @@ def is_permanent(error):
     return isinstance(code, int) and 500 <= code < 600
 
 
-def deliver(pk, now=None):
-    """Send one queued message; returns its status afterwards (or None: not ours to send)."""
+def deliver(pk, now=None, backend=None):
+    """Send one queued message; returns its status afterwards (or None: not ours to send).
+
+    `backend`: an open mail backend to reuse (a batch sends through one SMTP connection).
+    """
     with transaction.atomic():
         message = (
             Message.objects.select_for_update(skip_locked=True, of=("self",))
@@ -164,8 +167,13 @@ def deliver(pk, now=None):
         message.attempts += 1
         email = build(message)
         try:
-            email.send()
+            if backend is None:
+                email.send()
+            else:
+                backend.send_messages([email])
         except (OSError, smtplib.SMTPException) as error:
+            if backend is not None:
+                backend.close()  # the next message opens a fresh connection
             message.last_error = f"{type(error).__name__}: {error}"[:500]
             if is_permanent(error) or message.attempts >= MAX_ATTEMPTS:
                 message.status = MessageStatus.FAILED

@@ -1,5 +1,6 @@
 """The background sending of messages (django.tasks; see TASKS in the settings)."""
 
+from django.core.mail import mailers
 from django.tasks import task
 
 from campaigns import mail
@@ -13,6 +14,8 @@ def send_message(pk):
 
 @task()
 def send_batch(pks):
-    """Send the queued messages of a campaign step, one after the other."""
-    statuses = [mail.deliver(pk) for pk in pks]
+    """Send the queued messages of a campaign step, one after the other, through one
+    connection to the mail server."""
+    with mailers.default as backend:
+        statuses = [mail.deliver(pk, backend=backend) for pk in pks]
     return sum(status == "sent" for status in statuses)

@@ -105,3 +105,15 @@ def test_the_sweep_sends_what_a_dead_worker_left_queued_and_only_that():
     stuck.refresh_from_db()
     recent.refresh_from_db()
     assert (stuck.status, recent.status) == (MessageStatus.SENT, MessageStatus.QUEUED)
+
+
+def test_a_campaign_batch_goes_through_one_connection_to_the_mail_server(settings):
+    from campaigns.tasks import send_batch
+    from tests.mail_backends import CountingBackend
+
+    settings.MAILERS = {"default": {"BACKEND": "tests.mail_backends.CountingBackend"}}
+    CountingBackend.opened = 0
+    pks = [queue_one().pk for _ in range(3)]
+    assert send_batch.enqueue(pks).return_value == 3
+    assert CountingBackend.opened == 1
+    assert len(mail.outbox) == 3

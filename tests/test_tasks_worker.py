@@ -81,24 +81,26 @@ def test_a_worker_killed_mid_batch_then_restarted_sends_every_message_exactly_on
     environment = {k: v for k, v in os.environ.items() if k != "EMAIL_HOST"} | {
         "DATABASE_URL": url,
         "TASKS_IN_DATABASE": "1",
-        "MAILER_BACKEND": "tests.mail_backends.SlowFileBackend",
+        "MAILER_BACKEND": "tests.mail_backends.HangingFileBackend",
         "MAILER_OPTIONS": json.dumps({"file_path": str(sink)}),
     }
     command = [sys.executable, "manage.py", "db_worker", "--no-reload", "--no-startup-delay",
                "--interval", "0.1"]  # fmt: skip
+    # The 13th message, in the middle of the third batch, never gets the server's answer.
     worker = subprocess.Popen(
-        command, cwd=ROOT, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
+        command, cwd=ROOT, env=environment | {"HANG_AFTER": "12"},
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
     try:
-        for _ in range(600):  # until a few messages are out (at most a minute)
-            if Message.objects.filter(status=MessageStatus.SENT).count() >= 8:
+        for _ in range(600):  # until the worker hangs in that send (at most a minute)
+            if (tmp_path / "hanging").exists():
                 break
             time.sleep(0.1)
     finally:
         worker.kill()  # SIGKILL: no chance to finish the batch nor to tidy up
         worker.wait(timeout=30)
-    sent_before_the_kill = Message.objects.filter(status=MessageStatus.SENT).count()
-    assert 8 <= sent_before_the_kill < 40
+    assert (tmp_path / "hanging").exists()
+    assert Message.objects.filter(status=MessageStatus.SENT).count() == 12
 
     # The killed task stays « running » forever: the sweep queues what it left behind.
     call_command("sweep_messages", "--grace", "0", stdout=io.StringIO())
