@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from campaigns.models import Message, MessageKind, MessageStatus, OptOut, normalise_email
+from survey.enums import ResponseStatus
 from survey.typography import typeset, typeset_html
 
 logger = logging.getLogger(__name__)
@@ -142,6 +143,28 @@ def is_permanent(error):
     return isinstance(code, int) and 500 <= code < 600
 
 
+def still_wanted(message):
+    """A campaign message queued earlier may have lost its reason meanwhile: the address
+    opted out or bounced, the contact was deleted, or the answers were sent."""
+    from survey.collection.models import Response
+
+    if OptOut.excludes(message.recipient, message.edition_id):
+        return False
+    if message.contact_id is None and message.respondent_id is None:
+        return False
+    if message.contact_id is not None:
+        if message.contact.undeliverable_at:
+            return False
+        if message.kind in (MessageKind.INVITATION, MessageKind.REMINDER_NOT_STARTED):
+            return not Response.objects.filter(
+                edition_id=message.edition_id,
+                collectivite_id=message.contact.collectivite_id,
+                status=ResponseStatus.SUBMITTED,
+            ).exists()
+        return True
+    return not message.respondent.response.is_submitted
+
+
 def deliver(pk, now=None, backend=None):
     """Send one queued message; returns its status afterwards (or None: not ours to send).
 
@@ -157,10 +180,7 @@ def deliver(pk, now=None, backend=None):
         if message is None:
             return None
         now = now or timezone.now()
-        if message.is_campaign and (
-            OptOut.excludes(message.recipient, message.edition_id)
-            or (message.contact and message.contact.undeliverable_at)
-        ):
+        if message.is_campaign and not still_wanted(message):
             message.status = MessageStatus.CANCELLED
             message.save(update_fields=["status"])
             return message.status

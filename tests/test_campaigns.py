@@ -426,3 +426,22 @@ def test_a_provider_backend_s_message_id_ties_its_bounce_to_the_message(client, 
     assert (message.status, message.provider_event) == (MessageStatus.BOUNCED, "bounced")
     page_rows = report_failures(contact.edition)
     assert [row.pk for row in page_rows] == [message.pk]
+
+
+def test_a_reminder_queued_before_the_answers_were_sent_is_not_sent(invited):
+    villeurbanne = Contact.objects.get(email="dsi@villeurbanne.fr").collectivite
+    draft = ResponseFactory(edition=invited, collectivite=villeurbanne)
+    Respondent.create_for(draft, email="brouillon@villeurbanne.fr")
+    step = Step.objects.create(edition=invited, kind=StepKind.REMINDER, days_before_close=7)
+    queue_step(step)  # queued; sent after the commit, which a test's transaction never reaches
+    draft.submit()
+    ResponseFactory(edition=invited, collectivite=Collectivite.objects.get(siren="216902567"))
+    Response.objects.filter(collectivite__siren="216902567").update(
+        status="submitted", submitted_at=timezone.now()
+    )
+    for message in Message.objects.filter(step=step):
+        campaign_mail.deliver(message.pk)
+    assert mail.outbox == []
+    assert set(Message.objects.filter(step=step).values_list("status", flat=True)) == {
+        MessageStatus.CANCELLED
+    }
