@@ -70,6 +70,24 @@ def test_staff_import_contacts_preview_send_and_follow_the_invitation(
     assert response.respondents.get().email == "dsi@villeurbanne.fr"
     assert "/questionnaire/" in respondent.url
 
+    # Staff schedule a reminder at J-7: each recipient gets the text that fits.
+    page.goto(f"{live_server.url}/admin/campaigns/step/add/")
+    page.get_by_label("Édition").select_option(label=str(small_survey))
+    page.get_by_label("Type").select_option(label="Relance")
+    page.get_by_label("Jours avant la clôture").fill("7")
+    page.get_by_role("button", name="Enregistrer", exact=True).click()
+    expect(page.get_by_role("row", name=re.compile("Relance J-7"))).to_be_visible()
+    page.get_by_role("row", name=re.compile("Relance J-7")).get_by_role(
+        "link", name="Aperçu des destinataires"
+    ).click()
+    expect(page.get_by_test_id("preview-total")).to_have_text("2 destinataires")
+    expect(page.get_by_role("row", name=re.compile("Vaulx-en-Velin"))).to_contain_text(
+        "invité, pas commencé"
+    )
+    expect(page.get_by_role("row", name=re.compile("Villeurbanne"))).to_contain_text(
+        "brouillon non envoyé"
+    )
+
 
 def test_a_contact_unsubscribes_in_one_click_without_logging_in(browser, live_server, settings,
                                                                 small_survey):  # fmt: skip
