@@ -71,7 +71,11 @@ def import_contacts(edition, data):
     except csv.Error:
         dialect = csv.excel
     reader = csv.reader(io.StringIO(text), dialect)
-    header = [_plain(name) for name in next(reader)]
+    try:
+        header = [_plain(name) for name in next(reader)]
+    except (csv.Error, StopIteration):
+        error("Ligne 1 : en-tête illisible.")
+        return result
     positions = {}
     for key, names in COLUMNS.items():
         found = [i for i, name in enumerate(header) if name in names]
@@ -90,7 +94,15 @@ def import_contacts(edition, data):
     codes = _collectivite_codes()
     known = set(Contact.objects.filter(edition=edition).values_list("collectivite_id", "email"))
     seen, contacts = set(), []
-    for number, row in enumerate(reader, start=2):
+    rows = enumerate(reader, start=2)
+    while True:
+        try:
+            number, row = next(rows)
+        except StopIteration:
+            break
+        except csv.Error as problem:  # a field beyond 128 KiB…
+            error(f"Ligne {reader.line_num} : ligne illisible ({problem}).")
+            break
         if not any(cell.strip() for cell in row):
             continue
 
