@@ -38,6 +38,7 @@ def test_staff_import_contacts_preview_send_and_follow_the_invitation(
     )
     page.get_by_role("button", name="Importer").click()
     expect(page.get_by_test_id("import-errors")).to_contain_text("Ligne 3")
+    assert_accessible(page)
     assert not Contact.objects.exists()
     page.get_by_label("Fichier CSV").set_input_files(
         files=[{"name": "contacts.csv", "mimeType": "text/csv",
@@ -52,12 +53,14 @@ def test_staff_import_contacts_preview_send_and_follow_the_invitation(
     page.get_by_role("button", name="Enregistrer", exact=True).click()
     page.get_by_role("link", name="Aperçu des destinataires").click()
     expect(page.get_by_test_id("preview-total")).to_have_text("2 destinataires")
+    assert_accessible(page)
     assert not Message.objects.exists()
     page.get_by_role("button", name=re.compile("Envoyer cette étape")).click()
 
     expect(page.get_by_role("heading", name=re.compile("Suivi de la campagne"))).to_be_visible()
     expect(page.get_by_test_id("per-step")).to_contain_text("Invitation")
     assert Message.objects.filter(status=MessageStatus.SENT).count() == 2
+    assert_accessible(page)
 
     # The contact opens the personal link of their invitation.
     invitation = next(m for m in mail.outbox if m.to == ["dsi@villeurbanne.fr"])
