@@ -197,6 +197,7 @@ def deliver(pk, now=None, backend=None):
             message.last_error = f"{type(error).__name__}: {error}"[:500]
             if is_permanent(error) or message.attempts >= MAX_ATTEMPTS:
                 message.status = MessageStatus.FAILED
+                message.body_text = ""  # never to be sent: no resume link kept either
             else:
                 message.next_attempt_at = now + BACKOFF[message.attempts - 1]
             logger.warning("Message %s not sent: %s", message.pk, type(error).__name__)

@@ -80,6 +80,8 @@ def test_a_refused_recipient_fails_at_once_without_retry(monkeypatch):
     message = queue_one()
     assert campaign_mail.deliver(message.pk) == MessageStatus.FAILED
     assert len(calls) == 1
+    message.refresh_from_db()
+    assert message.body_text == ""  # the log keeps no resume link of a message never sent
 
 
 def test_a_message_already_sent_is_never_sent_again():
