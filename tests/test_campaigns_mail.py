@@ -3,7 +3,9 @@ back-off on a passing failure, never sent twice."""
 
 import datetime
 import io
+import re
 import smtplib
+from pathlib import Path
 
 import pytest
 import time_machine
@@ -119,3 +121,33 @@ def test_a_campaign_batch_goes_through_one_connection_to_the_mail_server(setting
     assert send_batch.enqueue(pks).return_value == 3
     assert CountingBackend.opened == 1
     assert len(mail.outbox) == 3
+
+
+def test_no_code_sends_an_email_but_the_background_task():
+    """Every email is a Message sent by campaigns.tasks, never from a request's code."""
+    root = Path(__file__).resolve().parent.parent
+    senders = re.compile(r"\b(send_mail|send_mass_mail|mail_admins|EmailMessage|"
+                         r"EmailMultiAlternatives|mailers)\b")  # fmt: skip
+    allowed = {root / "campaigns" / "mail.py", root / "campaigns" / "tasks.py"}
+    found = [
+        str(path.relative_to(root))
+        for folder in ("barometre", "survey", "results", "campaigns")
+        for path in (root / folder).rglob("*.py")
+        if path not in allowed and senders.search(path.read_text())
+    ]
+    assert found == []
+
+
+def test_starting_queues_the_resume_link_and_sends_nothing_during_the_request(
+    client, small_survey, monkeypatch
+):
+    from django.urls import reverse
+
+    waiting = []
+    monkeypatch.setattr(campaign_mail.transaction, "on_commit", waiting.append)
+    assert client.post(reverse("start"), {"email": "agent@mairie.fr"}).status_code == 302
+    assert mail.outbox == []
+    message = Message.objects.get()
+    assert (message.kind, message.status) == (MessageKind.RESUME_LINK, MessageStatus.QUEUED)
+    waiting[0]()  # the commit
+    assert mail.outbox[0].to == ["agent@mairie.fr"]
