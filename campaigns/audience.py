@@ -1,6 +1,6 @@
 """Who a campaign step reaches, with which text: the preview and the sending read the same.
 
-- the invitation: contacts whose collectivité has no response yet;
+- the invitation: contacts whose collectivité has no response yet, not invited already;
 - a reminder: invited contacts whose collectivité has not started (« invité, pas commencé »),
   and people who left their address on a draft (« brouillon non envoyé »);
 - the notice 48 hours before the close: every draft holder who left an address.
@@ -77,11 +77,14 @@ def recipients(step):
             .select_related("collectivite")
             .order_by("pk")
         )
+        invitations = Message.objects.filter(edition=edition, kind=MessageKind.INVITATION)
         if step.kind == StepKind.REMINDER:
-            invited = Message.objects.filter(
-                edition=edition, kind=MessageKind.INVITATION, status=MessageStatus.SENT
-            )
+            invited = invitations.filter(status=MessageStatus.SENT)
             contacts = contacts.filter(pk__in=invited.values("contact_id"))
+        else:  # a second invitation step reaches only the contacts imported since the first
+            contacts = contacts.exclude(
+                pk__in=invitations.exclude(contact=None).values("contact_id")
+            )
         if target is not None:
             contacts = contacts.filter(collectivite_id__in=target)
         kind = (

@@ -467,3 +467,10 @@ def test_a_reminder_queued_before_the_answers_were_sent_is_not_sent(invited):
     assert set(Message.objects.filter(step=step).values_list("status", flat=True)) == {
         MessageStatus.CANCELLED
     }
+
+
+def test_a_second_invitation_reaches_only_the_contacts_imported_since(invited):
+    bron = CollectiviteFactory(name="Bron")
+    Contact.objects.create(edition=invited, collectivite=bron, email="dgs@bron.fr")
+    second = Step.objects.create(edition=invited, kind=StepKind.INVITATION, days_before_close=20)
+    assert [r.email for r in recipients(second)] == ["dgs@bron.fr"]
