@@ -53,7 +53,7 @@ def test_technical_apps_are_grouped_last_on_the_index(superuser):
     assert page.context["app_list"][-1]["name"].startswith("Technique")
     labels = [app["app_label"] for app in page.context["app_list"]]
     assert not {"otp_totp", "otp_static", "django_tasks_database"} & set(labels)
-    assert labels == ["survey", "auth", "results", "axes"]  # the technical ones under "axes"
+    assert labels == ["survey", "auth", "campaigns", "results", "axes"]  # technical under "axes"
 
 
 def test_the_export_page_defaults_to_what_french_excel_reads(client, responses):

@@ -25,12 +25,17 @@ USED_AS = {
     "django-tasks-db": "django_tasks_db",
     "qrcode": "qrcode",
     "numpy": "import numpy",
+    "django-anymail": "from anymail",
 }
 
 
 def project_text():
-    files = [ROOT / "Dockerfile", *ROOT.glob("barometre/**/*.py"), *ROOT.glob("survey/**/*.py"),
-             *ROOT.glob("results/**/*.py")]  # fmt: skip
+    # The project and every app of it (a folder with an apps.py).
+    packages = [ROOT / "barometre", *(path.parent for path in ROOT.glob("*/apps.py"))]
+    files = [
+        ROOT / "Dockerfile",
+        *(file for package in packages for file in package.glob("**/*.py")),
+    ]
     return "\n".join(path.read_text() for path in files)
 
 
