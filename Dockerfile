@@ -18,6 +18,7 @@ RUN DJANGO_DEBUG=0 SECRET_KEY=build-only python manage.py collectstatic --noinpu
 
 USER barometre
 EXPOSE 8000
+# The mail worker runs from the same image: `python manage.py db_worker --no-reload` (README).
 # Threaded workers: gunicorn kills a sync worker that has been busy for 30 s, even while it
 # streams; a whole-edition export lasts longer, and must not hold a worker meanwhile.
 CMD ["gunicorn", "barometre.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", \

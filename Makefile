@@ -37,16 +37,24 @@ load: migrate
 	$(BIN)/python manage.py import_published_counts data/published-2023.csv --edition 2023 --national data/national-counts-2023.csv
 	$(BIN)/python manage.py load_collectivites
 
-run: load staff-hint
+# Emails leave from the background worker (django-tasks-db, in the same database), started
+# beside the web server and stopped with it (without its autoreloader, which would outlive it).
+SERVE_WITH_WORKER = $(BIN)/python manage.py db_worker --no-reload & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+
+run: export TASKS_IN_DATABASE := 1
+run: load staff-hint
+	$(SERVE_WITH_WORKER)
 
 # The 2025 edition closed on 11 July 2025: `make demo` reopens it in the local database to try
 # the journey, with LOCAL_TRIAL on (a banner on every page; refused without debug).
 # `make run` loads the questionnaire file again, which restores the real dates.
 demo: export LOCAL_TRIAL := 1
+demo: export TASKS_IN_DATABASE := 1
 demo: load staff-hint
 	$(BIN)/python manage.py set_edition_dates --year 2025 --closes-at "$$(date -d 'next year' +%Y)-01-31T23:59:59+01:00"
-	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+	$(SERVE_WITH_WORKER)
 
 # The first staff account of the local database (the admin asks no second factor in debug).
 superuser: migrate

@@ -1,4 +1,4 @@
-"""Bound what a request may send: no application endpoint expects a file.
+"""Bound what a request may send: no application endpoint but the staff's imports expects a file.
 
 Django caps the form fields it keeps in memory (DATA_UPLOAD_MAX_MEMORY_SIZE) but would read
 and store any number of megabytes sent as files in a multipart body.
@@ -21,7 +21,9 @@ class BodySizeLimitMiddleware:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
             length = 0
-        if length > settings.REQUEST_BODY_MAX_SIZE:
+        # The staff's file imports (one path each) accept a larger body.
+        limit = settings.REQUEST_BODY_LARGER_PATHS.get(request.path, settings.REQUEST_BODY_MAX_SIZE)
+        if length > limit:
             return render(request, "413.html", status=413)
         return self.get_response(request)
 

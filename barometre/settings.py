@@ -1,5 +1,6 @@
 """Settings for Baromètre, read from the environment (see the README's table)."""
 
+import json
 from email.utils import parseaddr
 from pathlib import Path
 
@@ -41,6 +42,7 @@ INSTALLED_APPS = [
     "survey",
     "results",
     "editions",
+    "campaigns",
 ]
 
 MIDDLEWARE = [
@@ -151,7 +153,9 @@ WHITENOISE_USE_FINDERS = DEBUG
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
-# Email: Django 6.1's MAILERS. Without EMAIL_HOST, mail is printed to the console (development).
+# Email: Django 6.1's MAILERS: SMTP with EMAIL_HOST, any backend with MAILER_BACKEND; without
+# either, mail is printed to the console (development). Every email leaves from the background
+# worker (campaigns.tasks), never during a request.
 _smtp_host = env_str("EMAIL_HOST")
 if _smtp_host:
     MAILERS = {
@@ -167,11 +171,27 @@ if _smtp_host:
             },
         }
     }
+elif env_str("MAILER_BACKEND"):
+    # Any backend of Django's mail framework, e.g. a provider's through django-anymail
+    # ("anymail.backends.postmark.EmailBackend", MAILER_OPTIONS='{"server_token": "…"}').
+    try:
+        _mailer_options = json.loads(env_str("MAILER_OPTIONS", default="{}"))
+    except json.JSONDecodeError as error:
+        raise ImproperlyConfigured(f"MAILER_OPTIONS is not JSON: {error}") from None
+    if not isinstance(_mailer_options, dict):
+        raise ImproperlyConfigured("MAILER_OPTIONS must be a JSON object.")
+    MAILERS = {"default": {"BACKEND": env_str("MAILER_BACKEND"), "OPTIONS": _mailer_options}}
 else:
     MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
 DEFAULT_FROM_EMAIL = env_str(
     "DEFAULT_FROM_EMAIL", default="Observatoire Data Publica <barometre@localhost>"
 )
+# The public address of the site, for the links of emails sent by the background worker.
+SITE_URL = env_str("SITE_URL", default="http://127.0.0.1:8000")
+# A provider's webhook (django-anymail) reports bounces and complaints at
+# /fournisseur/<provider>/tracking/, authenticated by HTTP basic auth "user:password";
+# without this secret the webhook is not served at all.
+ANYMAIL = {"WEBHOOK_SECRET": env_str("ANYMAIL_WEBHOOK_SECRET", default="")}
 # The address respondents can write to (footer, privacy, legal and accessibility pages).
 CONTACT_EMAIL = env_str("CONTACT_EMAIL", default=parseaddr(DEFAULT_FROM_EMAIL)[1])
 # The host, named on the « Mentions légales » page (name, address, telephone).
@@ -234,6 +254,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
 # Every endpoint, multipart included: no body beyond this is read, and no file is accepted.
 REQUEST_BODY_MAX_SIZE = 512 * 1024
 FILE_UPLOAD_HANDLERS = ["barometre.request_limits.RefuseFiles"]
+# …but the contacts' CSV import of the admin (campaigns), which reads its file itself.
+REQUEST_BODY_LARGER_PATHS = {"/admin/campaigns/contact/importer/": 11 * 1024 * 1024}
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
 
 LOGGING = {

@@ -7,5 +7,7 @@ when DATABASE_URL is set and SQLite otherwise, exactly like `make test`.
 import os
 
 os.environ.setdefault("DJANGO_DEBUG", "1")
+# The provider's webhook is served only with a secret: the tests exercise it.
+os.environ.setdefault("ANYMAIL_WEBHOOK_SECRET", "fournisseur:secret-de-test")
 
 from barometre.settings import *  # noqa: E402, F403

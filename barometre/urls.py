@@ -1,7 +1,13 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("", include("campaigns.urls")),
     path("", include("survey.urls")),
 ]
+if settings.ANYMAIL["WEBHOOK_SECRET"]:
+    from campaigns import webhooks
+
+    urlpatterns.append(path("fournisseur/", include(webhooks.urlpatterns())))

@@ -103,10 +103,14 @@ def observatoire_group(request):
     codenames = [f"view_{model}" for model in migration.VIEWED_MODELS] + ["export_responses"]
     group, _ = Group.objects.get_or_create(name=migration.GROUP)
     results = import_module("results.migrations.0002_view_coverage_permission")
+    campaigns = import_module("campaigns.migrations.0002_observatoire_follows_campaigns")
     group.permissions.set(
         Permission.objects.filter(content_type__app_label="survey", codename__in=codenames)
         | Permission.objects.filter(
             content_type__app_label="results", codename__in=results.CODENAMES
+        )
+        | Permission.objects.filter(
+            content_type__app_label="campaigns", codename__in=campaigns.CODENAMES
         )
     )
 
@@ -123,3 +127,18 @@ def fresh_cache():
     from django.core.cache import cache
 
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def commit_at_the_end_of_each_request(monkeypatch):
+    """In production each request commits, and what waits for the commit (queued emails) runs
+    at its end; inside a test's transaction, run those callbacks when the request ends too."""
+    from django.test import Client, TestCase
+
+    original = Client.request
+
+    def request(self, **kwargs):
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            return original(self, **kwargs)
+
+    monkeypatch.setattr(Client, "request", request)

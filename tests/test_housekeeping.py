@@ -26,6 +26,7 @@ USED_AS = {
     "qrcode": "qrcode",
     "tomlkit": "tomlkit",
     "numpy": "import numpy",
+    "django-anymail": "from anymail",
 }
 
 

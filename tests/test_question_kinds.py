@@ -37,6 +37,14 @@ def test_a_question_finds_its_kind_in_the_registry():
     assert question.kind_class is KINDS["scale"] is kind_for("scale")
 
 
+def _names_question_kind(node):
+    return (
+        isinstance(node, ast.Attribute)
+        and isinstance(node.value, ast.Name)
+        and node.value.id == "QuestionKind"
+    )
+
+
 def _kind_branches(path):
     """Lines of `path` that name a QuestionKind member or compare a `.kind` to a literal."""
     found = []
@@ -57,7 +65,16 @@ def _kind_branches(path):
             )
             literal = any(
                 isinstance(side, ast.Constant)
-                or (isinstance(side, ast.Tuple | ast.Set | ast.List) and side.elts)
+                or (
+                    isinstance(side, ast.Tuple | ast.Set | ast.List)
+                    and side.elts
+                    # Other kinds (a campaign step's, a message's) are compared to their own
+                    # enums: only literals and QuestionKind members name question kinds.
+                    and all(
+                        isinstance(element, ast.Constant) or _names_question_kind(element)
+                        for element in side.elts
+                    )
+                )
                 for side in sides
             )
             if names_kind and literal:
@@ -98,5 +115,7 @@ def test_the_branch_detector_sees_the_branches_it_forbids(tmp_path):
         "if question.kind == 'matrix': pass\n"
         "if kind in (QuestionKind.SCALE, QuestionKind.SINGLE_CHOICE): pass\n"
         "if question.kind_class.has_items: pass\n"
+        "if step.kind in (StepKind.INVITATION, StepKind.REMINDER): pass\n"
+        "if question.kind in ('matrix', 'scale'): pass\n"
     )
-    assert sorted(set(_kind_branches(path))) == [1, 2]
+    assert sorted(set(_kind_branches(path))) == [1, 2, 5]

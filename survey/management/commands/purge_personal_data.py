@@ -6,7 +6,9 @@ from django.db import transaction
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
+from campaigns import models as campaigns
 from survey.collection.models import Response, erase_personal_data
+from survey.questionnaire.models import Edition
 
 
 def parse_date(text):
@@ -20,7 +22,9 @@ class Command(BaseCommand):
     help = (
         "Efface les données personnelles (survey.collection.models.PERSONAL_FIELDS : "
         "coordonnées des répondants, adresses des demandes d'accès, noms des autres "
-        "structures, réponses qui décrivent la personne) des éditions closes avant DATE, et "
+        "structures, réponses qui décrivent la personne ; contacts importés, destinataires des "
+        "messages et désinscriptions : campaigns.models.PERSONAL_FIELDS) des éditions closes "
+        "avant DATE, et "
         "les traces de connexion à l'administration et les tâches de fond terminées "
         "antérieures à DATE. Les autres réponses sont conservées."
     )
@@ -47,6 +51,9 @@ class Command(BaseCommand):
                 self.stdout.write(f"Données personnelles de {count} réponse(s) seraient effacées.")
                 return
             counts = erase_personal_data(responses)
+            counts |= campaigns.erase_personal_data(
+                Edition.objects.filter(closes_at__lt=limit), limit
+            )
             traces = sum(traces.delete()[0] for traces in login_traces)
         for label, count in counts.items():
             self.stdout.write(f"{label} : {count} effacé(s).")

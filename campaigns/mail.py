@@ -1,0 +1,229 @@
+"""Queuing and sending messages: every email of the platform goes through here.
+
+`queue()` writes a Message and enqueues its sending once the transaction commits; the task
+calls `deliver()`, which holds the row's lock while the mail server answers, so that two
+workers never send the same message and a worker that dies leaves it queued for the sweep.
+"""
+
+import datetime
+import logging
+import smtplib
+from email import policy as email_policy
+
+from django.conf import settings
+from django.core import signing
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from campaigns.models import Message, MessageKind, MessageStatus, OptOut, normalise_email
+from survey.enums import ResponseStatus
+from survey.typography import typeset, typeset_html
+
+logger = logging.getLogger(__name__)
+
+# Waits before the 2nd, 3rd… attempt after a temporary failure; then the message fails.
+BACKOFF = [
+    datetime.timedelta(minutes=1),
+    datetime.timedelta(minutes=10),
+    datetime.timedelta(hours=1),
+    datetime.timedelta(hours=6),
+]
+MAX_ATTEMPTS = len(BACKOFF) + 1
+UNSUBSCRIBE_SALT = "campaigns.unsubscribe"
+INVITATION_SALT = "campaigns.invitation"
+SUBJECTS = {
+    MessageKind.INVITATION: "{title} : votre collectivité est invitée à répondre",
+    MessageKind.REMINDER_NOT_STARTED: "{title} : il est encore temps de répondre",
+    MessageKind.REMINDER_DRAFT: "{title} : vos réponses ne sont pas encore envoyées",
+    MessageKind.CLOSING_NOTICE: "{title} : clôture dans 48 heures, vos réponses attendent",
+}
+
+
+def site_url():
+    return settings.SITE_URL.rstrip("/")
+
+
+def queue(kind, recipient, subject, body_text, *, edition=None):
+    """Queue one message already written (resume links, receipts…); sent after commit."""
+    message = Message.objects.create(
+        kind=kind,
+        edition=edition,
+        recipient=normalise_email(recipient),
+        subject=typeset(subject),
+        body_text=typeset(body_text),
+    )
+    enqueue_on_commit([message.pk])
+    return message
+
+
+def enqueue_on_commit(pks):
+    from campaigns.tasks import send_message
+
+    def enqueue():
+        for pk in pks:
+            send_message.enqueue(pk)
+
+    transaction.on_commit(enqueue)
+
+
+def unsubscribe_token(message):
+    return signing.dumps(message.pk, salt=UNSUBSCRIBE_SALT)
+
+
+def unsubscribe_url(message):
+    return site_url() + reverse("campaigns:unsubscribe", args=[unsubscribe_token(message)])
+
+
+def invitation_token(contact):
+    return signing.dumps(contact.pk, salt=INVITATION_SALT)
+
+
+def invitation_url(contact):
+    return site_url() + reverse("campaigns:invitation", args=[invitation_token(contact)])
+
+
+def render(message):
+    """(subject, plain text, HTML or None) of a message; campaign messages are written now,
+    from their contact or respondent, with a fresh personal link."""
+    if not message.is_campaign:
+        return message.subject, message.body_text, None
+    edition = message.edition
+    context = {
+        "edition": edition,
+        "contact": message.contact,
+        "unsubscribe_url": unsubscribe_url(message),
+        "site_url": site_url(),
+    }
+    if message.kind in (MessageKind.INVITATION, MessageKind.REMINDER_NOT_STARTED):
+        context["url"] = invitation_url(message.contact)
+        context["collectivite"] = message.contact.collectivite
+    else:
+        respondent = message.respondent
+        context["url"] = site_url() + reverse("resume", args=[respondent.new_token()])
+        context["collectivite"] = respondent.response.collectivite
+        context["structure"] = respondent.response.structure_label
+    text = typeset(render_to_string(f"campaigns/emails/{message.kind}.txt", context)).strip()
+    subject = typeset(SUBJECTS[message.kind].format(title=edition.title))
+    html = typeset_html(
+        render_to_string("campaigns/emails/message.html", {"subject": subject, "text": text})
+    )
+    return subject, text, html
+
+
+class Email(EmailMultiAlternatives):
+    """Headers folded at SMTP's 998 characters rather than 78: Python would otherwise write a
+    long List-Unsubscribe address as an encoded word, which mail clients do not read as a URL
+    (RFC 2369 headers are structured)."""
+
+    def message(self, *, policy=email_policy.default):
+        return super().message(policy=policy.clone(max_line_length=998))
+
+
+def build(message):
+    subject, text, html = render(message)
+    email = Email(subject, text, settings.DEFAULT_FROM_EMAIL, [message.recipient])
+    if html:
+        email.attach_alternative(html, "text/html")
+    if message.is_campaign:
+        # RFC 8058: a mail client may unsubscribe with one POST to that address, no login.
+        email.extra_headers["List-Unsubscribe"] = f"<{unsubscribe_url(message)}>"
+        email.extra_headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    email.extra_headers["X-Barometre-Message"] = str(message.pk)
+    return email
+
+
+def is_permanent(error):
+    """A refusal the mail server will repeat (5xx, refused recipient), not a passing failure."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return True
+    code = getattr(error, "smtp_code", None)
+    return isinstance(code, int) and 500 <= code < 600
+
+
+def still_wanted(message):
+    """A campaign message queued earlier may have lost its reason meanwhile: the address
+    opted out or bounced, the contact was deleted, or the answers were sent."""
+    from survey.collection.models import Response
+
+    if OptOut.excludes(message.recipient, message.edition_id):
+        return False
+    if message.contact_id is None and message.respondent_id is None:
+        return False
+    if message.contact_id is not None:
+        if message.contact.undeliverable_at:
+            return False
+        if message.kind in (MessageKind.INVITATION, MessageKind.REMINDER_NOT_STARTED):
+            return not Response.objects.filter(
+                edition_id=message.edition_id,
+                collectivite_id=message.contact.collectivite_id,
+                status=ResponseStatus.SUBMITTED,
+            ).exists()
+        return True
+    return not message.respondent.response.is_submitted
+
+
+def deliver(pk, now=None, backend=None):
+    """Send one queued message; returns its status afterwards (or None: not ours to send).
+
+    `backend`: an open mail backend to reuse (a batch sends through one SMTP connection).
+    """
+    with transaction.atomic():
+        message = (
+            Message.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("edition", "contact__collectivite", "respondent__response")
+            .filter(pk=pk, status=MessageStatus.QUEUED)
+            .first()
+        )
+        if message is None:
+            return None
+        now = now or timezone.now()
+        if message.is_campaign and not still_wanted(message):
+            message.status = MessageStatus.CANCELLED
+            message.save(update_fields=["status"])
+            return message.status
+        message.attempts += 1
+        email = build(message)
+        try:
+            if backend is None:
+                email.send()
+            else:
+                backend.send_messages([email])
+        except (OSError, smtplib.SMTPException) as error:
+            if backend is not None:
+                backend.close()  # the next message opens a fresh connection
+            message.last_error = f"{type(error).__name__}: {error}"[:500]
+            if is_permanent(error) or message.attempts >= MAX_ATTEMPTS:
+                message.status = MessageStatus.FAILED
+                message.body_text = ""  # never to be sent: no resume link kept either
+            else:
+                message.next_attempt_at = now + BACKOFF[message.attempts - 1]
+            logger.warning("Message %s not sent: %s", message.pk, type(error).__name__)
+        else:
+            message.status, message.sent_at, message.last_error = MessageStatus.SENT, now, ""
+            # A provider backend (django-anymail) tells its message id, which its webhook
+            # reports bounces and complaints with.
+            status = getattr(email, "anymail_status", None)
+            provider_id = getattr(status, "message_id", None)
+            message.provider_id = "" if provider_id is None else str(provider_id)[:200]
+            # A written message may hold a resume link: the log keeps no secret once sent.
+            message.body_text = ""
+        message.save(
+            update_fields=[
+                "status", "attempts", "last_error", "next_attempt_at", "sent_at", "body_text",
+                "provider_id",
+            ]
+        )  # fmt: skip
+    if message.status == MessageStatus.QUEUED:
+        schedule_retry(message)
+    return message.status
+
+
+def schedule_retry(message):
+    """Enqueue the retry for its time when the backend can defer; the sweep does otherwise."""
+    from campaigns.tasks import send_message
+
+    if send_message.get_backend().supports_defer:
+        send_message.using(run_after=message.next_attempt_at).enqueue(message.pk)

@@ -1,0 +1,314 @@
+"""Invitations and reminders: contacts, the schedule of an edition, and every email sent.
+
+Every email of the platform is a Message row first, sent afterwards by a background task
+(`campaigns.tasks.send_message`): the row is the delivery log and the guard against sending
+the same step twice (a unique constraint taken before anything leaves).
+"""
+
+import datetime
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from survey.collection.models import Respondent
+from survey.collectivites.models import Collectivite
+from survey.questionnaire.models import Edition
+
+
+def normalise_email(email):
+    return (email or "").strip().lower()
+
+
+class Contact(models.Model):
+    """Someone to invite on behalf of a collectivité, imported by staff for one edition.
+
+    Personal data, kept apart from the answers and erased by `purge_personal_data`.
+    """
+
+    edition = models.ForeignKey(
+        Edition, on_delete=models.PROTECT, related_name="contacts", verbose_name="édition"
+    )
+    collectivite = models.ForeignKey(
+        Collectivite, on_delete=models.PROTECT, related_name="contacts", verbose_name="collectivité"
+    )
+    email = models.EmailField("adresse électronique")
+    name = models.CharField("nom", max_length=200, blank=True)
+    function = models.CharField("fonction", max_length=200, blank=True)
+    undeliverable_at = models.DateTimeField("injoignable depuis", null=True, blank=True)
+    undeliverable_reason = models.CharField("motif", max_length=200, blank=True)
+    created_at = models.DateTimeField("importé le", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "contact"
+        verbose_name_plural = "contacts"
+        ordering = ["collectivite__name", "email"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["edition", "collectivite", "email"],
+                name="one_contact_per_address_collectivite_and_edition",
+                violation_error_message="Ce contact existe déjà pour cette collectivité.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Contact de {self.collectivite}"
+
+    def save(self, *args, **kwargs):
+        self.email = normalise_email(self.email)
+        super().save(*args, **kwargs)
+
+
+class StepKind(models.TextChoices):
+    INVITATION = "invitation", "Invitation"
+    REMINDER = "reminder", "Relance"
+    CLOSING_NOTICE = "closing", "Avis de clôture (48 h avant)"
+
+
+class Step(models.Model):
+    """One sending of an edition's campaign: the invitation, a reminder at J-n, or the notice
+    48 hours before the close."""
+
+    edition = models.ForeignKey(
+        Edition, on_delete=models.CASCADE, related_name="campaign_steps", verbose_name="édition"
+    )
+    kind = models.CharField("type", max_length=12, choices=StepKind)
+    days_before_close = models.PositiveSmallIntegerField(
+        "jours avant la clôture",
+        null=True,
+        blank=True,
+        help_text="J-21, J-7, J-2… Vide pour une invitation envoyée à la main.",
+    )
+    under_covered_only = models.BooleanField(
+        "strates sous l'objectif seulement",
+        default=False,
+        help_text="Ne viser que les collectivités des strates dont le taux de réponse est "
+        "sous l'objectif (page de suivi de la collecte).",
+    )
+    started_at = models.DateTimeField("envoi lancé le", null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = "étape de campagne"
+        verbose_name_plural = "étapes de campagne"
+        ordering = ["edition", "kind", "-days_before_close"]
+        permissions = [("send_campaign", "Lancer les envois d'une campagne")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["edition", "kind", "days_before_close"],
+                name="one_step_per_kind_and_day",
+                violation_error_message="Cette étape existe déjà pour cette édition.",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind=StepKind.INVITATION)
+                | Q(days_before_close__isnull=False)
+                | Q(kind=StepKind.CLOSING_NOTICE),
+                name="reminder_has_a_day",
+                violation_error_message="Une relance doit avoir un nombre de jours avant la "
+                "clôture.",
+            ),
+        ]
+
+    def __str__(self):
+        if self.kind == StepKind.REMINDER:
+            return f"Relance J-{self.days_before_close}"
+        if self.kind == StepKind.INVITATION and self.days_before_close is not None:
+            return f"Invitation J-{self.days_before_close}"
+        return self.get_kind_display()
+
+    @property
+    def due_at(self):
+        """When the step is sent by `send_due_steps`; None for an invitation sent by hand."""
+        if self.kind == StepKind.CLOSING_NOTICE:
+            return self.edition.closes_at - datetime.timedelta(hours=48)
+        if self.days_before_close is None:
+            return None
+        return self.edition.closes_at - datetime.timedelta(days=self.days_before_close)
+
+
+class MessageKind(models.TextChoices):
+    INVITATION = "invitation", "Invitation"
+    REMINDER_NOT_STARTED = "reminder-not-started", "Relance : invité, pas commencé"
+    REMINDER_DRAFT = "reminder-draft", "Relance : brouillon non envoyé"
+    CLOSING_NOTICE = "closing-notice", "Avis de clôture"
+    RESUME_LINK = "resume-link", "Lien de reprise"
+    RECEIPT = "receipt", "Accusé de réception"
+    ACCESS_REQUEST = "access-request", "Demande d'accès"
+    ACCESS_GRANTED = "access-granted", "Accès accordé"
+
+
+# Campaign messages carry the one-click unsubscribe; the others answer the respondent's own
+# action (a resume link, a receipt) and are not marketing.
+CAMPAIGN_KINDS = {
+    MessageKind.INVITATION,
+    MessageKind.REMINDER_NOT_STARTED,
+    MessageKind.REMINDER_DRAFT,
+    MessageKind.CLOSING_NOTICE,
+}
+
+
+class MessageStatus(models.TextChoices):
+    QUEUED = "queued", "En attente"
+    SENT = "sent", "Remis au serveur d'envoi"
+    FAILED = "failed", "Échec"
+    BOUNCED = "bounced", "Rejeté par le destinataire"
+    CANCELLED = "cancelled", "Annulé (désinscrit ou injoignable)"
+
+
+class MessageQuerySet(models.QuerySet):
+    def due(self, now=None):
+        """Queued and due, whether never tried or waiting for a retry."""
+        return self.filter(status=MessageStatus.QUEUED, next_attempt_at__lte=now or timezone.now())
+
+
+class Message(models.Model):
+    """One email, from its queuing to its delivery: the delivery log.
+
+    Campaign messages are rendered when sent (from the contact or respondent); the others are
+    rendered when queued and their bodies, which may hold a resume link, are erased once sent.
+    """
+
+    kind = models.CharField("type", max_length=24, choices=MessageKind)
+    edition = models.ForeignKey(
+        Edition,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="messages",
+        verbose_name="édition",
+    )
+    step = models.ForeignKey(
+        Step,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="messages",
+        verbose_name="étape",
+    )
+    contact = models.ForeignKey(
+        Contact,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="messages",
+        verbose_name="contact",
+    )
+    respondent = models.ForeignKey(
+        Respondent,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="répondant",
+    )
+    recipient = models.EmailField("destinataire", blank=True)
+    subject = models.CharField("objet", max_length=300, blank=True)
+    body_text = models.TextField("texte", blank=True)
+    status = models.CharField(
+        "statut", max_length=10, choices=MessageStatus, default=MessageStatus.QUEUED
+    )
+    attempts = models.PositiveSmallIntegerField("tentatives", default=0)
+    last_error = models.CharField("dernière erreur", max_length=500, blank=True)
+    created_at = models.DateTimeField("créé le", default=timezone.now)
+    next_attempt_at = models.DateTimeField("prochaine tentative", default=timezone.now)
+    sent_at = models.DateTimeField("envoyé le", null=True, blank=True)
+    provider_id = models.CharField(
+        "identifiant chez le prestataire", max_length=200, blank=True, db_index=True
+    )
+    provider_event = models.CharField("dernier événement du prestataire", max_length=50, blank=True)
+
+    objects = MessageQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "message"
+        verbose_name_plural = "journal des envois"
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="message_due_idx"),
+        ]
+        constraints = [
+            # Taken when the step is queued, before anything is sent: a worker that dies and
+            # a second run of the step cannot send the same step twice.
+            models.UniqueConstraint(
+                fields=["contact", "edition", "step"],
+                condition=Q(step__isnull=False, contact__isnull=False),
+                name="one_message_per_contact_and_step",
+                violation_error_message="Ce contact a déjà reçu cette étape.",
+            ),
+            models.UniqueConstraint(
+                fields=["recipient", "edition", "step"],
+                condition=Q(step__isnull=False) & ~Q(recipient=""),
+                name="one_message_per_address_and_step",
+                violation_error_message="Cette adresse a déjà reçu cette étape.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} du {timezone.localtime(self.created_at):%d/%m/%Y}"
+
+    @property
+    def is_campaign(self):
+        return self.kind in CAMPAIGN_KINDS
+
+
+class OptOut(models.Model):
+    """An address that asked for no more mail about an edition (one-click unsubscribe), or
+    that the provider reported as bouncing or complaining (edition empty: every edition)."""
+
+    class Reason(models.TextChoices):
+        UNSUBSCRIBED = "unsubscribed", "Désinscription"
+        BOUNCED = "bounced", "Adresse rejetée"
+        COMPLAINED = "complained", "Plainte pour courrier indésirable"
+
+    edition = models.ForeignKey(
+        Edition,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="opt_outs",
+        verbose_name="édition",
+    )
+    email = models.EmailField("adresse électronique")
+    reason = models.CharField("motif", max_length=12, choices=Reason)
+    created_at = models.DateTimeField("le", default=timezone.now)
+
+    class Meta:
+        verbose_name = "adresse exclue des envois"
+        verbose_name_plural = "adresses exclues des envois"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["email", "edition"],
+                name="one_opt_out_per_address_and_edition",
+                violation_error_message="Cette adresse est déjà exclue des envois.",
+            ),
+        ]
+
+    def __str__(self):
+        return self.get_reason_display()
+
+    @classmethod
+    def excludes(cls, email, edition_id):
+        return cls.objects.filter(
+            Q(edition_id=edition_id) | Q(edition__isnull=True), email=normalise_email(email)
+        ).exists()
+
+
+# Personal data of campaigns, erased by `purge_personal_data` with the edition's answers.
+PERSONAL_FIELDS = {
+    Contact: ("email", "name", "function"),
+    Message: ("recipient", "body_text"),
+    OptOut: ("email",),
+}
+
+
+def erase_personal_data(editions, before):
+    """Erase the campaigns' personal data of `editions` (a queryset), and of messages and
+    provider opt-outs not tied to an edition and older than `before`. Returns counts by name."""
+    messages = Message.objects.filter(Q(edition__in=editions) | Q(edition__isnull=True,
+                                      created_at__lt=before))  # fmt: skip
+    return {
+        "messages": messages.exclude(recipient="", body_text="").update(recipient="", body_text=""),
+        "contacts": Contact.objects.filter(edition__in=editions).delete()[0],
+        "adresses exclues des envois": OptOut.objects.filter(
+            Q(edition__in=editions) | Q(edition__isnull=True, created_at__lt=before)
+        ).delete()[0],
+    }
