@@ -4,20 +4,13 @@ from collections import defaultdict, namedtuple
 from dataclasses import dataclass, field
 from itertools import batched
 
-import orjson
 from django.db import transaction
 from django.db.models import (
-    Aggregate,
-    F,
-    Func,
     OuterRef,
-    Subquery,
-    TextField,
 )
-from django.db.models.functions import Cast
 from django.utils import timezone
 
-from survey.collection.models import Answer, Respondent
+from survey.collection.models import Respondent, answers_object, decode_answers
 from survey.enums import (
     CollectiviteKind,
     PopulationBand,
@@ -421,25 +414,6 @@ class Layout:
         return list(grouped.items())
 
 
-class AnswersObject(Aggregate):
-    """{question id: value} of a response's answers, as one JSON object built by the database
-    (PostgreSQL's jsonb_object_agg, SQLite's json_group_object): one row and one JSON decoding
-    per response, rather than one per answer."""
-
-    function = "JSONB_OBJECT_AGG"
-    # Left as text, decoded one response at a time by iter_responses.
-    output_field = TextField()
-
-    def __init__(self, **extra):
-        super().__init__(Cast("question_id", TextField()), F("value"), **extra)
-
-    def as_sqlite(self, compiler, connection, **extra_context):
-        key, value, *rest = self.get_source_expressions()  # then the filter and the ordering
-        clone = self.copy()
-        clone.set_source_expressions([key, Func(value, function="JSON"), *rest])
-        return clone.as_sql(compiler, connection, function="JSON_GROUP_OBJECT", **extra_context)
-
-
 # The response fields an export reads, in the order of ExportedResponse's.
 RESPONSE_FIELDS = [
     "pk",
@@ -498,15 +472,9 @@ def iter_responses(layout, responses, chunk_size=CHUNK_SIZE):
     """(response, answers by question key, respondents) for each response, in one streamed
     query: plain tuples (ExportedResponse), each response's answers aggregated into one JSON
     object by the database; the respondents, when exported, one query per chunk."""
-    answers = (
-        Answer.objects.filter(response=OuterRef("pk"))
-        .values("response")
-        .annotate(answer_object=AnswersObject())
-        .values("answer_object")
-    )
     rows = (
         responses.order_by("pk")
-        .annotate(answer_object=Subquery(answers))
+        .annotate(answer_object=answers_object(OuterRef("pk")))
         .values_list(
             *RESPONSE_FIELDS,
             *(f"collectivite__{name}" for name in COLLECTIVITE_FIELDS),
@@ -536,7 +504,7 @@ def _read_responses(rows, personal, width, chunk_size):
             # orjson decodes tens of megabytes of answers 3 to 4 times faster than json; one at
             # a time, so that a chunk holds texts (which the garbage collector ignores) rather
             # than thousands of dicts that each collection would go through.
-            values = orjson.loads(row[-1]) if row[-1] else {}
+            values = decode_answers(row[-1])
             response = ExportedResponse(*row[:width], collectivite, values)
             yield response, values, contacts.get(row[0], [])
 
