@@ -28,7 +28,7 @@ DURING_THE_2025_COLLECTION = datetime.datetime(2025, 6, 2, 10, 0, tzinfo=datetim
 
 @pytest.fixture
 def edition(settings):
-    settings.QUESTIONNAIRE_CACHE_SECONDS = 3600  # as served: the structure is cached
+    settings.QUESTIONNAIRE_CACHE = True  # as served: the structure is cached
     call_command("load_questionnaire", "questionnaires/2025.toml", verbosity=0)
     with time_machine.travel(DURING_THE_2025_COLLECTION, tick=False):
         yield Edition.objects.get(year=2025)
