@@ -16,7 +16,6 @@ export DJANGO_DEBUG ?= 1
 $(RUN_STAMP): pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit("Python >= 3.12 est requis" if sys.version_info < (3, 12) else 0)'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e .
 	touch $(RUN_STAMP)
 
@@ -35,8 +34,9 @@ load: migrate
 	$(BIN)/python manage.py load_questionnaire $(QUESTIONNAIRE)
 	$(BIN)/python manage.py load_collectivites
 
+# `load` has just migrated and checked: the server skips its own checks to start sooner.
 run: load staff-hint
-	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+	$(BIN)/python manage.py runserver --skip-checks 127.0.0.1:$(PORT)
 
 # The 2025 edition closed on 11 July 2025: `make demo` reopens it in the local database to try
 # the journey, with LOCAL_TRIAL on (a banner on every page; refused without debug).

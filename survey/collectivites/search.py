@@ -292,6 +292,29 @@ def _build(rows):
     return wanted
 
 
+def _insert(rows):
+    """Insert new collectivités ({field: value}) with one prepared statement run for every
+    row: the first load of the whole list (35,000 rows, `make run` from a fresh clone) takes
+    a fraction of a second where bulk_create spends seconds building its SQL."""
+    if not rows:
+        return
+    fields = [Collectivite._meta.get_field(name) for name in _FIELDS]
+    quote = connection.ops.quote_name
+    statement = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608 (names from the model)
+        quote(Collectivite._meta.db_table),
+        ", ".join(quote(field.column) for field in fields),
+        ", ".join(["%s"] * len(fields)),
+    )
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            statement,
+            [
+                [field.get_db_prep_save(row[field.name], connection) for field in fields]
+                for row in rows
+            ],
+        )
+
+
 def load_collectivites(path=DEFAULT_DATA_FILE):
     """Create or update the collectivités from a data file, in one transaction.
 
@@ -309,12 +332,12 @@ def load_collectivites(path=DEFAULT_DATA_FILE):
         for key, values in wanted.items():
             current = existing.get(key)
             if current is None:
-                to_create.append(Collectivite(**values))
+                to_create.append(values)
             elif any(current[field] != values[field] for field in _FIELDS):
                 to_update.append(Collectivite(id=current["id"], **values))
             else:
                 report.unchanged += 1
-        Collectivite.objects.bulk_create(to_create, batch_size=2000)
+        _insert(to_create)
         Collectivite.objects.bulk_update(to_update, _FIELDS, batch_size=500)
     if (to_create or to_update) and connection.vendor == "postgresql":
         # Fresh statistics let the planner choose the trigram index for selective searches,
