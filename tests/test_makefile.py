@@ -42,7 +42,7 @@ def installs(calls):
 
 def test_make_run_installs_the_project_without_the_dev_extras(tmp_path):
     _, calls = make(tmp_path, "run")
-    assert installs(calls) == ["python LOCAL_TRIAL= -m pip install --quiet -e ."]
+    assert installs(calls) == ["python LOCAL_TRIAL= -m pip install --quiet --no-compile -e ."]
     assert not any("--upgrade pip" in call for call in calls)  # the venv's own pip will do
     # `load` has just migrated: the server does not check again before serving.
     assert "python LOCAL_TRIAL= manage.py runserver --skip-checks 127.0.0.1:8000" in calls
