@@ -540,20 +540,20 @@ def iter_long_rows(layout, responses):
     """Header, then one row per response, question and chosen choice or matrix line."""
     yield LONG_HEADER
     labels = layout.options.labels
+    exports = [(export, export.question.section.slug) for export in layout.questions]
     for response, values, _ in iter_responses(layout, responses):
         unasked = layout.unasked(values)
         status = STATUS_LABELS.get(response.status, response.status) if labels else response.status
         siren = response.collectivite.siren if response.collectivite else None
-        for export in layout.questions:
-            question = export.question
+        for export, section in exports:
             state, value = export.state(values, unasked)
             for line, line_state, cell, other in export.long_rows(state, value):
                 yield [
                     response.public_id,
                     status,
                     siren,
-                    question.section.slug,
-                    question.code,
+                    section,
+                    export.code,
                     line,
                     line_state,
                     cell,
