@@ -438,9 +438,7 @@ COLLECTIVITE_FIELDS = [
 ]
 
 ExportedCollectivite = namedtuple("ExportedCollectivite", COLLECTIVITE_FIELDS)
-ExportedResponse = namedtuple(
-    "ExportedResponse", [*RESPONSE_FIELDS, "collectivite", "answers"], rename=False
-)
+ExportedResponse = namedtuple("ExportedResponse", [*RESPONSE_FIELDS, "collectivite", "answers"])
 Contact = namedtuple("Contact", ["email", "name", "role"])
 
 STATUS_LABELS = dict(ResponseStatus.choices)
