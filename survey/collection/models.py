@@ -367,18 +367,21 @@ class Response(models.Model):
         """PostgreSQL: the deletion, the upsert and the response's update as one statement
         (data-modifying WITH clauses, which run whether or not they are referenced)."""
         value_field = Answer._meta.get_field("value")
+        # Only table names (the models') and placeholders are interpolated: every value goes
+        # as a parameter.
+        answers = connection.ops.quote_name(Answer._meta.db_table)
+        responses = connection.ops.quote_name(Response._meta.db_table)
         clauses, params = [], []
         if to_delete:
             clauses.append(
-                "removed AS (DELETE FROM survey_answer WHERE response_id = %s "
+                f"removed AS (DELETE FROM {answers} WHERE response_id = %s "  # noqa: S608
                 "AND question_id = ANY(%s))"
             )
             params += [self.pk, to_delete]
         if to_save:
-            # Only placeholders are interpolated: every value goes as a parameter.
             rows = ", ".join(["(%s, %s, %s, %s, %s)"] * len(to_save))
             clauses.append(
-                "saved AS (INSERT INTO survey_answer "  # noqa: S608
+                f"saved AS (INSERT INTO {answers} "  # noqa: S608
                 "(response_id, question_id, value, version, updated_at) "
                 f"VALUES {rows} ON CONFLICT (response_id, question_id) DO UPDATE SET "
                 "value = EXCLUDED.value, version = EXCLUDED.version, "
@@ -394,8 +397,8 @@ class Response(models.Model):
                 ]
         completed = Response._meta.get_field("completed_sections")
         update = (
-            "UPDATE survey_response SET completed_sections = %s, progress = %s, version = %s, "
-            "updated_at = %s WHERE id = %s"
+            f"UPDATE {responses} SET completed_sections = %s, progress = %s, "  # noqa: S608
+            "version = %s, updated_at = %s WHERE id = %s"
         )
         params += [
             completed.get_db_prep_save(fields["completed_sections"], connection),
