@@ -279,8 +279,9 @@ RATELIMIT_ENABLE = env_bool("RATELIMIT_ENABLE", default=True)
 if env_str("RATELIMIT_IP_META_KEY"):
     RATELIMIT_IP_META_KEY = env_str("RATELIMIT_IP_META_KEY")
 
-# How long a process keeps an edition's questionnaire structure (see Edition.questionnaire).
-QUESTIONNAIRE_CACHE_SECONDS = env_int("QUESTIONNAIRE_CACHE_SECONDS", 30)
+# Whether a process keeps an edition's questionnaire structure until it changes (see
+# Edition.questionnaire: a change gives the edition a new structure version).
+QUESTIONNAIRE_CACHE = env_bool("QUESTIONNAIRE_CACHE", default=True)
 
 # The coverage page flags the strata whose response rate n/N (in %) is below this target.
 COVERAGE_TARGET_RATE = env_int("COVERAGE_TARGET_RATE", 10)

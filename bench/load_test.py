@@ -162,8 +162,10 @@ def some_text(limit, rng, multiline):
     if multiline and rng.random() < 0.5:
         text += "\r\n" + rng.choice(TEXTS)
     text = text[: limit or 200]
-    # Surrounding blanks are dropped on saving; what is inside is kept as typed.
-    return rng.choice(["", " ", "\n"]) + text + rng.choice(["", "  "]), text.strip()
+    # Surrounding blanks are dropped on saving; what is inside is kept as typed, but for line
+    # breaks, which browsers post as "\r\n" and the questionnaire stores as "\n".
+    posted = rng.choice(["", " ", "\n"]) + text + rng.choice(["", "  "])
+    return posted, text.strip().replace("\r\n", "\n")
 
 
 def number_text(number, rng):

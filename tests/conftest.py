@@ -118,7 +118,7 @@ def observatoire_group(request):
 @pytest.fixture(autouse=True)
 def no_questionnaire_cache(settings):
     """Tests change questionnaires freely (and flush the database): always read them afresh."""
-    settings.QUESTIONNAIRE_CACHE_SECONDS = 0
+    settings.QUESTIONNAIRE_CACHE = False
 
 
 @pytest.fixture(autouse=True)

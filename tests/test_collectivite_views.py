@@ -116,3 +116,26 @@ def test_the_choose_page_accepts_an_absolute_address_on_this_site(client):
     assert (
         response.context["results"][0]["url"] == "http://testserver/profil?collectivite=216901231"
     )
+
+
+def _names(client, query):
+    response = client.get(reverse("collectivite_search"), {"q": query})
+    return [result["name"] for result in response.json()["results"]]
+
+
+def test_a_repeated_search_is_answered_from_the_cache_without_the_database(
+    client, django_assert_num_queries
+):
+    first = _names(client, "Saint-Denis")
+    with django_assert_num_queries(0):
+        assert _names(client, "saint denis") == first  # the same words, spelt otherwise
+
+
+def test_a_cached_search_shows_a_collectivite_renamed_since(client):
+    from survey.collectivites.models import Collectivite
+
+    assert "Papeete" in _names(client, "papeete")
+    papeete = Collectivite.objects.get(name="Papeete")
+    papeete.name = "Pape'ete"
+    papeete.save()
+    assert _names(client, "papeete") == ["Pape'ete"]

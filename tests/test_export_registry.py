@@ -10,9 +10,10 @@ import pytest
 import time_machine
 from django.contrib.auth.models import User
 from django.core.management import call_command
+from django.db import connection
 from django.urls import reverse
 
-from survey.collection.models import Respondent
+from survey.collection.models import Answer, Respondent
 from survey.exports.formats import EXPORTERS, CsvExporter, render
 from survey.exports.forms import ExportForm
 from survey.exports.options import STATUSES, ExportOptions
@@ -223,3 +224,102 @@ def test_a_new_format_is_one_class_that_the_admin_and_the_command_serve(
     output = tmp_path / "export.tsv"
     call_command("export_responses", "--edition=2031", "--format=tsv", f"--output={output}")
     assert output.read_bytes().count(b"\r\n") == 2  # the header and the submitted response
+
+
+# -- The 2025 questionnaire at some scale: its conditions, matrices, "other" texts --------------
+
+
+@pytest.fixture
+def seeded(frozen):
+    """Forty responses to the real 2025 questionnaire, drawn by seed_responses' ResponseMaker
+    from a fixed seed, created one by one in a fixed order: every byte of their exports is
+    fixed, and they exercise every condition and kind of the questionnaire."""
+    import random
+
+    from survey.enums import ResponseStatus
+    from survey.management.commands.seed_responses import ResponseMaker
+    from survey.questionnaire.models import Edition
+
+    call_command("load_questionnaire", "questionnaires/2025.toml", verbosity=0)
+    edition = Edition.objects.get(year=2025)
+    questions = list(
+        edition.questions.filter(is_active=True)
+        .prefetch_related("choices", "items")
+        .order_by("section__position", "position")
+    )
+    by_id = {question.pk: question for question in questions}
+    for question in questions:
+        if question.condition_question_id:
+            question.condition_question = by_id[question.condition_question_id]
+    by_code = {question.code: question for question in questions}
+    maker = ResponseMaker(questions, random.Random(16))
+    for number in range(40):
+        complete = number % 3 != 0
+        values, progress = maker.answers(complete)
+        response = ResponseFactory(
+            edition=edition,
+            public_id=f"{number:032x}",
+            collectivite=CollectiviteFactory(
+                siren=f"{200000000 + number:09d}",
+                insee_code=f"{10000 + number:05d}",
+                name=f"Commune « {number} »",
+                population=1000 * (number + 1),
+            ),
+            status=ResponseStatus.SUBMITTED if complete else ResponseStatus.DRAFT,
+            submitted_at=FROZEN if complete else None,
+            progress=progress,
+        )
+        for code, value in values.items():
+            Answer.objects.create(response=response, question=by_code[code], value=value)
+        Respondent.create_for(response, email=f"agent{number}@commune.fr", role="DGS")
+    return edition
+
+
+# sha256 of the exports of `seeded`, as the exports wrote them before the reading of answers
+# was moved into the database (issue 16).
+# The JSON export keeps an answer's keys in the order the database returns them: PostgreSQL's
+# jsonb orders them (shortest first), SQLite keeps them as saved, hence one pin per database.
+PINNED_2025 = {
+    ("csv", ()): "527b60a295b3181aeed9ebcda49387e72b5199a74c0e38435b5c3fec29a8710e",
+    (
+        "csv",
+        (
+            ("status", "all"),
+            ("labels", True),
+            ("contacts", True),
+            ("delimiter", ";"),
+            ("bom", True),
+        ),
+    ): "cd1ef11214f856d35749b2f62c0c03364a2b3906892e59cf1dc0b79806b062df",
+    (
+        "long-csv",
+        (("status", "all"),),
+    ): "111fe50eb50e1dc57cdc49a584a408cc3bf1dd83a28385dbc8079c7edd846c2a",
+    (
+        "long-csv",
+        (("status", "all"), ("labels", True)),
+    ): "4e3288bb16aff536bb3cb3bee3ae8a3f1ba6adb050f4df2ffac82b729883377f",
+    (
+        "xlsx",
+        (("status", "all"), ("labels", True), ("contacts", True)),
+    ): "d094779bfd3ec0b2c3d7ce06d61b49f1ab44b341fb1953c72d9369915d5c3cf8",
+    ("json", (("status", "all"), ("contacts", True))): {
+        "postgresql": "525516624d6f6230fe5e26b3ac053d718c75db9eb29c008fc0be78b32abc1d78",
+        "sqlite": "bdfe0d50a25283a35347e1dcbf16bc0b21f0cc228be12e2646758310977bc6e4",
+    },
+    (
+        "datapackage",
+        (("status", "all"), ("free_text", True)),
+    ): "3884a8a72a292c9571bd43eb8be608353e9052a2da9624d9df18d2bd2e9a5ea9",
+}
+
+
+@pytest.mark.parametrize(("format_key", "options"), list(PINNED_2025))
+def test_the_2025_questionnaire_exports_the_same_bytes_as_before_the_fast_reading(
+    seeded, format_key, options
+):
+    data = b"".join(render(format_key, seeded, ExportOptions(**dict(options))))
+    pinned = PINNED_2025[format_key, options]
+    if isinstance(pinned, dict):
+        pinned = pinned[connection.vendor]
+    assert hashlib.sha256(data).hexdigest() == pinned

@@ -16,6 +16,7 @@ USED_AS = {
     "psycopg": "postgres",
     "dj-database-url": "dj_database_url",
     "openpyxl": "openpyxl",
+    "orjson": "orjson.loads",
     "unidecode": "unidecode",
     "django-axes": "axes",
     "django-otp": "django_otp",

@@ -46,10 +46,13 @@ def test_a_database_failure_in_the_middle_of_a_save_keeps_the_previous_answers(
         {"q-profil_fonction": "dsi", "q-profil_agents": "10", "action": "later"},
     )
 
-    def broken_update(*args, **kwargs):
-        raise DatabaseError("disk full")
+    write_page = Response._write_page
 
-    monkeypatch.setattr(Response, "save", broken_update)
+    def written_then_broken(self, *args):
+        write_page(self, *args)  # the page's answers and the response's version written...
+        raise DatabaseError("disk full")  # ...then the database fails before the commit
+
+    monkeypatch.setattr(Response, "_write_page", written_then_broken)
     client.raise_request_exception = False
     page = client.post(
         reverse("section", args=["profil"]),

@@ -1,6 +1,9 @@
 """Rules of the questionnaire on its models, so that the admin obeys them as the loader does."""
 
+import datetime
+
 import pytest
+import time_machine
 from django.apps import apps
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
@@ -8,7 +11,14 @@ from django.db.models import signals
 from django.urls import reverse
 
 from survey.enums import QuestionKind
-from survey.questionnaire.models import Choice, MatrixItem, Question, forget_questionnaires
+from survey.questionnaire import models as questionnaire_models
+from survey.questionnaire.models import (
+    Choice,
+    Edition,
+    MatrixItem,
+    Question,
+    forget_questionnaires,
+)
 from tests.factories import QuestionFactory
 from tests.sample import make_questionnaire
 from tests.test_admin import question_form_data
@@ -124,7 +134,7 @@ def _receivers(signal, sender):
 
 @pytest.fixture
 def cached(settings, edition):
-    settings.QUESTIONNAIRE_CACHE_SECONDS = 3600
+    settings.QUESTIONNAIRE_CACHE = True
     forget_questionnaires()
     yield edition
     forget_questionnaires()
@@ -165,3 +175,20 @@ def _snapshot(edition):
         for section in edition.questionnaire()
         for q in section.asked
     ]
+
+
+def test_another_process_sees_a_questionnaire_change_on_its_next_page(cached):
+    kept_by_another_process = (cached.pk, cached.questionnaire())
+    Question.objects.filter(code="orga_budget").update(is_active=False)  # staff, elsewhere
+    questionnaire_models._questionnaires[cached.pk] = (
+        cached.structure_version,  # the version it was built at, before the change
+        kept_by_another_process[1],
+    )
+    # Its next page reads the edition (with the respondent's token), and so its version.
+    assert "orga_budget" not in asked_codes(Edition.objects.get(pk=cached.pk))
+
+
+def test_a_cached_questionnaire_is_kept_as_long_as_its_version_is_the_edition_s(cached):
+    first = Edition.objects.get(pk=cached.pk).questionnaire()
+    with time_machine.travel(datetime.timedelta(days=30)):
+        assert Edition.objects.get(pk=cached.pk).questionnaire() is first

@@ -6,8 +6,10 @@ import hashlib
 import secrets
 import uuid
 
-from django.db import IntegrityError, models, transaction
-from django.db.models import Q
+import orjson
+from django.db import IntegrityError, connection, models, transaction
+from django.db.models import Aggregate, F, Func, OuterRef, Q, Subquery, TextField
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from survey.collection.journey import Journey
@@ -22,6 +24,40 @@ class ResponseQuerySet(models.QuerySet):
 
     def submitted(self):
         return self.filter(status=ResponseStatus.SUBMITTED)
+
+
+class AnswersObject(Aggregate):
+    """{key: value} of answers as one JSON text built by the database (PostgreSQL's
+    jsonb_object_agg, SQLite's json_group_object), keyed by question id or another column:
+    one row and one decoding per response rather than one per answer."""
+
+    function = "JSONB_OBJECT_AGG"
+    # Left as text: decoded by orjson where it is read (3 to 4 times faster than json).
+    output_field = TextField()
+
+    def __init__(self, key="question_id", **extra):
+        super().__init__(Cast(key, TextField()), F("value"), **extra)
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        key, value, *rest = self.get_source_expressions()  # then the filter and the ordering
+        clone = self.copy()
+        clone.set_source_expressions([key, Func(value, function="JSON"), *rest])
+        return clone.as_sql(compiler, connection, function="JSON_GROUP_OBJECT", **extra_context)
+
+
+def answers_object(response, key="question_id", **filters):
+    """A subquery: the answers of `response` (an OuterRef) as one JSON text {key: value}, or
+    NULL when it has none; decode it with `decode_answers`."""
+    return Subquery(
+        Answer.objects.filter(response=response, **filters)
+        .values("response")
+        .annotate(answer_object=AnswersObject(key))
+        .values("answer_object")
+    )
+
+
+def decode_answers(text):
+    return orjson.loads(text) if text else {}
 
 
 def new_public_id():
@@ -218,62 +254,162 @@ class Response(models.Model):
         """Every saved answer, as {question code: value}."""
         return dict(self.answers.values_list("question__code", "value"))
 
+    def values_at_lookup(self):
+        """The answers read along with the response when it was found by its resume token
+        (ResumeToken.find_respondent: one query for both), or read now. Taken once: a later
+        call reads them again."""
+        values = self.__dict__.pop("_values_at_lookup", None)
+        return values if values is not None else self.values_by_code()
+
     def save_answers(self, sections, cleaned, completed_section=None, base_version=None):
         """Store one page's answers ({Question: value or None}) in one transaction.
 
         `base_version` is the response's version when the page was displayed: answers of
         these questions changed since then (in another tab or device) and different from
         what is posted raise EditConflict instead of being overwritten silently.
-        Runs a constant number of queries whatever the number of questions on the page.
+        Three statements whatever the number of questions on the page: the response locked
+        and read with its answers, the page's answers and the response written in one
+        statement (PostgreSQL; three on other databases), the commit. Returns the answers by
+        code as saved.
         """
-        with transaction.atomic():
-            response = Response.objects.select_for_update().get(pk=self.pk)
-            if base_version is not None and base_version < response.version:
-                newer = {
-                    answer.question_id: answer.value
-                    for answer in response.answers.filter(
-                        question__in=list(cleaned), version__gt=base_version
-                    )
+        # No savepoint: a caller's transaction (the page also records the collectivité) is
+        # this one. Nothing is raised inside it (an error there would break the caller's
+        # transaction): a refused save writes nothing and raises once the block is left.
+        with transaction.atomic(savepoint=False):
+            version, completed, values, newer = self._lock_for_saving(cleaned, base_version)
+            conflicts = {
+                question: newer[question.code]
+                for question, value in cleaned.items()
+                if question.code in newer and newer[question.code] != value
+            }
+            # The time written on every row: a request in flight at the deadline commits
+            # nothing dated after the close.
+            now = timezone.now()
+            if not conflicts and self.edition.is_open(now):
+                for question, value in cleaned.items():
+                    if value is None:
+                        values.pop(question.code, None)
+                    else:
+                        values[question.code] = value
+                if completed_section and completed_section.slug not in completed:
+                    completed.append(completed_section.slug)
+                fields = {
+                    "completed_sections": completed,
+                    "progress": Journey.for_collectivites(
+                        self, sections=sections, values=values
+                    ).progress,
+                    "version": version + 1,
+                    "updated_at": now,
                 }
-                conflicts = {
-                    q: newer[q.pk]
-                    for q, value in cleaned.items()
-                    if q.pk in newer and newer[q.pk] != value
-                }
-                if conflicts:
-                    raise EditConflict(conflicts, response.version)
-            new_version = response.version + 1
-            to_delete = [q.pk for q, value in cleaned.items() if value is None]
-            to_save = [
-                Answer(response=response, question=q, value=value, version=new_version)
-                for q, value in cleaned.items()
-                if value is not None
-            ]
-            if to_delete:
-                response.answers.filter(question_id__in=to_delete).delete()
-            if to_save:
-                Answer.objects.bulk_create(
-                    to_save,
-                    update_conflicts=True,
-                    unique_fields=["response", "question"],
-                    update_fields=["value", "version", "updated_at"],
-                )
-            values = response.values_by_code()
-            completed = list(response.completed_sections)
-            if completed_section and completed_section.slug not in completed:
-                completed.append(completed_section.slug)
-            response.completed_sections = completed
-            response.progress = Journey.for_collectivites(
-                response, sections=sections, values=values
-            ).progress
-            response.version = new_version
-            response.save(update_fields=["completed_sections", "progress", "version", "updated_at"])
-            # The last write of the transaction, so the latest time it stamps: a request in
-            # flight at the deadline commits nothing dated after the close.
-            self.edition.check_open(response.updated_at)
-        for field in ("completed_sections", "progress", "version", "updated_at"):
-            setattr(self, field, getattr(response, field))
+                self._write_page(cleaned, fields)
+        if conflicts:
+            raise EditConflict(conflicts, version)
+        self.edition.check_open(now)
+        for field, value in fields.items():
+            setattr(self, field, value)
         return values
+
+    def _lock_for_saving(self, cleaned, base_version):
+        """(version, completed sections, answers by code, answers by code changed since
+        `base_version` among the page's questions), the response locked, in one query."""
+        check = base_version is not None
+        row = (
+            Response.objects.select_for_update(of=("self",))
+            .filter(pk=self.pk)
+            .annotate(
+                saved=answers_object(OuterRef("pk"), key="question__code"),
+                newer=answers_object(
+                    OuterRef("pk"),
+                    key="question__code",
+                    question__in=[question.pk for question in cleaned],
+                    version__gt=base_version if check else 0,
+                )
+                if check
+                else models.Value(None, output_field=TextField()),
+            )
+            .values_list("version", "completed_sections", "saved", "newer")
+            .get()
+        )
+        version, completed, saved, newer = row
+        newer = decode_answers(newer) if check and base_version < version else {}
+        return version, list(completed), decode_answers(saved), newer
+
+    def _write_page(self, cleaned, fields):
+        """The page's answers (upserted, or deleted when emptied) and the response's `fields`
+        (version, progress, completed pages, time)."""
+        to_delete = [question.pk for question, value in cleaned.items() if value is None]
+        to_save = [
+            Answer(
+                response=self,
+                question=question,
+                value=value,
+                version=fields["version"],
+                updated_at=fields["updated_at"],
+            )
+            for question, value in cleaned.items()
+            if value is not None
+        ]
+        if connection.vendor == "postgresql":
+            self._write_page_in_one_statement(to_delete, to_save, fields)
+            return
+        if to_delete:
+            self.answers.filter(question_id__in=to_delete).delete()
+        if to_save:
+            Answer.objects.bulk_create(
+                to_save,
+                update_conflicts=True,
+                unique_fields=["response", "question"],
+                update_fields=["value", "version", "updated_at"],
+            )
+        Response.objects.filter(pk=self.pk).update(**fields)
+
+    def _write_page_in_one_statement(self, to_delete, to_save, fields):
+        """PostgreSQL: the deletion, the upsert and the response's update as one statement
+        (data-modifying WITH clauses, which run whether or not they are referenced)."""
+        value_field = Answer._meta.get_field("value")
+        # Only table names (the models') and placeholders are interpolated: every value goes
+        # as a parameter.
+        answers = connection.ops.quote_name(Answer._meta.db_table)
+        responses = connection.ops.quote_name(Response._meta.db_table)
+        clauses, params = [], []
+        if to_delete:
+            clauses.append(
+                f"removed AS (DELETE FROM {answers} WHERE response_id = %s "  # noqa: S608
+                "AND question_id = ANY(%s))"
+            )
+            params += [self.pk, to_delete]
+        if to_save:
+            rows = ", ".join(["(%s, %s, %s, %s, %s)"] * len(to_save))
+            clauses.append(
+                f"saved AS (INSERT INTO {answers} "  # noqa: S608
+                "(response_id, question_id, value, version, updated_at) "
+                f"VALUES {rows} ON CONFLICT (response_id, question_id) DO UPDATE SET "
+                "value = EXCLUDED.value, version = EXCLUDED.version, "
+                "updated_at = EXCLUDED.updated_at)"
+            )
+            for answer in to_save:
+                params += [
+                    self.pk,
+                    answer.question_id,
+                    value_field.get_db_prep_save(answer.value, connection),
+                    answer.version,
+                    answer.updated_at,
+                ]
+        completed = Response._meta.get_field("completed_sections")
+        update = (
+            f"UPDATE {responses} SET completed_sections = %s, progress = %s, "  # noqa: S608
+            "version = %s, updated_at = %s WHERE id = %s"
+        )
+        params += [
+            completed.get_db_prep_save(fields["completed_sections"], connection),
+            fields["progress"],
+            fields["version"],
+            fields["updated_at"],
+            self.pk,
+        ]
+        statement = (f"WITH {', '.join(clauses)} " if clauses else "") + update
+        with connection.cursor() as cursor:
+            cursor.execute(statement, params)
 
     def submit(self, now=None):
         """Send the response. Sending again without any change since is a no-op."""
@@ -422,15 +558,24 @@ class ResumeToken(models.Model):
 
     @classmethod
     def find_respondent(cls, token):
-        """The respondent a clear token belongs to, or None. Looked up by hash, not compared."""
+        """The respondent a clear token belongs to, or None. Looked up by hash, not compared.
+
+        The response's answers come in the same query (Response.values_at_lookup): a page
+        needs them all, for its display conditions and the progress."""
         if not isinstance(token, str) or not 20 <= len(token) <= 100:
             return None
         found = (
             cls.objects.select_related("respondent__response__edition")
+            .annotate(
+                answer_object=answers_object(OuterRef("respondent__response"), key="question__code")
+            )
             .filter(token_hash=hash_token(token))
             .first()
         )
-        return found.respondent if found else None
+        if found is None:
+            return None
+        found.respondent.response._values_at_lookup = decode_answers(found.answer_object)
+        return found.respondent
 
 
 class AccessRequest(models.Model):

@@ -250,7 +250,7 @@ def section(request, slug):
     edition = response.edition
     sections = edition.questionnaire()
     current = _find_section(sections, slug)
-    values = response.values_by_code()
+    values = response.values_at_lookup()
     journey = Journey.for_collectivites(response, sections=sections, values=values)
     step = journey.step_for(current)
     asks_collectivite = journey.page_showing(CollectiviteStep) is step
@@ -348,7 +348,7 @@ def autosave(request, slug):
         )
     sections = edition.questionnaire()
     current = _find_section(sections, slug)
-    form = SectionForm(current, response.values_by_code(), request.POST, partial=True)
+    form = SectionForm(current, response.values_at_lookup(), request.POST, partial=True)
     form.is_valid()
     errors = {name: [str(e) for e in errs] for name, errs in form.errors.items()}
     if form.cleaned_answers:

@@ -9,7 +9,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET
 from django_ratelimit.decorators import ratelimit
 
-from survey.collectivites.search import MAX_QUERY_LENGTH, search
+from survey.collectivites.search import MAX_QUERY_LENGTH, cached_search, search
 
 QUERY_TOO_LONG = f"Votre recherche est trop longue : {MAX_QUERY_LENGTH} caractères au plus."
 PAGE_RESULTS = 50
@@ -31,16 +31,19 @@ def search_json(request):
     query = request.GET.get("q", "")
     if len(query) > MAX_QUERY_LENGTH:
         return JsonResponse({"error": QUERY_TOO_LONG, "results": []}, status=400)
-    results = [
+    return JsonResponse({"query": query, "results": cached_search(query, as_results)})
+
+
+def as_results(collectivites):
+    return [
         {
             "code": collectivite.code,
             "name": collectivite.name,
             "label": str(collectivite),
             "detail": describe(collectivite),
         }
-        for collectivite in search(query)
+        for collectivite in collectivites
     ]
-    return JsonResponse({"query": query, "results": results})
 
 
 def with_collectivite(url, code):

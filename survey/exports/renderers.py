@@ -3,7 +3,6 @@
 import csv
 import datetime
 import decimal
-import functools
 import io
 import json
 import re
@@ -33,23 +32,25 @@ from survey.exports.rows import (
 FORMULA_AFTER_ANY_SEPARATOR = re.compile(r"(?:^|(?<=[,;\t|\r\n]))(?=[=+\-@\t\r])")
 
 
-@functools.lru_cache(maxsize=4096)
-def _neutralised_short_text(text):
-    return FORMULA_AFTER_ANY_SEPARATOR.sub("'", text)
+# Codes and short labels repeat over millions of cells: their neutralised text is kept.
+SHORT_TEXT = 64
+SHORT_TEXT_CACHE = 8192
 
 
-def _csv_text(text):
-    """Codes and short labels repeat over millions of cells: their result is cached."""
-    if len(text) <= 64:
-        return _neutralised_short_text(text)
-    return FORMULA_AFTER_ANY_SEPARATOR.sub("'", text)
+def _csv_text(text, cache):
+    neutralised = FORMULA_AFTER_ANY_SEPARATOR.sub("'", text)
+    if len(text) <= SHORT_TEXT and len(cache) < SHORT_TEXT_CACHE:
+        cache[text] = neutralised
+    return neutralised
 
 
-def _csv_cells(row):
+def _csv_cells(row, cache):
     """A row as the csv module writes it (None is empty): text neutralised at its start and
-    after any separator, dates in ISO 8601."""
+    after any separator, dates in ISO 8601. Most cells are None or 0/1: they go first."""
     return [
-        _csv_text(value)
+        value
+        if value is None or value.__class__ is int
+        else (cache.get(value) or _csv_text(value, cache))
         if value.__class__ is str
         else value.isoformat()
         if value.__class__ is datetime.datetime
@@ -65,8 +66,9 @@ def render_csv(rows, delimiter=",", bom=False, flush_every=200):
     writer = csv.writer(buffer, delimiter=delimiter, quoting=csv.QUOTE_STRINGS)
     if bom:
         buffer.write("\ufeff")
+    cache = {}
     for count, row in enumerate(rows, start=1):
-        writer.writerow(_csv_cells(row))
+        writer.writerow(_csv_cells(row, cache))
         if count % flush_every == 0:
             yield buffer.getvalue().encode()
             buffer.seek(0)

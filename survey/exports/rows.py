@@ -1,13 +1,16 @@
 """Export rows: columns, layouts and the row generators every format renders."""
 
-from collections import defaultdict
+from collections import defaultdict, namedtuple
 from dataclasses import dataclass, field
 from itertools import batched
 
-from django.db.models import Prefetch
+from django.db import transaction
+from django.db.models import (
+    OuterRef,
+)
 from django.utils import timezone
 
-from survey.collection.models import Answer, Respondent
+from survey.collection.models import Respondent, answers_object, decode_answers
 from survey.enums import (
     CollectiviteKind,
     PopulationBand,
@@ -167,7 +170,7 @@ def metadata_cells(response, contacts, options):
     labels = options.labels
     cells = [
         response.public_id,
-        response.get_status_display() if labels else response.status,
+        STATUS_LABELS.get(response.status, response.status) if labels else response.status,
         _local(response.created_at),
         _local(response.updated_at),
         _local(response.submitted_at),
@@ -180,8 +183,12 @@ def metadata_cells(response, contacts, options):
             collectivite.siren,
             collectivite.insee_code or None,
             collectivite.name,
-            collectivite.get_kind_display() if labels else collectivite.kind,
-            (collectivite.get_population_band_display() if labels else collectivite.population_band)
+            KIND_LABELS.get(collectivite.kind, collectivite.kind) if labels else collectivite.kind,
+            (
+                BAND_LABELS.get(collectivite.population_band, collectivite.population_band)
+                if labels
+                else collectivite.population_band
+            )
             or None,
             collectivite.departement_code or None,
             collectivite.region_code or None,
@@ -218,14 +225,33 @@ class QuestionExport:
     def __init__(self, question, options):
         self.question = question
         self.code = question.code
+        self.key = str(question.pk)  # its key in a response's answers (iter_responses)
+        self.is_active = question.is_active
         self.kind = question.kind_class
         self.labels = options.labels
         self.free_text = options.free_text or not options.open_data
         self.choices = list(question.choices.all())
         self.items = list(question.items.all())
+        self.choice_codes = [choice.code for choice in self.choices]
+        self.item_codes = [item.code for item in self.items]
         self.choice_labels = {choice.code: typeset(choice.label) for choice in self.choices}
         self.item_labels = {item.code: typeset(item.label) for item in self.items}
         self.has_other = self.free_text and any(choice.is_other for choice in self.choices)
+        # The cells of a question not asked, or asked and left without answer: the same
+        # list for every response (rows are built by concatenation, never changed in place).
+        width = self.kind.export_width(self) + self.has_other
+        self.not_asked_cells = [NOT_ASKED] * width
+        self.not_answered_cells = [NOT_ANSWERED] * width if self.is_active else self.not_asked_cells
+
+    def state(self, values, unasked):
+        """(state, value) in one response, given its answers by question key and the keys of
+        the questions it was not asked (Layout.unasked): answer_state, without recursion."""
+        if self.key in unasked:
+            return NOT_ASKED_STATE, None
+        value = values.get(self.key)
+        if is_empty(value):
+            return (NOT_ANSWERED_STATE if self.is_active else NOT_ASKED_STATE), None
+        return ANSWERED_STATE, value
 
     # Values as exported: codes, or labels on request.
 
@@ -283,11 +309,25 @@ class QuestionExport:
 
     def wide_cells(self, state, value):
         """The cells of this question's columns, in the order of `columns()`."""
-        width = self.kind.export_width(self)
         if state != ANSWERED_STATE:
-            missing = NOT_ASKED if state == NOT_ASKED_STATE else NOT_ANSWERED
-            return [missing] * (width + self.has_other)
+            return (
+                self.not_asked_cells
+                if state == NOT_ASKED_STATE
+                else [NOT_ANSWERED] * len(self.not_asked_cells)
+            )
+        return self.answered_cells(value)
 
+    def cells_in(self, values, unasked):
+        """`wide_cells` of this question in one response (see `state`), by the shortest path:
+        it runs for every question of every response."""
+        if self.key in unasked:
+            return self.not_asked_cells
+        value = values.get(self.key)
+        if value is None or value == "" or value == [] or value == {}:  # is_empty, inlined
+            return self.not_answered_cells
+        return self.answered_cells(value)
+
+    def answered_cells(self, value):
         cells = self.kind.export_cells(self, value)
         if self.has_other:
             other = value.get("other") if isinstance(value, dict) else None
@@ -332,6 +372,7 @@ class Layout:
             if question.condition_question_id:
                 question.condition_question = by_id[question.condition_question_id]
         self.codes_by_id = {question.pk: question.code for question in questions}
+        self.conditions = _conditions(questions)
         self.all_questions = questions
         included = [
             question for question in questions if question.open_data or not options.open_data
@@ -348,6 +389,19 @@ class Layout:
         if duplicates:
             raise ValueError(f"Colonnes en double dans l'export : {', '.join(duplicates)}")
 
+    def unasked(self, values):
+        """The keys of the questions a response was not asked, given its answers by question
+        key: each display condition evaluated once, parents before the questions they show."""
+        unasked = set()
+        for key, parent, kind, codes in self.conditions:
+            if parent in unasked:
+                unasked.add(key)
+                continue
+            value = values.get(parent)
+            if value is None or not kind.answer_codes(value) & codes:
+                unasked.add(key)
+        return unasked
+
     @property
     def header(self):
         return [column.name for column in self.columns]
@@ -360,27 +414,97 @@ class Layout:
         return list(grouped.items())
 
 
+# The response fields an export reads, in the order of ExportedResponse's.
+RESPONSE_FIELDS = [
+    "pk",
+    "public_id",
+    "status",
+    "created_at",
+    "updated_at",
+    "submitted_at",
+    "progress",
+    "other_structure_siren",
+    "other_structure_name",
+    "collectivite_id",
+]
+COLLECTIVITE_FIELDS = [
+    "siren",
+    "insee_code",
+    "name",
+    "kind",
+    "population_band",
+    "departement_code",
+    "region_code",
+]
+
+ExportedCollectivite = namedtuple("ExportedCollectivite", COLLECTIVITE_FIELDS)
+ExportedResponse = namedtuple("ExportedResponse", [*RESPONSE_FIELDS, "collectivite", "answers"])
+Contact = namedtuple("Contact", ["email", "name", "role"])
+
+STATUS_LABELS = dict(ResponseStatus.choices)
+KIND_LABELS = dict(CollectiviteKind.choices)
+BAND_LABELS = dict(PopulationBand.choices)
+
+
+def _conditions(questions):
+    """(key, parent key, parent kind, codes) of each conditional question, parents first."""
+
+    def depth(question):
+        return (
+            0 if question.condition_question_id is None else 1 + depth(question.condition_question)
+        )
+
+    conditional = [question for question in questions if question.condition_question_id]
+    return [
+        (
+            str(question.pk),
+            str(question.condition_question_id),
+            question.condition_question.kind_class,
+            frozenset(question.condition_codes),
+        )
+        for question in sorted(conditional, key=depth)
+    ]
+
+
 def iter_responses(layout, responses, chunk_size=CHUNK_SIZE):
-    """(response, answers by question code, respondents) for each response, chunk by chunk."""
-    responses = responses.select_related("collectivite").order_by("pk")
-    if shows_personal_data(layout.options):
-        responses = responses.prefetch_related(
-            Prefetch("respondents", queryset=Respondent.objects.order_by("pk"))
+    """(response, answers by question key, respondents) for each response, in one streamed
+    query: plain tuples (ExportedResponse), each response's answers aggregated into one JSON
+    object by the database; the respondents, when exported, one query per chunk."""
+    rows = (
+        responses.order_by("pk")
+        .annotate(answer_object=answers_object(OuterRef("pk")))
+        .values_list(
+            *RESPONSE_FIELDS,
+            *(f"collectivite__{name}" for name in COLLECTIVITE_FIELDS),
+            "answer_object",
         )
-    codes = layout.codes_by_id
-    for chunk in batched(responses.iterator(chunk_size=chunk_size), chunk_size):
-        values = defaultdict(dict)
-        answers = Answer.objects.filter(response__in=[r.pk for r in chunk]).values_list(
-            "response_id", "question_id", "value"
-        )
-        for response_id, question_id, value in answers:
-            if question_id in codes:
-                values[response_id][codes[question_id]] = value
-        for response in chunk:
-            contacts = (
-                list(response.respondents.all()) if shows_personal_data(layout.options) else []
-            )
-            yield response, values[response.pk], contacts
+    )
+    personal = shows_personal_data(layout.options)
+    width = len(RESPONSE_FIELDS)
+    # Inside a transaction, PostgreSQL streams the rows as they come; outside one, Django
+    # declares its cursor WITH HOLD, which makes PostgreSQL compute every row before the first.
+    with transaction.atomic():
+        yield from _read_responses(rows, personal, width, chunk_size)
+
+
+def _read_responses(rows, personal, width, chunk_size):
+    for chunk in batched(rows.iterator(chunk_size=chunk_size), chunk_size):
+        contacts = defaultdict(list)
+        if personal:
+            for response_id, *contact in (
+                Respondent.objects.filter(response__in=[row[0] for row in chunk])
+                .order_by("pk")
+                .values_list("response_id", "email", "name", "role")
+            ):
+                contacts[response_id].append(Contact(*contact))
+        for row in chunk:
+            collectivite = None if row[width - 1] is None else ExportedCollectivite(*row[width:-1])
+            # orjson decodes tens of megabytes of answers 3 to 4 times faster than json; one at
+            # a time, so that a chunk holds texts (which the garbage collector ignores) rather
+            # than thousands of dicts that each collection would go through.
+            values = decode_answers(row[-1])
+            response = ExportedResponse(*row[:width], collectivite, values)
+            yield response, values, contacts.get(row[0], [])
 
 
 # -- Row generators ---------------------------------------------------------------------------
@@ -390,9 +514,10 @@ def iter_wide_rows(layout, responses):
     """Header, then one row per response: metadata, then each question's columns."""
     yield layout.header
     for response, values, contacts in iter_responses(layout, responses):
+        unasked = layout.unasked(values)
         row = metadata_cells(response, contacts, layout.options)
         for export in layout.questions:
-            row += export.wide_cells(*answer_state(export.question, values))
+            row += export.cells_in(values, unasked)
         yield row
 
 
@@ -413,19 +538,20 @@ def iter_long_rows(layout, responses):
     """Header, then one row per response, question and chosen choice or matrix line."""
     yield LONG_HEADER
     labels = layout.options.labels
+    exports = [(export, export.question.section.slug) for export in layout.questions]
     for response, values, _ in iter_responses(layout, responses):
-        status = response.get_status_display() if labels else response.status
+        unasked = layout.unasked(values)
+        status = STATUS_LABELS.get(response.status, response.status) if labels else response.status
         siren = response.collectivite.siren if response.collectivite else None
-        for export in layout.questions:
-            question = export.question
-            state, value = answer_state(question, values)
+        for export, section in exports:
+            state, value = export.state(values, unasked)
             for line, line_state, cell, other in export.long_rows(state, value):
                 yield [
                     response.public_id,
                     status,
                     siren,
-                    question.section.slug,
-                    question.code,
+                    section,
+                    export.code,
                     line,
                     line_state,
                     cell,
@@ -437,6 +563,7 @@ def iter_json_objects(layout, responses):
     """One dict per response, its answers grouped by section."""
     sections = layout.sections()
     for response, values, contacts in iter_responses(layout, responses):
+        unasked = layout.unasked(values)
         collectivite = response.collectivite
         obj = {
             "identifiant": response.public_id,
@@ -472,8 +599,7 @@ def iter_json_objects(layout, responses):
             ]
         obj["reponses"] = {
             section.slug: {
-                export.code: export.json_entry(*answer_state(export.question, values))
-                for export in exports
+                export.code: export.json_entry(*export.state(values, unasked)) for export in exports
             }
             for section, exports in sections
         }

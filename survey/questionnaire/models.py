@@ -13,7 +13,7 @@ Answer values are JSON, one shape per question kind (see `Question.clean_answer`
 
 import decimal
 import re
-import time
+import uuid
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -50,6 +50,10 @@ class EditionClosed(Exception):
     def __init__(self, edition):
         self.edition = edition
         super().__init__("édition close")
+
+
+def new_structure_version():
+    return uuid.uuid4().hex
 
 
 class QuestionnaireQuerySet(models.QuerySet):
@@ -148,6 +152,13 @@ class Edition(models.Model):
     closes_at = models.DateTimeField("clôture")
     estimated_minutes = models.PositiveSmallIntegerField("durée estimée (minutes)", default=20)
     intro = models.TextField("présentation", blank=True)
+    structure_version = models.CharField(
+        "version du questionnaire",
+        max_length=32,
+        default=new_structure_version,
+        editable=False,
+        help_text="Change à chaque modification du questionnaire : les pages en cache la suivent.",
+    )
 
     objects = EditionQuerySet.as_manager()
 
@@ -193,17 +204,18 @@ class Edition(models.Model):
         """The sections in order, each with `.asked` holding its active questions, prefetched.
 
         Every page needs the whole structure (conditions may point to any earlier question),
-        so it is kept in the process for QUESTIONNAIRE_CACHE_SECONDS: building it is most of
-        a page's cost. Changes made in this process clear it at once (signals below); other
-        processes see them within that delay. The cached objects are only read.
+        so it is kept in the process (unless QUESTIONNAIRE_CACHE is off) as long as the
+        edition's `structure_version` is the one it was built at: any change to a
+        questionnaire gives every edition a new version (signals and querysets below), which
+        each process reads with the edition it already loads (a page reads it with the
+        respondent's token), so no extra query and no delay. The cached objects are only read.
         """
-        ttl = settings.QUESTIONNAIRE_CACHE_SECONDS
         cached = _questionnaires.get(self.pk)
-        if ttl and cached and cached[0] > time.monotonic():
+        if cached and cached[0] == self.structure_version:
             return cached[1]
         sections = self._load_questionnaire()
-        if ttl:
-            _questionnaires[self.pk] = (time.monotonic() + ttl, sections)
+        if settings.QUESTIONNAIRE_CACHE:
+            _questionnaires[self.pk] = (self.structure_version, sections)
         return sections
 
     def _load_questionnaire(self):
@@ -229,7 +241,11 @@ _questionnaires = {}
 
 
 def forget_questionnaires(**kwargs):
+    """A questionnaire changed: every edition gets a new structure version (other processes
+    rebuild their cached structure on their next page), and this process forgets its own."""
     _questionnaires.clear()
+    # A plain queryset: the editions' own would call this again.
+    models.QuerySet(Edition).update(structure_version=new_structure_version())
 
 
 class Section(models.Model):

@@ -102,7 +102,7 @@ class Matrix(Kind):
         return len(export.items)
 
     def export_cells(self, export, value):
-        return [export.choice_text(value.get(item.code)) for item in export.items]
+        return [export.choice_text(value.get(code)) for code in export.item_codes]
 
     def long_missing(self, export, state):
         return [(export.item_text(item.code), state, None, None) for item in export.items]

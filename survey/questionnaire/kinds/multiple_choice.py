@@ -132,7 +132,7 @@ class MultipleChoice(Kind):
 
     def export_cells(self, export, value):
         chosen = set(multiple_codes(value))
-        return [1 if choice.code in chosen else 0 for choice in export.choices]
+        return [1 if code in chosen else 0 for code in export.choice_codes]
 
     def long_rows(self, export, state, value, other):
         other_codes = {c.code for c in export.choices if c.is_other}
