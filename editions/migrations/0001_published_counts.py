@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ("survey", "0008_question_lineage"),
+        ("survey", "0009_question_lineage"),
     ]
 
     operations = [

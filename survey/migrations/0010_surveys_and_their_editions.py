@@ -21,7 +21,7 @@ def attach_editions_to_the_barometer(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('survey', '0008_question_lineage'),
+        ('survey', '0009_question_lineage'),
     ]
 
     operations = [

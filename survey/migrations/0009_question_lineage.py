@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('survey', '0007_question_code_validator'),
+        ('survey', '0008_edition_structure_version'),
     ]
 
     operations = [
