@@ -21,8 +21,6 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-# The 2025 file continues questions of 2023: that edition is loaded first.
-EARLIER_QUESTIONNAIRE = str(ROOT / "questionnaires" / "2023.toml")
 OUT = ROOT / "bench" / "out"
 
 
@@ -77,7 +75,7 @@ def main():
     call_command("migrate", verbosity=0)
     if Collectivite.objects.count() < 36_000:
         call_command("load_collectivites", verbosity=0)
-    call_command("load_questionnaire", EARLIER_QUESTIONNAIRE, args.questionnaire, verbosity=0)
+    call_command("load_questionnaire", args.questionnaire, verbosity=0)
     edition = Edition.objects.get(year=args.year)
     report = {"load_average_before": os.getloadavg()}
 

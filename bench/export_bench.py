@@ -25,8 +25,6 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-# The 2025 file continues questions of 2023: that edition is loaded first.
-EARLIER_QUESTIONNAIRE = str(ROOT / "questionnaires" / "2023.toml")
 OUT = ROOT / "bench" / "out"
 FORMATS = ["csv", "long-csv", "xlsx", "json", "datapackage"]
 # Region codes (COG): 13 in metropolitan France, 5 overseas.
@@ -250,7 +248,7 @@ def main():
     if vendor != "postgresql":
         print("Attention : mesures sur SQLite ; donnez DATABASE_URL=postgres://… pour PostgreSQL.")
     call_command("migrate", verbosity=0)
-    call_command("load_questionnaire", EARLIER_QUESTIONNAIRE, args.questionnaire, verbosity=0)
+    call_command("load_questionnaire", args.questionnaire, verbosity=0)
     edition = Edition.objects.get(year=args.year)
     sizes = sorted(int(size) for size in args.sizes.split(","))
     report = {

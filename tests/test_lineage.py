@@ -112,8 +112,18 @@ def test_the_2025_file_declares_which_questions_continue_2023_and_how():
     assert new.lineage == Lineage.NEW and new.continues is None and not new.is_comparable
 
 
-def test_the_2025_file_is_refused_while_2023_is_not_loaded_and_the_reason_names_the_question():
-    problems = problems_of(QUESTIONNAIRES / "2025.toml")
+def test_the_2025_file_brings_the_2023_file_beside_it_when_2023_is_not_loaded():
+    report = load_questionnaire(QUESTIONNAIRES / "2025.toml")
+    assert report.created[0] == "édition 2023 (depuis 2023.toml)"
+    assert list(Edition.objects.order_by("year").values_list("year", flat=True)) == [2023, 2025]
+    assert Question.objects.get(edition__year=2025, code="usage_ia").continues.edition.year == 2023
+
+
+def test_without_the_earlier_file_the_lineage_is_refused_and_the_reason_names_the_question(
+    tmp_path,
+):
+    alone = write(tmp_path, (QUESTIONNAIRES / "2025.toml").read_text(encoding="utf-8"), "2025.toml")
+    problems = problems_of(alone)
     assert (
         "question « usage_ia » : l'édition 2023 n'est pas chargée ; chargez d'abord son "
         "questionnaire (questionnaires/2023.toml)." in problems
@@ -253,8 +263,9 @@ def test_the_database_keeps_a_lineage_and_its_predecessor_together(earlier):
 
 
 def test_the_command_loads_several_files_in_order_and_names_the_one_refused(tmp_path):
+    alone = write(tmp_path, (QUESTIONNAIRES / "2025.toml").read_text(encoding="utf-8"), "2025.toml")
     with pytest.raises(CommandError, match=r"questionnaire .*2025\.toml n'a pas été chargé"):
-        call_command("load_questionnaire", QUESTIONNAIRES / "2025.toml", verbosity=0)
+        call_command("load_questionnaire", alone, verbosity=0)
     call_command(
         "load_questionnaire",
         QUESTIONNAIRES / "2023.toml",

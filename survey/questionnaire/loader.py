@@ -11,6 +11,7 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 from decimal import Decimal
+from pathlib import Path
 
 from django.db import transaction
 from unidecode import unidecode
@@ -391,11 +392,41 @@ def _wording(text):
 
 
 def load_questionnaire(path):
-    """Validate then apply the file at `path`; return a LoadReport."""
+    """Validate then apply the file at `path`; return a LoadReport.
+
+    An earlier edition that the file's lineage names and that the database lacks is loaded
+    first from its own file beside this one (`2023.toml` beside `2025.toml`), in the same
+    transaction; without such a file, the lineage check names what is missing.
+    """
     data = read_questionnaire(path)
     with transaction.atomic():
+        earlier = _load_earlier_editions(Path(path), data)
         check_lineage(data)
-        return _apply(data)
+        report = _apply(data)
+    report.created[:0] = [f"édition {year} (depuis {name})" for year, name in earlier]
+    return report
+
+
+def _load_earlier_editions(path, data):
+    survey = survey_code(data)
+    years = {
+        question["continues"]["edition"]
+        for section in data["sections"]
+        for question in section["questions"]
+        if isinstance(question.get("continues"), dict)
+        and isinstance(question["continues"].get("edition"), int)
+    }
+    loaded = []
+    for year in sorted(years):
+        beside = path.parent / f"{year}.toml"
+        if (
+            year < data["edition"]["year"]
+            and Edition.objects.for_year(year, survey) is None
+            and beside.exists()
+        ):
+            load_questionnaire(beside)
+            loaded.append((year, beside.name))
+    return loaded
 
 
 def _sync(instance_or_none, model, report, label, lookup, values):
