@@ -32,14 +32,27 @@ class SectionForm(forms.Form):
     are refused (« Enregistrer et reprendre plus tard », « Précédent », autosave).
     """
 
-    def __init__(self, section, values, *args, require_complete=False, partial=False, **kwargs):
+    def __init__(
+        self,
+        section,
+        values,
+        *args,
+        require_complete=False,
+        partial=False,
+        suggestions=None,
+        **kwargs,
+    ):
         self.section = section
         self.values = values
         self.require_complete = require_complete
         # Autosave posts only the fields that changed: absent questions are left alone.
         self.partial = partial
+        # Last edition's answers of the collectivité, shown to confirm where nothing is saved.
+        self.suggestions = {
+            code: value for code, value in (suggestions or {}).items() if code not in values
+        }
         self.asked_questions = self._asked_questions()
-        kwargs.setdefault("initial", self._initial_from(values))
+        kwargs.setdefault("initial", self._initial_from(self.suggestions | values))
         super().__init__(*args, **kwargs)
         for question in self.asked_questions:
             self._add_fields(question)
@@ -206,9 +219,17 @@ class SectionForm(forms.Form):
                     "inputmode": question.kind_class.inputmode,
                     "max_choices": question.kind_class.choice_limit(question),
                     "condition": self._condition(question, numbers),
+                    "suggested": not self.is_bound and question.code in self.suggestions,
                 }
             )
         return blocks
+
+    @property
+    def shows_suggestions(self):
+        """Some of the page's inputs hold last edition's answers, not saved yet."""
+        return not self.is_bound and any(
+            question.code in self.suggestions for question in self.asked_questions
+        )
 
     @staticmethod
     def _condition(question, numbers):

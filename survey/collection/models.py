@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from survey.collection.journey import Journey
 from survey.collectivites.models import Collectivite
-from survey.enums import ResponseStatus
+from survey.enums import Lineage, ResponseStatus
 from survey.questionnaire.models import Edition, Question, format_datetime
 
 
@@ -92,6 +92,14 @@ class Response(models.Model):
     )
     progress = models.PositiveSmallIntegerField(
         "progression (%)", default=0, help_text="Part des questions posées qui ont une réponse."
+    )
+    suggestions = models.JSONField(
+        "réponses suggérées",
+        default=dict,
+        blank=True,
+        editable=False,
+        help_text="Réponses de l'édition précédente de la collectivité aux questions identiques, "
+        "proposées à confirmer : elles ne deviennent des réponses qu'une fois la page enregistrée.",
     )
     created_at = models.DateTimeField("créée le", auto_now_add=True)
     updated_at = models.DateTimeField("dernière activité", auto_now=True)
@@ -193,10 +201,16 @@ class Response(models.Model):
         else:
             self.collectivite = None
             self.other_structure_name, self.other_structure_siren = structure
+        self.suggestions = self.last_years_answers()
         try:
             with transaction.atomic():
                 self.save(
-                    update_fields=["collectivite", "other_structure_name", "other_structure_siren"]
+                    update_fields=[
+                        "collectivite",
+                        "other_structure_name",
+                        "other_structure_siren",
+                        "suggestions",
+                    ]
                 )
         except IntegrityError:
             taken = self.collectivite
@@ -206,6 +220,26 @@ class Response(models.Model):
             raise CollectiviteTaken(
                 Response.objects.get(edition=self.edition_id, collectivite=taken)
             ) from None
+
+    def last_years_answers(self):
+        """{code: value}: what the collectivité sent to the previous edition for the questions
+        that continue it identically, not yet answered here. Answers that describe the person
+        (not published in open data) are never carried over: the agent may have changed."""
+        if self.collectivite_id is None:
+            return {}
+        answered = set(self.answers.values_list("question_id", flat=True)) if self.pk else set()
+        identical = {
+            question.continues_id: question.code
+            for question in self.edition.questions.filter(
+                lineage=Lineage.IDENTICAL, open_data=True, is_active=True
+            ).exclude(pk__in=answered)
+        }
+        earlier = Answer.objects.filter(
+            question_id__in=identical,
+            response__status=ResponseStatus.SUBMITTED,
+            response__collectivite=self.collectivite_id,
+        ).values_list("question_id", "value")
+        return {identical[question_id]: value for question_id, value in earlier}
 
     def merge_from(self, duplicate):
         """Fold a duplicate response of the same edition into this one, then delete it.
@@ -300,6 +334,12 @@ class Response(models.Model):
                     ).progress,
                     "version": version + 1,
                     "updated_at": now,
+                    # A suggestion saved with its page is an answer now, or was set aside.
+                    "suggestions": {
+                        code: value
+                        for code, value in self.suggestions.items()
+                        if code not in {question.code for question in cleaned}
+                    },
                 }
                 self._write_page(cleaned, fields)
         if conflicts:
@@ -396,15 +436,17 @@ class Response(models.Model):
                     answer.updated_at,
                 ]
         completed = Response._meta.get_field("completed_sections")
+        suggestions = Response._meta.get_field("suggestions")
         update = (
             f"UPDATE {responses} SET completed_sections = %s, progress = %s, "  # noqa: S608
-            "version = %s, updated_at = %s WHERE id = %s"
+            "version = %s, updated_at = %s, suggestions = %s WHERE id = %s"
         )
         params += [
             completed.get_db_prep_save(fields["completed_sections"], connection),
             fields["progress"],
             fields["version"],
             fields["updated_at"],
+            suggestions.get_db_prep_save(fields["suggestions"], connection),
             self.pk,
         ]
         statement = (f"WITH {', '.join(clauses)} " if clauses else "") + update

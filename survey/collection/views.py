@@ -256,7 +256,7 @@ def section(request, slug):
     asks_collectivite = journey.page_showing(CollectiviteStep) is step
     picker = structure_form(request, response) if asks_collectivite else None
     if request.method == "GET":
-        form = SectionForm(current, values)
+        form = SectionForm(current, values, suggestions=response.suggestions)
         read_only = not edition.is_open()
         context = _section_context(
             response, journey, current, form, read_only=read_only, picker=picker
