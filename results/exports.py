@@ -127,8 +127,8 @@ def estimates_xlsx(estimates, computation):
 def estimates_schema():
     return {
         "fields": [column.schema_field() for column in ESTIMATE_COLUMNS],
+        # No primary key: the row and option codes are empty for some lines.
         "missingValues": [""],
-        "primaryKey": ["question", "domaine", "ligne", "option", "statistique"],
     }
 
 

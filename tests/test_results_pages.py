@@ -6,7 +6,7 @@ import io
 
 import openpyxl
 import pytest
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import Group, Permission, User
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
@@ -32,6 +32,18 @@ def computation(edition):
 def observatoire(client):
     user = User.objects.create_user("observatoire", is_staff=True)
     user.groups.add(Group.objects.get(name="Observatoire"))
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def publisher(client):
+    """A member of the Observatoire given the right to publish."""
+    user = User.objects.create_user("editrice", is_staff=True)
+    user.groups.add(Group.objects.get(name="Observatoire"))
+    user.user_permissions.add(
+        *Permission.objects.filter(codename__in=["add_publication", "delete_publication"])
+    )
     client.force_login(user)
     return client
 
@@ -141,29 +153,34 @@ def test_the_observatoire_finds_the_results_page_on_the_admin_index(observatoire
 # -- Publication -----------------------------------------------------------------------------
 
 
-def test_staff_choose_the_published_questions_and_free_text_is_greyed_out(
-    observatoire, computation
-):
+def test_the_observatoire_alone_reads_the_results_but_may_not_publish(observatoire, computation):
+    url = reverse("admin:results_publication", args=[computation.edition.year])
+    assert observatoire.get(url).status_code == 403
+    assert observatoire.post(url, {"questions": ["usage_ia"]}).status_code == 403
+    assert not Publication.objects.exists()
+
+
+def test_staff_choose_the_published_questions_and_free_text_is_greyed_out(publisher, computation):
     edition = computation.edition
     url = reverse("admin:results_publication", args=[edition.year])
-    html = html_of(observatoire.get(url))
+    html = html_of(publisher.get(url))
     assert 'value="orga_commentaire" id="id_questions_7" disabled>' in html
     assert "orga_commentaire — Question" in html and "(texte libre : jamais publiée)" in html
     assert 'value="usage_ia" id="id_questions_0">' in html
-    response = observatoire.post(url, {"questions": ["usage_ia", "usage_impacts"]})
+    response = publisher.post(url, {"questions": ["usage_ia", "usage_impacts"]})
     assert response.status_code == 302
     codes = set(
         Publication.objects.filter(edition=edition).values_list("question__code", flat=True)
     )
     assert codes == {"usage_ia", "usage_impacts"}
-    observatoire.post(url, {"questions": ["usage_ia"]})
+    publisher.post(url, {"questions": ["usage_ia"]})
     assert Publication.objects.filter(edition=edition).count() == 1
 
 
-def test_publishing_free_text_is_refused_with_a_french_message(observatoire, computation):
+def test_publishing_free_text_is_refused_with_a_french_message(publisher, computation):
     edition = computation.edition
     url = reverse("admin:results_publication", args=[edition.year])
-    page = observatoire.post(url, {"questions": ["usage_ia", "orga_commentaire"]})
+    page = publisher.post(url, {"questions": ["usage_ia", "orga_commentaire"]})
     assert page.status_code == 200
     assert "Les réponses en texte libre ne sont jamais publiées" in html_of(page)
     assert not Publication.objects.filter(edition=edition).exists()

@@ -2,14 +2,9 @@ from django.contrib.auth.management import create_permissions
 from django.db import migrations
 
 GROUP = "Observatoire"
-# The Observatoire team reads the weighted results and chooses which questions are published.
-CODENAMES = [
-    "view_results",
-    "view_computation",
-    "view_publication",
-    "add_publication",
-    "delete_publication",
-]
+# The Observatoire team reads the weighted results (and changes nothing: publishing questions
+# takes results.add_publication and results.delete_publication, given person by person).
+CODENAMES = ["view_results", "view_computation", "view_publication"]
 
 
 def grant_observatoire(apps, schema_editor):
