@@ -150,13 +150,19 @@ def domains(estimates):
 
 
 def collapsed_strata(computation):
-    """[(stratum label, label of the stratum it was merged with)] from the computation."""
+    """[(label, label of what it was merged with)]: the strata (or régions) that had no
+    respondent, from the computation's record of its collapses."""
     labels = dict(Stratum.choices)
     pairs = []
     for entry in computation.collapsed_strata or []:
-        values = list(entry.values()) if isinstance(entry, dict) else list(entry)
-        if len(values) >= 2:
-            pairs.append((labels.get(values[0], values[0]), labels.get(values[1], values[1])))
+        code = entry.get("strate") or entry.get("region", "")
+        into = entry.get("regroupee_avec", "")
+        pairs.append(
+            (
+                entry.get("libelle") or labels.get(code, code),
+                entry.get("libelle_regroupement") or labels.get(into, into),
+            )
+        )
     return pairs
 
 

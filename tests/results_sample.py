@@ -60,7 +60,15 @@ def compute(edition, closed=True):
         respondent_count=2,
         other_structure_count=1,
         method=METHOD,
-        collapsed_strata=[{"strate": "epci-cu", "regroupee_avec": "epci-ca"}],
+        collapsed_strata=[
+            {"strate": "epci-cu", "regroupee_avec": "epci-ca"},
+            {
+                "region": "06",
+                "libelle": "Mayotte",
+                "regroupee_avec": "autres",
+                "libelle_regroupement": "Autres régions, au prorata de leur effectif",
+            },
+        ],
         factor_min=0.5,
         factor_max=2.5,
         weight_min=1.0,

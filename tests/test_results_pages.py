@@ -255,6 +255,7 @@ def test_the_methodology_page_is_generated_from_the_frame_and_the_computation(cl
     assert "de 0,50 à 2,50" in html and "0,813" in html and "1,6" in html
     assert "Logit avec correction de population finie" in html
     assert "Communautés urbaines : avec Communautés d’agglomération" in html
+    assert "Mayotte : avec Autres régions, au prorata de leur effectif" in html
     assert "« Je ne sais pas » compris" in html
     assert "Collectivités de 3 500 habitants ou plus" in html
 
