@@ -24,11 +24,13 @@ USED_AS = {
     "gunicorn": "gunicorn",
     "django-tasks-db": "django_tasks_db",
     "qrcode": "qrcode",
+    "numpy": "import numpy",
 }
 
 
 def project_text():
-    files = [ROOT / "Dockerfile", *ROOT.glob("barometre/**/*.py"), *ROOT.glob("survey/**/*.py")]
+    files = [ROOT / "Dockerfile", *ROOT.glob("barometre/**/*.py"), *ROOT.glob("survey/**/*.py"),
+             *ROOT.glob("results/**/*.py")]  # fmt: skip
     return "\n".join(path.read_text() for path in files)
 
 

@@ -1,0 +1,765 @@
+"""Estimates with their uncertainty, from the calibrated weights (issue 11, point 4).
+
+Rules (docs/results.md says the same for staff and readers):
+
+- **Denominator.** A question counts, in a domain, the weighted respondents *to whom it was
+  asked* (display conditions: `Question.is_shown` on their answers) *and who answered it*; for
+  a matrix, who answered that row; for a multiple choice, who ticked at least one option (so
+  the options' shares may add up to more than 100 %). « Je ne sais pas » is an answer like the
+  others: it stays in the denominator and gets its own share, for every question, so that the
+  shares of a single choice add up to 100 % and nothing is hidden. `Estimate.base` says it.
+- **Proportion** of an option: p = Σ w·y / Σ w over the denominator. Its variance is
+  Taylor-linearised (the ratio's influence values z = w (y − p) / Σ w, zero outside the
+  domain's denominator) and computed as for a stratified sample drawn without replacement, the
+  weighting cells being the strata: V = Σ_h (1 − n_h/N_h) · n_h/(n_h − 1) · Σ_i (z_hi − z̄_h)².
+  The finite-population correction matters (18 régions, 21 métropoles): a stratum answered in
+  full adds no variance. A cell with a single respondent adds none either (R's
+  « certainty » rule for a lonely unit). The gain of the raking on régions is not counted, so
+  intervals err on the wide side.
+- **95 % interval**: logit (the interval on log(p/(1−p)) ± 1.96·se/(p(1−p)), transformed
+  back), which stays within [0, 1]. When p is 0 or 1 the logit is undefined: the interval is
+  the one-sided Clopper–Pearson bound at the denominator's Kish effective size n*
+  (1 − 0.025^(1/n*) above 0, or its mirror below 1), or zero width if every respondent of the
+  denominator is in a stratum answered in full.
+- **Effective n** = p(1 − p) / (V + p(1 − p)/N̂), N̂ = Σ w over the denominator: the size of a
+  simple random sample drawn without replacement from the domain that would give the same
+  variance (so at most N̂, reached by a census); **CV** = se / p.
+- **Reliability**: fewer than 10 respondents in the denominator, or CV above 33.3 %: not
+  published; CV above 16.5 % up to 33.3 %: « à interpréter avec prudence »; otherwise
+  published. A proportion of 0 has no CV: it is published on a denominator of 10 or more.
+- **Numbers** (integer, decimal): weighted mean with a normal interval from the same
+  linearised variance; weighted median (the smallest answer whose cumulative weight share
+  reaches 50 %) with Woodruff's interval (the interval of the share below the median, turned
+  back into answers through the weighted distribution).
+- **Domains**: `toutes`, `3500-plus` (communes of 3,500 inhabitants or more and every other
+  collectivité), `type:<kind>`, `strate:<code>`, `region:<code>`, and for cross-tabulations
+  `question:<code>=<option>` (respondents who chose that option, or ticked it).
+
+Everything here reads numpy arrays; the database only feeds `Sample` and takes the Estimates.
+"""
+
+import json
+import math
+import time
+from dataclasses import dataclass
+from functools import cached_property
+from statistics import NormalDist
+
+import numpy as np
+from django.db import connection, transaction
+from django.db.models import TextField
+from django.db.models.functions import Cast
+
+from results.models import Estimate, FrameCell, Reliability, Statistic, Stratum, Weight
+from survey.enums import NO_CODE, YES_CODE, CollectiviteKind, QuestionKind, ResponseStatus
+from survey.typography import typeset
+
+Z95 = NormalDist().inv_cdf(0.975)
+ALPHA = 0.05
+CV_PUBLISHED = 0.165
+CV_CAUTION = 0.333
+MIN_BASE = 10
+
+CHOICE_KINDS = {QuestionKind.SINGLE_CHOICE, QuestionKind.SCALE}
+NUMBER_KINDS = {QuestionKind.INTEGER, QuestionKind.DECIMAL}
+ESTIMATED_KINDS = (
+    CHOICE_KINDS
+    | NUMBER_KINDS
+    | {
+        QuestionKind.MULTIPLE_CHOICE,
+        QuestionKind.MATRIX,
+        QuestionKind.YES_NO,
+    }
+)
+
+KIND_OF_STRATUM = {
+    Stratum.COMMUNE_UNDER_3500: CollectiviteKind.COMMUNE,
+    Stratum.COMMUNE_3500_10000: CollectiviteKind.COMMUNE,
+    Stratum.COMMUNE_10000_100000: CollectiviteKind.COMMUNE,
+    Stratum.COMMUNE_OVER_100000: CollectiviteKind.COMMUNE,
+    Stratum.EPCI_CC: CollectiviteKind.EPCI,
+    Stratum.EPCI_CA: CollectiviteKind.EPCI,
+    Stratum.EPCI_CU: CollectiviteKind.EPCI,
+    Stratum.EPCI_METROPOLE: CollectiviteKind.EPCI,
+    Stratum.DEPARTEMENT: CollectiviteKind.DEPARTEMENT,
+    Stratum.REGION: CollectiviteKind.REGION,
+    Stratum.STATUT_PARTICULIER: CollectiviteKind.STATUT_PARTICULIER,
+}
+KIND_LABELS = {
+    CollectiviteKind.COMMUNE: "Communes",
+    CollectiviteKind.EPCI: "EPCI",
+    CollectiviteKind.DEPARTEMENT: "Départements",
+    CollectiviteKind.REGION: "Régions",
+    CollectiviteKind.STATUT_PARTICULIER: "Collectivités à statut particulier",
+}
+ALL_DOMAIN = "toutes"
+LARGE_DOMAIN = "3500-plus"
+DOMAIN_LABELS = {
+    ALL_DOMAIN: "Toutes collectivités",
+    LARGE_DOMAIN: typeset("Collectivités de 3 500 habitants ou plus"),
+}
+
+INTERVAL_METHOD = (
+    "Intervalle de confiance à 95 % logit, variance linéarisée (Taylor) stratifiée par "
+    "cellule de pondération, avec correction de population finie ; Woodruff pour la médiane"
+)
+
+
+class UnknownDomain(ValueError):
+    """A domain code that names nothing in this computation, in French."""
+
+
+def reliability(cv, base_n):
+    """The publication flag of a figure from its CV (None for a zero) and its base."""
+    if base_n < MIN_BASE:
+        return Reliability.SUPPRESSED
+    if cv is None or cv <= CV_PUBLISHED + 1e-12:
+        return Reliability.PUBLISHED
+    if cv <= CV_CAUTION + 1e-12:
+        return Reliability.CAUTION
+    return Reliability.SUPPRESSED
+
+
+# --- The design and its figures (pure functions of arrays) -----------------------------------
+
+
+@dataclass
+class Design:
+    """Weights, and the weighting cell (stratum of the variance) of each respondent."""
+
+    weights: np.ndarray
+    cell_index: np.ndarray  # integer index of the cell of each respondent
+    cell_totals: np.ndarray  # N_h of each cell
+
+    @cached_property
+    def cell_n(self):
+        return np.bincount(self.cell_index, minlength=len(self.cell_totals)).astype(float)
+
+    @cached_property
+    def fpc(self):
+        return np.clip(1 - self.cell_n / self.cell_totals, 0, 1)
+
+    @cached_property
+    def scale(self):
+        """(1 − f_h) · n_h / (n_h − 1), and 0 for a cell of one respondent."""
+        n = self.cell_n
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(n > 1, self.fpc * n / (n - 1), 0.0)
+
+    def variance(self, rows, z):
+        """Variance of a total whose influence values are z (m × k) on the given rows."""
+        cells = self.cell_index[rows]
+        count = len(self.cell_totals)
+        sums = np.stack([np.bincount(cells, z[:, j], count) for j in range(z.shape[1])], 1)
+        squares = np.stack([np.bincount(cells, z[:, j] ** 2, count) for j in range(z.shape[1])], 1)
+        n = np.maximum(self.cell_n, 1)[:, None]
+        return (self.scale[:, None] * (squares - sums**2 / n)).sum(0).clip(min=0)
+
+    def censused(self, rows):
+        """Whether every given respondent is in a cell answered in full."""
+        return bool(np.all(self.fpc[self.cell_index[rows]] == 0))
+
+
+@dataclass
+class Figure:
+    value: float
+    n: int
+    base_n: int
+    ci_low: float | None
+    ci_high: float | None
+    cv: float | None
+    effective_n: float | None
+    se: float = 0.0
+
+    @property
+    def reliability(self):
+        return reliability(self.cv, self.base_n)
+
+
+def proportions(design, base, indicators):
+    """One Figure per column of `indicators` (n × k, 0/1) among the rows where `base` holds."""
+    rows = np.flatnonzero(base)
+    if not len(rows):
+        return []
+    w = design.weights[rows]
+    y = np.asarray(indicators, dtype=float)[rows]
+    total = w.sum()
+    p = w @ y / total
+    z = w[:, None] * (y - p) / total
+    variance = design.variance(rows, z)
+    counts = y.sum(0)
+    kish_n = total**2 / (w**2).sum()
+    censused = design.censused(rows)
+    figures = []
+    for j in range(y.shape[1]):
+        value, v = float(p[j]), float(variance[j])
+        if counts[j] in (0, len(rows)):  # exactly 0 or 1, whatever the rounding says
+            value, v = float(counts[j] > 0), 0.0
+        se = math.sqrt(v)
+        low, high = proportion_interval(value, se, kish_n, censused)
+        figures.append(
+            Figure(
+                value=value,
+                n=int(counts[j]),
+                base_n=len(rows),
+                ci_low=low,
+                ci_high=high,
+                cv=se / value if value > 0 else None,
+                effective_n=effective_size(value * (1 - value), v, total),
+                se=se,
+            )
+        )
+    return figures
+
+
+def effective_size(unit_variance, variance, population):
+    """The size of a simple random sample, drawn without replacement from the domain's
+    (estimated) population, that would give the same variance; None without any spread."""
+    if unit_variance <= 0:
+        return None
+    return unit_variance / (variance + unit_variance / population)
+
+
+def proportion_interval(p, se, kish_n, censused):
+    """The 95 % interval of a proportion: logit, or the rules for a zero-width case."""
+    if 0 < p < 1 and se > 0:
+        logit = math.log(p / (1 - p))
+        spread = Z95 * se / (p * (1 - p))
+        return expit(logit - spread), expit(logit + spread)
+    if censused or 0 < p < 1:
+        return p, p
+    bound = 1 - (ALPHA / 2) ** (1 / kish_n)
+    return (0.0, bound) if p == 0 else (1 - bound, 1.0)
+
+
+def expit(x):
+    return 1 / (1 + math.exp(-x))
+
+
+def mean(design, base, values):
+    """The weighted mean of `values` (float, n) among the rows where `base` holds."""
+    rows = np.flatnonzero(base)
+    if not len(rows):
+        return None
+    w = design.weights[rows]
+    y = np.asarray(values, dtype=float)[rows]
+    total = w.sum()
+    value = float(w @ y / total)
+    z = (w * (y - value) / total)[:, None]
+    v = float(design.variance(rows, z)[0])
+    se = math.sqrt(v)
+    spread = float(w @ (y - value) ** 2 / total)
+    return Figure(
+        value=value,
+        n=len(rows),
+        base_n=len(rows),
+        ci_low=value - Z95 * se,
+        ci_high=value + Z95 * se,
+        cv=se / abs(value) if value else None,
+        effective_n=effective_size(spread, v, total),
+        se=se,
+    )
+
+
+def median(design, base, values):
+    """The weighted median with Woodruff's 95 % interval."""
+    rows = np.flatnonzero(base)
+    if not len(rows):
+        return None
+    w = design.weights[rows]
+    y = np.asarray(values, dtype=float)[rows]
+    order = np.argsort(y, kind="stable")
+    sorted_y, shares = y[order], np.cumsum(w[order]) / w.sum()
+
+    def quantile(level):
+        return float(sorted_y[np.searchsorted(shares, level - 1e-12, side="left")])
+
+    value = quantile(0.5)
+    below = (y <= value).astype(float)[:, None]
+    p = float(w @ below[:, 0] / w.sum())
+    z = w[:, None] * (below - p) / w.sum()
+    se = math.sqrt(float(design.variance(rows, z)[0]))
+    low = quantile(max(0.5 - Z95 * se, 0.0))
+    high = quantile(min(0.5 + Z95 * se, 1.0))
+    se_median = (high - low) / (2 * Z95)
+    return Figure(
+        value=value,
+        n=len(rows),
+        base_n=len(rows),
+        ci_low=low,
+        ci_high=high,
+        cv=se_median / abs(value) if value else None,
+        effective_n=None,
+        se=se_median,
+    )
+
+
+# --- What a question measures ---------------------------------------------------------------
+
+
+@dataclass
+class Block:
+    """A table of one question: one row of a matrix, or the question itself."""
+
+    row_code: str
+    option_codes: list
+    base: np.ndarray  # who is in the denominator (asked and answered)
+    indicators: np.ndarray | None = None  # n × k, for options
+    numbers: np.ndarray | None = None  # n, for a number question
+
+
+def has_dont_know(question):
+    return any(
+        choice.label.lower().startswith("je ne sais pas") for choice in question.active_choices
+    )
+
+
+def base_text(question):
+    """The denominator rule of a question, in French, as Estimate.base stores it."""
+    kind = question.kind
+    if kind in NUMBER_KINDS:
+        text = "Collectivités à qui la question a été posée et qui ont donné un nombre"
+    elif kind == QuestionKind.MATRIX:
+        text = "Collectivités à qui la question a été posée et qui ont répondu pour cette ligne"
+    elif kind == QuestionKind.MULTIPLE_CHOICE:
+        text = (
+            "Collectivités à qui la question a été posée et qui ont coché au moins une "
+            "réponse (plusieurs réponses possibles : le total peut dépasser 100 %)"
+        )
+    else:
+        text = "Collectivités à qui la question a été posée et qui y ont répondu"
+    if kind not in NUMBER_KINDS and has_dont_know(question):
+        text += ", « Je ne sais pas » compris"
+    return typeset(text + ".")
+
+
+def option_codes(question):
+    if question.kind == QuestionKind.YES_NO:
+        return [YES_CODE, NO_CODE]
+    return [choice.code for choice in question.active_choices]
+
+
+def answer_codes(question, value):
+    """The option codes an answer stands for (a matrix answers per row: not here)."""
+    if value is None:
+        return set()
+    if question.kind == QuestionKind.YES_NO:
+        return {YES_CODE if value else NO_CODE}
+    if question.kind == QuestionKind.MULTIPLE_CHOICE:
+        return set(value.get("choices", []) if isinstance(value, dict) else value)
+    if isinstance(value, dict):
+        return {value.get("choice")} - {None}
+    return {value}
+
+
+def blocks(question, values):
+    """The tables of a question given its answers (None where not asked or not answered)."""
+    n = len(values)
+    if question.kind in NUMBER_KINDS:
+        base = np.array([v is not None for v in values])
+        numbers = np.array([float(v) if v is not None else 0.0 for v in values])
+        return [Block("", [], base, numbers=numbers)]
+    codes = option_codes(question)
+    position = {code: j for j, code in enumerate(codes)}
+    if question.kind == QuestionKind.MATRIX:
+        result = []
+        for item in question.active_items:
+            indicators = np.zeros((n, len(codes)))
+            for i, value in enumerate(values):
+                j = position.get(value.get(item.code)) if value else None
+                if j is not None:
+                    indicators[i, j] = 1
+            result.append(Block(item.code, codes, indicators.any(1), indicators))
+        return result
+    indicators = np.zeros((n, len(codes)))
+    for i, value in enumerate(values):
+        for code in answer_codes(question, value):
+            if code in position:
+                indicators[i, position[code]] = 1
+    return [Block("", codes, indicators.any(1), indicators)]
+
+
+def figures_of(design, question, block, mask):
+    """[(choice_code, statistic, Figure)] of a block within a domain's mask."""
+    base = block.base & mask
+    if question.kind in NUMBER_KINDS:
+        found = [(Statistic.MEAN, mean(design, base, block.numbers))]
+        found.append((Statistic.MEDIAN, median(design, base, block.numbers)))
+        return [("", statistic, figure) for statistic, figure in found if figure is not None]
+    figures = proportions(design, base, block.indicators)
+    return [
+        (code, Statistic.PROPORTION, figure)
+        for code, figure in zip(block.option_codes, figures, strict=False)
+    ]
+
+
+# --- The sample of a computation ------------------------------------------------------------
+
+
+class Sample:
+    """The weighted respondents of a computation, aligned arrays, and their domains."""
+
+    def __init__(self, response_ids, weights, strata, cells, regions, cell_totals, **labels):
+        self.response_ids = list(response_ids)
+        self.position = {pk: i for i, pk in enumerate(self.response_ids)}
+        self.strata = np.array(strata, dtype=object)
+        self.regions = np.array(regions, dtype=object)
+        cell_keys = sorted(cell_totals)
+        self.design = Design(
+            weights=np.asarray(weights, dtype=float),
+            cell_index=np.array([cell_keys.index(c) for c in cells], dtype=int),
+            cell_totals=np.array([cell_totals[c] for c in cell_keys], dtype=float),
+        )
+        self.stratum_labels = labels.get("stratum_labels") or {}
+        self.region_names = labels.get("region_names") or {}
+
+    def __len__(self):
+        return len(self.response_ids)
+
+    @classmethod
+    def for_computation(cls, computation):
+        """The sample as stored: the computation's Weights and its frame's strata."""
+        rows = list(
+            Weight.objects.filter(computation=computation)
+            .order_by("response_id")
+            .values_list("response_id", "value", "stratum", "weighting_cell", "region_code")
+        )
+        frame = computation.frame
+        merged = {
+            entry["strate"]: entry["regroupee_avec"]
+            for entry in computation.collapsed_strata
+            if "strate" in entry
+        }
+        cell_totals = {}
+        for code, count in frame.strata.values_list("code", "collectivite_count"):
+            if count:
+                cell = merged.get(code, code)
+                cell_totals[cell] = cell_totals.get(cell, 0) + count
+        return cls(
+            [r[0] for r in rows],
+            [r[1] for r in rows],
+            [r[2] for r in rows],
+            [r[3] for r in rows],
+            [r[4] for r in rows],
+            cell_totals,
+            **frame_labels(frame),
+        )
+
+    def domains(self):
+        """[(code, label, mask)] of the standing domains that have respondents."""
+        found = [(ALL_DOMAIN, DOMAIN_LABELS[ALL_DOMAIN], np.ones(len(self), dtype=bool))]
+        found.append((LARGE_DOMAIN, DOMAIN_LABELS[LARGE_DOMAIN], self.mask(LARGE_DOMAIN)))
+        for kind in CollectiviteKind:
+            found.append((f"type:{kind}", KIND_LABELS[kind], self.mask(f"type:{kind}")))
+        for stratum in Stratum:
+            label = self.stratum_labels.get(stratum, stratum.label)
+            found.append((f"strate:{stratum}", label, self.mask(f"strate:{stratum}")))
+        for region in sorted(set(self.regions)):
+            found.append((f"region:{region}", self.region_label(region), self.regions == region))
+        return [(code, label, mask) for code, label, mask in found if mask.any()]
+
+    def region_label(self, region):
+        return typeset(f"Région : {self.region_names.get(region) or region or 'non renseignée'}")
+
+    def mask(self, domain):
+        """Who is in a standing domain; UnknownDomain for a code that names none."""
+        if domain == ALL_DOMAIN:
+            return np.ones(len(self), dtype=bool)
+        if domain == LARGE_DOMAIN:
+            return self.strata != Stratum.COMMUNE_UNDER_3500
+        prefix, _, code = domain.partition(":")
+        if prefix == "type" and code in CollectiviteKind.values:
+            kinds = {s for s, kind in KIND_OF_STRATUM.items() if kind == code}
+            return np.isin(self.strata, list(kinds))
+        if prefix == "strate" and code in Stratum.values:
+            return self.strata == code
+        if prefix == "region" and (code in self.region_names or code in set(self.regions)):
+            return self.regions == code
+        raise UnknownDomain(f"Domaine inconnu : « {domain} ».")
+
+    def label(self, domain):
+        if domain in DOMAIN_LABELS:
+            return DOMAIN_LABELS[domain]
+        prefix, _, code = domain.partition(":")
+        if prefix == "type":
+            return KIND_LABELS[code]
+        if prefix == "strate":
+            return self.stratum_labels.get(code, Stratum(code).label)
+        return self.region_label(code)
+
+
+def frame_labels(frame):
+    region_names = dict(
+        FrameCell.objects.filter(stratum__frame=frame).values_list("region_code", "region_name")
+    )
+    return {
+        "stratum_labels": dict(frame.strata.values_list("code", "label")),
+        "region_names": region_names,
+    }
+
+
+# --- Answers, as arrays aligned on the sample -----------------------------------------------
+
+
+def questions_of(edition, codes=None):
+    """The edition's asked questions in order, with their choices and rows prefetched."""
+    questions = [q for section in edition.questionnaire() for q in section.asked]
+    if codes is not None:
+        questions = [q for q in questions if q.code in codes]
+    return questions
+
+
+def chain_of(question):
+    """The questions a question's display depends on, nearest first."""
+    chain, parent = [], question.condition_question
+    while parent is not None:
+        chain.append(parent)
+        parent = parent.condition_question
+    return chain
+
+
+def answer_columns(sample, edition, questions):
+    """Yield (question, [value or None per respondent]) for each question that has answers.
+
+    None where the respondent did not answer or was not asked: display conditions are
+    evaluated on the respondent's own answers (`Question.is_shown`), so an answer left over
+    from before a change of the condition's answer does not count. Only one question's parsed
+    values are in memory at a time (all at once would be some 2 million parsed JSON values at
+    national scale).
+    """
+    parents = {p.pk: p for q in questions for p in chain_of(q)}
+    parent_values = dict(_columns(sample, edition, parents)) if parents else {}
+    wanted = {q.pk: q for q in questions}
+    missing = [None] * len(sample)
+    for question_id, column in _columns(sample, edition, wanted):
+        question = wanted[question_id]
+        chain = [(p.code, parent_values.get(p.pk, missing)) for p in chain_of(question)]
+        for i in range(len(column) if chain else 0):
+            if column[i] is not None:
+                answered = {code: values[i] for code, values in chain}
+                if not question.is_shown(answered):
+                    column[i] = None
+        yield question, column
+
+
+def _columns(sample, edition, questions_by_id):
+    from survey.collection.models import Answer
+
+    # One pass over the answers, kept as JSON text (a third of their parsed size) and parsed
+    # one question at a time; the field's own converter would also cost twice the time.
+    answers = (
+        Answer.objects.filter(
+            response__edition=edition,
+            response__status=ResponseStatus.SUBMITTED,
+            question_id__in=list(questions_by_id),
+        )
+        .annotate(text=Cast("value", TextField()))
+        .values_list("question_id", "response_id", "text")
+    )
+    texts = {}
+    # The ORM's row iterator costs more than the query at 1.6 million rows: its SQL is run on
+    # the cursor the ORM would use to stream (server side on PostgreSQL), read in batches.
+    sql, params = answers.query.sql_with_params()
+    with transaction.atomic(), connection.chunked_cursor() as cursor:
+        cursor.execute(sql, params)
+        position = sample.position
+        while rows := cursor.fetchmany(50000):
+            for question_id, response_id, text in rows:
+                i = position.get(response_id)
+                if i is not None:
+                    texts.setdefault(question_id, []).append((i, text))
+    for question_id in list(texts):
+        column = [None] * len(sample)
+        for i, text in texts.pop(question_id):
+            column[i] = json.loads(text)
+        yield question_id, column
+
+
+# --- Estimates ------------------------------------------------------------------------------
+
+
+def estimate(computation, question, block, domain, label, choice_code, statistic, figure):
+    return Estimate(
+        computation=computation,
+        question=question,
+        domain=domain,
+        domain_label=label[:200],
+        row_code=block.row_code,
+        choice_code=choice_code,
+        statistic=statistic,
+        base=base_text(question),
+        n=figure.n,
+        base_n=figure.base_n,
+        value=figure.value,
+        ci_low=figure.ci_low,
+        ci_high=figure.ci_high,
+        cv=figure.cv,
+        effective_n=figure.effective_n,
+        reliability=figure.reliability,
+    )
+
+
+def estimated_questions(edition, codes=None):
+    return [q for q in questions_of(edition, codes) if q.kind in ESTIMATED_KINDS]
+
+
+def all_estimates(computation, sample):
+    """Unsaved Estimates of every estimated question in every standing domain."""
+    edition = computation.edition
+    domains = sample.domains()
+    found = []
+    for question, values in answer_columns(sample, edition, estimated_questions(edition)):
+        for block in blocks(question, values):
+            for domain, label, mask in domains:
+                for choice_code, statistic, figure in figures_of(
+                    sample.design, question, block, mask
+                ):
+                    found.append(
+                        estimate(
+                            computation,
+                            question,
+                            block,
+                            domain,
+                            label,
+                            choice_code,
+                            statistic,
+                            figure,
+                        )  # fmt: skip
+                    )
+    return found
+
+
+def estimates_for(computation, question, domain_code):
+    """Unsaved Estimates of one question in one domain, computed from the stored weights.
+
+    `domain_code` is a standing domain (`toutes`, `3500-plus`, `type:…`, `strate:…`,
+    `region:…`) or a cross-tabulation domain `question:<code>=<option code>`: respondents who
+    chose that option of another question (for a multiple choice, who ticked it; for a yes/no,
+    `oui` or `non`). Raises UnknownDomain (a French message) for a code that names nothing.
+    """
+    sample = getattr(computation, "_sample", None)
+    if sample is None:
+        sample = computation._sample = Sample.for_computation(computation)
+    edition = computation.edition
+    (target,) = estimated_questions(edition, {question.code}) or [None]
+    if target is None:
+        raise UnknownDomain(f"La question « {question.code} » n'a pas d'estimation.")
+    if domain_code.startswith("question:"):
+        mask, label = cross_domain(sample, edition, domain_code)
+    else:
+        mask, label = sample.mask(domain_code), sample.label(domain_code)
+    values = next((v for _, v in answer_columns(sample, edition, [target])), [None] * len(sample))
+    return [
+        estimate(computation, target, block, domain_code, label, choice_code, statistic, figure)
+        for block in blocks(target, values)
+        for choice_code, statistic, figure in figures_of(sample.design, target, block, mask)
+    ]
+
+
+def cross_domain(sample, edition, domain_code):
+    """(mask, label) of `question:<code>=<option>`: who gave that answer to that question."""
+    code, _, option = domain_code.removeprefix("question:").partition("=")
+    found = [q for q in questions_of(edition, {code}) if q.kind in ESTIMATED_KINDS]
+    if not found or found[0].kind in NUMBER_KINDS | {QuestionKind.MATRIX}:
+        raise UnknownDomain(f"Aucune question à choix « {code} » pour croiser les résultats.")
+    (other,) = found
+    labels = dict(other.kind_class.option_labels(other))
+    if option not in option_codes(other):
+        raise UnknownDomain(f"La question « {code} » n'a pas d'option « {option} ».")
+    values = next((v for _, v in answer_columns(sample, edition, [other])), [None] * len(sample))
+    mask = np.array([option in answer_codes(other, value) for value in values], dtype=bool)
+    label = typeset(f"Ayant répondu « {labels.get(option, option)} » à « {code} »")
+    return mask, label
+
+
+# --- One run ----------------------------------------------------------------------------------
+
+
+def run_computation(frame, *, collapse=True, now=None):
+    """Weigh the frame's edition, estimate everything, store it all in one transaction."""
+    from django.db import transaction
+    from django.utils import timezone
+
+    from results.models import Computation
+    from results.weighting import FACTOR_BOUNDS, weigh_edition
+
+    started = time.perf_counter()
+    weighted = weigh_edition(frame, collapse=collapse)
+    calibration = weighted.calibration
+    labels = frame_labels(frame)
+    sample = Sample(
+        weighted.response_ids,
+        calibration.weights,
+        weighted.strata,
+        calibration.cells,
+        weighted.regions,
+        calibration.cell_totals,
+        **labels,
+    )
+    with transaction.atomic():
+        computation = Computation(
+            edition=frame.edition,
+            frame=frame,
+            computed_at=now or timezone.now(),
+            respondent_count=calibration.n,
+            other_structure_count=weighted.other_structure_count,
+            method=method_text(calibration, weighted, FACTOR_BOUNDS),
+            collapsed_strata=calibration.collapsed,
+            factor_min=calibration.factor_min,
+            factor_max=calibration.factor_max,
+            weight_min=float(calibration.weights.min()),
+            weight_max=float(calibration.weights.max()),
+            kish_efficiency=min(calibration.kish_efficiency, 1.0),
+            effective_n=calibration.effective_n,
+            interval_method=INTERVAL_METHOD,
+        )
+        computation.save()
+        Weight.objects.bulk_create(
+            (
+                Weight(
+                    computation=computation,
+                    response_id=response_id,
+                    stratum=stratum,
+                    weighting_cell=cell,
+                    region_code=region,
+                    value=float(value),
+                )
+                for response_id, stratum, cell, region, value in zip(
+                    weighted.response_ids,
+                    weighted.strata,
+                    calibration.cells,
+                    weighted.regions,
+                    calibration.weights,
+                    strict=True,
+                )
+            ),
+            batch_size=5000,
+        )
+        Estimate.objects.bulk_create(all_estimates(computation, sample), batch_size=5000)
+        computation.duration_seconds = time.perf_counter() - started
+        computation.save(update_fields=["duration_seconds"])
+    return computation
+
+
+def method_text(calibration, weighted, bounds):
+    low, high = (f"{bound:g}".replace(".", ",") for bound in bounds)
+    text = (
+        "Post-stratification sur les strates de la base de sondage (type de collectivité × "
+        "tranche de population), puis calage itératif (raking) sur les effectifs des régions "
+        f"et des strates, facteurs d'ajustement bornés entre {low} et {high}. "
+        "Une strate sans répondant est regroupée avec la strate voisine la plus proche qui en a ; "
+        "une région sans répondant sort du calage sur les régions et son effectif est réparti "
+        "sur les autres au prorata. Les réponses d'autres structures ne sont pas pondérées."
+    )
+    if calibration.region_gap > 1e-6:
+        gap = f"{calibration.region_gap * 100:.2f}".replace(".", ",")
+        text += (
+            " Les bornes ont empêché d'atteindre exactement les effectifs des régions "
+            f"(écart maximal : {gap} %)."
+        )
+    if weighted.outside_frame_count:
+        text += (
+            f" {weighted.outside_frame_count} réponse(s) de collectivités absentes de la base "
+            "de sondage (ajoutées à la liste après son gel) ne sont pas pondérées."
+        )
+    return typeset(text)

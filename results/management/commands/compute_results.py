@@ -1,0 +1,76 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from results.estimation import run_computation
+from results.models import Frame
+from results.weighting import WeightingError
+from survey.collection.models import Response
+from survey.models import Edition
+
+
+def number(value, digits=0):
+    """A number as the French write it in a terminal: 36 000 ; 0,83."""
+    return f"{value:,.{digits}f}".replace(",", "\u202f").replace(".", ",")
+
+
+class Command(BaseCommand):
+    help = (
+        "Calcule les poids calés et les estimations (avec leurs intervalles) d'une édition, "
+        "et les enregistre : les pages de résultats ne font que les lire."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--edition", type=int, required=True, help="Année de l'édition.")
+        parser.add_argument(
+            "--sans-regroupement",
+            action="store_true",
+            dest="no_collapse",
+            help="Échoue sur une strate ou une région sans répondant au lieu de la regrouper.",
+        )
+
+    def handle(self, edition, no_collapse, **options):
+        year = edition
+        edition = Edition.objects.filter(year=year).first()
+        if edition is None:
+            raise CommandError(f"Aucune édition {year}.")
+        frame = Frame.objects.filter(edition=edition).first()
+        if frame is None:
+            raise CommandError(
+                f"L'édition {year} n'a pas de base de sondage : figez-la d'abord "
+                f"(manage.py freeze_frame --edition {year})."
+            )
+        if not Response.objects.submitted().filter(edition=edition).exists():
+            raise CommandError(f"Aucune réponse envoyée pour l'édition {year} : rien à calculer.")
+        try:
+            computation = run_computation(frame, collapse=not no_collapse)
+        except WeightingError as error:
+            raise CommandError(str(error)) from None
+        write = self.stdout.write
+        write(f"Réponses pondérées (n) : {number(computation.respondent_count)}")
+        if computation.other_structure_count:
+            write(
+                f"Réponses d'autres structures, comptées à part et non pondérées : "
+                f"{number(computation.other_structure_count)}"
+            )
+        for entry in computation.collapsed_strata:
+            what = "Strate" if "strate" in entry else "Région"
+            write(
+                f"{what} sans répondant : « {entry['libelle']} », regroupée avec "
+                f"« {entry['libelle_regroupement']} »"
+            )
+        if not computation.collapsed_strata:
+            write("Aucune strate ni région regroupée.")
+        write(
+            f"Facteurs d'ajustement : de {number(computation.factor_min, 3)} "
+            f"à {number(computation.factor_max, 3)}"
+        )
+        write(
+            f"Poids : de {number(computation.weight_min, 2)} à {number(computation.weight_max, 2)}"
+        )
+        write(f"Efficacité de Kish : {number(computation.kish_efficiency, 3)}")
+        write(f"Taille effective de l'échantillon : {number(computation.effective_n, 1)}")
+        write(f"Estimations enregistrées : {number(computation.estimates.count())}")
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Résultats {year} calculés en {number(computation.duration_seconds, 1)} s."
+            )
+        )
