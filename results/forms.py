@@ -45,6 +45,25 @@ class DomainForm(forms.Form):
         return "toutes" if "toutes" in codes else (codes[0] if codes else "toutes")
 
 
+class CrossForm(forms.Form):
+    """The question whose options split the respondents into columns (GET, no script)."""
+
+    croiser = forms.ChoiceField(label="Croiser avec", required=False)
+
+    def __init__(self, data, questions):
+        super().__init__(data)
+        self.questions = {question.code: question for question in questions}
+        self.fields["croiser"].choices = [("", "—")] + [
+            (question.code, f"{question.code} — {question.text[:80]}")
+            for question in self.questions.values()
+        ]
+
+    def other(self):
+        if self.is_valid() and self.cleaned_data["croiser"]:
+            return self.questions[self.cleaned_data["croiser"]]
+        return None
+
+
 class PublicationWidget(forms.CheckboxSelectMultiple):
     """Free-text questions are listed, greyed out: they can never be published."""
 

@@ -9,10 +9,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
-from results import presentation
+from results import crosstab, presentation
 from results.coverage import LEVELS, chart, coverage_rows, csv_rows, responses_per_day
 from results.exports import estimates_csv, estimates_of, estimates_xlsx
-from results.forms import CoverageForm, DomainForm, PublicationForm
+from results.estimation import UnknownDomain
+from results.forms import CoverageForm, CrossForm, DomainForm, PublicationForm
 from results.models import Computation, Estimate, Frame, Publication, Weight
 from survey.exports.renderers import render_csv
 from survey.models import Edition, Question
@@ -163,6 +164,13 @@ def results_question(request, admin_site, year, code):
     form = DomainForm(request.GET or None, presentation.domains(estimates))
     domain = form.domain()
     shown = estimates.filter(domain=domain).order_by("row_code", "pk")
+    cross_form = CrossForm(request.GET or None, crosstab.crossing_questions(question))
+    other, cross_tables, cross_error = cross_form.other(), [], None
+    if other is not None:
+        try:
+            cross_tables = crosstab.cross_tables(computation, question, other)
+        except UnknownDomain as error:
+            cross_error = str(error)
     context = _results_context(request, admin_site, edition, computation, question.code) | {
         "question": question,
         "form": form,
@@ -170,6 +178,10 @@ def results_question(request, admin_site, year, code):
         "domain_label": dict(form.fields["domaine"].choices).get(domain, domain),
         "blocks": presentation.blocks(question, shown),
         "published": Publication.objects.filter(edition=edition, question=question).exists(),
+        "cross_form": cross_form,
+        "other": other,
+        "cross_tables": cross_tables,
+        "cross_error": cross_error,
     }
     return render(request, "results/staff_question.html", context)
 

@@ -49,6 +49,8 @@ def compute(edition, closed=True):
     responses = [submitted(edition, collectivite=lyon), submitted(edition, collectivite=village)]
     answer(responses[0], "usage_ia", "oui")
     answer(responses[1], "usage_ia", "non")
+    answer(responses[0], "orga_charte", "oui")
+    answer(responses[1], "orga_charte", "non")
     if closed:
         edition.closes_at = timezone.now() - datetime.timedelta(days=1)
         edition.opens_at = edition.closes_at - datetime.timedelta(days=60)

@@ -71,6 +71,11 @@ def test_the_observatoire_team_reads_a_questions_weighted_results(
     expect(
         page.get_by_role("heading", name="Collectivités de 3 500 habitants ou plus", exact=True)
     ).to_be_visible()
+    page.get_by_label("Croiser avec").select_option("orga_charte")
+    page.get_by_role("button", name="Croiser").click()
+    cross = page.get_by_role("table", name=re.compile("selon la réponse à"))
+    expect(cross.get_by_role("columnheader")).to_have_text(["Option", "Oui (n = 1)", "Non (n = 1)"])
+    expect(row(cross, "Oui")).to_contain_text("Non publiable")
     with page.expect_download() as download:
         page.get_by_role("link", name="Télécharger les estimations de la question (CSV").click()
     assert download.value.suggested_filename == f"estimations-{edition.year}-usage_ia.csv"

@@ -126,6 +126,12 @@ def test_the_results_pages_pass_the_nu_html_checker(client, tmp_path):
         ("results-choice", client.get(reverse(question, args=[edition.year, "usage_ia"]))),
         ("results-matrix", client.get(reverse(question, args=[edition.year, "usage_impacts"]))),
         ("results-number", client.get(reverse(question, args=[edition.year, "orga_agents"]))),
+        (
+            "results-cross",
+            client.get(
+                reverse(question, args=[edition.year, "usage_ia"]), {"croiser": "orga_charte"}
+            ),
+        ),
         ("publication", client.get(reverse("admin:results_publication", args=[edition.year]))),
         ("public", client.get(reverse("results_public", args=[edition.year]))),
         ("methodology", client.get(reverse("results_methodology", args=[edition.year]))),
@@ -135,5 +141,6 @@ def test_the_results_pages_pass_the_nu_html_checker(client, tmp_path):
     for name, page in pages:
         assert page.status_code in (200, 404), (name, page.status_code)
     assert "results-links" in pages[-1][1].content.decode()
+    assert 'data-testid="cross-table"' in dict(pages)["results-cross"].content.decode()
     html = [(name, page.content.decode()) for name, page in pages]
     assert nu_problems(html, tmp_path) == []

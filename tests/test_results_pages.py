@@ -268,3 +268,54 @@ def test_the_landing_page_of_a_closed_edition_leads_to_its_results(client, compu
     html = html_of(client.get(reverse("home")))
     assert reverse("results_public", args=[edition.year]) in html
     assert reverse("results_methodology", args=[edition.year]) in html
+
+
+# -- Cross-tabulation ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def run(edition):
+    """Twelve villages of a frame of sixteen, answering, weighed by compute_results' own run."""
+    from results.estimation import run_computation
+    from results.models import Frame
+    from tests.factories import CollectiviteFactory
+    from tests.sample import answer, submitted
+
+    villages = [CollectiviteFactory(population=1000, region_code="84") for _ in range(16)]
+    frame = Frame.freeze(edition)
+    for i, village in enumerate(villages[:12]):
+        response = submitted(edition, collectivite=village)
+        answer(response, "usage_ia", ["oui", "non", "oui"][i % 3])
+        answer(response, "orga_charte", "oui" if i < 6 else "non")
+        answer(response, "orga_agents", str(10 * (i + 1)))
+    return run_computation(frame)
+
+
+def test_a_question_is_crossed_with_the_options_of_another(observatoire, run):
+    from results.estimation import estimates_for
+
+    edition = run.edition
+    page = observatoire.get(question_url(edition, "usage_ia"), {"croiser": "orga_charte"})
+    assert page.status_code == 200
+    html = html_of(page)
+    table = html[html.index('data-testid="cross-table"') :].split("</table>", 1)[0]
+    assert "selon la réponse à « orga_charte »" in table
+    assert '<th scope="col" class="number">Oui <span class="help">(n = 6)</span></th>' in table
+    assert '<th scope="col" class="number">Non <span class="help">(n = 6)</span></th>' in table
+    question = edition.questions.get(code="usage_ia")
+    (yes_among_charter,) = [
+        e
+        for e in estimates_for(run, question, "question:orga_charte=oui")
+        if e.choice_code == "oui"
+    ]
+    assert yes_among_charter.value == pytest.approx(4 / 6)
+    yes_row = table[table.index('<th scope="row">Oui</th>') :].split("</tr>", 1)[0]
+    assert "66,7 %" in yes_row
+
+
+def test_a_question_cannot_be_crossed_with_a_free_text_or_itself(observatoire, run):
+    url = question_url(run.edition, "usage_ia")
+    for code in ["orga_commentaire", "usage_ia", "inconnue"]:
+        html = html_of(observatoire.get(url, {"croiser": code}))
+        assert "Sélectionnez un choix valide" in html
+        assert 'data-testid="cross-table"' not in html
