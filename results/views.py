@@ -11,8 +11,8 @@ from django.views.decorators.http import require_GET
 
 from results import crosstab, presentation
 from results.coverage import LEVELS, chart, coverage_rows, csv_rows, responses_per_day
-from results.exports import estimates_csv, estimates_of, estimates_xlsx
 from results.estimation import UnknownDomain
+from results.exports import estimates_csv, estimates_of, estimates_xlsx
 from results.forms import CoverageForm, CrossForm, DomainForm, PublicationForm
 from results.models import Computation, Estimate, Frame, Publication, Weight
 from survey.exports.renderers import render_csv

@@ -319,3 +319,15 @@ def test_a_question_cannot_be_crossed_with_a_free_text_or_itself(observatoire, r
         html = html_of(observatoire.get(url, {"croiser": code}))
         assert "Sélectionnez un choix valide" in html
         assert 'data-testid="cross-table"' not in html
+
+
+def test_the_publication_admin_refuses_free_text_in_french(client, edition):
+    client.force_login(User.objects.create_superuser("admin", "admin@example.fr", "x"))
+    question = edition.questions.get(code="orga_commentaire")
+    page = client.post(
+        reverse("admin:results_publication_add"),
+        {"edition": edition.pk, "question": question.pk},
+    )
+    assert page.status_code == 200
+    assert "les réponses en texte libre ne sont jamais publiées" in html_of(page)
+    assert not Publication.objects.exists()
