@@ -1,6 +1,7 @@
 from django import template
 
 from results.models import Computation, Publication
+from results.presentation import format_number
 
 register = template.Library()
 
@@ -15,3 +16,9 @@ def results_links(edition):
         and Computation.objects.current(edition) is not None
     )
     return {"edition": edition, "published": published}
+
+
+@register.filter
+def grouped(number):
+    """A count with French digit grouping: 36 336."""
+    return format_number(number, 0)
