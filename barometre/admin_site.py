@@ -20,31 +20,40 @@ def delete_selection(modeladmin, request, queryset):
     return delete_selected(modeladmin, request, queryset)
 
 
-def add_coverage_page(app_list, app_label):
-    """The coverage page is no model: list it under « Résultats » for those who may see it."""
+def add_results_pages(app_list, app_label, request):
+    """The coverage and results pages are no models: list them under « Résultats » for those
+    who may see them."""
     if app_label not in (None, "results"):
+        return
+    pages = [
+        ("results.view_coverage", "Suivi de la collecte", "Coverage", "admin:results_coverage"),
+        ("results.view_results", "Résultats pondérés", "Results", "admin:results_index"),
+    ]
+    pages = [page for page in pages if request.user.has_perm(page[0])]
+    if not pages:
         return
     results = next((app for app in app_list if app["app_label"] == "results"), None)
     if results is None:
         results = {
             "name": "Résultats",
             "app_label": "results",
-            "app_url": reverse("admin:results_coverage"),
+            "app_url": reverse(pages[0][3]),
             "has_module_perms": True,
             "models": [],
         }
         app_list.append(results)
-    results["models"].insert(
-        0,
-        {
-            "name": "Suivi de la collecte",
-            "object_name": "Coverage",
-            "perms": {"view": True},
-            "admin_url": reverse("admin:results_coverage"),
-            "add_url": None,
-            "view_only": True,
-        },
-    )
+    for position, (_, name, object_name, url_name) in enumerate(pages):
+        results["models"].insert(
+            position,
+            {
+                "name": name,
+                "object_name": object_name,
+                "perms": {"view": True},
+                "admin_url": reverse(url_name),
+                "add_url": None,
+                "view_only": True,
+            },
+        )
 
 
 class BarometreAdminSite(admin.AdminSite):
@@ -62,8 +71,7 @@ class BarometreAdminSite(admin.AdminSite):
     def get_app_list(self, request, app_label=None):
         """The survey first; the technical apps (lockouts, devices, tasks) merged into one, last."""
         app_list = super().get_app_list(request, app_label)
-        if request.user.has_perm("results.view_coverage"):
-            add_coverage_page(app_list, app_label)
+        add_results_pages(app_list, app_label, request)
         if app_label is not None:
             return app_list
         technical = [app for app in app_list if app["app_label"] in TECHNICAL_APPS]
@@ -90,14 +98,35 @@ class BarometreAdminSite(admin.AdminSite):
             lambda request: two_factor.enrol(request, self),
             name="two_factor_enrol",
         )
-        from results.views import coverage
+        from results import views as results
 
-        coverage_page = path(
-            "suivi-collecte/",
-            self.admin_view(lambda request: coverage(request, self)),
-            name="results_coverage",
-        )
-        return [enrol, coverage_page, *super().get_urls()]
+        results_pages = [
+            path(
+                "suivi-collecte/",
+                self.admin_view(lambda request: results.coverage(request, self)),
+                name="results_coverage",
+            ),
+            path(
+                "resultats/",
+                self.admin_view(lambda request: results.results_index(request, self)),
+                name="results_index",
+            ),
+            path(
+                "resultats/<int:year>/questions/<slug:code>/",
+                self.admin_view(
+                    lambda request, year, code: results.results_question(request, self, year, code)
+                ),
+                name="results_question",
+            ),
+            path(
+                "resultats/<int:year>/publication/",
+                self.admin_view(
+                    lambda request, year: results.results_publication(request, self, year)
+                ),
+                name="results_publication",
+            ),
+        ]
+        return [enrol, *results_pages, *super().get_urls()]
 
     def login(self, request, extra_context=None):
         if settings.ADMIN_OTP_REQUIRED:

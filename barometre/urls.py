@@ -5,6 +5,7 @@ from django.urls import include, path
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("campaigns.urls")),
+    path("", include("results.urls")),
     path("", include("survey.urls")),
 ]
 if settings.ANYMAIL["WEBHOOK_SECRET"]:

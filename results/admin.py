@@ -1,6 +1,6 @@
 from django.contrib import admin, messages
 
-from results.models import Frame, FrameError, FrameStratum
+from results.models import Frame, FrameError, FrameStratum, Publication
 
 
 class FrameStratumInline(admin.TabularInline):
@@ -51,3 +51,17 @@ class FrameAdmin(admin.ModelAdmin):
         return request.user.has_perm("results.add_frame") and request.user.has_perm(
             "results.delete_frame"
         )
+
+
+@admin.register(Publication)
+class PublicationAdmin(admin.ModelAdmin):
+    """The questions on the public results page; free text is refused (Publication.clean).
+    The page « Choisir les questions publiées » of the results sets them all at once."""
+
+    list_display = ["question", "edition", "published_at"]
+    list_filter = ["edition"]
+    fields = ["edition", "question"]
+    list_select_related = ["question", "edition"]
+
+    def has_change_permission(self, request, obj=None):
+        return False

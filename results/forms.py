@@ -26,3 +26,95 @@ class CoverageForm(forms.Form):
         if self.is_valid() and self.cleaned_data["niveau"]:
             return self.cleaned_data["niveau"]
         return "strate"
+
+
+class DomainForm(forms.Form):
+    """The domain a results page shows, among those the computation has (GET, no script)."""
+
+    domaine = forms.ChoiceField(label="Domaine", required=False)
+
+    def __init__(self, data, domains):
+        super().__init__(data)
+        self.fields["domaine"].choices = domains
+
+    def domain(self):
+        choices = self.fields["domaine"].choices
+        if self.is_valid() and self.cleaned_data["domaine"]:
+            return self.cleaned_data["domaine"]
+        codes = [code for code, _ in choices]
+        return "toutes" if "toutes" in codes else (codes[0] if codes else "toutes")
+
+
+class CrossForm(forms.Form):
+    """The question whose options split the respondents into columns (GET, no script)."""
+
+    croiser = forms.ChoiceField(label="Croiser avec", required=False)
+
+    def __init__(self, data, questions):
+        super().__init__(data)
+        self.questions = {question.code: question for question in questions}
+        self.fields["croiser"].choices = [("", "—")] + [
+            (question.code, f"{question.code} — {question.text[:80]}")
+            for question in self.questions.values()
+        ]
+
+    def other(self):
+        if self.is_valid() and self.cleaned_data["croiser"]:
+            return self.questions[self.cleaned_data["croiser"]]
+        return None
+
+
+class PublicationWidget(forms.CheckboxSelectMultiple):
+    """Free-text questions are listed, greyed out: they can never be published."""
+
+    def __init__(self, free_text_codes=(), **kwargs):
+        super().__init__(**kwargs)
+        self.free_text_codes = set(free_text_codes)
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        if str(value) in self.free_text_codes:
+            option["attrs"]["disabled"] = True
+            option["label"] = f"{label} (texte libre : jamais publiée)"
+        return option
+
+
+class PublicationForm(forms.Form):
+    """Which questions of an edition appear on its public results page."""
+
+    questions = forms.MultipleChoiceField(label="Questions publiées", required=False)
+
+    def __init__(self, data, edition):
+        super().__init__(data)
+        self.edition = edition
+        self.questions_by_code = {
+            question.code: question
+            for question in edition.questions.select_related("section").order_by(
+                "section__position", "position"
+            )
+        }
+        free_text = [
+            code
+            for code, question in self.questions_by_code.items()
+            if question.kind_class.free_text
+        ]
+        field = self.fields["questions"]
+        field.choices = [
+            (code, f"{code} — {question.text}") for code, question in self.questions_by_code.items()
+        ]
+        field.widget = PublicationWidget(free_text_codes=free_text)
+        field.widget.choices = field.choices
+
+    def clean_questions(self):
+        refused = [
+            code
+            for code in self.cleaned_data["questions"]
+            if self.questions_by_code[code].kind_class.free_text
+        ]
+        if refused:
+            raise forms.ValidationError(
+                "Les réponses en texte libre ne sont jamais publiées : décochez "
+                + ", ".join(f"« {code} »" for code in refused)
+                + "."
+            )
+        return [self.questions_by_code[code] for code in self.cleaned_data["questions"]]

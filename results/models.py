@@ -5,6 +5,7 @@ not change a past edition's results: the frame copies what it needs (stratum, r�
 département, population) instead of reading the live list. Weights and estimates build on it.
 """
 
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Count, Sum
 from django.utils import timezone
@@ -348,6 +349,7 @@ class Computation(models.Model):
         verbose_name = "calcul des résultats"
         verbose_name_plural = "calculs des résultats"
         ordering = ["-computed_at"]
+        permissions = [("view_results", "Voir les résultats pondérés")]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(factor_min__gt=0)
@@ -495,3 +497,20 @@ class Publication(models.Model):
 
     def __str__(self):
         return f"{self.edition.year} · {self.question.code}"
+
+    def clean(self):
+        """Free text is never published; a question is published in its own edition."""
+        if self.question_id is None:
+            return
+        question = self.question
+        if question.kind_class.free_text:
+            raise ValidationError(
+                {
+                    "question": f"La question « {question.code} » est en texte libre : "
+                    "les réponses en texte libre ne sont jamais publiées."
+                }
+            )
+        if self.edition_id is not None and question.edition_id != self.edition_id:
+            raise ValidationError(
+                {"question": f"La question « {question.code} » n'est pas de cette édition."}
+            )

@@ -1,14 +1,22 @@
 from decimal import Decimal
 
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, StreamingHttpResponse
-from django.shortcuts import render
+from django.db import transaction
+from django.db.models import Count
+from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET
 
+from results import crosstab, presentation
 from results.coverage import LEVELS, chart, coverage_rows, csv_rows, responses_per_day
-from results.forms import CoverageForm
-from results.models import Frame
+from results.estimation import UnknownDomain
+from results.exports import estimates_csv, estimates_of, estimates_xlsx
+from results.forms import CoverageForm, CrossForm, DomainForm, PublicationForm
+from results.models import Computation, Estimate, Frame, Publication, Weight
 from survey.exports.renderers import render_csv
-from survey.models import Edition
+from survey.models import Edition, Question
 
 
 def coverage(request, admin_site):
@@ -50,3 +58,272 @@ def coverage(request, admin_site):
         "chart": chart(series),
     }
     return render(request, "results/coverage.html", context)
+
+
+# -- Weighted results, for staff -------------------------------------------------------------
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _edition_from(request):
+    year = request.GET.get("edition", "")
+    if not year:
+        return Edition.objects.current()
+    edition = Edition.objects.filter(year=year).first() if year.isdigit() else None
+    if edition is None:
+        raise Http404("Aucune édition pour cette année.")
+    return edition
+
+
+def _download(estimates, computation, stem, file_format):
+    if file_format == "xlsx":
+        response = HttpResponse(estimates_xlsx(estimates, computation), content_type=XLSX_TYPE)
+        extension = "xlsx"
+    else:
+        response = StreamingHttpResponse(
+            estimates_csv(estimates), content_type="text/csv; charset=utf-8"
+        )
+        extension = "csv"
+    response["Content-Disposition"] = f'attachment; filename="{stem}.{extension}"'
+    return response
+
+
+def _results_context(request, admin_site, edition, computation, title):
+    return {
+        **admin_site.each_context(request),
+        "title": title,
+        "edition": edition,
+        "computation": computation,
+        "collapsed": presentation.collapsed_strata(computation) if computation else [],
+        "may_publish": request.user.has_perms(
+            ["results.add_publication", "results.delete_publication"]
+        ),
+    }
+
+
+def results_index(request, admin_site):
+    """Staff page: the current computation's method figures and the questions to read."""
+    if not request.user.has_perm("results.view_results"):
+        raise PermissionDenied
+    edition = _edition_from(request)
+    computation = Computation.objects.current(edition) if edition else None
+    if computation and request.GET.get("format") in ("csv", "xlsx"):
+        return _download(
+            estimates_of(computation),
+            computation,
+            f"estimations-{edition.year}",
+            request.GET["format"],
+        )
+    context = _results_context(request, admin_site, edition, computation, "Résultats pondérés")
+    if computation:
+        counts = dict(
+            Estimate.objects.filter(computation=computation)
+            .values_list("question")
+            .annotate(n=Count("pk"))
+            .values_list("question", "n")
+            .order_by()
+        )
+        published = set(
+            Publication.objects.filter(edition=edition).values_list("question", flat=True)
+        )
+        questions = edition.questions.select_related("section").order_by(
+            "section__position", "position"
+        )
+        context["questions"] = [
+            {
+                "question": question,
+                "estimates": counts.get(question.pk, 0),
+                "published": question.pk in published,
+                "free_text": question.kind_class.free_text,
+            }
+            for question in questions
+        ]
+    context["editions"] = Edition.objects.filter(computations__isnull=False).distinct()
+    return render(request, "results/staff_index.html", context)
+
+
+def results_question(request, admin_site, year, code):
+    """Staff page: one question's estimates in a domain, as a table and bars with whiskers."""
+    if not request.user.has_perm("results.view_results"):
+        raise PermissionDenied
+    edition = get_object_or_404(Edition, year=year)
+    question = get_object_or_404(
+        Question.objects.prefetch_related("choices", "items"), edition=edition, code=code
+    )
+    computation = Computation.objects.current(edition)
+    if computation is None:
+        return redirect(f"{reverse('admin:results_index')}?edition={edition.year}")
+    estimates = Estimate.objects.filter(computation=computation, question=question)
+    if request.GET.get("format") in ("csv", "xlsx"):
+        return _download(
+            estimates_of(computation, questions=[question]),
+            computation,
+            f"estimations-{edition.year}-{question.code}",
+            request.GET["format"],
+        )
+    form = DomainForm(request.GET or None, presentation.domains(estimates))
+    domain = form.domain()
+    shown = estimates.filter(domain=domain).order_by("row_code", "pk")
+    cross_form = CrossForm(request.GET or None, crosstab.crossing_questions(question))
+    other, cross_tables, cross_error = cross_form.other(), [], None
+    if other is not None:
+        try:
+            cross_tables = crosstab.cross_tables(computation, question, other)
+        except UnknownDomain as error:
+            cross_error = str(error)
+    context = _results_context(request, admin_site, edition, computation, question.code) | {
+        "question": question,
+        "form": form,
+        "domain": domain,
+        "domain_label": dict(form.fields["domaine"].choices).get(domain, domain),
+        "blocks": presentation.blocks(question, shown),
+        "published": Publication.objects.filter(edition=edition, question=question).exists(),
+        "cross_form": cross_form,
+        "other": other,
+        "cross_tables": cross_tables,
+        "cross_error": cross_error,
+    }
+    return render(request, "results/staff_question.html", context)
+
+
+def results_publication(request, admin_site, year):
+    """Staff page: choose the questions that the public results page of the edition shows."""
+    if not request.user.has_perms(["results.add_publication", "results.delete_publication"]):
+        raise PermissionDenied
+    edition = get_object_or_404(Edition, year=year)
+    published = Publication.objects.filter(edition=edition)
+    if request.method == "POST":
+        form = PublicationForm(request.POST, edition)
+        if form.is_valid():
+            chosen = form.cleaned_data["questions"]
+            with transaction.atomic():
+                published.exclude(question__in=chosen).delete()
+                kept = set(published.values_list("question", flat=True))
+                for question in chosen:
+                    if question.pk not in kept:
+                        publication = Publication(edition=edition, question=question)
+                        publication.full_clean()
+                        publication.save()
+            messages.success(
+                request,
+                f"{len(chosen)} question{'s' if len(chosen) > 1 else ''} publiée"
+                f"{'s' if len(chosen) > 1 else ''} pour l'édition {edition.year}.",
+            )
+            return redirect("admin:results_publication", year=edition.year)
+    else:
+        form = PublicationForm(
+            {"questions": list(published.values_list("question__code", flat=True))}, edition
+        )
+    context = {
+        **admin_site.each_context(request),
+        "title": f"Questions publiées — édition {edition.year}",
+        "edition": edition,
+        "form": form,
+        "public_url": reverse("results_public", args=[edition.year]),
+        "is_public": edition.has_closed(),
+    }
+    return render(request, "results/staff_publication.html", context)
+
+
+# -- Public results, after the close ---------------------------------------------------------
+
+
+def _public_computation(request, year):
+    """(edition, computation) once the edition has closed and has published questions;
+    otherwise a French page that says when (status 404)."""
+    edition = Edition.objects.filter(year=year).first()
+    if edition is None:
+        raise Http404("Aucune édition pour cette année.")
+    computation = Computation.objects.current(edition)
+    ready = (
+        edition.has_closed()
+        and computation is not None
+        and Publication.objects.filter(edition=edition).exists()
+    )
+    if not ready:
+        page = render(
+            request,
+            "results/public_unavailable.html",
+            {"edition": edition, "closed": edition.has_closed()},
+            status=404,
+        )
+        return edition, None, page
+    return edition, computation, None
+
+
+@require_GET
+def public_results(request, year):
+    """The published questions of a closed edition, in a domain: bars with whiskers and
+    tables; estimates that are not publishable show no figure."""
+    edition, computation, unavailable = _public_computation(request, year)
+    if unavailable:
+        return unavailable
+    questions = list(
+        Question.objects.filter(
+            pk__in=Publication.objects.filter(edition=edition).values("question")
+        )
+        .select_related("section")
+        .prefetch_related("choices", "items")
+        .order_by("section__position", "position")
+    )
+    estimates = Estimate.objects.filter(computation=computation, question__in=questions)
+    form = DomainForm(request.GET or None, presentation.domains(estimates))
+    domain = form.domain()
+    by_question = {}
+    for estimate in estimates.filter(domain=domain).order_by("row_code", "pk"):
+        by_question.setdefault(estimate.question_id, []).append(estimate)
+    sections = []
+    for question in questions:
+        if question.pk not in by_question:
+            continue
+        entry = {"question": question, "blocks": presentation.blocks(
+            question, by_question[question.pk], public=True
+        )}  # fmt: skip
+        if sections and sections[-1]["section"] == question.section:
+            sections[-1]["questions"].append(entry)
+        else:
+            sections.append({"section": question.section, "questions": [entry]})
+    context = {
+        "edition": edition,
+        "computation": computation,
+        "form": form,
+        "domain": domain,
+        "domain_label": dict(form.fields["domaine"].choices).get(domain, domain),
+        "sections": sections,
+    }
+    return render(request, "results/public_results.html", context)
+
+
+@require_GET
+def public_methodology(request, year):
+    """How the published figures were made, from the stored frame and computation."""
+    edition, computation, unavailable = _public_computation(request, year)
+    if unavailable:
+        return unavailable
+    frame = computation.frame
+    respondents = dict(
+        Weight.objects.filter(computation=computation)
+        .values_list("stratum")
+        .annotate(n=Count("pk"))
+        .values_list("stratum", "n")
+        .order_by()
+    )
+    strata = [
+        {"stratum": stratum, "respondents": respondents.get(stratum.code, 0)}
+        for stratum in frame.strata.order_by("pk")
+    ]
+    published = Estimate.objects.filter(
+        computation=computation,
+        question__in=Publication.objects.filter(edition=edition).values("question"),
+    )
+    context = {
+        "edition": edition,
+        "computation": computation,
+        "frame": frame,
+        "strata": strata,
+        "respondents_total": sum(respondents.values()),
+        "collapsed": presentation.collapsed_strata(computation),
+        "domains": presentation.domains(published),
+        "bases": sorted(set(published.values_list("base", flat=True).distinct().order_by())),
+    }
+    return render(request, "results/public_methodology.html", context)

@@ -104,10 +104,12 @@ def observatoire_group(request):
     group, _ = Group.objects.get_or_create(name=migration.GROUP)
     results = import_module("results.migrations.0002_view_coverage_permission")
     campaigns = import_module("campaigns.migrations.0002_observatoire_follows_campaigns")
+    results_pages = import_module("results.migrations.0005_view_results_permission")
     group.permissions.set(
         Permission.objects.filter(content_type__app_label="survey", codename__in=codenames)
         | Permission.objects.filter(
-            content_type__app_label="results", codename__in=results.CODENAMES
+            content_type__app_label="results",
+            codename__in=results.CODENAMES + results_pages.CODENAMES,
         )
         | Permission.objects.filter(
             content_type__app_label="campaigns", codename__in=campaigns.CODENAMES

@@ -122,10 +122,28 @@ PINNED = {
 }
 
 
+@pytest.fixture
+def without_weight_columns(monkeypatch):
+    """The results' weight columns (results.exports) close every wide row, as one group: without
+    them, every format must write the bytes pinned above."""
+    monkeypatch.setattr("results.exports.weight_columns", lambda: [])
+    monkeypatch.setattr("results.exports.WeightCells", lambda edition, labels: lambda r: [])
+
+
 @pytest.mark.parametrize(("format_key", "options"), list(PINNED))
-def test_every_format_writes_the_same_bytes_as_before_the_exporters(fixed, format_key, options):
+def test_every_format_writes_the_same_bytes_as_before_the_exporters(
+    fixed, without_weight_columns, format_key, options
+):
     data = b"".join(render(format_key, fixed, ExportOptions(**dict(options))))
     assert hashlib.sha256(data).hexdigest() == PINNED[format_key, options]
+
+
+def test_the_weight_columns_are_appended_and_leave_the_other_bytes_as_pinned(fixed):
+    data = b"".join(render("csv", fixed, ExportOptions()))
+    header = b',"ponderation_strate","ponderation_cellule","poids"\r\n'
+    assert data.count(header) == 1 and data.count(b",,,\r\n") == 1  # no results yet: empty
+    data = data.replace(header, b"\r\n").replace(b",,,\r\n", b"\r\n")
+    assert hashlib.sha256(data).hexdigest() == PINNED["csv", ()]
 
 
 def test_export_file_names_are_the_same_as_before_the_exporters(fixed):
@@ -316,7 +334,7 @@ PINNED_2025 = {
 
 @pytest.mark.parametrize(("format_key", "options"), list(PINNED_2025))
 def test_the_2025_questionnaire_exports_the_same_bytes_as_before_the_fast_reading(
-    seeded, format_key, options
+    seeded, without_weight_columns, format_key, options
 ):
     data = b"".join(render(format_key, seeded, ExportOptions(**dict(options))))
     pinned = PINNED_2025[format_key, options]

@@ -168,7 +168,9 @@ def test_xlsx_has_the_answers_and_a_codebook(full, edition, tmp_path):
     workbook = openpyxl.load_workbook(path, read_only=True)
     assert workbook.sheetnames == ["Réponses", "Dictionnaire"]
     header, row = list(workbook["Réponses"].iter_rows(values_only=True))
-    cells = dict(zip(header, row, strict=True))
+    # Empty cells are not written: the weight columns close the row, empty before any results.
+    cells = dict(zip(header, row + (None,) * (len(header) - len(row)), strict=True))
+    assert cells["poids"] is None
     assert cells["identifiant"] == full.public_id
     assert cells["usage_ia"] == "oui"
     assert cells["usage_domaines__mobilite"] == 1
@@ -481,3 +483,66 @@ def test_line_breaks_stored_before_they_were_normalised_are_exported_as_one(full
     Answer.objects.filter(question__code="orga_commentaire").update(value="Un\r\nDeux\rTrois")
     (row,) = csv_rows(export("csv", edition, free_text=True))
     assert row["orga_commentaire"] == "Un\nDeux\nTrois"
+
+
+# -- Weights and published estimates ---------------------------------------------------------
+
+
+@pytest.fixture
+def computed(full, edition):
+    """The results of the edition computed: two more responses weighted, estimates stored."""
+    from tests.results_sample import compute
+
+    return compute(edition)
+
+
+def test_staff_exports_end_with_each_responses_stratum_cell_and_weight(computed, full, edition):
+    rows = by_id(csv_rows(export("csv", edition, status="all")))
+    header = list(rows[full.public_id])
+    assert header[-3:] == ["ponderation_strate", "ponderation_cellule", "poids"]
+    weighted = [row for row in rows.values() if row["poids"]]
+    assert sorted((r["ponderation_strate"], r["poids"]) for r in weighted) == [
+        ("commune-gt100000", "1.0"),
+        ("commune-lt3500", "1.0"),
+    ]
+    assert rows[full.public_id]["poids"] == ""  # sent after the computation: not weighted
+    labelled = by_id(csv_rows(export("csv", edition, status="all", labels=True)))
+    assert "Communes de moins de 3 500 habitants" in {
+        row["ponderation_strate"] for row in labelled.values()
+    }
+    long = csv_rows(export("long-csv", edition))  # the long table keeps its columns
+    assert "poids" not in long[0]
+
+
+def test_the_open_data_package_has_the_weights_and_the_published_estimates_only(
+    computed, edition, tmp_path
+):
+    from results.models import Publication
+
+    for code in ["usage_ia", "usage_impacts"]:
+        Publication.objects.create(edition=edition, question=edition.questions.get(code=code))
+    descriptor = unpack(export("datapackage", edition, status="all"), tmp_path)
+    assert [resource["name"] for resource in descriptor["resources"]] == [
+        "reponses",
+        "estimations",
+    ]
+    report = frictionless.validate(tmp_path / "datapackage.json")
+    assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])
+    responses = csv_rows((tmp_path / "reponses.csv").read_bytes())
+    assert sorted(row["poids"] for row in responses) == ["", "1.0", "1.0"]
+    estimates = csv_rows((tmp_path / "estimations.csv").read_bytes())
+    assert {row["question"] for row in estimates} == {"usage_ia", "usage_impacts"}
+    assert "non-publie" not in {row["fiabilite"] for row in estimates}
+    assert {row["option"] for row in estimates if row["question"] == "usage_ia"} == {"oui", "non"}
+    assert len(estimates) == 4 + 4  # usage_ia: 2 cells × 2 domains; matrix: 2 rows × 2 options
+
+
+def test_the_open_data_package_catches_an_estimate_outside_its_schema(computed, edition, tmp_path):
+    from results.models import Publication
+
+    Publication.objects.create(edition=edition, question=edition.questions.get(code="usage_ia"))
+    unpack(export("datapackage", edition), tmp_path)
+    data = tmp_path / "estimations.csv"
+    data.write_text(data.read_text().replace('"publie"', '"fiable"', 1))
+    report = frictionless.validate(tmp_path / "datapackage.json")
+    assert report.flatten(["fieldName", "type"]) == [["fiabilite", "constraint-error"]]

@@ -111,9 +111,16 @@ def test_every_journey_page_passes_the_nu_html_checker(client, small_survey, tmp
     assert shutil.which("java"), (
         "Java is needed for the Nu HTML checker (apt-get install default-jre-headless)"
     )
+    pages = journey_pages(client, small_survey)
+    assert nu_problems(pages, tmp_path) == []
+    assert len(pages) == 28
+
+
+def nu_problems(pages, directory):
+    """The Nu checker's errors on (name, html) pages, as « name:line: message »."""
     files = []
-    for name, html in journey_pages(client, small_survey):
-        path = tmp_path / f"{name}.html"
+    for name, html in pages:
+        path = directory / f"{name}.html"
         path.write_text(html, encoding="utf-8")
         files.append(str(path))
     result = subprocess.run(
@@ -123,6 +130,48 @@ def test_every_journey_page_passes_the_nu_html_checker(client, small_survey, tmp
         timeout=120,
     )
     messages = json.loads(result.stderr or "{}").get("messages", [])
-    problems = [f"{Path(m['url']).name}:{m.get('lastLine')}: {m['message']}" for m in messages]
-    assert problems == []
-    assert len(files) == 28
+    return [f"{Path(m['url']).name}:{m.get('lastLine')}: {m['message']}" for m in messages]
+
+
+def test_the_results_pages_pass_the_nu_html_checker(client, tmp_path):
+    from django.contrib.auth.models import Permission, User
+
+    from results.models import Publication
+    from tests.results_sample import compute
+    from tests.sample import make_questionnaire
+
+    edition = make_questionnaire()
+    user = User.objects.create_superuser("admin", "admin@example.fr", "x")
+    client.force_login(user)
+    index = reverse("admin:results_index")
+    pages = [("results-empty", client.get(index, {"edition": edition.year}))]
+    pages.append(("public-not-yet", client.get(reverse("results_public", args=[edition.year]))))
+    compute(edition)
+    Publication.objects.create(edition=edition, question=edition.questions.get(code="usage_ia"))
+    Publication.objects.create(
+        edition=edition, question=edition.questions.get(code="usage_impacts")
+    )
+    question = "admin:results_question"
+    pages += [
+        ("results-index", client.get(index, {"edition": edition.year})),
+        ("results-choice", client.get(reverse(question, args=[edition.year, "usage_ia"]))),
+        ("results-matrix", client.get(reverse(question, args=[edition.year, "usage_impacts"]))),
+        ("results-number", client.get(reverse(question, args=[edition.year, "orga_agents"]))),
+        (
+            "results-cross",
+            client.get(
+                reverse(question, args=[edition.year, "usage_ia"]), {"croiser": "orga_charte"}
+            ),
+        ),
+        ("publication", client.get(reverse("admin:results_publication", args=[edition.year]))),
+        ("public", client.get(reverse("results_public", args=[edition.year]))),
+        ("methodology", client.get(reverse("results_methodology", args=[edition.year]))),
+        ("home-closed", client.get(reverse("home"))),
+    ]
+    assert Permission.objects.filter(codename="view_results").exists()
+    for name, page in pages:
+        assert page.status_code in (200, 404), (name, page.status_code)
+    assert "results-links" in pages[-1][1].content.decode()
+    assert 'data-testid="cross-table"' in dict(pages)["results-cross"].content.decode()
+    html = [(name, page.content.decode()) for name, page in pages]
+    assert nu_problems(html, tmp_path) == []

@@ -112,13 +112,17 @@ class DataPackageExporter(Exporter):
         return options.for_open_data()
 
     def write(self, layout, responses):
-        descriptor = json.dumps(datapackage_descriptor(layout), ensure_ascii=False, indent=2)
-        return render_zip(
-            [
-                ("datapackage.json", [descriptor.encode()]),
-                ("reponses.csv", render_csv(iter_wide_rows(layout, responses))),
-            ]
-        )
+        from results.exports import open_data_estimates
+
+        descriptor = datapackage_descriptor(layout)
+        members = [("reponses.csv", render_csv(iter_wide_rows(layout, responses)))]
+        # The published estimates, once the results are computed: a second resource.
+        if (estimates := open_data_estimates(self.edition)) is not None:
+            resource, rows = estimates
+            descriptor["resources"].append(resource)
+            members.append((resource["path"], rows))
+        descriptor = json.dumps(descriptor, ensure_ascii=False, indent=2)
+        return render_zip([("datapackage.json", [descriptor.encode()]), *members])
 
 
 class TableSchemaExporter(Exporter):

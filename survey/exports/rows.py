@@ -384,6 +384,12 @@ class Layout:
         self.columns = self.metadata + [
             column for export in self.questions for column in export.columns()
         ]
+        # Weights and strata of the current results computation: one group, after the others
+        # (imported here: the results app builds on these exports).
+        from results.exports import WeightCells, weight_columns
+
+        self.columns += weight_columns()
+        self.weight_cells = WeightCells(edition, labels=options.labels)
         names = [column.name for column in self.columns]
         duplicates = sorted({name for name in names if names.count(name) > 1})
         if duplicates:
@@ -518,6 +524,7 @@ def iter_wide_rows(layout, responses):
         row = metadata_cells(response, contacts, layout.options)
         for export in layout.questions:
             row += export.cells_in(values, unasked)
+        row += layout.weight_cells(response)
         yield row
 
 

@@ -1,0 +1,227 @@
+"""Stored estimates as pages show them: labelled lines grouped in blocks, and their bar chart.
+
+Pages only read what `compute_results` stored. A question's estimates in one domain become
+blocks (one per matrix row, else one), each a list of lines (one per option, or the mean and
+the median of a number). The chart is SVG geometry for the template: horizontal bars with
+their 95 % interval as whiskers, drawn on the server so that no script or inline style is
+needed (strict CSP).
+"""
+
+from dataclasses import dataclass, field
+
+from django.utils.formats import number_format
+
+from results.models import Estimate, Reliability, Statistic, Stratum
+from survey.enums import NO_CODE, YES_CODE, QuestionKind
+
+YES_NO_LABELS = {YES_CODE: "Oui", NO_CODE: "Non"}
+DOMAIN_ORDER = ["toutes", "3500-plus", "type:", "strate:", "region:", "question:"]
+RELIABILITY_NOTES = {
+    Reliability.PUBLISHED: "",
+    Reliability.CAUTION: "À interpréter avec prudence",
+    Reliability.SUPPRESSED: "Non publiable",
+}
+
+
+def is_publishable(question):
+    """Free text is never published: its answers are neither counted nor summarised."""
+    return not question.kind_class.free_text
+
+
+def format_number(value, decimals=1):
+    # number_format cuts the decimals off: round first.
+    return number_format(round(value, decimals), decimals, use_l10n=True, force_grouping=True)
+
+
+@dataclass
+class Line:
+    """One estimate with its label and its figures as shown."""
+
+    label: str
+    estimate: Estimate
+    suppressed: bool = False
+
+    @property
+    def is_percent(self):
+        return self.estimate.statistic == Statistic.PROPORTION
+
+    def _shown(self, value):
+        if value is None:
+            return "—"
+        if self.is_percent:
+            return f"{format_number(100 * value)} %"
+        return format_number(value)
+
+    @property
+    def value_text(self):
+        return "—" if self.suppressed else self._shown(self.estimate.value)
+
+    @property
+    def interval_text(self):
+        estimate = self.estimate
+        if self.suppressed or estimate.ci_low is None or estimate.ci_high is None:
+            return "—"
+        low, high = self._shown(estimate.ci_low), self._shown(estimate.ci_high)
+        if self.is_percent:
+            return f"{low.removesuffix(' %')} – {high}"
+        return f"{low} – {high}"
+
+    @property
+    def effective_n_text(self):
+        effective_n = self.estimate.effective_n
+        return "—" if effective_n is None else format_number(effective_n, 0)
+
+    @property
+    def reliability_note(self):
+        return RELIABILITY_NOTES[self.estimate.reliability]
+
+    @property
+    def is_caution(self):
+        return self.estimate.reliability == Reliability.CAUTION
+
+
+@dataclass
+class Block:
+    """The lines of a question (or of one matrix row) in one domain."""
+
+    title: str
+    slug: str
+    lines: list = field(default_factory=list)
+
+    @property
+    def base(self):
+        """The denominator rule and its unweighted size, from the block's first estimate."""
+        first = self.lines[0].estimate
+        return first.base, first.base_n
+
+    def chart(self, width=600):
+        return bar_chart(self.lines, width)
+
+
+def line_labels(question):
+    """Labels of a question's options (or statistics) and matrix rows, by code."""
+    if question.kind == QuestionKind.YES_NO:
+        choices = dict(YES_NO_LABELS)
+    else:
+        choices = {choice.code: choice.label for choice in question.choices.all()}
+    statistics = {statistic.value: statistic.label for statistic in Statistic}
+    rows = {item.code: item.label for item in question.items.all()}
+    return choices, statistics, rows
+
+
+def blocks(question, estimates, public=False):
+    """The question's estimates of one domain, as blocks of labelled lines.
+
+    On the public page an estimate that is not publishable shows no figure (and is not in the
+    open data); staff see it, marked.
+    """
+    choices, statistics, rows = line_labels(question)
+    grouped = {}
+    for estimate in estimates:
+        block = grouped.get(estimate.row_code)
+        if block is None:
+            title = rows.get(estimate.row_code, estimate.row_code) if estimate.row_code else ""
+            slug = f"{question.code}-{estimate.row_code or 'options'}"
+            block = grouped[estimate.row_code] = Block(title, slug)
+        if estimate.statistic == Statistic.PROPORTION:
+            label = choices.get(estimate.choice_code, estimate.choice_code)
+        else:
+            label = statistics[estimate.statistic]
+        suppressed = public and estimate.reliability == Reliability.SUPPRESSED
+        block.lines.append(Line(label, estimate, suppressed))
+    order = {code: position for position, code in enumerate(rows)}
+    return sorted(
+        grouped.values(), key=lambda block: order.get(block.lines[0].estimate.row_code, -1)
+    )
+
+
+def domain_sort_key(domain):
+    code = domain[0]
+    for position, prefix in enumerate(DOMAIN_ORDER):
+        if code == prefix or (prefix.endswith(":") and code.startswith(prefix)):
+            return position, code
+    return len(DOMAIN_ORDER), code
+
+
+def domains(estimates):
+    """[(code, label)] of the domains present in `estimates`, in a reading order."""
+    found = set(estimates.values_list("domain", "domain_label").distinct().order_by())
+    return sorted(found, key=domain_sort_key)
+
+
+def collapsed_strata(computation):
+    """[(label, label of what it was merged with)]: the strata (or régions) that had no
+    respondent, from the computation's record of its collapses."""
+    labels = dict(Stratum.choices)
+    pairs = []
+    for entry in computation.collapsed_strata or []:
+        code = entry.get("strate") or entry.get("region", "")
+        into = entry.get("regroupee_avec", "")
+        pairs.append(
+            (
+                entry.get("libelle") or labels.get(code, code),
+                entry.get("libelle_regroupement") or labels.get(into, into),
+            )
+        )
+    return pairs
+
+
+# -- The chart ------------------------------------------------------------------------------
+
+ROW_HEIGHT = 40
+LABEL_HEIGHT = 15
+BAR_HEIGHT = 14
+VALUE_SPACE = 70
+
+
+def bar_chart(lines, width=600):
+    """Horizontal bars with 95 % interval whiskers: geometry for `results/_bars.html`.
+
+    Proportions are drawn on 0–100 %; means and medians on 0 to the highest bound. Lines
+    with no figure to show are left out of the chart (the table says why).
+    """
+    drawn = [line for line in lines if not line.suppressed]
+    if not drawn:
+        return None
+    if all(line.is_percent for line in drawn):
+        peak = 1.0
+    else:
+        peak = max(max(line.estimate.value, line.estimate.ci_high or 0) for line in drawn) or 1.0
+    plot = width - VALUE_SPACE
+
+    def x(value):
+        return round(plot * max(0.0, min(value, peak)) / peak, 1)
+
+    bars = []
+    for position, line in enumerate(drawn):
+        estimate = line.estimate
+        top = position * ROW_HEIGHT
+        bar_y = top + LABEL_HEIGHT + 4
+        middle = bar_y + BAR_HEIGHT / 2
+        bar = {
+            "label": line.label,
+            "value_text": line.value_text,
+            "caution": line.is_caution,
+            "suppressed_for_staff": estimate.reliability == Reliability.SUPPRESSED,
+            "label_y": top + LABEL_HEIGHT - 2,
+            "y": bar_y,
+            "height": BAR_HEIGHT,
+            "width": max(x(estimate.value), 0.5),
+            "middle": middle,
+            "text_y": middle + 4,
+            "whisker": None,
+        }
+        if estimate.ci_low is not None and estimate.ci_high is not None:
+            low, high = x(estimate.ci_low), x(estimate.ci_high)
+            bar["whisker"] = {"low": low, "high": high, "top": bar_y, "bottom": bar_y + BAR_HEIGHT}
+            bar["value_x"] = max(high, bar["width"]) + 6
+        else:
+            bar["value_x"] = bar["width"] + 6
+        bars.append(bar)
+    return {
+        "width": width,
+        "height": len(drawn) * ROW_HEIGHT + 4,
+        "plot": plot,
+        "bars": bars,
+        "percent": peak == 1.0 and all(line.is_percent for line in drawn),
+    }

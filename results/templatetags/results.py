@@ -1,0 +1,24 @@
+from django import template
+
+from results.models import Computation, Publication
+from results.presentation import format_number
+
+register = template.Library()
+
+
+@register.inclusion_tag("results/includes/landing_link.html")
+def results_links(edition):
+    """On the landing page of a closed edition: links to its results once published."""
+    published = (
+        edition is not None
+        and edition.has_closed()
+        and Publication.objects.filter(edition=edition).exists()
+        and Computation.objects.current(edition) is not None
+    )
+    return {"edition": edition, "published": published}
+
+
+@register.filter
+def grouped(number):
+    """A count with French digit grouping: 36 336."""
+    return format_number(number, 0)
