@@ -9,15 +9,13 @@ from dataclasses import dataclass, field
 
 from results.estimation import estimates_for
 from results.presentation import blocks
-from survey.enums import QuestionKind
+from survey.questionnaire.kinds import KINDS
+from survey.questionnaire.kinds.base import OPTIONS
 
 # Questions whose answers split respondents into groups (a matrix has one answer per row).
-CROSSING_KINDS = {
-    QuestionKind.SINGLE_CHOICE,
-    QuestionKind.SCALE,
-    QuestionKind.MULTIPLE_CHOICE,
-    QuestionKind.YES_NO,
-}
+CROSSING_KINDS = [
+    code for code, kind in KINDS.items() if kind.estimated_as == OPTIONS and not kind.has_items
+]
 
 
 def crossing_questions(question):

@@ -12,9 +12,7 @@ from dataclasses import dataclass, field
 from django.utils.formats import number_format
 
 from results.models import Estimate, Reliability, Statistic, Stratum
-from survey.enums import NO_CODE, YES_CODE, QuestionKind
 
-YES_NO_LABELS = {YES_CODE: "Oui", NO_CODE: "Non"}
 DOMAIN_ORDER = ["toutes", "3500-plus", "type:", "strate:", "region:", "question:"]
 RELIABILITY_NOTES = {
     Reliability.PUBLISHED: "",
@@ -100,10 +98,10 @@ class Block:
 
 def line_labels(question):
     """Labels of a question's options (or statistics) and matrix rows, by code."""
-    if question.kind == QuestionKind.YES_NO:
-        choices = dict(YES_NO_LABELS)
-    else:
-        choices = {choice.code: choice.label for choice in question.choices.all()}
+    # Every choice, deactivated ones too (an older computation may name them), and the
+    # options a kind has without Choice rows (yes/no).
+    choices = {choice.code: choice.label for choice in question.choices.all()}
+    choices |= question.kind_class.option_labels(question)
     statistics = {statistic.value: statistic.label for statistic in Statistic}
     rows = {item.code: item.label for item in question.items.all()}
     return choices, statistics, rows
