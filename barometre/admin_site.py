@@ -98,6 +98,7 @@ class BarometreAdminSite(admin.AdminSite):
             lambda request: two_factor.enrol(request, self),
             name="two_factor_enrol",
         )
+        from editions import views as trends
         from results import views as results
 
         results_pages = [
@@ -117,6 +118,11 @@ class BarometreAdminSite(admin.AdminSite):
                     lambda request, year, code: results.results_question(request, self, year, code)
                 ),
                 name="results_question",
+            ),
+            path(
+                "resultats/<int:year>/evolution/",
+                self.admin_view(lambda request, year: trends.staff_trends(request, self, year)),
+                name="results_trends",
             ),
             path(
                 "resultats/<int:year>/publication/",

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from editions import views as editions
 from results import views
 
 urlpatterns = [
@@ -7,4 +8,5 @@ urlpatterns = [
     path(
         "resultats/<int:year>/methodologie/", views.public_methodology, name="results_methodology"
     ),
+    path("resultats/<int:year>/evolution/", editions.public_trends, name="results_trends"),
 ]

@@ -25,7 +25,7 @@ def coverage(request, admin_site):
         raise PermissionDenied
     year = request.GET.get("edition", "")
     if year:
-        edition = Edition.objects.filter(year=year).first() if year.isdigit() else None
+        edition = Edition.objects.for_year(year) if year.isdigit() else None
         if edition is None:
             raise Http404("Aucune édition pour cette année.")
     else:
@@ -69,7 +69,7 @@ def _edition_from(request):
     year = request.GET.get("edition", "")
     if not year:
         return Edition.objects.current()
-    edition = Edition.objects.filter(year=year).first() if year.isdigit() else None
+    edition = Edition.objects.for_year(year) if year.isdigit() else None
     if edition is None:
         raise Http404("Aucune édition pour cette année.")
     return edition
@@ -231,7 +231,7 @@ def results_publication(request, admin_site, year):
 def _public_computation(request, year):
     """(edition, computation) once the edition has closed and has published questions;
     otherwise a French page that says when (status 404)."""
-    edition = Edition.objects.filter(year=year).first()
+    edition = Edition.objects.for_year(year)
     if edition is None:
         raise Http404("Aucune édition pour cette année.")
     computation = Computation.objects.current(edition)

@@ -29,7 +29,7 @@ class Command(BaseCommand):
 
     def handle(self, edition, no_collapse, **options):
         year = edition
-        edition = Edition.objects.filter(year=year).first()
+        edition = Edition.objects.for_year(year)
         if edition is None:
             raise CommandError(f"Aucune édition {year}.")
         frame = Frame.objects.filter(edition=edition).first()

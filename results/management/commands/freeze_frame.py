@@ -22,7 +22,7 @@ class Command(BaseCommand):
 
     def handle(self, edition, force, **options):
         year = edition
-        edition = Edition.objects.filter(year=year).first()
+        edition = Edition.objects.for_year(year)
         if edition is None:
             raise CommandError(f"Aucune édition {year}.")
         started = time.perf_counter()
