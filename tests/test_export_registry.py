@@ -81,44 +81,44 @@ def fixed(frozen):
 # (format, options) -> sha256 of the bytes, as the exports wrote them before the exporters
 # (commit 8af76dc), whatever tests ran before.
 PINNED = {
-    ("csv", ()): "cecabb9fbfdef471afc5f0c1b542ffb55bd66e9daa05228a361e01c5d1246fe8",
+    ("csv", ()): "ceef4c15a75d8284010c4abe61719fd3e0abf877160460c924c5c4e6bfe9a36b",
     (
         "csv",
         (("status", "all"), ("labels", True), ("delimiter", ";"), ("bom", True)),
-    ): "3fc4c4d4728b5cb168dbfb6c24859b1d328c0c6cdf17a49eb5df5c16b612896f",
+    ): "a78925a8a80bd1ff4c110d2a14d77689c545748a8eb18f0ee49d0f32c8ff18d7",
     (
         "csv",
         (("status", "draft"), ("contacts", True)),
-    ): "d3ff6167b6bf4c847b07b9c8d0061a6d81666f2bb4508d04ac9edfe7f7dc46c3",
+    ): "982efe8c5b3f36a4316ce1b3570bd780e9bd1237c0aee6de7f5356795af4c675",
     (
         "long-csv",
         (("status", "all"),),
-    ): "8edfc2e087a673673c0fb68038a0121d030740ec59d3b10a8533f68ece25ed35",
+    ): "699c7b5fc19eb6ca6365b15ef4effa29e6d31431f5607dc0c4911bc6cf7eae46",
     (
         "long-csv",
         (("labels", True), ("delimiter", ";")),
-    ): "e96a4cd8922910f150ebdd8319aa20f3c3e925d4d26c7dc69ceb3ea4e9841794",
+    ): "59913ba562cf9ddeccd34b019803440ffec0eca4695d6a211fe20a98b0045227",
     (
         "xlsx",
         (("status", "all"),),
-    ): "d366eb567e2c05a22317414bc3bd5029559320701eb28a3ddbe00b60b2b95e72",
+    ): "f36ca3a7083f8c804ef08f79d4e1fc659662e787e87e65b53fbe45527ccfa014",
     (
         "xlsx",
         (("labels", True), ("contacts", True)),
-    ): "8281c1c4a1ba11e07ab9c6a4dbfc27dea38a2fbd216264c18078245d45f3b7a1",
+    ): "38203763ae7aa6ad3e8ab9c91cec8c8cd4b0c34dbfc44c946b9c212be301a5d1",
     (
         "json",
         (("status", "all"), ("contacts", True)),
-    ): "3b9b15fd74716b5922825eb4b13f8c0649f80428e472f3b049bb423c1bc040fb",
-    ("datapackage", ()): "d935800194b6d6e384067d744f8bcc54be6d78d21452bac8f56c872452a3b091",
+    ): "609babaa9698312bb9ac5636a53eb476038401f82c2037cda9ad89a9c63c7dbc",
+    ("datapackage", ()): "015f594ca8c6cb129c5e4559f19fabb586b175d3d5aa1a42a1a9828c3fa5d051",
     (
         "datapackage",
         (("status", "all"), ("free_text", True), ("contacts", True)),
-    ): "ec0aadd460c9544c0885fc839087c4c0de9ee3f73d0af676f0c0534e12174f1c",
+    ): "bc992e2394e68b6711e5399badeadca43b0b6755e821861166dccf36fa46a92f",
     (
         "schema",
         (("labels", True),),
-    ): "82ccd3f356a22268a6a336602ae2d45de4f83ecc6e8f9f8315fd9a03b8808368",
+    ): "a11a77cfb5c618b4e2869337ff04478302da687d8fdf2011d502e209b486b2fb",
 }
 
 
@@ -238,7 +238,7 @@ def test_a_new_format_is_one_class_that_the_admin_and_the_command_serve(
     assert response["Content-Disposition"] == (
         'attachment; filename="barometre-2031-reponses-toutes-20310601.tsv"'
     )
-    assert b"".join(response.streaming_content).startswith(b'"identifiant"\t"statut"')
+    assert b"".join(response.streaming_content).startswith(b'"identifiant"\t"edition"\t"statut"')
     output = tmp_path / "export.tsv"
     call_command("export_responses", "--edition=2031", "--format=tsv", f"--output={output}")
     assert output.read_bytes().count(b"\r\n") == 2  # the header and the submitted response
@@ -298,7 +298,7 @@ def seeded(frozen):
 # The JSON export keeps an answer's keys in the order the database returns them: PostgreSQL's
 # jsonb orders them (shortest first), SQLite keeps them as saved, hence one pin per database.
 PINNED_2025 = {
-    ("csv", ()): "527b60a295b3181aeed9ebcda49387e72b5199a74c0e38435b5c3fec29a8710e",
+    ("csv", ()): "17b834c342c3b1bb62e7537aa8c8664d7749668250f028dce3105d50b959b1fa",
     (
         "csv",
         (
@@ -308,27 +308,27 @@ PINNED_2025 = {
             ("delimiter", ";"),
             ("bom", True),
         ),
-    ): "cd1ef11214f856d35749b2f62c0c03364a2b3906892e59cf1dc0b79806b062df",
+    ): "e7b9bd0f0f47a8fb07ea289e06842b927883b49c731571cc4ad290319070282d",
     (
         "long-csv",
         (("status", "all"),),
-    ): "111fe50eb50e1dc57cdc49a584a408cc3bf1dd83a28385dbc8079c7edd846c2a",
+    ): "ca2d6ef83e7f3d947aa973e4390c273973cf77cf5e03edb4251db6786f8461f9",
     (
         "long-csv",
         (("status", "all"), ("labels", True)),
-    ): "4e3288bb16aff536bb3cb3bee3ae8a3f1ba6adb050f4df2ffac82b729883377f",
+    ): "b6138325cbc35239cb98e841cc4c86d9c5aef853c8fd902d42d6f4282ce8a0b9",
     (
         "xlsx",
         (("status", "all"), ("labels", True), ("contacts", True)),
-    ): "d094779bfd3ec0b2c3d7ce06d61b49f1ab44b341fb1953c72d9369915d5c3cf8",
+    ): "8705759ef7399665a0b9261ca03c19ebb93d00d10ebafd49f5330b5b9ac6d784",
     ("json", (("status", "all"), ("contacts", True))): {
-        "postgresql": "525516624d6f6230fe5e26b3ac053d718c75db9eb29c008fc0be78b32abc1d78",
+        "postgresql": "6a813ac746b3d67dab67a9723169da1a8aa8110497d45e59b07bd5bf20f66681",
         "sqlite": "bdfe0d50a25283a35347e1dcbf16bc0b21f0cc228be12e2646758310977bc6e4",
     },
     (
         "datapackage",
         (("status", "all"), ("free_text", True)),
-    ): "3884a8a72a292c9571bd43eb8be608353e9052a2da9624d9df18d2bd2e9a5ea9",
+    ): "66fdb5aad61a167f878a9e43e9efb7f2bf03fc7960d1db2b03eb23878ecd9f02",
 }
 
 

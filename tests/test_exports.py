@@ -436,7 +436,7 @@ def test_every_text_field_of_every_csv_is_quoted(full, edition, tmp_path):
         header, first = data.decode().splitlines()[:2]
         assert header.startswith('"identifiant"') and first.startswith(f'"{full.public_id}"')
     unpack(export("datapackage", edition), tmp_path)
-    assert (tmp_path / "reponses.csv").read_text().startswith('"identifiant","statut"')
+    assert (tmp_path / "reponses.csv").read_text().startswith('"identifiant","edition","statut"')
 
 
 def test_formula_injection_is_neutralised_in_csv_and_xlsx_but_numbers_are_not(edition, tmp_path):

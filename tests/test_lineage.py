@@ -1,6 +1,8 @@
 """Question lineage: a question of an edition declares which question of an earlier edition it
 continues, and how; the loader refuses a declaration that does not hold, naming the question."""
 
+import csv
+import io
 from pathlib import Path
 
 import pytest
@@ -9,9 +11,13 @@ from django.core.management.base import CommandError
 from django.db import IntegrityError, transaction
 
 from survey.enums import Lineage
+from survey.exports.formats import render
+from survey.exports.options import ExportOptions
+from survey.exports.rows import Layout, iter_codebook_rows
 from survey.questionnaire.loader import QuestionnaireError, load_questionnaire
 from survey.questionnaire.models import Edition, Question
 from survey.questionnaire.writer import next_edition_file
+from tests.factories import ResponseFactory
 from tests.test_loader import snapshot, write
 
 pytestmark = pytest.mark.django_db
@@ -420,3 +426,31 @@ def test_next_years_file_of_another_survey_names_its_survey(edition_2025, tmp_pa
     load_questionnaire(write(tmp_path, text, "poll-2026.toml"))
     assert Edition.objects.current("sondage-citoyens").year == 2026
     assert Edition.objects.current().year == 2025
+
+
+# -- Exports: the edition on every row, the lineage in the codebook ----------------------------
+
+
+def test_every_export_names_its_edition_and_the_codebook_tells_each_questions_lineage():
+    load_questionnaire(QUESTIONNAIRES / "2025.toml")
+    edition = Edition.objects.for_year(2025)
+    ResponseFactory(edition=edition)
+    options = ExportOptions(status="all")
+    wide = b"".join(render("csv", edition, options)).decode()
+    rows = list(csv.DictReader(io.StringIO(wide)))
+    assert [row["edition"] for row in rows] == ["2025"]
+    long = b"".join(render("long-csv", edition, options)).decode()
+    assert {row["edition"] for row in csv.DictReader(io.StringIO(long))} == {"2025"}
+
+    codebook = list(iter_codebook_rows(Layout(edition, options)))
+    header = codebook[0]
+    by_column = {
+        row[0]: dict(zip(header, row, strict=True))
+        for row in codebook[1:]
+        if len(row) == len(header)  # the missing values follow the columns
+    }
+    assert by_column["usage_ia"]["filiation"] == "Identique"
+    assert by_column["usage_ia"]["continue"] == "2023\u00a0: usage_ia"  # French typography
+    assert by_column["usage_ia_prevu"]["filiation"] == "Périmètre modifié, non comparable"
+    assert by_column["souv_sujet"]["filiation"] == "Nouvelle question"
+    assert by_column["souv_sujet"]["continue"] is None

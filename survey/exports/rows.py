@@ -114,6 +114,13 @@ def metadata_columns(options):
             "Identifiant public de la réponse",
             constraints={"required": True, "unique": True},
         ),
+        Column(
+            "edition",
+            "Édition (année)",
+            "integer",
+            "Pour réunir les exports de plusieurs éditions.",
+            constraints={"required": True},
+        ),
         Column("statut", "Statut de la réponse", categories=STATUS_CATEGORIES),
         Column("creee_le", "Réponse commencée le", "datetime"),
         Column("derniere_activite", "Dernière activité le", "datetime"),
@@ -165,11 +172,12 @@ def _local(moment):
     return timezone.localtime(moment).replace(microsecond=0) if moment else None
 
 
-def metadata_cells(response, contacts, options):
+def metadata_cells(response, contacts, options, year):
     collectivite = response.collectivite
     labels = options.labels
     cells = [
         response.public_id,
+        year,
         STATUS_LABELS.get(response.status, response.status) if labels else response.status,
         _local(response.created_at),
         _local(response.updated_at),
@@ -362,7 +370,7 @@ class Layout:
         self.edition = edition
         self.options = options
         questions = list(
-            edition.questions.select_related("section")
+            edition.questions.select_related("section", "continues__edition")
             .prefetch_related("choices", "items")
             .order_by("section__position", "position", "pk")
         )
@@ -521,7 +529,7 @@ def iter_wide_rows(layout, responses):
     yield layout.header
     for response, values, contacts in iter_responses(layout, responses):
         unasked = layout.unasked(values)
-        row = metadata_cells(response, contacts, layout.options)
+        row = metadata_cells(response, contacts, layout.options, layout.edition.year)
         for export in layout.questions:
             row += export.cells_in(values, unasked)
         row += layout.weight_cells(response)
@@ -530,6 +538,7 @@ def iter_wide_rows(layout, responses):
 
 LONG_HEADER = [
     "identifiant",
+    "edition",
     "statut",
     "collectivite_siren",
     "section",
@@ -546,6 +555,7 @@ def iter_long_rows(layout, responses):
     yield LONG_HEADER
     labels = layout.options.labels
     exports = [(export, export.question.section.slug) for export in layout.questions]
+    year = layout.edition.year
     for response, values, _ in iter_responses(layout, responses):
         unasked = layout.unasked(values)
         status = STATUS_LABELS.get(response.status, response.status) if labels else response.status
@@ -555,6 +565,7 @@ def iter_long_rows(layout, responses):
             for line, line_state, cell, other in export.long_rows(state, value):
                 yield [
                     response.public_id,
+                    year,
                     status,
                     siren,
                     section,
@@ -574,6 +585,7 @@ def iter_json_objects(layout, responses):
         collectivite = response.collectivite
         obj = {
             "identifiant": response.public_id,
+            "edition": layout.edition.year,
             "statut": response.status,
             "creee_le": _isoformat(response.created_at),
             "derniere_activite": _isoformat(response.updated_at),
@@ -624,6 +636,9 @@ CODEBOOK_HEADER = [
     "active",
     "open_data",
     "description",
+    "filiation",
+    "continue",
+    "recodage",
 ]
 
 
@@ -655,6 +670,19 @@ def _codebook_row(column, question):
         ("oui" if question.is_active else "non") if question else None,
         ("oui" if question.open_data else "non") if question else None,
         column.description or None,
+        *_lineage_cells(question),
+    ]
+
+
+def _lineage_cells(question):
+    """How the question continues one of an earlier edition: relation, which, recoding."""
+    if question is None:
+        return [None, None, None]
+    earlier = question.continues
+    return [
+        question.get_lineage_display(),
+        f"{earlier.edition.year} : {earlier.code}" if earlier else None,
+        "\n".join(f"{old} = {new}" for old, new in question.recoding.items()) or None,
     ]
 
 
