@@ -7,11 +7,15 @@ import re
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from playwright.sync_api import expect
 
-from survey.collection.models import Answer
+from survey.collection.models import Answer, Response
 from survey.enums import Lineage, QuestionKind, ResponseStatus
 from survey.models import Collectivite
+from tests.browser import assert_accessible
 from tests.factories import EditionFactory, QuestionFactory, ResponseFactory, SectionFactory
+from tests.test_browser_journey import fill_profile
+from tests.test_browser_journey import start as browser_start
 from tests.test_journey import VILLEURBANNE, answers, save, start
 
 pytestmark = pytest.mark.django_db
@@ -116,4 +120,29 @@ def test_a_collectivite_that_did_not_answer_last_year_gets_no_suggestion(client,
     response = start(client)
     save(client, "profil", {"q-profil_fonction": "direction", "collectivite": "216902567"})
     response.refresh_from_db()
+    assert response.suggestions == {}
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_a_respondent_confirms_last_years_answer_in_a_browser(page, live_server, last_year):
+    browser_start(page, live_server)
+    page.get_by_role("link", name="Commencer").click()
+    fill_profile(page)  # Villeurbanne, which answered last year
+    page.get_by_role("button", name="Enregistrer et continuer").click()
+    expect(page.get_by_text("Étape 2 sur 2")).to_be_visible()
+    expect(page.locator("#suggestions-note")).to_be_visible()
+    usage = page.locator("#question-usage_ia")
+    expect(usage).to_contain_text("Réponse reprise de l’édition précédente")
+    expect(usage.get_by_label("Oui")).to_be_checked()
+    assert_accessible(page)
+    assert answers(Response.objects.get(edition__year=2025)) == {
+        "profil_fonction": {"choice": "dsi"},
+        "profil_agents": 250,
+    }
+    page.get_by_label("Eau").check()  # shown live: « Oui » is checked
+    page.get_by_role("button", name="Enregistrer et continuer").click()
+    expect(page.get_by_role("heading", name="Vérifier mes réponses")).to_be_visible()
+    response = Response.objects.get(edition__year=2025)
+    assert answers(response)["usage_ia"] == {"choice": "oui"}
     assert response.suggestions == {}
