@@ -16,4 +16,4 @@ def points(difference):
     if difference is None:
         return "—"
     sign = "+" if difference > 0 else ("−" if difference < 0 else "")
-    return f"{sign}{number_format(abs(100 * difference), 1)} pts"
+    return f"{sign}{number_format(abs(100 * difference), 1)}\u00a0pts"
