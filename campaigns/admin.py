@@ -186,7 +186,8 @@ class StepAdmin(admin.ModelAdmin):
             "title": f"Suivi de la campagne — {edition}",
             "edition": edition,
             "steps": edition.campaign_steps.all(),
-            "status_columns": [label for _, label, _ in report.STATUS_COLUMNS],
+            "status_columns": [label for _, label, _ in report.STATUS_COLUMNS]
+            + [label for _, label in report.FOLLOW_UP_COLUMNS],
             "per_step": report.per_step(edition),
             "stratum_columns": [label for _, label in report.STRATUM_COLUMNS],
             "per_stratum": strata,

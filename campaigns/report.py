@@ -25,24 +25,65 @@ STRATUM_COLUMNS = [
 ]
 
 
+# What became of the collectivités a step wrote to (after the messages' own statuses).
+FOLLOW_UP_COLUMNS = [
+    ("opted_out", "Désinscrits"),
+    ("started", "Réponse commencée"),
+    ("sent", "Réponse envoyée"),
+]
+
+
 def per_step(edition):
-    """[(step label, message kind label, {column: count}, total)] for the edition's steps."""
+    """[(step label, message kind label, {column: count}, total)] for the edition's steps:
+    the messages by status, then the recipients who opted out, and the collectivités written
+    to whose response has started or been sent since."""
     messages = Message.objects.filter(edition=edition, kind__in=CAMPAIGN_KINDS)
     rows = (
         messages.values("step", "kind")
         .annotate(total=Count("pk"), **{key: Count("pk", filter=q) for key, _, q in STATUS_COLUMNS})
         .order_by("step", "kind")
     )
+    follow_up = _follow_up(edition, messages)
     steps = {step.pk: str(step) for step in edition.campaign_steps.all()}
     return [
         {
             "step": steps.get(row["step"], "—"),
             "kind": MessageKind(row["kind"]).label,
-            "counts": [row[key] for key, _, _ in STATUS_COLUMNS],
+            "counts": [row[key] for key, _, _ in STATUS_COLUMNS]
+            + [follow_up[row["step"], row["kind"]][key] for key, _ in FOLLOW_UP_COLUMNS],
             "total": row["total"],
         }
         for row in rows
     ]
+
+
+def _follow_up(edition, messages):
+    """{(step, kind): Counter of FOLLOW_UP_COLUMNS} over the step's recipients."""
+    opted = set(
+        OptOut.objects.filter(Q(edition=edition) | Q(edition__isnull=True)).values_list(
+            "email", flat=True
+        )
+    )
+    status_by_collectivite = dict(
+        Response.objects.filter(edition=edition, collectivite__isnull=False).values_list(
+            "collectivite_id", "status"
+        )
+    )
+    counts = defaultdict(Counter)
+    recipients = messages.values_list(
+        "step",
+        "kind",
+        "recipient",
+        "contact__collectivite_id",
+        "respondent__response__collectivite_id",
+    )
+    for step, kind, recipient, contacted, answering in recipients.iterator(chunk_size=5000):
+        counter = counts[step, kind]
+        counter["opted_out"] += recipient in opted
+        status = status_by_collectivite.get(contacted or answering)
+        counter["started"] += status is not None
+        counter["sent"] += status == ResponseStatus.SUBMITTED
+    return counts
 
 
 def _strata(edition, ids):

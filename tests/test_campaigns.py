@@ -394,6 +394,22 @@ def test_the_campaign_view_counts_per_step_and_per_stratum_and_lists_failures(st
     assert "Communes de 10 000 à 100 000 habitants" in content
     assert "SMTPRecipientsRefused: 550 inconnu" in content
     assert "Collectivités invitées, par strate" in content
+    # Per step too: the messages' statuses, then who opted out, started and sent.
+    (invitation,) = page.context["per_step"]
+    header = page.context["status_columns"]
+    counts = dict(zip(header, invitation["counts"], strict=True))
+    assert counts["Échecs"] == 1 and counts["Désinscrits"] == 0
+    assert counts["Réponse commencée"] == 0 and counts["Réponse envoyée"] == 0
+    vaulx = Contact.objects.get(email="elu@vaulx.fr").collectivite
+    ResponseFactory(edition=invited, collectivite=vaulx).submit()
+    OptOut.objects.create(edition=invited, email="elu@vaulx.fr", reason="unsubscribed")
+    page = staff.get(reverse("admin:campaigns_step_campaign", args=[invited.pk]))
+    counts = dict(zip(header, page.context["per_step"][0]["counts"], strict=True))
+    assert (counts["Désinscrits"], counts["Réponse commencée"], counts["Réponse envoyée"]) == (
+        1,
+        1,
+        1,
+    )
 
 
 def test_staff_without_the_contact_permission_see_no_address(client, invited):
