@@ -77,7 +77,10 @@ class ParticipationAdmin(admin.ModelAdmin):
     def flag_list(self, participation):
         return ", ".join(participation.flags) or "—"
 
-    @admin.action(description="Exclure des résultats (les réponses restent conservées)")
+    @admin.action(
+        description="Exclure des résultats (les réponses restent conservées)",
+        permissions=["change"],
+    )
     def exclude_from_results(self, request, queryset):
         completes = queryset.filter(outcome=Outcome.COMPLETE, excluded=False)
         count = 0
@@ -94,7 +97,7 @@ class ParticipationAdmin(admin.ModelAdmin):
                 messages.WARNING,
             )
 
-    @admin.action(description="Réintégrer dans les résultats")
+    @admin.action(description="Réintégrer dans les résultats", permissions=["change"])
     def include_in_results(self, request, queryset):
         count = 0
         for participation in queryset.filter(excluded=True):
