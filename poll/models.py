@@ -9,7 +9,7 @@ quality flags.
 
 import re
 import secrets
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -87,6 +87,11 @@ class Fieldwork(models.Model):
 
     def __str__(self):
         return f"Terrain de {self.edition}"
+
+    def origins(self):
+        """The institute's sites (scheme and host) that respondents are sent back to."""
+        urls = [self.complete_url, self.screenout_url, self.quotafull_url]
+        return sorted({f"{urlsplit(url).scheme}://{urlsplit(url).netloc}" for url in urls})
 
     def outcome_url(self, outcome, panel_id):
         """The institute's URL for `outcome`, with the respondent's panel id."""

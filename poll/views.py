@@ -12,6 +12,7 @@ from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
+from django.utils.csp import CSP
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -131,7 +132,14 @@ def _page(request, journey, step, form, status=200):
         "version": response.version,
         "shown": form.shown(),
     }
-    return render(request, "poll/page.html", context, status=status)
+    page = render(request, "poll/page.html", context, status=status)
+    # The last page's form ends with a redirect to the institute: a browser applies the
+    # page's form-action to that redirect, so the institute's addresses are allowed there.
+    fieldwork = response.edition.fieldwork
+    page._csp_config = settings.SECURE_CSP | {
+        "form-action": [*settings.SECURE_CSP.get("form-action", [CSP.SELF]), *fieldwork.origins()]
+    }
+    return page
 
 
 @require_http_methods(["GET", "POST"])

@@ -290,3 +290,9 @@ def test_fieldwork_defaults_point_at_the_attention_row_of_the_questionnaire(edit
     assert question.items.filter(code=Fieldwork().attention_row).exists()
     assert question.choices.filter(code=Fieldwork().attention_answer).exists()
     assert PROFILE["profil_age"] != "moins_18"
+
+
+def test_a_page_lets_its_form_end_on_the_institutes_site_and_nowhere_else(client, edition):
+    arrive(client)
+    policy = client.get("/sondage/page/profil/")["Content-Security-Policy"]
+    assert "form-action 'self' https://panel.example;" in policy + ";"
