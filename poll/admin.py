@@ -3,7 +3,7 @@ import csv
 from django.contrib import admin, messages
 from django.http import HttpResponse
 
-from poll.models import Fieldwork, Outcome, Participation, Quota
+from poll.models import Fieldwork, Margin, Outcome, Participation, Quota
 
 
 @admin.register(Fieldwork)
@@ -54,7 +54,15 @@ class FlagFilter(admin.SimpleListFilter):
 
 @admin.register(Participation)
 class ParticipationAdmin(admin.ModelAdmin):
-    list_display = ["response", "outcome", "started_at", "ended_at", "flag_list", "excluded"]
+    list_display = [
+        "response",
+        "outcome",
+        "started_at",
+        "ended_at",
+        "flag_list",
+        "excluded",
+        "weight",
+    ]
     list_filter = ["edition", "outcome", FlagFilter, "excluded"]
     fields = [
         "edition",
@@ -66,6 +74,7 @@ class ParticipationAdmin(admin.ModelAdmin):
         "excluded",
         "excluded_by",
         "excluded_at",
+        "weight",
     ]
     readonly_fields = fields
     actions = ["exclude_from_results", "include_in_results", "export_for_institute"]
@@ -117,3 +126,17 @@ class ParticipationAdmin(admin.ModelAdmin):
         ).order_by("started_at"):
             writer.writerow([panel_id, outcome, "oui" if excluded else "non"])
         return page
+
+
+@admin.register(Margin)
+class MarginAdmin(admin.ModelAdmin):
+    """Margins come from a file (load_poll_margins), each with its source: read here."""
+
+    list_display = ["edition", "dimension", "category", "population", "source", "year"]
+    list_filter = ["edition", "dimension", "source"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

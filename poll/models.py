@@ -237,6 +237,13 @@ class Participation(models.Model):
         verbose_name="exclue par",
     )
     excluded_at = models.DateTimeField("exclue le", null=True, blank=True)
+    weight = models.FloatField(
+        "poids",
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="Calculé par « Calculer les poids » à partir des marges chargées.",
+    )
 
     objects = ParticipationQuerySet.as_manager()
 
@@ -358,3 +365,46 @@ def quality_flags(fieldwork, participation, values, now):
     if attention != fieldwork.attention_answer:
         flags.append(Flag.ATTENTION)
     return [str(flag) for flag in flags]
+
+
+class MarginDimension(models.TextChoices):
+    AGE_SEX = "age_sexe", "Âge × sexe"
+    REGION = "region", "Région"
+    COMMUNE_SIZE = "taille_commune", "Taille de la commune de résidence"
+
+
+class Margin(models.Model):
+    """A population count the weights are calibrated to, with its published source."""
+
+    edition = models.ForeignKey(
+        Edition, on_delete=models.CASCADE, related_name="margins", verbose_name="édition"
+    )
+    dimension = models.CharField("critère", max_length=20, choices=MarginDimension)
+    category = models.CharField(
+        "catégorie",
+        max_length=80,
+        help_text="Le code de réponse du questionnaire ; « âge:sexe » pour âge × sexe.",
+    )
+    population = models.PositiveBigIntegerField("effectif")
+    source = models.CharField("source", max_length=300)
+    year = models.PositiveSmallIntegerField("année de la source")
+
+    class Meta:
+        verbose_name = "marge de redressement"
+        verbose_name_plural = "marges de redressement"
+        ordering = ["dimension", "category"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["edition", "dimension", "category"],
+                name="one_margin_per_category",
+                violation_error_message="Cette catégorie a déjà une marge pour cette édition.",
+            ),
+            models.CheckConstraint(
+                condition=Q(population__gt=0),
+                name="margin_population_is_positive",
+                violation_error_message="Un effectif de marge doit être positif.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_dimension_display()} — {self.category} : {self.population}"
