@@ -190,6 +190,15 @@ def weigh(edition):
     if not participations:
         raise WeightingError("Aucune réponse complète à pondérer.")
     profiles = [profile_of(p.response.values_by_code()) for p in participations]
+    empty = sorted(set(age_sex) - {f"{p['age']}:{p['sex']}" for p in profiles}) + sorted(
+        set(regions) - {p["region"] for p in profiles}
+    )
+    if empty:
+        # calibrate would name them as collectivités' strata: say it for the poll.
+        raise WeightingError(
+            "Aucune réponse complète dans ces catégories des marges : "
+            f"{', '.join(empty)}. Regroupez-les dans le fichier de marges avant de pondérer."
+        )
     total, region_total = sum(age_sex.values()), sum(regions.values())
     # calibrate reads only the two margins of its frame cells: any table with these sums
     # will do, so the product of the margins (région totals brought to the same total).

@@ -105,6 +105,14 @@ def test_weights_bring_the_sample_to_the_age_sex_and_region_margins(edition, cli
     assert calibration.n == 4
 
 
+def test_a_margin_category_without_any_complete_is_named(edition, client_factory):
+    call_command("load_poll_margins", "--edition", "2025", str(TEST_FILE))
+    complete(client_factory, "f0", age="age_25_34", sexe="femme", region="bretagne")
+    with pytest.raises(WeightingError) as error:
+        weigh(edition)
+    assert "age_18_24:femme" in str(error.value) and "corse" in str(error.value)
+
+
 def test_weighting_without_margins_says_what_to_load(edition):
     with pytest.raises(WeightingError) as error:
         weigh(edition)
