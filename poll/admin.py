@@ -1,8 +1,12 @@
 import csv
 
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
+from django.shortcuts import render
+from django.urls import path
 
+from poll.crossing import crossed_rows, iter_table
 from poll.models import Fieldwork, Margin, Outcome, Participation, Quota
 
 
@@ -81,6 +85,34 @@ class ParticipationAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+    def get_urls(self):
+        crossing = path(
+            "croisement/<int:year>/",
+            self.admin_site.admin_view(self.crossing_view),
+            name="poll_crossing",
+        )
+        return [crossing, *super().get_urls()]
+
+    def crossing_view(self, request, year):
+        """Citizens' weighted answers next to the collectivités', as a table and a CSV."""
+        if not request.user.has_perm("results.view_results"):
+            raise PermissionDenied
+        if request.GET.get("format") == "csv":
+            page = HttpResponse(content_type="text/csv; charset=utf-8")
+            page["Content-Disposition"] = (
+                f'attachment; filename="citoyens-collectivites-{year}.csv"'
+            )
+            # Codes, numbers and the module's own domain labels: nothing typed by anyone.
+            csv.writer(page).writerows(iter_table(year))
+            return page
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Citoyens et collectivités, {year}",
+            "year": year,
+            "rows": crossed_rows(year),
+        }
+        return render(request, "admin/poll/crossing.html", context)
 
     @admin.display(description="signalements")
     def flag_list(self, participation):

@@ -80,3 +80,24 @@ def test_the_crossed_table_exports_with_a_header_and_one_line_per_pair(both_side
     assert table[0] == HEADER
     assert len(table) == 1 + len(crossed_rows(2025))
     assert all(len(line) == len(HEADER) for line in table)
+
+
+def test_staff_read_the_crossed_table_and_download_it(both_sides, client, tmp_path):
+    from django.contrib.auth.models import User
+
+    from tests.test_html_validity import nu_problems
+
+    client.force_login(User.objects.create_superuser("admin"))
+    page = client.get("/admin/poll/participation/croisement/2025/")
+    html = page.content.decode()
+    assert 'data-testid="crossing-table"' in html
+    assert nu_problems([("crossing", html)], tmp_path) == []
+    download = client.get("/admin/poll/participation/croisement/2025/", {"format": "csv"})
+    assert download.content.decode().splitlines()[0] == ",".join(HEADER)
+
+
+def test_the_crossed_table_is_for_staff_who_read_results(both_sides, client):
+    from django.contrib.auth.models import User
+
+    client.force_login(User.objects.create_user("stagiaire", is_staff=True))
+    assert client.get("/admin/poll/participation/croisement/2025/").status_code == 403
