@@ -72,10 +72,10 @@ class CitizensSample:
         self.sizes = np.array([p["commune_size"] or "" for p in profiles])
 
     def mask(self, domain):
-        kind, _, code = domain.partition(":")
-        if kind == "toutes":
+        scope, _, code = domain.partition(":")
+        if scope == "toutes":
             return np.ones(len(self.response_ids), dtype=bool)
-        if kind == "region":
+        if scope == "region":
             return self.regions == code
         return self.sizes == code
 
