@@ -16,9 +16,12 @@ from django.utils.csp import CSP
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from poll.crossing import CROSSINGS, crossed_rows, domains
 from poll.journey import SURVEY, poll_journey
 from poll.models import PANEL_ID, Outcome, Participation, Quota
 from poll.profile import PROFILE_SECTION, is_screened_out, profile_of
+from results.estimation import MIN_BASE
+from results.models import Publication
 from survey.collection.forms import SectionForm
 from survey.collection.views import closed_message, edition_context
 from survey.questionnaire.models import Edition, EditionClosed
@@ -230,3 +233,40 @@ def autosave(request, slug):
             "refused": form.refused(),
         }
     )
+
+
+@require_GET
+def public_crossing(request, year):
+    """The crossed table of a year, once both sides have closed and the collectivités'
+    question is published; figures on fewer than MIN_BASE respondents are not shown."""
+    poll = Edition.objects.for_year(year, SURVEY)
+    barometer = Edition.objects.for_year(year)
+    published = (
+        barometer is not None
+        and Publication.objects.filter(
+            edition=barometer, question__code__in=[code for _, code in CROSSINGS]
+        ).exists()
+    )
+    if poll is None or not (poll.has_closed() and barometer.has_closed() and published):
+        return message(
+            request,
+            "Pas encore de regards croisés",
+            "Les réponses des citoyens et des collectivités seront mises côte à côte une fois "
+            "les deux enquêtes closes et leurs résultats publiés.",
+            status=404,
+        )
+    rows = crossed_rows(year)
+    labels = [label for _, _, label in domains()]
+    domain = request.GET.get("domaine")
+    domain = domain if domain in labels else labels[0]
+    for row in rows:
+        for side in (row["citizens"], row["collectivites"]):
+            side.shown = side.value is not None and side.base_n >= MIN_BASE
+    context = {
+        "year": year,
+        "rows": [row for row in rows if row["domain"] == domain],
+        "domains": labels,
+        "domain": domain,
+        "min_base": MIN_BASE,
+    }
+    return render(request, "poll/public_crossing.html", context)

@@ -101,3 +101,32 @@ def test_the_crossed_table_is_for_staff_who_read_results(both_sides, client):
 
     client.force_login(User.objects.create_user("stagiaire", is_staff=True))
     assert client.get("/admin/poll/participation/croisement/2025/").status_code == 403
+
+
+def test_the_public_crossing_waits_for_the_collectivites_question_to_be_published(
+    both_sides, client
+):
+    page = client.get("/resultats/2025/citoyens-et-collectivites/")
+    assert page.status_code == 404
+    assert "Pas encore de regards croisés" in page.content.decode()
+
+
+def test_the_public_crossing_shows_both_sides_with_intervals_once_published(
+    both_sides, client, tmp_path
+):
+    from results.models import Publication
+    from tests.test_html_validity import nu_problems
+
+    _, barometer = both_sides
+    Publication.objects.create(
+        edition=barometer, question=barometer.questions.get(code="diff_risques")
+    )
+    page = client.get("/resultats/2025/citoyens-et-collectivites/")
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert html.count("(0,") >= 2  # a figure with its interval on each side
+    region = client.get(
+        "/resultats/2025/citoyens-et-collectivites/", {"domaine": "Région bretagne"}
+    )
+    assert "Région bretagne" in region.content.decode()
+    assert nu_problems([("public-crossing", html)], tmp_path) == []
