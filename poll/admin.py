@@ -1,0 +1,174 @@
+import csv
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.urls import path
+
+from poll.crossing import crossed_rows, iter_table
+from poll.models import Fieldwork, Margin, Outcome, Participation, Quota
+
+
+@admin.register(Fieldwork)
+class FieldworkAdmin(admin.ModelAdmin):
+    list_display = ["edition", "institute"]
+    fieldsets = [
+        (None, {"fields": ["edition", "institute"]}),
+        (
+            "Adresses de retour vers l'institut",
+            {"fields": ["complete_url", "screenout_url", "quotafull_url"]},
+        ),
+        (
+            "Contrôles de qualité",
+            {
+                "fields": [
+                    "min_seconds",
+                    "straightlining_rows",
+                    "attention_question",
+                    "attention_row",
+                    "attention_answer",
+                ]
+            },
+        ),
+    ]
+
+
+@admin.register(Quota)
+class QuotaAdmin(admin.ModelAdmin):
+    list_display = ["edition", "dimension", "age", "sex", "region", "completes", "target"]
+    list_filter = ["edition", "dimension"]
+    readonly_fields = ["completes"]
+
+
+class FlagFilter(admin.SimpleListFilter):
+    title = "signalements"
+    parameter_name = "signalee"
+
+    def lookups(self, request, model_admin):
+        return [("oui", "Signalées"), ("non", "Sans signalement")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "oui":
+            return queryset.exclude(flags=[])
+        if self.value() == "non":
+            return queryset.filter(flags=[])
+        return queryset
+
+
+@admin.register(Participation)
+class ParticipationAdmin(admin.ModelAdmin):
+    list_display = [
+        "response",
+        "outcome",
+        "started_at",
+        "ended_at",
+        "flag_list",
+        "excluded",
+        "weight",
+    ]
+    list_filter = ["edition", "outcome", FlagFilter, "excluded"]
+    fields = [
+        "edition",
+        "response",
+        "outcome",
+        "started_at",
+        "ended_at",
+        "flag_list",
+        "excluded",
+        "excluded_by",
+        "excluded_at",
+        "weight",
+    ]
+    readonly_fields = fields
+    actions = ["exclude_from_results", "include_in_results", "export_for_institute"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def get_urls(self):
+        crossing = path(
+            "croisement/<int:year>/",
+            self.admin_site.admin_view(self.crossing_view),
+            name="poll_crossing",
+        )
+        return [crossing, *super().get_urls()]
+
+    def crossing_view(self, request, year):
+        """Citizens' weighted answers next to the collectivités', as a table and a CSV."""
+        if not request.user.has_perm("results.view_results"):
+            raise PermissionDenied
+        if request.GET.get("format") == "csv":
+            page = HttpResponse(content_type="text/csv; charset=utf-8")
+            page["Content-Disposition"] = (
+                f'attachment; filename="citoyens-collectivites-{year}.csv"'
+            )
+            # Codes, numbers and the module's own domain labels: nothing typed by anyone.
+            csv.writer(page).writerows(iter_table(year))
+            return page
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Citoyens et collectivités, {year}",
+            "year": year,
+            "rows": crossed_rows(year),
+        }
+        return render(request, "admin/poll/crossing.html", context)
+
+    @admin.display(description="signalements")
+    def flag_list(self, participation):
+        return ", ".join(participation.flags) or "—"
+
+    @admin.action(
+        description="Exclure des résultats (les réponses restent conservées)",
+        permissions=["change"],
+    )
+    def exclude_from_results(self, request, queryset):
+        completes = queryset.filter(outcome=Outcome.COMPLETE, excluded=False)
+        count = 0
+        for participation in completes:
+            participation.exclude(request.user)
+            count += 1
+        skipped = queryset.count() - count
+        self.message_user(request, f"{count} réponse(s) exclue(s) des résultats.")
+        if skipped:
+            self.message_user(
+                request,
+                f"{skipped} participation(s) laissée(s) telles quelles : déjà exclues ou "
+                "non complètes.",
+                messages.WARNING,
+            )
+
+    @admin.action(description="Réintégrer dans les résultats", permissions=["change"])
+    def include_in_results(self, request, queryset):
+        count = 0
+        for participation in queryset.filter(excluded=True):
+            participation.include()
+            count += 1
+        self.message_user(request, f"{count} réponse(s) réintégrée(s) dans les résultats.")
+
+    @admin.action(description="Exporter pour l'institut (identifiant du panel et issue)")
+    def export_for_institute(self, request, queryset):
+        # The only place the panel id leaves the database, without any answer.
+        page = HttpResponse(content_type="text/csv; charset=utf-8")
+        page["Content-Disposition"] = 'attachment; filename="sondage-issues.csv"'
+        writer = csv.writer(page)
+        writer.writerow(["pid", "issue", "exclue"])
+        for panel_id, outcome, excluded in queryset.values_list(
+            "panel_id", "outcome", "excluded"
+        ).order_by("started_at"):
+            writer.writerow([panel_id, outcome, "oui" if excluded else "non"])
+        return page
+
+
+@admin.register(Margin)
+class MarginAdmin(admin.ModelAdmin):
+    """Margins come from a file (load_poll_margins), each with its source: read here."""
+
+    list_display = ["edition", "dimension", "category", "population", "source", "year"]
+    list_filter = ["edition", "dimension", "source"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class PollConfig(AppConfig):
+    name = "poll"
+    verbose_name = "Sondage auprès des citoyens"

@@ -1,0 +1,410 @@
+"""The citizens' poll run with a polling institute's panel.
+
+A panel respondent arrives through a link carrying the panel's id (`?pid=`), answers in one
+sitting, and is sent back to the institute's URL for their outcome. Answers are an ordinary
+`Response` of the poll's edition (same engine, same saving); what is particular to panel
+fieldwork lives here: the institute's URLs, the quotas, each sitting's outcome and its
+quality flags.
+"""
+
+import re
+import secrets
+from urllib.parse import quote, urlsplit
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from poll.profile import profile_of
+from survey.collection.models import Response, hash_token
+from survey.questionnaire.models import Edition
+
+PANEL_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._~-]{0,99}")  # a spreadsheet reads no formula
+PID_PLACEHOLDER = "{pid}"
+
+
+def validate_outcome_url(url):
+    if PID_PLACEHOLDER not in url:
+        raise ValidationError(
+            "L'adresse doit contenir {pid}, remplacé par l'identifiant du répondant dans le panel."
+        )
+
+
+class Outcome(models.TextChoices):
+    """Where a sitting ended, in the panel providers' convention."""
+
+    IN_PROGRESS = "in_progress", "En cours"
+    COMPLETE = "complete", "Complet"
+    SCREENED_OUT = "screenout", "Hors cible"
+    QUOTA_FULL = "quotafull", "Quota atteint"
+
+
+class Fieldwork(models.Model):
+    """How a poll edition is run with the institute: its return URLs and quality rules."""
+
+    edition = models.OneToOneField(
+        Edition, on_delete=models.CASCADE, related_name="fieldwork", verbose_name="édition"
+    )
+    institute = models.CharField("institut", max_length=200)
+    complete_url = models.URLField(
+        "adresse de retour : questionnaire complet",
+        max_length=500,
+        validators=[validate_outcome_url],
+        help_text="Fournie par l'institut ; {pid} y est remplacé par l'identifiant du panel.",
+    )
+    screenout_url = models.URLField(
+        "adresse de retour : hors cible", max_length=500, validators=[validate_outcome_url]
+    )
+    quotafull_url = models.URLField(
+        "adresse de retour : quota atteint", max_length=500, validators=[validate_outcome_url]
+    )
+    min_seconds = models.PositiveIntegerField(
+        "durée minimale (secondes)",
+        default=180,
+        help_text="Une réponse plus rapide est signalée comme trop rapide.",
+    )
+    straightlining_rows = models.PositiveSmallIntegerField(
+        "lignes pour repérer les réponses en ligne droite",
+        default=5,
+        help_text="Une grille d'au moins autant de lignes toutes cochées dans la même colonne "
+        "est signalée.",
+    )
+    attention_question = models.CharField(
+        "question de contrôle d'attention", max_length=60, default="risques"
+    )
+    attention_row = models.CharField(
+        "ligne de contrôle d'attention", max_length=60, default="controle_attention", blank=True
+    )
+    attention_answer = models.CharField(
+        "réponse attendue au contrôle d'attention", max_length=60, default="peu_preoccupant"
+    )
+
+    class Meta:
+        verbose_name = "terrain du sondage"
+        verbose_name_plural = "terrains du sondage"
+
+    def __str__(self):
+        return f"Terrain de {self.edition}"
+
+    def origins(self):
+        """The institute's sites (scheme and host) that respondents are sent back to."""
+        urls = [self.complete_url, self.screenout_url, self.quotafull_url]
+        return sorted({f"{urlsplit(url).scheme}://{urlsplit(url).netloc}" for url in urls})
+
+    def outcome_url(self, outcome, panel_id):
+        """The institute's URL for `outcome`, with the respondent's panel id."""
+        template = {
+            Outcome.COMPLETE: self.complete_url,
+            Outcome.SCREENED_OUT: self.screenout_url,
+            Outcome.QUOTA_FULL: self.quotafull_url,
+        }[outcome]
+        return template.replace(PID_PLACEHOLDER, quote(panel_id, safe=""))
+
+
+class Dimension(models.TextChoices):
+    AGE_SEX = "age_sexe", "Âge × sexe"
+    REGION = "region", "Région"
+
+
+class QuotaFull(Exception):
+    """A quota cell of the respondent's profile has no room left."""
+
+
+class QuotaQuerySet(models.QuerySet):
+    def cells_for(self, edition, profile):
+        """The quota cells a respondent with `profile` (poll.profile.profile_of) counts in."""
+        return (
+            self.filter(edition=edition)
+            .filter(
+                Q(dimension=Dimension.AGE_SEX, age=profile["age"], sex=profile["sex"])
+                | Q(dimension=Dimension.REGION, region=profile["region"])
+            )
+            .order_by("pk")
+        )
+
+    def claim(self, edition, profile):
+        """Count one complete in every cell of `profile`, or raise QuotaFull and count none.
+
+        Each cell is one conditional UPDATE (`completes < target`): PostgreSQL locks the row
+        and re-checks the condition after a concurrent update commits, so a cell never goes
+        beyond its target whatever the concurrency. Cells are taken in primary-key order so
+        that two respondents never wait on each other crosswise.
+        """
+        with transaction.atomic():
+            for pk in self.cells_for(edition, profile).values_list("pk", flat=True):
+                claimed = self.filter(pk=pk, completes__lt=F("target")).update(
+                    completes=F("completes") + 1
+                )
+                if not claimed:
+                    raise QuotaFull  # leaves the block: the cells counted so far roll back
+
+    def full_for(self, edition, profile):
+        """Whether a cell of `profile` is already full (a read, for an early quota-full)."""
+        return self.cells_for(edition, profile).filter(completes__gte=F("target")).exists()
+
+
+class Quota(models.Model):
+    """A target number of completes in one cell (age band × sex, or région), set by staff."""
+
+    edition = models.ForeignKey(
+        Edition, on_delete=models.CASCADE, related_name="quotas", verbose_name="édition"
+    )
+    dimension = models.CharField("critère", max_length=10, choices=Dimension)
+    age = models.CharField("tranche d'âge", max_length=30, blank=True)
+    sex = models.CharField("sexe", max_length=30, blank=True)
+    region = models.CharField("région", max_length=60, blank=True)
+    target = models.PositiveIntegerField("objectif")
+    completes = models.PositiveIntegerField("complets", default=0, editable=False)
+
+    objects = QuotaQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "quota"
+        verbose_name_plural = "quotas"
+        ordering = ["dimension", "age", "sex", "region"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(completes__lte=F("target")),
+                name="quota_never_beyond_its_target",
+                violation_error_message="Un quota ne peut pas dépasser son objectif.",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(dimension=Dimension.AGE_SEX, region="") & ~Q(age="") & ~Q(sex="")
+                    | Q(dimension=Dimension.REGION, age="", sex="") & ~Q(region="")
+                ),
+                name="quota_cell_matches_its_dimension",
+                violation_error_message=(
+                    "Un quota âge × sexe indique l'âge et le sexe ; un quota régional, la région."
+                ),
+            ),
+            models.UniqueConstraint(
+                fields=["edition", "dimension", "age", "sex", "region"],
+                name="one_quota_per_cell",
+                violation_error_message="Ce quota existe déjà pour cette édition.",
+            ),
+        ]
+
+    def __str__(self):
+        cell = f"{self.age} × {self.sex}" if self.dimension == Dimension.AGE_SEX else self.region
+        return f"{cell} : {self.completes}/{self.target}"
+
+
+class Flag(models.TextChoices):
+    TOO_FAST = "trop_rapide", "Trop rapide"
+    STRAIGHTLINING = "ligne_droite", "Réponses en ligne droite"
+    ATTENTION = "attention", "Contrôle d'attention manqué"
+
+
+class ParticipationQuerySet(models.QuerySet):
+    def counted(self):
+        """Completes that count in the results: all but those staff excluded."""
+        return self.filter(outcome=Outcome.COMPLETE, excluded=False)
+
+
+class Participation(models.Model):
+    """One panel respondent's sitting: who to send back where, and how it went."""
+
+    edition = models.ForeignKey(
+        Edition, on_delete=models.PROTECT, related_name="participations", verbose_name="édition"
+    )
+    response = models.OneToOneField(
+        Response, on_delete=models.CASCADE, related_name="participation", verbose_name="réponse"
+    )
+    panel_id = models.CharField(
+        "identifiant du panel",
+        max_length=100,
+        help_text="Sert seulement à renvoyer le répondant vers l'institut.",
+    )
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    outcome = models.CharField("issue", max_length=12, choices=Outcome, default=Outcome.IN_PROGRESS)
+    started_at = models.DateTimeField("commencé le", default=timezone.now)
+    ended_at = models.DateTimeField("terminé le", null=True, blank=True)
+    flags = models.JSONField("signalements", default=list, blank=True, editable=False)
+    excluded = models.BooleanField(
+        "exclue des résultats",
+        default=False,
+        help_text="Décision de l'équipe, après examen des signalements.",
+    )
+    excluded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="exclue par",
+    )
+    excluded_at = models.DateTimeField("exclue le", null=True, blank=True)
+    weight = models.FloatField(
+        "poids",
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="Calculé par « Calculer les poids » à partir des marges chargées.",
+    )
+
+    objects = ParticipationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "participation au sondage"
+        verbose_name_plural = "participations au sondage"
+        ordering = ["-started_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["edition", "panel_id"],
+                name="one_sitting_per_panel_id_and_edition",
+                violation_error_message="Cet identifiant de panel a déjà répondu.",
+            ),
+            models.CheckConstraint(
+                condition=Q(outcome=Outcome.IN_PROGRESS) | Q(ended_at__isnull=False),
+                name="ended_sitting_has_an_end",
+                violation_error_message="Une participation terminée a une date de fin.",
+            ),
+            models.CheckConstraint(
+                condition=Q(excluded=False) | Q(outcome=Outcome.COMPLETE),
+                name="only_completes_are_excluded",
+                violation_error_message="Seule une réponse complète peut être exclue.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Participation {self.response.public_id[:8]}"
+
+    @classmethod
+    def start(cls, edition, panel_id):
+        """A new sitting with its empty response; returns it with the browser's token."""
+        token = secrets.token_urlsafe(32)
+        with transaction.atomic():
+            response = Response.objects.create(edition=edition)
+            participation = cls.objects.create(
+                edition=edition,
+                response=response,
+                panel_id=panel_id,
+                token_hash=hash_token(token),
+            )
+        return participation, token
+
+    @classmethod
+    def find(cls, token):
+        if not token:
+            return None
+        return (
+            cls.objects.select_related("response__edition__fieldwork", "edition")
+            .filter(token_hash=hash_token(token))
+            .first()
+        )
+
+    @property
+    def is_over(self):
+        return self.outcome != Outcome.IN_PROGRESS
+
+    def end(self, outcome, now=None):
+        """Close the sitting with `outcome` (once: a closed sitting keeps its outcome)."""
+        now = now or timezone.now()
+        updated = Participation.objects.filter(
+            pk=self.pk, outcome=Outcome.IN_PROGRESS
+        ).update(outcome=outcome, ended_at=now)  # fmt: skip
+        if updated:
+            self.outcome, self.ended_at = outcome, now
+        else:
+            self.refresh_from_db(fields=["outcome", "ended_at"])
+        return self.outcome
+
+    def complete(self, values, now=None):
+        """Count the sitting in its quotas and send its response, or end it as quota-full.
+
+        Returns the outcome. The quota claim, the sending and the outcome commit together.
+        """
+        now = now or timezone.now()
+        fieldwork = self.edition.fieldwork
+        with transaction.atomic():
+            locked = Participation.objects.select_for_update().get(pk=self.pk)
+            if locked.is_over:
+                self.outcome, self.ended_at = locked.outcome, locked.ended_at
+                return self.outcome
+            try:
+                Quota.objects.claim(self.edition, profile_of(values))
+            except QuotaFull:
+                return self.end(Outcome.QUOTA_FULL, now)
+            self.response.submit(now)
+            self.flags = quality_flags(fieldwork, self, values, now)
+            Participation.objects.filter(pk=self.pk).update(flags=self.flags)
+            return self.end(Outcome.COMPLETE, now)
+
+    def exclude(self, user, now=None):
+        """Staff decision: keep the response, leave it out of the results."""
+        self.excluded, self.excluded_by, self.excluded_at = True, user, now or timezone.now()
+        self.save(update_fields=["excluded", "excluded_by", "excluded_at"])
+
+    def include(self):
+        self.excluded, self.excluded_by, self.excluded_at = False, None, None
+        self.save(update_fields=["excluded", "excluded_by", "excluded_at"])
+
+
+def quality_flags(fieldwork, participation, values, now):
+    """The usual checks of online polls, as a list of Flag codes (empty: nothing to say)."""
+    flags = []
+    if (now - participation.started_at).total_seconds() < fieldwork.min_seconds:
+        flags.append(Flag.TOO_FAST)
+    # Grids are the questions with rows (matrix items).
+    grids = set(
+        participation.edition.questions.filter(items__isnull=False).values_list("code", flat=True)
+    )
+    matrices = [
+        rows
+        for code, rows in values.items()
+        if code in grids and len(rows) >= fieldwork.straightlining_rows
+    ]
+    if any(len(set(rows.values())) == 1 for rows in matrices):
+        flags.append(Flag.STRAIGHTLINING)
+    attention = values.get(fieldwork.attention_question)
+    if fieldwork.attention_row and isinstance(attention, dict):
+        attention = attention.get(fieldwork.attention_row)
+    if attention != fieldwork.attention_answer:
+        flags.append(Flag.ATTENTION)
+    return [str(flag) for flag in flags]
+
+
+class MarginDimension(models.TextChoices):
+    AGE_SEX = "age_sexe", "Âge × sexe"
+    REGION = "region", "Région"
+    COMMUNE_SIZE = "taille_commune", "Taille de la commune de résidence"
+
+
+class Margin(models.Model):
+    """A population count the weights are calibrated to, with its published source."""
+
+    edition = models.ForeignKey(
+        Edition, on_delete=models.CASCADE, related_name="margins", verbose_name="édition"
+    )
+    dimension = models.CharField("critère", max_length=20, choices=MarginDimension)
+    category = models.CharField(
+        "catégorie",
+        max_length=80,
+        help_text="Le code de réponse du questionnaire ; « âge:sexe » pour âge × sexe.",
+    )
+    population = models.PositiveBigIntegerField("effectif")
+    source = models.CharField("source", max_length=300)
+    year = models.PositiveSmallIntegerField("année de la source")
+
+    class Meta:
+        verbose_name = "marge de redressement"
+        verbose_name_plural = "marges de redressement"
+        ordering = ["dimension", "category"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["edition", "dimension", "category"],
+                name="one_margin_per_category",
+                violation_error_message="Cette catégorie a déjà une marge pour cette édition.",
+            ),
+            models.CheckConstraint(
+                condition=Q(population__gt=0),
+                name="margin_population_is_positive",
+                violation_error_message="Un effectif de marge doit être positif.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_dimension_display()} — {self.category} : {self.population}"

@@ -1,0 +1,132 @@
+import datetime
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+from poll.crossing import HEADER, crossed_rows, iter_table
+from results.estimation import run_computation
+from results.models import Frame
+from survey.enums import CollectiviteKind
+from survey.questionnaire.loader import load_questionnaire
+from survey.questionnaire.models import Edition
+from tests.factories import CollectiviteFactory
+from tests.poll_sample import PAGES, answer_pages, poll_edition
+from tests.sample import answer, submitted
+
+pytestmark = pytest.mark.django_db
+
+ROOT = Path(__file__).resolve().parent.parent
+TEST_MARGINS = ROOT / "data" / "poll" / "marges-TEST.csv"
+JUNE = datetime.datetime(2025, 6, 2, 10, tzinfo=datetime.UTC)
+BEFORE = datetime.datetime(2025, 4, 1, tzinfo=datetime.UTC)
+
+
+@pytest.fixture
+def both_sides(time_machine, client_factory):
+    """Twelve collectivités and twelve citizens who answered the risks, each side weighted."""
+    time_machine.move_to(BEFORE, tick=False)
+    load_questionnaire(ROOT / "questionnaires" / "2023.toml")
+    load_questionnaire(ROOT / "questionnaires" / "2025.toml")
+    barometer = Edition.objects.for_year(2025)
+    communes = [
+        CollectiviteFactory(kind=CollectiviteKind.COMMUNE, region_code="53", population=800 + i)
+        for i in range(36)
+    ]
+    frame = Frame.freeze(barometer)  # a third of the communes answer: not a census
+    time_machine.move_to(JUNE, tick=False)
+    for index, commune in enumerate(communes[:12]):
+        response = submitted(barometer, collectivite=commune)
+        worry = "tres_preoccupant" if index % 3 else "peu_preoccupant"
+        answer(response, "diff_risques", {"biais": worry, "erreurs": "assez_preoccupant"})
+    poll = poll_edition()
+    for index in range(12):
+        client = client_factory()
+        client.get("/sondage/", {"pid": f"c{index}"})
+        worry = "tres_preoccupant" if index % 2 else "assez_preoccupant"
+        answer_pages(client, list(PAGES), inquietudes={"q-risques-biais": worry})
+    call_command("load_poll_margins", "--edition", "2025", str(TEST_MARGINS))
+    # Every citizen here is a woman of 25 to 34 in Bretagne: the margins of the others go.
+    poll.margins.exclude(category__in=["age_25_34:femme", "bretagne"]).delete()
+    time_machine.move_to(datetime.datetime(2025, 8, 1, tzinfo=datetime.UTC), tick=False)
+    run_computation(frame)
+    call_command("weigh_poll", "--edition", "2025")
+    return poll, barometer
+
+
+def test_the_crossed_table_shows_both_sides_with_their_intervals(both_sides):
+    rows = crossed_rows(2025)
+    biais = next(
+        row
+        for row in rows
+        if row["domain"] == "Ensemble" and row["row"] == "biais"
+        and row["choice"] == "tres_preoccupant"
+    )  # fmt: skip
+    citizens, collectivites = biais["citizens"], biais["collectivites"]
+    assert citizens.value == pytest.approx(0.5)
+    assert citizens.base_n == 12
+    assert citizens.low < 0.5 < citizens.high
+    assert collectivites.value == pytest.approx(8 / 12)
+    assert collectivites.low < collectivites.value < collectivites.high
+
+
+def test_the_crossed_table_goes_by_region_and_size_of_commune(both_sides):
+    domains = {row["domain"] for row in crossed_rows(2025)}
+    assert {"Ensemble", "Région bretagne", "Communes de moins de 3 500 habitants"} <= domains
+
+
+def test_the_crossed_table_exports_with_a_header_and_one_line_per_pair(both_sides):
+    table = list(iter_table(2025))
+    assert table[0] == HEADER
+    assert len(table) == 1 + len(crossed_rows(2025))
+    assert all(len(line) == len(HEADER) for line in table)
+
+
+def test_staff_read_the_crossed_table_and_download_it(both_sides, client, tmp_path):
+    from django.contrib.auth.models import User
+
+    from tests.test_html_validity import nu_problems
+
+    client.force_login(User.objects.create_superuser("admin"))
+    page = client.get("/admin/poll/participation/croisement/2025/")
+    html = page.content.decode()
+    assert 'data-testid="crossing-table"' in html
+    assert nu_problems([("crossing", html)], tmp_path) == []
+    download = client.get("/admin/poll/participation/croisement/2025/", {"format": "csv"})
+    assert download.content.decode().splitlines()[0] == ",".join(HEADER)
+
+
+def test_the_crossed_table_is_for_staff_who_read_results(both_sides, client):
+    from django.contrib.auth.models import User
+
+    client.force_login(User.objects.create_user("stagiaire", is_staff=True))
+    assert client.get("/admin/poll/participation/croisement/2025/").status_code == 403
+
+
+def test_the_public_crossing_waits_for_the_collectivites_question_to_be_published(
+    both_sides, client
+):
+    page = client.get("/resultats/2025/citoyens-et-collectivites/")
+    assert page.status_code == 404
+    assert "Pas encore de regards croisés" in page.content.decode()
+
+
+def test_the_public_crossing_shows_both_sides_with_intervals_once_published(
+    both_sides, client, tmp_path
+):
+    from results.models import Publication
+    from tests.test_html_validity import nu_problems
+
+    _, barometer = both_sides
+    Publication.objects.create(
+        edition=barometer, question=barometer.questions.get(code="diff_risques")
+    )
+    page = client.get("/resultats/2025/citoyens-et-collectivites/")
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert html.count("(0,") >= 2  # a figure with its interval on each side
+    region = client.get(
+        "/resultats/2025/citoyens-et-collectivites/", {"domaine": "Région bretagne"}
+    )
+    assert "Région bretagne" in region.content.decode()
+    assert nu_problems([("public-crossing", html)], tmp_path) == []

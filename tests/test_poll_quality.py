@@ -1,0 +1,96 @@
+import datetime
+
+import pytest
+from django.contrib.auth.models import User
+from django.urls import reverse
+
+from poll.models import Flag, Outcome, Participation
+from tests.poll_sample import PAGES, answer_pages, poll_edition
+
+pytestmark = pytest.mark.django_db
+
+JUNE = datetime.datetime(2025, 6, 2, 10, tzinfo=datetime.UTC)
+CHANGELIST = reverse("admin:poll_participation_changelist")
+
+
+@pytest.fixture
+def clock(time_machine):
+    time_machine.move_to(JUNE, tick=False)
+    return time_machine
+
+
+@pytest.fixture
+def edition(clock):
+    return poll_edition(min_seconds=300)
+
+
+def complete(client, clock, pid, minutes=8, **changes):
+    client.get("/sondage/", {"pid": pid})
+    answer_pages(client, list(PAGES)[:-1], **changes)
+    clock.shift(datetime.timedelta(minutes=minutes))
+    answer_pages(client, list(PAGES)[-1:], **changes)
+    return Participation.objects.get(panel_id=pid)
+
+
+def test_a_careful_respondent_has_no_flag(client, clock, edition):
+    assert complete(client, clock, "careful").flags == []
+
+
+def test_a_sitting_quicker_than_the_minimum_time_is_flagged_too_fast(client, clock, edition):
+    participation = complete(client, clock, "quick", minutes=4)
+    assert participation.flags == [Flag.TOO_FAST]
+
+
+def test_the_same_column_down_a_whole_grid_is_flagged_as_straightlining(client, clock, edition):
+    same = {
+        f"q-usages_acceptables-{row}": "tres_favorable"
+        for row in [
+            "repondre_questions", "traiter_demandes", "aider_agents", "traduire",
+            "entretien_reseaux", "mobilite", "energie", "videoprotection", "attribuer_aides",
+        ]
+    }  # fmt: skip
+    participation = complete(client, clock, "straight", usages=same)
+    assert participation.flags == [Flag.STRAIGHTLINING]
+
+
+def test_a_missed_attention_check_is_flagged(client, clock, edition):
+    missed = {"q-risques-controle_attention": "tres_preoccupant"}
+    participation = complete(client, clock, "inattentive", inquietudes=missed)
+    assert participation.flags == [Flag.ATTENTION]
+
+
+def test_flagged_responses_are_kept_and_counted_until_staff_exclude_them(client, clock, edition):
+    flagged = complete(client, clock, "quick", minutes=1)
+    assert flagged.outcome == Outcome.COMPLETE
+    assert flagged.flags
+    assert list(Participation.objects.counted()) == [flagged]
+
+
+def test_staff_exclude_a_flagged_response_from_the_results_and_may_take_it_back(
+    client, client_factory, clock, edition
+):
+    flagged = complete(client, clock, "quick", minutes=1)
+    admin = client_factory()
+    user = User.objects.create_superuser("admin")
+    admin.force_login(user)
+    listing = admin.get(CHANGELIST, {"signalee": "oui"})
+    assert "trop_rapide" in listing.content.decode()
+    admin.post(CHANGELIST, {"action": "exclude_from_results", "_selected_action": [flagged.pk]})
+    flagged.refresh_from_db()
+    assert flagged.excluded and flagged.excluded_by == user
+    assert flagged.response.answers.exists()  # kept, marked
+    assert not Participation.objects.counted().exists()
+    admin.post(CHANGELIST, {"action": "include_in_results", "_selected_action": [flagged.pk]})
+    assert list(Participation.objects.counted()) == [flagged]
+
+
+def test_the_institutes_export_carries_the_panel_id_and_the_outcome_but_no_answer(
+    client, client_factory, clock, edition
+):
+    participation = complete(client, clock, "id-77")
+    admin = client_factory()
+    admin.force_login(User.objects.create_superuser("admin"))
+    export = admin.post(
+        CHANGELIST, {"action": "export_for_institute", "_selected_action": [participation.pk]}
+    )
+    assert export.content.decode().splitlines() == ["pid,issue,exclue", "id-77,complete,non"]
