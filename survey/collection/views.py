@@ -263,6 +263,17 @@ def section(request, slug):
         )
         return render(request, "survey/section.html", context)
 
+    pressed = SectionForm(current, values, request.POST).apply_question_action(request.POST)
+    if pressed is not None and edition.is_open():
+        # « Ajouter un projet » and the like: the page comes back changed, nothing saved.
+        data, message = pressed
+        form = SectionForm(current, values, data)
+        version = posted_version(request)
+        context = _section_context(
+            response, journey, current, form, picker=picker, question_action=message,
+            version=response.version if version is None else version,
+        )  # fmt: skip
+        return render(request, "survey/section.html", context)
     action = request.POST.get("action", "continue")
     form = SectionForm(current, values, request.POST, require_complete=action == "continue")
     if not edition.is_open():
