@@ -226,9 +226,12 @@ def test_the_loader_stores_a_group_with_its_sub_questions_and_their_named_choice
 @pytest.mark.parametrize(
     ("change", "problem"),
     [
-        ('max_items = 5', "max_items = 0"),
+        ("max_items = 5", "max_items = 0"),
         ('{ code = "nom", kind = "short_text"', '{ code = "nom", kind = "group"'),
-        ('required = true }', 'required = true, show_if = { question = "usage_ia", any_of = ["oui"] } }'),
+        (
+            "required = true }",
+            'required = true, show_if = { question = "usage_ia", any_of = ["oui"] } }',
+        ),
         ('kind = "short_text", text = "Nom"', 'kind = "mystere", text = "Nom"'),
     ],
 )
@@ -252,3 +255,25 @@ def test_the_page_draws_each_project_with_its_sub_questions_and_buttons(client, 
     assert "<template data-group-template>" in html
     assert 'value="remove:cas_usage:1"' in html and 'value="add:cas_usage"' in html
     assert 'name="q-cas_usage-__i__-nom"' in html
+
+
+def test_the_pages_with_projects_pass_the_nu_html_checker(client, projects, tmp_path):
+    from tests.test_html_validity import nu_problems
+
+    start_on_usages(client)
+    data = {
+        "q-usage_ia": "oui", "q-usage_domaines": "eau", "q-cas_usage": "1 2",
+        "q-cas_usage-1-nom": "Chatbot", "q-cas_usage-1-stade": "idee",
+        "q-cas_usage-2-nom": "Tri", "action": "later",
+    }  # fmt: skip
+    post(client, data)
+    pages = [
+        ("saved", client.get(reverse("section", args=["usages"]))),
+        ("added", post(client, {**data, "question-action": "add:cas_usage"})),
+        ("removed", post(client, {**data, "question-action": "remove:cas_usage:1"})),
+        ("errors", post(client, {**data, "q-cas_usage-2-agents": "-1", "action": "continue"})),
+        ("review", client.get(reverse("review"))),
+    ]
+    assert [page.status_code for _, page in pages] == [200, 200, 200, 422, 200]
+    html = [(name, page.content.decode()) for name, page in pages]
+    assert nu_problems(html, tmp_path) == []

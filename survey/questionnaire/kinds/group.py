@@ -239,7 +239,11 @@ class Group(Kind):
             "max_items": limit,
             "can_add": len(shown) < limit,
             "items": [
-                {"index": index, "number": number, "parts": self._parts(form, question, name, index)}
+                {
+                    "index": index,
+                    "number": number,
+                    "parts": self._parts(form, question, name, index),
+                }
                 for number, index in enumerate(shown, start=1)
             ],
             "removed": [
@@ -325,7 +329,11 @@ class Group(Kind):
     def check_options(self, where, data):
         problems = super().check_options(where, data)
         max_items = data.get("max_items", DEFAULT_MAX_ITEMS)
-        if not isinstance(max_items, int) or isinstance(max_items, bool) or not 1 <= max_items <= 50:
+        if (
+            not isinstance(max_items, int)
+            or isinstance(max_items, bool)
+            or not 1 <= max_items <= 50
+        ):
             problems.append(f"{where} : « max_items » doit être un nombre entier de 1 à 50.")
         item = data.get("item")
         if item is not None and (not isinstance(item, str) or not item.strip()):
