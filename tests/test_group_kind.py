@@ -5,9 +5,9 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from survey.collection.models import Response
+from survey.enums import QuestionKind
 from survey.questionnaire.loader import QuestionnaireError, load_questionnaire
 from survey.questionnaire.models import Question
-from survey.enums import QuestionKind
 from survey.typography import typeset
 from tests.factories import QuestionFactory
 from tests.test_loader import VALID, write
@@ -67,8 +67,8 @@ def test_each_refused_value_names_its_item_and_its_sub_question(projects):
     with pytest.raises(ValidationError) as error:
         projects.clean_answer([{"nom": "A"}, {"nom": "B", "agents": "-3", "stade": "autre"}])
     assert error.value.messages == [
-        "Projet 2\u00a0: «\u00a0Stade\u00a0» — Cette réponse ne fait pas partie des choix proposés.",
-        "Projet 2\u00a0: «\u00a0Agents concernés\u00a0» — Saisissez un nombre supérieur ou égal à 0.",
+        typeset("Projet 2 : « Stade » — Cette réponse ne fait pas partie des choix proposés."),
+        typeset("Projet 2 : « Agents concernés » — Saisissez un nombre supérieur ou égal à 0."),
     ]
 
 

@@ -13,7 +13,6 @@ from django.core.exceptions import ValidationError
 
 from survey.typography import typeset
 
-
 # A question's own buttons (« Ajouter un projet », « Retirer ce projet ») post
 # "verb:question code[:index]" under this name; they work without JavaScript.
 ACTION_FIELD = "question-action"
