@@ -181,6 +181,7 @@ def test_every_format_is_one_exporter_registered_under_its_identifier():
     assert {key: (e.identifier, e.extension, e.content_type) for key, e in EXPORTERS.items()} == {
         "csv": ("csv", "csv", "text/csv"),
         "long-csv": ("long-csv", "csv", "text/csv"),
+        "items-csv": ("items-csv", "csv", "text/csv"),
         "xlsx": (
             "xlsx",
             "xlsx",

@@ -138,6 +138,9 @@ class Kind:
 
     # A free-text kind stays out of the exports unless staff ask for free texts.
     free_text = False
+    # Its answers also make a table of their own, one row per item (a repeated group:
+    # `item_columns`, `item_rows`), beside the wide table (survey/exports/items.py).
+    has_item_table = False
     # The Table Schema type of its single column.
     export_type = "string"
 

@@ -39,8 +39,9 @@ class Group(Kind):
     label = "Groupe répété"
     template = "survey/kinds/group.html"
     options = ("max_items", "item", "questions")
-    # Names and descriptions typed by the respondent: out of the exports unless asked for.
-    free_text = True
+    # Exported: its count in the wide table, its items in their own table; its free-text
+    # sub-questions follow the free-text rule of the exports.
+    has_item_table = True
 
     # -- The group's parts ------------------------------------------------------------------
 
@@ -183,11 +184,99 @@ class Group(Kind):
     def staff_words(self, export, value):
         return self.words(export.question, value)
 
-    def export_value(self, export, value):
-        return self.words(export.question, value)
+    # -- Exports: a count in the wide table, the items in a table of their own -------------
+
+    export_type = "integer"
+
+    def sub_exports(self, export):
+        """A QuestionExport per sub-question (its columns named « group__sub »)."""
+        from survey.exports.rows import QuestionExport
+
+        cached = export.__dict__.get("_sub_exports")
+        if cached is None:
+            cached = []
+            for sub in self.sub_questions(export.question):
+                sub_export = QuestionExport(sub, export.options)
+                sub_export.code = f"{export.code}__{sub.code}"
+                sub_export.sub_code = sub.code
+                cached.append(sub_export)
+            export.__dict__["_sub_exports"] = cached
+        return cached
+
+    def export_columns(self, export, description):
+        from survey.exports.rows import Column
+
+        question = export.question
+        noun = self.item_label(question).lower()
+        return [
+            Column(
+                f"{export.code}__nombre",
+                f"{question.text} — nombre de {noun}s décrits",
+                "integer",
+                f"{description} Chaque {noun} est une ligne de la table « {question.text} » "
+                "(identifiant de la réponse, numéro, réponses).",
+                question=question,
+            )
+        ]
+
+    def export_cells(self, export, value):
+        return [len(value)]
+
+    def item_columns(self, export):
+        """The columns of the items table after the response id and the item number."""
+        columns = []
+        for sub_export in self.sub_exports(export):
+            if sub_export.exported:
+                for column in sub_export.columns():
+                    column.question = export.question
+                    columns.append(column)
+        return columns
+
+    def item_rows(self, export, value):
+        """(number, cells) of each item, in the order of `item_columns`."""
+        from survey.exports.rows import ANSWERED_STATE, NOT_ANSWERED_STATE
+
+        for number, item in enumerate(value, start=1):
+            cells = []
+            for sub_export in self.sub_exports(export):
+                if sub_export.exported:
+                    answer = item.get(sub_export.sub_code)
+                    state = NOT_ANSWERED_STATE if answer is None else ANSWERED_STATE
+                    cells += sub_export.wide_cells(state, answer)
+            yield number, cells
+
+    def long_missing(self, export, state):
+        return [(None, state, None, None)]
+
+    def long_rows(self, export, state, value, other):
+        """One row per item, sub-question (and choice or line): « 2.domaine »."""
+        from survey.exports.rows import ANSWERED_STATE, NOT_ANSWERED_STATE
+
+        rows = []
+        for number, item in enumerate(value, start=1):
+            for sub_export in self.sub_exports(export):
+                if not sub_export.exported:
+                    continue
+                answer = item.get(sub_export.sub_code)
+                sub_state = NOT_ANSWERED_STATE if answer is None else ANSWERED_STATE
+                for line, line_state, cell, sub_other in sub_export.long_rows(sub_state, answer):
+                    where = f"{number}.{sub_export.sub_code}" + (f".{line}" if line else "")
+                    rows.append((where, line_state, cell, sub_other))
+        return rows
 
     def json_fields(self, export, value):
-        return {"valeur": value}
+        from survey.exports.rows import ANSWERED_STATE, NOT_ANSWERED_STATE
+
+        items = []
+        for number, item in enumerate(value, start=1):
+            entry = {"numero": number}
+            for sub_export in self.sub_exports(export):
+                if sub_export.exported:
+                    answer = item.get(sub_export.sub_code)
+                    state = NOT_ANSWERED_STATE if answer is None else ANSWERED_STATE
+                    entry[sub_export.sub_code] = sub_export.json_entry(state, answer)
+            items.append(entry)
+        return {"nombre": len(value), "elements": items}
 
     # -- The page form ----------------------------------------------------------------------
 
