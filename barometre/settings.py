@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "results",
     "editions",
     "campaigns",
+    "usecases",
 ]
 
 MIDDLEWARE = [

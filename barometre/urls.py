@@ -6,6 +6,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("campaigns.urls")),
     path("", include("results.urls")),
+    path("", include("usecases.urls")),
     path("", include("survey.urls")),
 ]
 if settings.ANYMAIL["WEBHOOK_SECRET"]:
