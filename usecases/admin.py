@@ -108,9 +108,10 @@ class UseCaseAdmin(admin.ModelAdmin):
     @admin.display(description="réponses")
     def answers(self, obj):
         subs = obj.sub_questions()
+        answered = [code for code in subs if obj.value.get(code) is not None]
         return format_html_join(
             "\n", "<p><strong>{}</strong> : {}</p>",
-            ((subs[code].text, obj.words(code)) for code in subs if obj.value.get(code) is not None),
+            ((subs[code].text, obj.words(code)) for code in answered),
         )  # fmt: skip
 
     def save_model(self, request, obj, form, change):
