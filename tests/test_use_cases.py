@@ -46,6 +46,11 @@ LIST = reverse("admin:usecases_usecase_changelist")
 
 @pytest.fixture
 def edition():
+    return make_edition()
+
+
+def make_edition():
+    """An edition of 2025 with a use-case group (the codes the usecases app reads)."""
     edition = EditionFactory(year=2025)
     QuestionFactory(
         section=SectionFactory(edition=edition, slug="usages"), code="usage_ia_projets",
