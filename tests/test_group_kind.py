@@ -277,3 +277,16 @@ def test_the_pages_with_projects_pass_the_nu_html_checker(client, projects, tmp_
     assert [page.status_code for _, page in pages] == [200, 200, 200, 422, 200]
     html = [(name, page.content.decode()) for name, page in pages]
     assert nu_problems(html, tmp_path) == []
+
+
+def test_next_years_file_keeps_the_group_with_its_sub_questions(tmp_path):
+    from survey.questionnaire.models import Edition
+    from survey.questionnaire.writer import next_edition_file
+    from tests.test_lineage import with_dates
+
+    load_questionnaire(write(tmp_path, VALID + GROUP_FILE))
+    text = with_dates(next_edition_file(Edition.objects.get(year=2030), 2031))
+    load_questionnaire(write(tmp_path, text.replace("2026-", "2031-"), "next.toml"))
+    group = Question.objects.get(edition__year=2031, code="cas_usage")
+    assert group.lineage == "identical" and group.continues.edition.year == 2030
+    assert group.group == Question.objects.get(edition__year=2030, code="cas_usage").group
