@@ -290,3 +290,35 @@ def test_next_years_file_keeps_the_group_with_its_sub_questions(tmp_path):
     group = Question.objects.get(edition__year=2031, code="cas_usage")
     assert group.lineage == "identical" and group.continues.edition.year == 2030
     assert group.group == Question.objects.get(edition__year=2030, code="cas_usage").group
+
+
+@pytest.mark.parametrize(
+    ("group", "problem"),
+    [
+        ({**PROJECTS, "max_items": 0}, "« max_items » doit être un nombre entier de 1 à 50."),
+        ({**PROJECTS, "questions": []}, "un groupe répété a des sous-questions"),
+        (
+            {**PROJECTS, "questions": [{"code": "x", "kind": "group", "text": "Groupe"}]},
+            "un groupe ne peut pas contenir un autre groupe",
+        ),
+        ({**PROJECTS, "couleur": "bleu"}, "clé inconnue « couleur »"),
+        ("pas un objet", "Décrivez le groupe par un objet"),
+    ],
+)
+def test_staff_editing_a_group_in_the_admin_get_french_problems_not_a_crash(
+    projects, group, problem
+):
+    projects.group = group
+    with pytest.raises(ValidationError) as error:
+        projects.full_clean()
+    assert any(problem in message for message in error.value.message_dict["group"])
+
+
+def test_only_a_group_question_has_a_group_field(projects):
+    projects.kind = QuestionKind.SHORT_TEXT
+    with pytest.raises(ValidationError, match="Seul un groupe répété a des sous-questions"):
+        projects.full_clean()
+
+
+def test_a_well_formed_group_is_accepted_by_the_admin(projects):
+    projects.full_clean()

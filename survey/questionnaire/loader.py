@@ -199,6 +199,12 @@ def _validate_question(question, lists, seen_codes):
     return problems
 
 
+def validate_question(question, lists, seen_codes):
+    """Problems with one question of a file (a dict): also how staff's edits of a repeated
+    group's sub-questions are checked (survey/questionnaire/kinds/group.py)."""
+    return _validate_question(question, lists, seen_codes)
+
+
 def _validate_codes(where, noun, entries):
     problems = []
     if not isinstance(entries, list) or not entries:

@@ -387,7 +387,11 @@ class Question(models.Model):
 
     def clean(self):
         """Its choices must suit its kind (the kind may have changed since they were made)."""
-        if self.pk is None or self.kind not in _kind_codes():
+        if self.kind not in _kind_codes():
+            return
+        if problems := self.kind_class.group_problems(self):
+            raise ValidationError({"group": problems})
+        if self.pk is None:
             return
         errors = [
             error

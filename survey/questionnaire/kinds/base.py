@@ -94,6 +94,11 @@ class Kind:
         saying what was done, or None when the button means nothing here. Nothing is saved."""
         return None
 
+    def group_problems(self, question):
+        """Problems (French sentences) with the question's `group` field, as staff edit it in
+        the admin: only a repeated group has one."""
+        return ["Seul un groupe répété a des sous-questions."] if question.group else []
+
     def stored_options(self, data):
         """{Question field: value} the kind keeps from its entry in the questionnaire file."""
         return {"group": {}}

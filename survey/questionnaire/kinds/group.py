@@ -452,6 +452,20 @@ class Group(Kind):
             problems += [f"{where}, {problem}" for problem in validate(sub, seen)]
         return problems
 
+    def group_problems(self, question):
+        from survey.questionnaire.loader import validate_question
+
+        spec = question.group
+        if not isinstance(spec, dict):
+            return ["Décrivez le groupe par un objet : « item », « max_items », « questions »."]
+        where = "le groupe"
+        problems = [f"{where} : clé inconnue « {key} »." for key in set(spec) - set(self.options)]
+        problems += self.check_options(where, spec)
+        problems += self.check_parts(
+            where, spec, lambda sub, seen: validate_question(sub, {}, seen)
+        )
+        return problems
+
     def stored_options(self, data):
         keys = ("code", "kind", "text", "help", "required", "choices", "items",
                 "max_choices", "min", "max", "max_length")  # fmt: skip
