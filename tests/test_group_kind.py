@@ -322,3 +322,22 @@ def test_only_a_group_question_has_a_group_field(projects):
 
 def test_a_well_formed_group_is_accepted_by_the_admin(projects):
     projects.full_clean()
+
+
+def test_staff_see_a_refused_group_edit_explained_on_the_admin_page(client, projects):
+    from django.contrib.auth.models import User
+
+    client.force_login(User.objects.create_superuser("admin"))
+    url = reverse("admin:survey_question_change", args=[projects.pk])
+    form = client.get(url).context["adminform"].form
+    data = {
+        name: value for name, value in form.initial.items()
+        if value is not None and not isinstance(value, list | dict)
+    }  # fmt: skip
+    data |= {
+        "group": '{"item": "Projet", "questions": []}', "condition_codes": "[]",
+        "recoding": "{}", "edition": projects.edition_id, "section": projects.section_id,
+    }  # fmt: skip
+    page = client.post(url, data)
+    assert page.status_code == 200
+    assert "un groupe répété a des sous-questions" in page.content.decode()
