@@ -77,8 +77,10 @@ class UseCaseQuerySet(models.QuerySet):
                 existing = rows.get((answer.response_id, answer.question_id), [])
                 for number, item in enumerate(answer.value or [], start=1):
                     row = self._match(existing, item, number, kept)
+                    before = (row.number, row.fingerprint, row.review)
                     row.update_from(answer, number, item)
-                    row.save()
+                    if row.pk is None or before != (row.number, row.fingerprint, row.review):
+                        row.save()  # the list syncs on every visit: unchanged rows stay put
                     kept.add(row.pk)
             self.filter(question__in=groups).exclude(pk__in=kept).delete()
 
