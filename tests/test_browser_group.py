@@ -1,5 +1,7 @@
 """Describing several projects in a real browser, with and without JavaScript."""
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -72,6 +74,7 @@ def test_projects_are_added_removed_restored_and_saved_without_javascript(
     for number, name in enumerate(("Chatbot", "Tri des courriers", "Traduction"), start=1):
         page.get_by_role("button", name="Ajouter un projet").click()
         expect(page.locator("#question-action-note")).to_contain_text(f"Projet {number} ajouté")
+        expect(page).to_have_url(re.compile("#question-cas_usage$"))  # back where it was
         project(page, number).get_by_label("Nom du projet").fill(name)
     expect(page.get_by_role("button", name="Ajouter un projet")).to_have_count(0)
     project(page, 2).get_by_role("button", name="Retirer ce projet").click()

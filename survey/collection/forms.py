@@ -104,7 +104,8 @@ class SectionForm(forms.Form):
 
     def apply_question_action(self, data):
         """Apply the question button that was pressed to a copy of the posted `data`; return
-        (the changed data, the sentence to show), or None when no known button was pressed."""
+        (the changed data, the sentence to show, the question's code), or None when no known
+        button was pressed."""
         match = ACTION_PATTERN.match(str(data.get(ACTION_FIELD, "")))
         if match is None:
             return None
@@ -117,7 +118,7 @@ class SectionForm(forms.Form):
         message = question.kind_class.apply_action(
             question, data, field_name(question), verb, None if index is None else int(index)
         )
-        return None if message is None else (data, message)
+        return None if message is None else (data, message, code)
 
     # -- Validation --------------------------------------------------------------------------
 

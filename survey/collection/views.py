@@ -274,11 +274,12 @@ def section(request, slug):
         pressed = SectionForm(current, values, request.POST).apply_question_action(request.POST)
     if pressed is not None and edition.is_open():
         # « Ajouter un projet » and the like: the page comes back changed, nothing saved.
-        data, message = pressed
+        data, message, code = pressed
         form = SectionForm(current, values, data)
         version = posted_version(request)
         context = _section_context(
-            response, journey, current, form, picker=picker, question_action=message,
+            response, journey, current, form, picker=picker,
+            question_action={"code": code, "message": message},
             version=response.version if version is None else version,
         )  # fmt: skip
         return render(request, "survey/section.html", context)
