@@ -341,3 +341,20 @@ def test_staff_see_a_refused_group_edit_explained_on_the_admin_page(client, proj
     page = client.post(url, data)
     assert page.status_code == 200
     assert "un groupe répété a des sous-questions" in page.content.decode()
+
+
+def test_a_group_behind_a_display_condition_is_saved_only_when_asked(client, small_survey):
+    usages = small_survey.sections.get(slug="usages")
+    group = QuestionFactory(
+        section=usages, position=4, code="cas_usage", kind=QuestionKind.GROUP,
+        text="Vos projets", group=PROJECTS, condition_question=usages.questions.get(
+            code="usage_ia"), condition_codes=["oui"],
+    )  # fmt: skip
+    response = start_on_usages(client)
+    data = {"q-cas_usage": "1", "q-cas_usage-1-nom": "Chatbot", "action": "later"}
+    post(client, {**data, "q-usage_ia": "non"})
+    assert not response.answers.filter(question=group).exists()
+    post(client, {**data, "q-usage_ia": "oui"})
+    assert response.answers.get(question=group).value == [{"nom": "Chatbot"}]
+    page = client.get(reverse("section", args=["usages"])).content.decode()
+    assert 'data-condition-question="q-usage_ia"' in page.split('id="question-cas_usage"')[1][:200]
