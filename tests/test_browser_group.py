@@ -86,3 +86,21 @@ def test_projects_are_added_removed_restored_and_saved_without_javascript(
     page.get_by_role("button", name="Enregistrer et reprendre plus tard").click()
     expect(page.get_by_text("Vos réponses sont enregistrées")).to_be_visible()
     assert names() == ["Traduction", "Tri des courriers"]
+
+
+def test_a_project_added_and_typed_while_offline_comes_back_after_a_reload(
+    page, live_server, projects
+):
+    start(page, live_server)
+    page.route("**/autosave/", lambda route: route.abort())
+    page.goto(live_server.url + "/questionnaire/usages/")
+    page.get_by_role("button", name="Ajouter un projet").click()
+    page.keyboard.type("Chatbot")
+    expect(page.locator("#autosave-status")).to_contain_text("Connexion perdue", timeout=15000)
+    page.reload()
+    expect(project(page, 1).get_by_label("Nom du projet")).to_have_value("Chatbot")
+    expect(page.get_by_text("Saisie restaurée depuis ce navigateur")).to_be_visible()
+    page.unroute("**/autosave/")
+    page.get_by_role("button", name="Enregistrer et reprendre plus tard").click()
+    expect(page.get_by_text("Vos réponses sont enregistrées")).to_be_visible()
+    assert names() == ["Chatbot"]

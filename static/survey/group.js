@@ -104,6 +104,40 @@
     if (first) first.focus();
   }
 
+  // A copy of unsaved answers kept by journey.js (which runs after this script) may hold
+  // items added in this browser and never saved: give them their fields first, so that
+  // journey.js can put their values back like any other.
+  function prepareStoredItems() {
+    if (form.hasAttribute("data-shown-unsaved")) return;
+    var stored;
+    try {
+      var key = "barometre:" + form.dataset.response + ":" + form.dataset.section;
+      stored = JSON.parse(localStorage.getItem(key) || "null");
+    } catch (e) { return; }
+    if (!stored || !stored.data) return;
+    form.querySelectorAll("[data-group]").forEach(function (list) {
+      var group = groupOf(list);
+      if (!group || !group.template) return;
+      var created = false;
+      [["", false], ["-removed", true]].forEach(function (pair) {
+        var values = stored.data[group.items.name + pair[0]];
+        String((values && values[0]) || "").split(" ").forEach(function (index) {
+          if (!/^[0-9]+$/.test(index) || Number(index) < 1 || Number(index) > group.max) return;
+          if (group.list.querySelector('[data-group-item][data-index="' + index + '"]')) return;
+          group.list.insertAdjacentHTML("beforeend", group.template.innerHTML.split("__i__").join(index));
+          created = true;
+          if (pair[1]) {
+            var section = group.list.lastElementChild;
+            section.querySelector("[data-item-body]").hidden = true;
+            section.querySelector("[data-item-removed]").hidden = false;
+          }
+        });
+      });
+      if (created) refresh(group);  // numbers; journey.js then puts the stored lists back
+    });
+  }
+  prepareStoredItems();
+
   form.addEventListener("click", function (event) {
     var button = event.target.closest("[data-group-add], [data-group-remove], [data-group-restore]");
     if (!button) return;
