@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "editions",
     "campaigns",
     "poll",
+    "usecases",
 ]
 
 MIDDLEWARE = [

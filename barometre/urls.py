@@ -7,6 +7,7 @@ urlpatterns = [
     path("", include("campaigns.urls")),
     path("", include("results.urls")),
     path("", include("poll.urls")),
+    path("", include("usecases.urls")),
     path("", include("survey.urls")),
 ]
 if settings.ANYMAIL["WEBHOOK_SECRET"]:

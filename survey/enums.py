@@ -11,6 +11,7 @@ class QuestionKind(models.TextChoices):
     SHORT_TEXT = "short_text", "Texte court"
     LONG_TEXT = "long_text", "Texte long"
     YES_NO = "yes_no", "Oui / non"
+    GROUP = "group", "Groupe répété"
 
 
 class ResponseStatus(models.TextChoices):

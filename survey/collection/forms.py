@@ -6,11 +6,17 @@ rule the admin and the importers use.
 
 import hashlib
 import json
+import re
 
 from django import forms
 from django.core.exceptions import ValidationError
 
 from survey.typography import typeset
+
+# A question's own buttons (« Ajouter un projet », « Retirer ce projet ») post
+# "verb:question code[:index]" under this name; they work without JavaScript.
+ACTION_FIELD = "question-action"
+ACTION_PATTERN = re.compile(r"^([a-z]+):([a-z][a-z0-9_]*)(?::(\d{1,3}))?$")
 
 
 def field_name(question, suffix=""):
@@ -95,6 +101,24 @@ class SectionForm(forms.Form):
                 continue
             initial.update(question.kind_class.initial(question, value, name))
         return initial
+
+    def apply_question_action(self, data):
+        """Apply the question button that was pressed to a copy of the posted `data`; return
+        (the changed data, the sentence to show, the question's code), or None when no known
+        button was pressed."""
+        match = ACTION_PATTERN.match(str(data.get(ACTION_FIELD, "")))
+        if match is None:
+            return None
+        verb, code, index = match.groups()
+        question = next((q for q in self.asked_questions if q.code == code), None)
+        if question is None:
+            return None
+        data = data.copy()
+        del data[ACTION_FIELD]
+        message = question.kind_class.apply_action(
+            question, data, field_name(question), verb, None if index is None else int(index)
+        )
+        return None if message is None else (data, message, code)
 
     # -- Validation --------------------------------------------------------------------------
 
@@ -211,6 +235,7 @@ class SectionForm(forms.Form):
                     "other_code": next((c.code for c in question.active_choices if c.is_other), ""),
                     "exclusive_codes": [c.code for c in question.active_choices if c.is_exclusive],
                     "items": items,
+                    "parts": question.kind_class.sub_blocks(self, question, name),
                     "errors": errors,
                     "anchor": self._anchor(question, main, items),
                     "grouped": not question.kind_class.typed,

@@ -19,7 +19,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_ratelimit.decorators import ratelimit
 
 from survey.collection import emails, tasks
-from survey.collection.forms import AccessRequestForm, ResumeByEmailForm, SectionForm, StartForm
+from survey.collection.forms import (
+    ACTION_FIELD,
+    AccessRequestForm,
+    ResumeByEmailForm,
+    SectionForm,
+    StartForm,
+)
 from survey.collection.journey import CollectiviteStep, Journey
 from survey.collection.models import (
     AccessRequest,
@@ -263,6 +269,20 @@ def section(request, slug):
         )
         return render(request, "survey/section.html", context)
 
+    pressed = None
+    if ACTION_FIELD in request.POST:
+        pressed = SectionForm(current, values, request.POST).apply_question_action(request.POST)
+    if pressed is not None and edition.is_open():
+        # « Ajouter un projet » and the like: the page comes back changed, nothing saved.
+        data, message, code = pressed
+        form = SectionForm(current, values, data)
+        version = posted_version(request)
+        context = _section_context(
+            response, journey, current, form, picker=picker,
+            question_action={"code": code, "message": message},
+            version=response.version if version is None else version,
+        )  # fmt: skip
+        return render(request, "survey/section.html", context)
     action = request.POST.get("action", "continue")
     form = SectionForm(current, values, request.POST, require_complete=action == "continue")
     if not edition.is_open():

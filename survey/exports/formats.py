@@ -11,6 +11,7 @@ import json
 
 from django.utils import timezone
 
+from survey.exports.items import ItemTable
 from survey.exports.options import STATUSES, select_responses
 from survey.exports.renderers import (
     datapackage_descriptor,
@@ -79,6 +80,17 @@ class LongCsvExporter(CsvExporter):
     rows = staticmethod(iter_long_rows)
 
 
+class ItemsCsvExporter(CsvExporter):
+    """The items of the repeated groups (the use cases): one row per item."""
+
+    identifier = "items-csv"
+    verbose_name = "CSV des éléments décrits un par un (cas d'usage : une ligne par projet)"
+    file_stem = "elements"
+
+    def rows(self, layout, responses):
+        return ItemTable(layout).rows(responses)
+
+
 class XlsxExporter(Exporter):
     identifier = "xlsx"
     verbose_name = "Excel (XLSX, avec dictionnaire des variables)"
@@ -86,7 +98,9 @@ class XlsxExporter(Exporter):
     content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
     def write(self, layout, responses):
-        return render_xlsx(iter_wide_rows(layout, responses), iter_codebook_rows(layout))
+        items = ItemTable(layout)
+        extra = [(items.title, items.rows(responses))] if items.exists else []
+        return render_xlsx(iter_wide_rows(layout, responses), iter_codebook_rows(layout), extra)
 
 
 class JsonExporter(Exporter):
@@ -116,6 +130,10 @@ class DataPackageExporter(Exporter):
 
         descriptor = datapackage_descriptor(layout)
         members = [("reponses.csv", render_csv(iter_wide_rows(layout, responses)))]
+        # A repeated group's items: a resource of their own, keyed to the responses.
+        if (items := ItemTable(layout)).exists:
+            descriptor["resources"].append(items.resource())
+            members.append((f"{items.name}.csv", render_csv(items.rows(responses))))
         # The published estimates, once the results are computed: a second resource.
         if (estimates := open_data_estimates(self.edition)) is not None:
             resource, rows = estimates
@@ -140,6 +158,7 @@ EXPORTERS = {
     for exporter in [
         CsvExporter,
         LongCsvExporter,
+        ItemsCsvExporter,
         XlsxExporter,
         JsonExporter,
         DataPackageExporter,

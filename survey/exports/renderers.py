@@ -89,12 +89,18 @@ XLSX_DATA_SHEET = "xl/worksheets/sheet1.xml"
 XLSX_DATE_STYLE = 1
 
 
-def _xlsx_template(header, codebook_rows):
-    """A small workbook from openpyxl (write-only): the data sheet's header, the codebook."""
+def _xlsx_template(header, codebook_rows, extra_sheets=()):
+    """A small workbook from openpyxl (write-only): the data sheet's header, the other tables
+    (a repeated group's items: a few rows per response), the codebook."""
     workbook = Workbook(write_only=True)
     data = workbook.create_sheet("Réponses")
     data.freeze_panes = "B2"
     data.append(header)
+    for title, rows in extra_sheets:
+        sheet = workbook.create_sheet(title[:31])  # Excel's limit
+        sheet.freeze_panes = "D2"
+        for row in rows:
+            sheet.append([_xlsx_cell(value) for value in row])
     codebook = workbook.create_sheet("Dictionnaire")
     for row in codebook_rows:
         codebook.append([_xlsx_cell(value) for value in row])
@@ -127,8 +133,8 @@ def _xlsx_row(number, letters, row):
     return "".join(cells).encode()
 
 
-def render_xlsx(data_rows, codebook_rows):
-    """Stream an XLSX workbook: a data sheet and a codebook sheet.
+def render_xlsx(data_rows, codebook_rows, extra_sheets=()):
+    """Stream an XLSX workbook: a data sheet, `extra_sheets` ((title, rows)) and a codebook.
 
     openpyxl (write-only) writes the workbook, the header and the codebook; the data rows
     are then streamed into the data sheet, so that bytes flow from the first response on.
@@ -136,7 +142,7 @@ def render_xlsx(data_rows, codebook_rows):
     rows = iter(data_rows)
     header = next(rows)
     letters = [get_column_letter(index) for index in range(1, len(header) + 1)]
-    with zipfile.ZipFile(_xlsx_template(header, codebook_rows)) as template:
+    with zipfile.ZipFile(_xlsx_template(header, codebook_rows, extra_sheets)) as template:
         parts = [(name, template.read(name)) for name in template.namelist()]
     if XLSX_DATA_SHEET not in dict(parts):
         raise RuntimeError("openpyxl n'a pas écrit la feuille de données attendue.")

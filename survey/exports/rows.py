@@ -238,8 +238,11 @@ class QuestionExport:
         self.kind = question.kind_class
         self.labels = options.labels
         self.free_text = options.free_text or not options.open_data
-        self.choices = list(question.choices.all())
-        self.items = list(question.items.all())
+        self.options = options
+        # A repeated group's sub-question is built in memory: its choices are not rows.
+        saved = question.pk is not None
+        self.choices = list(question.choices.all()) if saved else question.active_choices
+        self.items = list(question.items.all()) if saved else question.active_items
         self.choice_codes = [choice.code for choice in self.choices]
         self.item_codes = [item.code for item in self.items]
         self.choice_labels = {choice.code: typeset(choice.label) for choice in self.choices}
@@ -644,13 +647,20 @@ CODEBOOK_HEADER = [
 
 def iter_codebook_rows(layout):
     """Header, then one row per column of the wide table, then the missing values."""
+    from survey.exports.items import ItemTable
+
+    def row_of(column):
+        return [
+            typeset(cell) if isinstance(cell, str) else cell
+            for cell in _codebook_row(column, column.question)
+        ]
+
     yield CODEBOOK_HEADER
     for column in layout.columns:
-        question = column.question
-        yield [
-            typeset(cell) if isinstance(cell, str) else cell
-            for cell in _codebook_row(column, question)
-        ]
+        yield row_of(column)
+    items = ItemTable(layout)
+    if items.exists:
+        yield from items.codebook_rows(row_of)
     yield []
     yield ["Valeurs manquantes"]
     yield ["(vide)", typeset(MISSING_VALUES[0]["label"])]

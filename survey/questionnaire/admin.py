@@ -129,6 +129,7 @@ class QuestionAdmin(admin.ModelAdmin):
             {"fields": ["required", "max_choices", "min_value", "max_value", "max_length"]},
         ),
         ("Condition d'affichage", {"fields": ["condition_question", "condition_codes"]}),
+        ("Groupe répété (sous-questions)", {"fields": ["group"], "classes": ["collapse"]}),
         ("Publication", {"fields": ["is_active", "open_data"]}),
         (
             "Filiation (déclarée dans le fichier du questionnaire)",

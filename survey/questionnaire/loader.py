@@ -36,6 +36,7 @@ SECTION_KEYS = {"slug", "title", "intro", "questions"}
 QUESTION_KEYS = {
     "code", "kind", "text", "help", "required", "choices", "items", "max_choices",
     "min", "max", "max_length", "show_if", "open_data", "continues",
+    "max_items", "item", "questions",
 }  # fmt: skip
 CONTINUES_KEYS = {"edition", "question", "relation", "recoding"}
 RELATIONS = [relation for relation in Lineage if relation != Lineage.NEW]
@@ -183,6 +184,9 @@ def _validate_question(question, lists, seen_codes):
         problems.append(f"{where} : seules les matrices ont des lignes (« items »).")
 
     problems += kind_class.check_options(where, question)
+    problems += kind_class.check_parts(
+        where, question, lambda sub, seen: _validate_question(sub, lists, seen)
+    )
 
     show_if = question.get("show_if")
     if show_if is not None:
@@ -193,6 +197,12 @@ def _validate_question(question, lists, seen_codes):
     if isinstance(code, str):
         seen_codes.setdefault(code, question)
     return problems
+
+
+def validate_question(question, lists, seen_codes):
+    """Problems with one question of a file (a dict): also how staff's edits of a repeated
+    group's sub-questions are checked (survey/questionnaire/kinds/group.py)."""
+    return _validate_question(question, lists, seen_codes)
 
 
 def _validate_codes(where, noun, entries):
@@ -521,6 +531,7 @@ def _apply_question(edition, section, position, data, existing, questions_by_cod
         "max_length": data.get("max_length"),
         "condition_question": questions_by_code[show_if["question"]] if show_if else None,
         "condition_codes": list(show_if["any_of"]) if show_if else [],
+        **KINDS[data["kind"]].stored_options(data),
         **_lineage_values(edition.survey, data.get("continues")),
     }
     question = _sync(

@@ -308,6 +308,13 @@ class Question(models.Model):
         "valeur maximale", max_digits=14, decimal_places=2, null=True, blank=True
     )
     max_length = models.PositiveIntegerField("longueur maximale", null=True, blank=True)
+    group = models.JSONField(
+        "groupe répété",
+        default=dict,
+        blank=True,
+        help_text="Pour un groupe répété : ses sous-questions, le nom d'un élément et leur "
+        "nombre maximal, tels que le fichier du questionnaire les décrit.",
+    )
     condition_question = models.ForeignKey(
         "self",
         on_delete=models.PROTECT,
@@ -380,7 +387,11 @@ class Question(models.Model):
 
     def clean(self):
         """Its choices must suit its kind (the kind may have changed since they were made)."""
-        if self.pk is None or self.kind not in _kind_codes():
+        if self.kind not in _kind_codes():
+            return
+        if problems := self.kind_class.group_problems(self):
+            raise ValidationError({"group": problems})
+        if self.pk is None:
             return
         errors = [
             error
@@ -459,6 +470,8 @@ class Question(models.Model):
                     code="required",
                     params={"items": " », « ".join(missing)},
                 )
+        if cleaned_value is not None:
+            self.kind_class.check_complete(self, cleaned_value)
 
     def choice_map(self):
         return {choice.code: choice for choice in self.active_choices}

@@ -77,9 +77,10 @@ def _question(question, earlier_year):
     if question.required:
         table["required"] = True
     for key in question.kind_class.options:
-        value = getattr(question, OPTION_FIELDS[key])
+        value = getattr(question, OPTION_FIELDS[key]) if key in OPTION_FIELDS else None
         if value is not None:
             table[key] = int(value) if value == int(value) else float(value)
+    table.update(question.kind_class.file_options(question))
     if not question.open_data:
         table["open_data"] = False
     items = sorted(question.items.all(), key=lambda item: item.position)

@@ -5,6 +5,7 @@ member to `QuestionKind` (survey/enums.py) and a migration for the field's choic
 """
 
 from survey.questionnaire.kinds.decimal import Decimal
+from survey.questionnaire.kinds.group import Group
 from survey.questionnaire.kinds.integer import Integer
 from survey.questionnaire.kinds.long_text import LongText
 from survey.questionnaire.kinds.matrix import Matrix
@@ -26,6 +27,7 @@ KINDS = {
         ShortText(),
         LongText(),
         YesNo(),
+        Group(),
     )
 }
 

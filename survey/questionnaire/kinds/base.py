@@ -13,6 +13,9 @@ OPTION_KEYS = {
     "min": "un nombre",
     "max": "un nombre",
     "max_length": "un texte",
+    "max_items": "un groupe répété",
+    "item": "un groupe répété",
+    "questions": "un groupe répété",
 }
 
 
@@ -80,6 +83,30 @@ class Kind:
         """{code: label} of the answers a display condition may name."""
         return {choice.code: choice.label for choice in question.active_choices}
 
+    def sub_blocks(self, form, question, name):
+        """What the template needs for the parts of the question (a repeated group's items
+        and their sub-questions); None for a question drawn by its own fields only."""
+        return None
+
+    def apply_action(self, question, data, name, action, index):
+        """Change a page's posted data (a mutable QueryDict) as one of the question's own
+        buttons asks (« Ajouter un projet »: action "add", index None); return the sentence
+        saying what was done, or None when the button means nothing here. Nothing is saved."""
+        return None
+
+    def group_problems(self, question):
+        """Problems (French sentences) with the question's `group` field, as staff edit it in
+        the admin: only a repeated group has one."""
+        return ["Seul un groupe répété a des sous-questions."] if question.group else []
+
+    def stored_options(self, data):
+        """{Question field: value} the kind keeps from its entry in the questionnaire file."""
+        return {"group": {}}
+
+    def file_options(self, question):
+        """The keys the questionnaire file gets back for the question (prepare_next_edition)."""
+        return {}
+
     # -- The loader's checks (survey/questionnaire/loader.py) ----------------------------------
 
     # The option keys of a question in the TOML file that make sense for this kind.
@@ -98,6 +125,11 @@ class Kind:
             problems.append(f"{where} : « min » dépasse « max ».")
         return problems
 
+    def check_parts(self, where, data, validate):
+        """Problems with the sub-questions of a question (a repeated group's); `validate` is
+        the loader's check of one question."""
+        return []
+
     def condition_codes(self, data):
         """The answer codes a display condition on a question of this kind may name; None
         when no condition may depend on this kind. `data` is the question in the file."""
@@ -111,6 +143,9 @@ class Kind:
 
     # A free-text kind stays out of the exports unless staff ask for free texts.
     free_text = False
+    # Its answers also make a table of their own, one row per item (a repeated group:
+    # `item_columns`, `item_rows`), beside the wide table (survey/exports/items.py).
+    has_item_table = False
     # The Table Schema type of its single column.
     export_type = "string"
 
@@ -155,6 +190,10 @@ class Kind:
     def missing_parts(self, question, cleaned_value):
         """Labels of the parts a required, answered question still lacks."""
         return []
+
+    def check_complete(self, question, cleaned_value):
+        """Raise ValidationError when an answer, required or not, lacks a required part
+        (the sub-questions of a repeated group's item)."""
 
     def answer_codes(self, value):
         """The codes a (non-None) answer stands for, for display conditions."""

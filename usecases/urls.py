@@ -1,0 +1,7 @@
+from django.urls import path
+
+from usecases import views
+
+urlpatterns = [
+    path("cas-usage/<int:year>/", views.catalogue, name="use_case_catalogue"),
+]
