@@ -8,7 +8,7 @@ from django.views.decorators.http import require_GET
 from editions.comparison import PANEL_NOTE, panel, year_over_year
 from results.forms import DomainForm
 from results.models import Computation, Publication
-from results.views import _public_computation
+from results.views import public_computation
 from survey.models import Edition
 
 # Domains both a collected edition and a published table can give.
@@ -60,7 +60,7 @@ def staff_trends(request, admin_site, year):
 @require_GET
 def public_trends(request, year):
     """The published questions' changes since the edition they continue."""
-    edition, computation, unavailable = _public_computation(request, year)
+    edition, computation, unavailable = public_computation(request, year)
     if unavailable:
         return unavailable
     published = set(Publication.objects.filter(edition=edition).values_list("question", flat=True))

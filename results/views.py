@@ -228,7 +228,7 @@ def results_publication(request, admin_site, year):
 # -- Public results, after the close ---------------------------------------------------------
 
 
-def _public_computation(request, year):
+def public_computation(request, year):
     """(edition, computation) once the edition has closed and has published questions;
     otherwise a French page that says when (status 404)."""
     edition = Edition.objects.for_year(year)
@@ -255,7 +255,7 @@ def _public_computation(request, year):
 def public_results(request, year):
     """The published questions of a closed edition, in a domain: bars with whiskers and
     tables; estimates that are not publishable show no figure."""
-    edition, computation, unavailable = _public_computation(request, year)
+    edition, computation, unavailable = public_computation(request, year)
     if unavailable:
         return unavailable
     questions = list(
@@ -297,7 +297,7 @@ def public_results(request, year):
 @require_GET
 def public_methodology(request, year):
     """How the published figures were made, from the stored frame and computation."""
-    edition, computation, unavailable = _public_computation(request, year)
+    edition, computation, unavailable = public_computation(request, year)
     if unavailable:
         return unavailable
     frame = computation.frame
