@@ -8,12 +8,14 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from poll.models import Participation
 from survey.collection.models import Respondent
 from survey.collectivites.models import Collectivite
 from survey.enums import CollectiviteKind, PopulationBand, QuestionKind, ResponseStatus
 from survey.questionnaire.models import Choice, Question
 from survey.typography import typeset
 from tests.factories import CollectiviteFactory, QuestionFactory, ResponseFactory
+from tests.poll_sample import poll_edition
 from tests.sample import answer, make_questionnaire, submitted
 
 pytestmark = pytest.mark.django_db
@@ -462,3 +464,14 @@ def test_a_matrix_question_lists_its_lines_in_the_admin(superuser, edition):
 def test_status_labels_read_in_french(observatoire, lyon):
     assert ResponseStatus.SUBMITTED.label in content(observatoire.get(CHANGELIST))
     assert Collectivite.objects.count() == 1
+
+
+def test_the_citizens_poll_responses_stay_out_of_the_collectivites_list(observatoire, lyon):
+    poll = poll_edition()
+    participation, _ = Participation.start(poll, "panel-1")
+    list_page = content(observatoire.get(CHANGELIST))
+    assert "<strong>0</strong> brouillon(s) et\n      <strong>1</strong> réponse(s)" in list_page
+    assert "Sondage" not in list_page and str(poll) not in list_page
+    detail = reverse("admin:survey_response_change", args=[participation.response_id])
+    assert observatoire.get(detail).status_code == 302  # « does not exist », back to the list
+    assert observatoire.get(CHANGELIST, {"edition__id__exact": poll.pk}).status_code == 200

@@ -21,7 +21,7 @@ from survey.collection.models import (
     ResponseSubmission,
 )
 from survey.collectivites.models import Collectivite
-from survey.enums import ResponseStatus
+from survey.enums import Audience, ResponseStatus
 from survey.exports.admin import ExportResponsesMixin
 from survey.exports.options import ExportOptions
 from survey.exports.rows import (
@@ -207,6 +207,17 @@ def answers_by_section(response):
     return sections
 
 
+class CollectivitesEditionFilter(admin.RelatedFieldListFilter):
+    """The editions of the collectivités' surveys only: the poll's are under its own admin."""
+
+    def field_choices(self, field, request, model_admin):
+        return field.get_choices(
+            include_blank=False,
+            ordering=self.field_admin_ordering(field, request, model_admin),
+            limit_choices_to={"survey__audience": Audience.COLLECTIVITES},
+        )
+
+
 @admin.register(Response)
 class ResponseAdmin(ExportResponsesMixin, PersonalFieldsAdmin):
     change_list_template = "admin/survey/response/change_list.html"
@@ -222,7 +233,7 @@ class ResponseAdmin(ExportResponsesMixin, PersonalFieldsAdmin):
     ]
     list_select_related = ["collectivite"]
     list_filter = [
-        "edition",
+        ("edition", CollectivitesEditionFilter),
         "status",
         ("collectivite__kind", admin.ChoicesFieldListFilter),
         ("collectivite__population_band", admin.ChoicesFieldListFilter),
@@ -294,6 +305,13 @@ class ResponseAdmin(ExportResponsesMixin, PersonalFieldsAdmin):
     def answers(self, response):
         return render_to_string(
             "admin/survey/response/answers.html", {"sections": answers_by_section(response)}
+        )
+
+    def get_queryset(self, request):
+        # The collectivités' responses: a citizen's answers are read from the poll's
+        # participations (poll/admin.py), next to its flags and weight.
+        return (
+            super().get_queryset(request).filter(edition__survey__audience=Audience.COLLECTIVITES)
         )
 
     def has_add_permission(self, request):
