@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 RUN_STAMP := $(VENV)/.installed-run
 DEV_STAMP := $(VENV)/.installed-dev
 # In order: an edition before the editions that continue its questions.
-QUESTIONNAIRES := questionnaires/2023.toml questionnaires/2025.toml
+QUESTIONNAIRES := questionnaires/2023.toml questionnaires/2025.toml questionnaires/citoyens-2025.toml
 PORT ?= 8000
 
 # Development defaults; production sets DJANGO_DEBUG=0 and a real SECRET_KEY.
