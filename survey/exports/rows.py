@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from survey.collection.models import Respondent, answers_object, decode_answers
 from survey.enums import (
+    Audience,
     CollectiviteKind,
     PopulationBand,
     ResponseStatus,
@@ -107,7 +108,9 @@ def shows_personal_data(options):
     return options.contacts and not options.open_data
 
 
-def metadata_columns(options):
+def metadata_columns(options, structure=True):
+    """The response's columns; with `structure`, the collectivité (or other structure) that
+    answered and its respondents (a citizens' poll has neither)."""
     columns = [
         Column(
             "identifiant",
@@ -132,6 +135,10 @@ def metadata_columns(options):
             "Part des questions posées qui ont une réponse.",
             constraints={"minimum": 0, "maximum": 100},
         ),
+    ]
+    if not structure:
+        return columns
+    columns += [
         Column("collectivite_siren", "SIREN de la collectivité"),
         Column("collectivite_code_insee", "Code INSEE de la collectivité"),
         Column("collectivite_nom", "Nom de la collectivité"),
@@ -172,7 +179,7 @@ def _local(moment):
     return timezone.localtime(moment).replace(microsecond=0) if moment else None
 
 
-def metadata_cells(response, contacts, options, year):
+def metadata_cells(response, contacts, options, year, structure=True):
     collectivite = response.collectivite
     labels = options.labels
     cells = [
@@ -184,6 +191,8 @@ def metadata_cells(response, contacts, options, year):
         _local(response.submitted_at),
         response.progress,
     ]
+    if not structure:
+        return cells
     if collectivite is None:
         cells += [None] * 7
     else:
@@ -391,16 +400,26 @@ class Layout:
         self.questions = [
             export for export in (QuestionExport(q, options) for q in included) if export.exported
         ]
-        self.metadata = metadata_columns(options)
+        # Who answers: a collectivité (or another structure) and its respondents, or, in a
+        # citizens' poll, an anonymous panel member.
+        self.structure = edition.survey.audience == Audience.COLLECTIVITES
+        self.metadata = metadata_columns(options, structure=self.structure)
         self.columns = self.metadata + [
             column for export in self.questions for column in export.columns()
         ]
-        # Weights and strata of the current results computation: one group, after the others
-        # (imported here: the results app builds on these exports).
-        from results.exports import WeightCells, weight_columns
+        # One group after the others (imported here: these apps build on the exports): the
+        # collectivités' weights and strata of the current results computation, or the poll's
+        # outcome, quality flags, exclusion and weight of each sitting.
+        if self.structure:
+            from results.exports import WeightCells, weight_columns
 
-        self.columns += weight_columns()
-        self.weight_cells = WeightCells(edition, labels=options.labels)
+            self.columns += weight_columns()
+            self.weight_cells = WeightCells(edition, labels=options.labels)
+        else:
+            from poll.exports import ParticipationCells, participation_columns
+
+            self.columns += participation_columns(options)
+            self.weight_cells = ParticipationCells(edition, options)
         names = [column.name for column in self.columns]
         duplicates = sorted({name for name in names if names.count(name) > 1})
         if duplicates:
@@ -532,7 +551,9 @@ def iter_wide_rows(layout, responses):
     yield layout.header
     for response, values, contacts in iter_responses(layout, responses):
         unasked = layout.unasked(values)
-        row = metadata_cells(response, contacts, layout.options, layout.edition.year)
+        row = metadata_cells(
+            response, contacts, layout.options, layout.edition.year, layout.structure
+        )
         for export in layout.questions:
             row += export.cells_in(values, unasked)
         row += layout.weight_cells(response)

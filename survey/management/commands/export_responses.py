@@ -14,6 +14,11 @@ class Command(BaseCommand):
         parser.add_argument(
             "--edition", type=int, help="Année de l'édition (défaut : la dernière)."
         )
+        parser.add_argument(
+            "--survey",
+            help="Code de l'enquête (défaut : le baromètre des collectivités ; "
+            "« sondage-citoyens » pour le sondage).",
+        )
         parser.add_argument("--format", choices=list(EXPORTERS), default="csv")
         parser.add_argument("--status", choices=list(STATUSES), default=DEFAULT_STATUS)
         parser.add_argument("--labels", action="store_true", help="Libellés au lieu des codes.")
@@ -37,13 +42,14 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         if options["edition"] is None:
-            edition = Edition.objects.current()
+            edition = Edition.objects.current(options["survey"])
             if edition is None:
                 raise CommandError("Aucune édition : chargez d'abord un questionnaire.")
         else:
-            edition = Edition.objects.for_year(options["edition"])
+            edition = Edition.objects.for_year(options["edition"], options["survey"])
             if edition is None:
-                years = ", ".join(str(y) for y in Edition.objects.values_list("year", flat=True))
+                editions = Edition.objects.of(options["survey"])
+                years = ", ".join(str(y) for y in editions.values_list("year", flat=True))
                 raise CommandError(
                     f"Pas d'édition {options['edition']} (éditions : {years or 'aucune'})."
                 )
