@@ -4,10 +4,12 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import path
 
 from poll.crossing import crossed_rows, iter_table
 from poll.models import Fieldwork, Margin, Outcome, Participation, Quota
+from survey.collection.admin import answers_by_section
 
 
 @admin.register(Fieldwork)
@@ -79,12 +81,22 @@ class ParticipationAdmin(admin.ModelAdmin):
         "excluded_by",
         "excluded_at",
         "weight",
+        "answers",
     ]
     readonly_fields = fields
     actions = ["exclude_from_results", "include_in_results", "export_for_institute"]
 
     def has_add_permission(self, request):
         return False
+
+    @admin.display(description="réponses par section")
+    def answers(self, participation):
+        # The collectivités' response page shows answers the same way; the poll's responses
+        # are read here, next to their outcome, flags and weight.
+        return render_to_string(
+            "admin/survey/response/answers.html",
+            {"sections": answers_by_section(participation.response)},
+        )
 
     def get_urls(self):
         crossing = path(

@@ -94,3 +94,15 @@ def test_the_institutes_export_carries_the_panel_id_and_the_outcome_but_no_answe
         CHANGELIST, {"action": "export_for_institute", "_selected_action": [participation.pk]}
     )
     assert export.content.decode().splitlines() == ["pid,issue,exclue", "id-77,complete,non"]
+
+
+def test_staff_read_a_sittings_answers_next_to_its_flags(client, client_factory, clock, edition):
+    missed = {"q-risques-controle_attention": "tres_preoccupant"}
+    participation = complete(client, clock, "reader", inquietudes=missed)
+    admin = client_factory()
+    admin.force_login(User.objects.create_superuser("admin"))
+    page = admin.get(reverse("admin:poll_participation_change", args=[participation.pk]))
+    text = page.content.decode()
+    assert page.status_code == 200
+    assert "25 à 34 ans" in text and "Bretagne" in text
+    assert Flag.ATTENTION.value in text
