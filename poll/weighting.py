@@ -221,14 +221,15 @@ def weigh(edition, user=None, bounds=FACTOR_BOUNDS):
     if not participations:
         raise WeightingError("Aucune réponse complète à pondérer.")
     profiles = [profile_of(p.response.values_by_code()) for p in participations]
-    categories = {
+    respondent_categories = {
         dimension: [respondent_category(dimension, profile) for profile in profiles]
         for dimension in WEIGHTING_DIMENSIONS
     }
     outside = []
     for dimension in WEIGHTING_DIMENSIONS:
-        for category in sorted(set(categories[dimension]) - set(by_dimension[dimension]), key=str):
-            count = categories[dimension].count(category)
+        answered = respondent_categories[dimension]
+        for category in sorted(set(answered) - set(by_dimension[dimension]), key=str):
+            count = answered.count(category)
             outside.append(f"{dimension} {category or 'sans réponse'} ({count})")
     if outside:
         # A respondent outside every category of a margin (no answer, an answer the margins
@@ -240,7 +241,7 @@ def weigh(edition, user=None, bounds=FACTOR_BOUNDS):
     empty = [
         category
         for dimension in WEIGHTING_DIMENSIONS
-        for category in sorted(set(by_dimension[dimension]) - set(categories[dimension]))
+        for category in sorted(set(by_dimension[dimension]) - set(respondent_categories[dimension]))
     ]
     if empty:
         raise WeightingError(
@@ -255,7 +256,7 @@ def weigh(edition, user=None, bounds=FACTOR_BOUNDS):
         keys = sorted(by_dimension[dimension])
         populations = np.array([by_dimension[dimension][k].population for k in keys], dtype=float)
         targets = populations * total / populations.sum()
-        index = np.array([keys.index(c) for c in categories[dimension]])
+        index = np.array([keys.index(c) for c in respondent_categories[dimension]])
         raking_margins.append(RakingMargin(str(dimension), index, targets))
         for key, target in zip(keys, targets, strict=True):
             margin = by_dimension[dimension][key]
