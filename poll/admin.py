@@ -6,9 +6,20 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import path
+from django.utils.html import format_html, format_html_join
 
 from poll.crossing import crossed_rows, iter_table
-from poll.models import Fieldwork, Margin, Outcome, Participation, Quota
+from poll.models import (
+    Fieldwork,
+    Margin,
+    MarginDimension,
+    Outcome,
+    Participation,
+    Quota,
+    WeightingRun,
+)
+from poll.weighting import weigh
+from results.weighting import WeightingError
 from survey.collection.admin import answers_by_section
 
 
@@ -178,9 +189,108 @@ class MarginAdmin(admin.ModelAdmin):
 
     list_display = ["edition", "dimension", "category", "population", "source", "year"]
     list_filter = ["edition", "dimension", "source"]
+    actions = ["weigh_editions"]
 
     def has_add_permission(self, request):
         return False
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    def has_weigh_permission(self, request):
+        return request.user.has_perm("poll.add_weightingrun")
+
+    @admin.action(
+        description="Calculer les poids du sondage avec les marges de cette édition",
+        permissions=["weigh"],
+    )
+    def weigh_editions(self, request, queryset):
+        editions = {margin.edition_id: margin.edition for margin in queryset}
+        for edition in editions.values():
+            try:
+                run = weigh(edition, user=request.user)
+            except WeightingError as error:
+                self.message_user(request, f"{edition} : {error}", messages.ERROR)
+                continue
+            self.message_user(request, f"{edition} : {' '.join(run.summary())}")
+
+
+@admin.register(WeightingRun)
+class WeightingRunAdmin(admin.ModelAdmin):
+    """Each computation of the poll's weights, read-only: its figures and the margins it used."""
+
+    list_display = [
+        "created_at",
+        "edition",
+        "created_by",
+        "weighted_count",
+        "kish",
+        "effective",
+        "factor_range",
+        "passes",
+    ]
+    list_filter = ["edition"]
+    fields = [
+        "edition",
+        "created_at",
+        "created_by",
+        "weighted_count",
+        "kish",
+        "effective",
+        "factor_range",
+        "passes",
+        "gap_list",
+        "margin_table",
+    ]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="efficacité de Kish")
+    def kish(self, run):
+        return f"{run.kish_efficiency:.2f}".replace(".", ",")
+
+    @admin.display(description="taille effective")
+    def effective(self, run):
+        return f"{run.effective_n:.1f}".replace(".", ",")
+
+    @admin.display(description="facteurs d'ajustement")
+    def factor_range(self, run):
+        low, high = (f"{f:.2f}".replace(".", ",") for f in (run.factor_min, run.factor_max))
+        return f"de {low} à {high}"
+
+    @admin.display(description="plus grand écart restant à une marge")
+    def gap_list(self, run):
+        return run.summary()[1].removeprefix("Plus grand écart restant à une marge : ")
+
+    @admin.display(description="marges utilisées")
+    def margin_table(self, run):
+        rows = format_html_join(
+            "",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            (
+                (
+                    MarginDimension(entry["critere"]).label,
+                    entry["categorie"],
+                    f"{entry['effectif']:,}".replace(",", "\u202f"),
+                    f"{entry['cible']:,.1f}".replace(",", "\u202f").replace(".", ","),
+                    entry["source"],
+                    entry["annee"],
+                )
+                for entry in run.margins
+            ),
+        )
+        return format_html(
+            '<table><thead><tr><th scope="col">critère</th><th scope="col">catégorie</th>'
+            '<th scope="col">effectif</th><th scope="col">cible</th>'
+            '<th scope="col">source</th><th scope="col">année</th></tr></thead>'
+            "<tbody>{}</tbody></table>",
+            rows,
+        )

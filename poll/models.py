@@ -242,7 +242,8 @@ class Participation(models.Model):
         null=True,
         blank=True,
         editable=False,
-        help_text="Calculé par « Calculer les poids » à partir des marges chargées.",
+        help_text="Celui du dernier calcul des poids (commande weigh_poll ou action « Calculer "
+        "les poids » des marges de redressement).",
     )
 
     objects = ParticipationQuerySet.as_manager()
@@ -408,3 +409,95 @@ class Margin(models.Model):
 
     def __str__(self):
         return f"{self.get_dimension_display()} — {self.category} : {self.population}"
+
+
+def french_number(value, decimals):
+    return f"{value:.{decimals}f}".replace(".", ",")
+
+
+class WeightingRun(models.Model):
+    """One computation of the poll's weights: its figures and the margins it used.
+
+    The weights in `Participation.weight` are those of the edition's latest run.
+    """
+
+    edition = models.ForeignKey(
+        Edition, on_delete=models.CASCADE, related_name="weighting_runs", verbose_name="édition"
+    )
+    created_at = models.DateTimeField("calculé le", default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="calculé par",
+        help_text="Vide quand le calcul a été lancé par la commande weigh_poll.",
+    )
+    weighted_count = models.PositiveIntegerField("réponses pondérées")
+    kish_efficiency = models.FloatField("efficacité de Kish")
+    effective_n = models.FloatField("taille effective de l'échantillon")
+    factor_min = models.FloatField("facteur d'ajustement minimal")
+    factor_max = models.FloatField("facteur d'ajustement maximal")
+    passes = models.PositiveIntegerField("passes du calage")
+    gaps = models.JSONField(
+        "écarts restants",
+        default=dict,
+        help_text="Par critère, le plus grand écart relatif à une marge laissé par les bornes.",
+    )
+    margins = models.JSONField(
+        "marges utilisées",
+        default=list,
+        help_text="Copie des marges au moment du calcul : critère, catégorie, effectif, "
+        "cible (effectif ramené au total âge × sexe), source, année.",
+    )
+
+    class Meta:
+        verbose_name = "calcul des poids du sondage"
+        verbose_name_plural = "calculs des poids du sondage"
+        ordering = ["-created_at", "-pk"]
+        get_latest_by = ["created_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(weighted_count__gt=0),
+                name="weighting_run_weighs_someone",
+                violation_error_message="Un calcul des poids pondère au moins une réponse.",
+            ),
+            models.CheckConstraint(
+                condition=Q(kish_efficiency__gt=0, kish_efficiency__lte=1),
+                name="weighting_run_kish_efficiency_in_0_1",
+                violation_error_message="L'efficacité de Kish est comprise entre 0 et 1.",
+            ),
+            models.CheckConstraint(
+                condition=Q(factor_min__gt=0) & Q(factor_max__gte=F("factor_min")),
+                name="weighting_run_factors_positive_and_ordered",
+                violation_error_message="Facteurs d'ajustement positifs et ordonnés.",
+            ),
+        ]
+
+    def __str__(self):
+        when = timezone.localtime(self.created_at)
+        return f"Poids du sondage {self.edition.year}, calculés le {when:%d/%m/%Y à %H:%M}"
+
+    def summary(self):
+        """What staff read after a run (weigh_poll, the admin action), in French."""
+        labels = dict(MarginDimension.choices)
+        gaps = " ; ".join(
+            f"{labels.get(dimension, dimension).lower()} {french_number(gap * 100, 4)} %"
+            for dimension, gap in self.gaps.items()
+        )
+        sources = []
+        for entry in self.margins:
+            source = f"{labels.get(entry['critere'], entry['critere']).lower()} : "
+            source += f"{entry['source']} ({entry['annee']})"
+            if source not in sources:
+                sources.append(source)
+        return [
+            f"{self.weighted_count} réponse(s) pondérée(s) ; efficacité de Kish "
+            f"{french_number(self.kish_efficiency, 2)} (taille effective "
+            f"{french_number(self.effective_n, 1)}) ; facteurs d'ajustement de "
+            f"{french_number(self.factor_min, 2)} à {french_number(self.factor_max, 2)} ; "
+            f"{self.passes} passe(s).",
+            f"Plus grand écart restant à une marge : {gaps}.",
+            *(f"Marges — {source}" for source in sources),
+        ]

@@ -11,19 +11,20 @@ File format (docs/poll.md): CSV in UTF-8, comma-separated, one margin a line, wi
 
 Loading a file replaces the margins of the criteria it contains, all or nothing.
 
-Weights reuse results.weighting.calibrate: post-stratification on age × sex, then bounded
-raking on régions. calibrate rakes two margins; the commune-size margin is loaded, shown next
-to the weighted sample, and not raked (docs/poll.md).
+Weights (`weigh`): post-stratification on age × sex, then bounded raking on région and
+commune size with results.weighting.rake, the collectivités' raking loop; age × sex is exact at
+the end. Each run is recorded as a WeightingRun with a copy of its margins (docs/poll.md).
 """
 
 import csv
 import io
 
+import numpy as np
 from django.db import transaction
 
-from poll.models import Margin, MarginDimension, Participation
+from poll.models import Margin, MarginDimension, Participation, WeightingRun
 from poll.profile import PROFILE_QUESTIONS, profile_of
-from results.weighting import WeightingError, calibrate
+from results.weighting import FACTOR_BOUNDS, RakingMargin, WeightingError, rake
 from survey.collectivites.models import Collectivite
 from survey.enums import CollectiviteKind, PopulationBand
 
@@ -176,47 +177,120 @@ def margins_from_official_list(edition, year):
     return margins
 
 
-def weigh(edition):
-    """Calibrate the weights of the counted completes; returns results' Calibration."""
-    margins = list(edition.margins.all())
+# The margins of the poll's weights, in the order of the raking: the first is the
+# post-stratification margin, exact at the end.
+WEIGHTING_DIMENSIONS = [
+    MarginDimension.AGE_SEX,
+    MarginDimension.REGION,
+    MarginDimension.COMMUNE_SIZE,
+]
+
+
+def respondent_category(dimension, profile):
+    """The category of a margin a respondent falls in, from their profile (None: no answer)."""
+    if dimension == MarginDimension.AGE_SEX:
+        if profile["age"] is None or profile["sex"] is None:
+            return None
+        return f"{profile['age']}:{profile['sex']}"
+    if dimension == MarginDimension.REGION:
+        return profile["region"]
+    return profile["commune_size"]
+
+
+def weigh(edition, user=None, bounds=FACTOR_BOUNDS):
+    """Calibrate the weights of the counted completes on the three margins; returns the run.
+
+    Post-stratification on age × sex, bounded raking on région and commune size, age × sex
+    exact at the end. The région and commune-size margins are brought to the age × sex total
+    (their shares are kept). Weights are scaled to average 1 and recorded with a WeightingRun.
+    """
+    margins = list(edition.margins.filter(dimension__in=WEIGHTING_DIMENSIONS))
     by_dimension = {
-        dimension: {m.category: m.population for m in margins if m.dimension == dimension}
-        for dimension in MarginDimension.values
+        dimension: {m.category: m for m in margins if m.dimension == dimension}
+        for dimension in WEIGHTING_DIMENSIONS
     }
-    age_sex, regions = by_dimension["age_sexe"], by_dimension["region"]
-    if not age_sex or not regions:
-        raise WeightingError("Chargez d’abord les marges âge × sexe et régions.")
-    participations = list(Participation.objects.counted().filter(edition=edition))
+    missing = [d.label.lower() for d in WEIGHTING_DIMENSIONS if not by_dimension[d]]
+    if missing:
+        raise WeightingError(
+            "Chargez d’abord les marges âge × sexe, région et taille de la commune de résidence "
+            f"(manquantes : {', '.join(missing)})."
+        )
+    participations = list(
+        Participation.objects.counted().filter(edition=edition).select_related("response")
+    )
     if not participations:
         raise WeightingError("Aucune réponse complète à pondérer.")
     profiles = [profile_of(p.response.values_by_code()) for p in participations]
-    empty = sorted(set(age_sex) - {f"{p['age']}:{p['sex']}" for p in profiles}) + sorted(
-        set(regions) - {p["region"] for p in profiles}
-    )
+    respondent_categories = {
+        dimension: [respondent_category(dimension, profile) for profile in profiles]
+        for dimension in WEIGHTING_DIMENSIONS
+    }
+    outside = []
+    for dimension in WEIGHTING_DIMENSIONS:
+        answered = respondent_categories[dimension]
+        for category in sorted(set(answered) - set(by_dimension[dimension]), key=str):
+            count = answered.count(category)
+            outside.append(f"{dimension} {category or 'sans réponse'} ({count})")
+    if outside:
+        # A respondent outside every category of a margin (no answer, an answer the margins
+        # lack) would be dropped silently or guessed: neither, the margins must say.
+        raise WeightingError(
+            "Des réponses complètes n’ont pas de catégorie dans les marges : "
+            f"{', '.join(outside)}. Chargez une marge pour chacune de ces catégories."
+        )
+    empty = [
+        category
+        for dimension in WEIGHTING_DIMENSIONS
+        for category in sorted(set(by_dimension[dimension]) - set(respondent_categories[dimension]))
+    ]
     if empty:
-        # calibrate would name them as collectivités' strata: say it for the poll.
         raise WeightingError(
             "Aucune réponse complète dans ces catégories des marges : "
             f"{', '.join(empty)}. Regroupez-les dans le fichier de marges avant de pondérer."
         )
-    total, region_total = sum(age_sex.values()), sum(regions.values())
-    # calibrate reads only the two margins of its frame cells: any table with these sums
-    # will do, so the product of the margins (région totals brought to the same total).
-    frame_cells = {
-        (cell, region): count * regions[region] / region_total
-        for cell, count in age_sex.items()
-        for region in regions
-    }
-    calibration = calibrate(
-        [f"{profile['age']}:{profile['sex']}" for profile in profiles],
-        [profile["region"] for profile in profiles],
-        frame_cells,
-        labels={cell: cell.replace(":", " × ") for cell in age_sex},
-        region_names={region: region for region in regions},
-    )
+
+    age_sex = by_dimension[MarginDimension.AGE_SEX]
+    total = sum(margin.population for margin in age_sex.values())
+    raking_margins, snapshot = [], []
+    for dimension in WEIGHTING_DIMENSIONS:
+        keys = sorted(by_dimension[dimension])
+        populations = np.array([by_dimension[dimension][k].population for k in keys], dtype=float)
+        targets = populations * total / populations.sum()
+        index = np.array([keys.index(c) for c in respondent_categories[dimension]])
+        raking_margins.append(RakingMargin(str(dimension), index, targets))
+        for key, target in zip(keys, targets, strict=True):
+            margin = by_dimension[dimension][key]
+            snapshot.append(
+                {
+                    "critere": str(dimension),
+                    "categorie": key,
+                    "effectif": margin.population,
+                    "cible": float(target),
+                    "source": margin.source,
+                    "annee": margin.year,
+                }
+            )
+    first = raking_margins[0]
+    base = (first.targets / np.bincount(first.index))[first.index]
+    raking = rake(base, raking_margins, bounds=bounds)
+    weights = raking.weights * len(participations) / total
+
     with transaction.atomic():
         Participation.objects.filter(edition=edition).update(weight=None)
-        for participation, weight in zip(participations, calibration.weights, strict=True):
-            participation.weight = float(weight) * len(participations) / total
+        for participation, weight in zip(participations, weights, strict=True):
+            participation.weight = float(weight)
         Participation.objects.bulk_update(participations, ["weight"])
-    return calibration
+        effective_n = float(weights.sum() ** 2 / (weights**2).sum())
+        return WeightingRun.objects.create(
+            edition=edition,
+            created_by=user,
+            weighted_count=len(participations),
+            effective_n=effective_n,
+            # (Σw)² / (n·Σw²) is at most 1; rounding must not push equal weights above it.
+            kish_efficiency=min(effective_n / len(participations), 1.0),
+            factor_min=raking.factor_min,
+            factor_max=raking.factor_max,
+            passes=raking.passes,
+            gaps=raking.gaps,
+            margins=snapshot,
+        )

@@ -28,7 +28,8 @@ Method, in the order it runs (docs/results.md says the same for staff):
    adjustment factor (final weight ÷ post-stratified weight) is kept within `FACTOR_BOUNDS`
    after each pass (bounded raking). If the bounds stop the région margins from being reached,
    a last pass on the cells still makes every cell weigh its N_h exactly, and the largest
-   remaining région gap is reported.
+   remaining région gap is reported. The loop is `rake`, which rakes to any number of margins
+   (the citizens' poll rakes three, poll/weighting.py); calibrate gives it two.
 6. **Reported:** range of factors and of weights, Kish's efficiency (Σw)² / (n·Σw²) and the
    effective sample size (Σw)² / Σw².
 
@@ -256,40 +257,113 @@ def calibrate(
 
     # A cell answered in full is its own population: its respondents keep a weight of 1.
     census = (cell_n == cell_target)[cell_index]
-    low, high = bounds
-    factor = np.ones(len(strata))
-    passes = 0
-    for passes in range(1, MAX_PASSES + 1):  # noqa: B007  (the count is reported)
-        weights = base * factor
-        fixed = np.bincount(region_index, weights * census, minlength=len(region_keys))
-        free = np.bincount(region_index, weights * ~census, minlength=len(region_keys))
-        with np.errstate(divide="ignore", invalid="ignore"):
-            ratio = np.where(free > 0, (region_target - fixed) / free, 1.0)
-        factor = np.where(census, 1.0, np.clip(factor * ratio[region_index], low, high))
-        sums = np.bincount(cell_index, weights=base * factor, minlength=len(cell_keys))
-        factor *= (cell_target / sums)[cell_index]
-        np.clip(factor, low, high, out=factor)
-        weights = base * factor
-        cell_gap = _gap(np.bincount(cell_index, weights=weights), cell_target)
-        region_gap = _gap(np.bincount(region_index, weights=weights), region_target)
-        if max(cell_gap, region_gap) < TOLERANCE:
-            break
-    if cell_gap >= TOLERANCE:
-        # Bounds stopped the raking: the cells (and so the total) are matched exactly anyway.
-        sums = np.bincount(cell_index, weights=base * factor, minlength=len(cell_keys))
-        factor *= (cell_target / sums)[cell_index]
-    weights = base * factor
-    region_gap = _gap(np.bincount(region_index, weights=weights), region_target)
+    raking = rake(
+        base,
+        [
+            RakingMargin("cells", cell_index, cell_target),
+            RakingMargin("regions", region_index, region_target),
+        ],
+        bounds=bounds,
+        fixed=census,
+    )
     return Calibration(
-        weights=weights,
+        weights=raking.weights,
         cells=cells,
         cell_totals=cell_totals,
         collapsed=collapsed,
-        factor_min=float(factor.min()),
-        factor_max=float(factor.max()),
-        passes=passes,
-        region_gap=region_gap,
+        factor_min=raking.factor_min,
+        factor_max=raking.factor_max,
+        passes=raking.passes,
+        region_gap=raking.gaps["regions"],
     )
+
+
+@dataclass
+class RakingMargin:
+    """One margin to rake to: each respondent's category (an index) and each category's target."""
+
+    name: str
+    index: np.ndarray  # the category of each respondent, an index into `targets`
+    targets: np.ndarray  # the population of each category
+
+
+@dataclass
+class Raking:
+    """Raked weights, their factors (weight ÷ base weight) and how the raking ended."""
+
+    weights: np.ndarray
+    factors: np.ndarray
+    passes: int
+    gaps: dict  # {margin name: largest relative gap to one of its targets}
+
+    @property
+    def factor_min(self):
+        return float(self.factors.min())
+
+    @property
+    def factor_max(self):
+        return float(self.factors.max())
+
+
+def rake(base, margins, *, bounds=FACTOR_BOUNDS, fixed=None, tolerance=TOLERANCE):
+    """Bounded raking (iterative proportional fitting) of base weights to any number of margins.
+
+    Each pass adjusts the margins after the first, in order, then the first one (the
+    post-stratification margin), clipping the factors to `bounds` after each adjustment, until
+    every margin is within `tolerance` (relative). Respondents marked in `fixed` keep a factor
+    of 1. If the bounds stop the raking, a last pass makes the first margin exact anyway and
+    the gaps left on the others are reported in `Raking.gaps`.
+    """
+    if not margins:
+        raise ValueError("rake needs at least one margin.")
+    base = np.asarray(base, dtype=float)
+    n = len(base)
+    fixed = np.zeros(n, dtype=bool) if fixed is None else np.asarray(fixed, dtype=bool)
+    first = margins[0]
+    total = first.targets.sum()
+    for margin in margins:
+        if len(margin.index) != n:
+            raise ValueError(f"Margin {margin.name}: one category per respondent expected.")
+        empty = np.flatnonzero(np.bincount(margin.index, minlength=len(margin.targets)) == 0)
+        if len(empty):
+            raise WeightingError(
+                f"Marge « {margin.name} » : des catégories n'ont aucun répondant ({list(empty)})."
+            )
+        if abs(margin.targets.sum() - total) > 1e-9 * total:
+            raise WeightingError(
+                f"Les marges « {first.name} » et « {margin.name} » n'ont pas le même total."
+            )
+    low, high = bounds
+    factor = np.ones(n)
+    passes = 0
+    for passes in range(1, MAX_PASSES + 1):  # noqa: B007  (the count is reported)
+        for margin in (*margins[1:], first):
+            weights = base * factor
+            sizes = len(margin.targets)
+            held = np.bincount(margin.index, weights * fixed, minlength=sizes)
+            free = np.bincount(margin.index, weights * ~fixed, minlength=sizes)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                ratio = np.where(free > 0, (margin.targets - held) / free, 1.0)
+            factor = np.where(fixed, 1.0, np.clip(factor * ratio[margin.index], low, high))
+        gaps = _gaps(base * factor, margins)
+        if max(gaps.values()) < tolerance:
+            break
+    if gaps[first.name] >= tolerance:
+        # Bounds stopped the raking: the first margin (and so the total) is matched exactly.
+        sums = np.bincount(first.index, weights=base * factor, minlength=len(first.targets))
+        factor *= (first.targets / sums)[first.index]
+    weights = base * factor
+    return Raking(weights=weights, factors=factor, passes=passes, gaps=_gaps(weights, margins))
+
+
+def _gaps(weights, margins):
+    return {
+        margin.name: _gap(
+            np.bincount(margin.index, weights=weights, minlength=len(margin.targets)),
+            margin.targets,
+        )
+        for margin in margins
+    }
 
 
 def _gap(sums, targets):

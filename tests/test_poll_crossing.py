@@ -46,8 +46,9 @@ def both_sides(time_machine, client_factory):
         worry = "tres_preoccupant" if index % 2 else "assez_preoccupant"
         answer_pages(client, list(PAGES), inquietudes={"q-risques-biais": worry})
     call_command("load_poll_margins", "--edition", "2025", str(TEST_MARGINS))
-    # Every citizen here is a woman of 25 to 34 in Bretagne: the margins of the others go.
-    poll.margins.exclude(category__in=["age_25_34:femme", "bretagne"]).delete()
+    # Every citizen here is a woman of 25 to 34 in a small commune of Bretagne: the margins
+    # of the others go.
+    poll.margins.exclude(category__in=["age_25_34:femme", "bretagne", "moins_3500"]).delete()
     time_machine.move_to(datetime.datetime(2025, 8, 1, tzinfo=datetime.UTC), tick=False)
     run_computation(frame)
     call_command("weigh_poll", "--edition", "2025")

@@ -1,11 +1,14 @@
 import datetime
+import io
 from pathlib import Path
 
 import pytest
+from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.urls import reverse
 
-from poll.models import Margin, MarginDimension, Participation
+from poll.models import Margin, MarginDimension, Participation, WeightingRun
 from poll.weighting import MarginFileError, read_margins, replace_margins, weigh
 from results.weighting import WeightingError
 from survey.enums import CollectiviteKind, PopulationBand
@@ -88,29 +91,194 @@ def test_region_and_commune_size_margins_come_from_the_official_list(edition):
     assert Margin.objects.first().year == 2025
 
 
-def test_weights_bring_the_sample_to_the_age_sex_and_region_margins(edition, client_factory):
-    call_command("load_poll_margins", "--edition", "2025", str(TEST_FILE))
-    for index in range(3):
-        complete(client_factory, f"f{index}", age="age_25_34", sexe="femme", region="bretagne")
-    complete(client_factory, "h0", age="age_25_34", sexe="homme", region="corse")
-    # Only two cells and two régions answered: margins of those only, the rest left out.
-    Margin.objects.exclude(
-        category__in=["age_25_34:femme", "age_25_34:homme", "bretagne", "corse"]
-    ).filter(dimension__in=["age_sexe", "region"]).delete()
-    calibration = weigh(edition)
+# Eight completes: sex, région, commune size (all 25 to 34), repeated as many times as said.
+SAMPLE = [
+    ("femme", "bretagne", "moins_3500", 2),
+    ("femme", "corse", "plus_100000", 1),
+    ("femme", "bretagne", "plus_100000", 1),
+    ("homme", "bretagne", "moins_3500", 1),
+    ("homme", "corse", "moins_3500", 2),
+    ("homme", "corse", "plus_100000", 1),
+]
+# Three tables with three different totals, as when the régions and sizes come from the
+# official list (all ages) and age × sex from another table.
+MARGINS = {
+    "age_sexe": ({"age_25_34:femme": 520, "age_25_34:homme": 480}, "INSEE, âge et sexe", 2024),
+    "region": ({"bretagne": 3_300_000, "corse": 2_700_000}, "Liste officielle", 2025),
+    "taille_commune": ({"moins_3500": 2000, "plus_100000": 1500}, "Tailles de test", 2025),
+}
+
+
+@pytest.fixture
+def sample(edition, client_factory):
+    for sex, region, size, count in SAMPLE:
+        for index in range(count):
+            complete(client_factory, f"{sex}-{region}-{size}-{index}", age="age_25_34",
+                     sexe=sex, region=region, taille_commune=size)  # fmt: skip
+    for dimension, (populations, source, year) in MARGINS.items():
+        for category, population in populations.items():
+            Margin.objects.create(edition=edition, dimension=dimension, category=category,
+                                  population=population, source=source, year=year)  # fmt: skip
+    return edition
+
+
+def respondents():
+    """{panel id: (age × sex, région, commune size)} of the completes."""
+    return {
+        participation.panel_id: (
+            f"age_25_34:{participation.panel_id.split('-')[0]}",
+            participation.panel_id.split("-")[1],
+            participation.panel_id.split("-")[2],
+        )
+        for participation in Participation.objects.all()
+    }
+
+
+def plain_ipf(cells, margins):
+    """Post-stratification on the first margin, then IPF in plain Python until it settles."""
+    n = len(cells)
+    shares = [{k: v / sum(m.values()) for k, v in m.items()} for m in margins]
+    counts = [{k: sum(1 for c in cells.values() if c[d] == k) for k in m} for d, m in
+              enumerate(margins)]  # fmt: skip
+    weights = {pid: n * shares[0][c[0]] / counts[0][c[0]] for pid, c in cells.items()}
+    for _ in range(10_000):
+        for d in (1, 2, 0):
+            sums = {k: sum(weights[p] for p, c in cells.items() if c[d] == k) for k in margins[d]}
+            weights = {p: w * n * shares[d][cells[p][d]] / sums[cells[p][d]]
+                       for p, w in weights.items()}  # fmt: skip
+    return weights
+
+
+def weighted_shares(weights, cells, dimension):
+    total = sum(weights.values())
+    shares = {}
+    for pid, weight in weights.items():
+        key = cells[pid][dimension]
+        shares[key] = shares.get(key, 0) + weight / total
+    return shares
+
+
+def test_weights_match_all_three_margins_brought_to_shares_and_agree_with_a_plain_ipf(sample):
+    run = weigh(sample)
     weights = dict(Participation.objects.values_list("panel_id", "weight"))
-    assert weights["h0"] == pytest.approx(2.0)
-    assert weights["f0"] == pytest.approx(2 / 3)
-    assert sum(weights.values()) == pytest.approx(4)
-    assert calibration.n == 4
+    cells = respondents()
+    assert sum(weights.values()) == pytest.approx(8, rel=1e-12)  # they average 1
+    for dimension, (populations, _, _) in enumerate(MARGINS.values()):
+        total = sum(populations.values())
+        expected = {key: value / total for key, value in populations.items()}
+        assert weighted_shares(weights, cells, dimension) == pytest.approx(expected, rel=1e-9)
+    expected = plain_ipf(cells, [populations for populations, _, _ in MARGINS.values()])
+    assert weights == pytest.approx(expected, rel=1e-8)
+    assert run.gaps == pytest.approx(dict.fromkeys(MARGINS, 0.0), abs=1e-10)
+    assert 0.3 <= run.factor_min <= run.factor_max <= 3.0
 
 
-def test_a_margin_category_without_any_complete_is_named(edition, client_factory):
+def test_each_run_is_recorded_with_its_figures_and_the_margins_and_sources_it_used(sample):
+    weigh(sample)
+    Margin.objects.filter(category="bretagne").update(population=3_000_000)
+    run = weigh(sample)
+    assert WeightingRun.objects.count() == 2
+    assert WeightingRun.objects.latest() == run
+    weights = list(Participation.objects.values_list("weight", flat=True))
+    effective = sum(weights) ** 2 / sum(w * w for w in weights)
+    assert run.weighted_count == 8
+    assert run.effective_n == pytest.approx(effective, rel=1e-12)
+    assert run.kish_efficiency == pytest.approx(effective / 8, rel=1e-12)
+    assert run.created_by is None and run.passes >= 1
+    snapshot = {(m["critere"], m["categorie"]): m for m in run.margins}
+    assert len(snapshot) == 6
+    assert snapshot["region", "bretagne"]["effectif"] == 3_000_000
+    assert snapshot["region", "bretagne"]["cible"] == pytest.approx(1000 * 3 / 5.7)
+    assert snapshot["region", "bretagne"]["source"] == "Liste officielle"
+    assert snapshot["taille_commune", "moins_3500"]["annee"] == 2025
+    assert snapshot["age_sexe", "age_25_34:homme"]["source"] == "INSEE, âge et sexe"
+    # The weights are the latest run's: Bretagne now weighs 3 / 5.7 of the total.
+    shares = weighted_shares(dict(Participation.objects.values_list("panel_id", "weight")),
+                             respondents(), 1)  # fmt: skip
+    assert shares["bretagne"] == pytest.approx(3 / 5.7, rel=1e-9)
+
+
+def test_when_the_bounds_stop_the_raking_age_sex_is_exact_and_the_gaps_are_recorded(sample):
+    run = weigh(sample, bounds=(0.95, 1.05))
+    weights = dict(Participation.objects.values_list("panel_id", "weight"))
+    cells = respondents()
+    assert weighted_shares(weights, cells, 0) == pytest.approx(
+        {"age_25_34:femme": 0.52, "age_25_34:homme": 0.48}, rel=1e-12
+    )
+    regions = weighted_shares(weights, cells, 1)
+    gap = max(abs(regions[k] - v / 6_000_000) / (v / 6_000_000)
+              for k, v in MARGINS["region"][0].items())  # fmt: skip
+    assert gap > 1e-3
+    assert run.gaps["region"] == pytest.approx(gap, rel=1e-9)
+    assert run.gaps["age_sexe"] < 1e-12
+
+
+def test_weigh_poll_prints_the_summary_of_the_run(sample):
+    out = io.StringIO()
+    call_command("weigh_poll", "--edition", "2025", stdout=out)
+    run = WeightingRun.objects.get()
+    lines = out.getvalue().splitlines()
+    kish = f"{run.kish_efficiency:.2f}".replace(".", ",")
+    assert lines[0].startswith(f"8 réponse(s) pondérée(s) ; efficacité de Kish {kish}")
+    assert f"{run.passes} passe(s)." in lines[0]
+    assert lines[1].startswith("Plus grand écart restant à une marge : âge × sexe 0,0000 %")
+    assert "Marges — région : Liste officielle (2025)" in lines
+    assert "Marges — taille de la commune de résidence : Tailles de test (2025)" in lines
+
+
+def test_the_commune_size_margin_is_required(sample):
+    Margin.objects.filter(dimension=MarginDimension.COMMUNE_SIZE).delete()
+    with pytest.raises(WeightingError) as error:
+        weigh(sample)
+    assert "Chargez d’abord les marges" in str(error.value)
+    assert "manquantes : taille de la commune de résidence" in str(error.value)
+    assert not WeightingRun.objects.exists()
+
+
+def test_a_margin_category_without_any_complete_is_named(sample):
+    Margin.objects.create(edition=sample, dimension="taille_commune", category="de_3500_a_10000",
+                          population=900, source="Tailles de test", year=2025)  # fmt: skip
+    with pytest.raises(WeightingError) as error:
+        weigh(sample)
+    assert "Aucune réponse complète dans ces catégories" in str(error.value)
+    assert "de_3500_a_10000" in str(error.value)
+
+
+def test_completes_outside_every_category_of_a_margin_are_counted_and_named(sample):
+    # As when the official list gives no population for a size some respondents chose.
+    Margin.objects.filter(category="plus_100000").delete()
+    Margin.objects.create(edition=sample, dimension="taille_commune", category="de_3500_a_10000",
+                          population=1500, source="Tailles de test", year=2025)  # fmt: skip
+    with pytest.raises(WeightingError) as error:
+        weigh(sample)
+    assert "n’ont pas de catégorie dans les marges : taille_commune plus_100000 (3)" in str(
+        error.value
+    )
+
+
+def test_a_complete_without_a_commune_size_is_not_guessed(sample):
+    participation = Participation.objects.first()
+    participation.response.answers.filter(question__code="profil_taille_commune").delete()
+    with pytest.raises(WeightingError, match="taille_commune sans réponse \\(1\\)"):
+        weigh(sample)
+    assert not Participation.objects.filter(weight__isnull=False).exists()
+
+
+def test_the_commune_size_question_is_required_and_offers_only_the_four_bands(edition):
+    question = edition.questions.get(code="profil_taille_commune")
+    assert question.required
+    assert set(question.choices.values_list("code", flat=True)) == {
+        "moins_3500", "de_3500_a_10000", "de_10000_a_100000", "plus_100000"
+    }  # fmt: skip
+
+
+def test_a_margin_category_of_the_test_file_without_any_complete_is_named(edition, client_factory):
     call_command("load_poll_margins", "--edition", "2025", str(TEST_FILE))
     complete(client_factory, "f0", age="age_25_34", sexe="femme", region="bretagne")
     with pytest.raises(WeightingError) as error:
         weigh(edition)
     assert "age_18_24:femme" in str(error.value) and "corse" in str(error.value)
+    assert "de_3500_a_10000" in str(error.value)
 
 
 def test_weighting_without_margins_says_what_to_load(edition):
@@ -119,3 +287,22 @@ def test_weighting_without_margins_says_what_to_load(edition):
     assert "Chargez d’abord les marges" in str(error.value)
     with pytest.raises(CommandError):
         call_command("weigh_poll", "--edition", "2025")
+
+
+def test_staff_run_the_weighting_from_the_margins_and_read_the_runs(sample, client):
+    staff = User.objects.create_superuser("observatoire")
+    client.force_login(staff)
+    page = client.post(
+        reverse("admin:poll_margin_changelist"),
+        {"action": "weigh_editions", "_selected_action": [Margin.objects.first().pk]},
+        follow=True,
+    )
+    assert "8 réponse(s) pondérée(s)" in page.content.decode()
+    run = WeightingRun.objects.get()
+    assert run.created_by == staff
+    listing = client.get(reverse("admin:poll_weightingrun_changelist")).content.decode()
+    assert "Calculs des poids du sondage" in listing and "observatoire" in listing
+    detail = client.get(reverse("admin:poll_weightingrun_change", args=[run.pk])).content.decode()
+    assert "Marges utilisées" in detail and "Liste officielle" in detail
+    assert "Efficacité de Kish" in detail
+    assert client.get(reverse("admin:poll_weightingrun_add")).status_code == 403

@@ -17,11 +17,8 @@ class Command(BaseCommand):
         if edition is None:
             raise CommandError(f"Le sondage n'a pas d'édition {options['edition']}.")
         try:
-            calibration = weigh(edition)
+            run = weigh(edition)
         except WeightingError as error:
             raise CommandError(str(error)) from error
-        self.stdout.write(
-            f"{calibration.n} réponse(s) pondérée(s) ; facteurs de {calibration.factor_min:.2f} "
-            f"à {calibration.factor_max:.2f} ; efficacité de Kish "
-            f"{calibration.kish_efficiency:.2f}."
-        )
+        for line in run.summary():
+            self.stdout.write(line)
