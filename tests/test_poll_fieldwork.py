@@ -226,6 +226,9 @@ def _in_threads(count, work):
         thread.start()
     for thread in threads:
         thread.join()
+    errors = [result for result in results if isinstance(result, Exception)]
+    if errors:
+        raise errors[0]  # a thread's own failure (a lost connection, say), not a count
     return results
 
 
