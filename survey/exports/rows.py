@@ -642,6 +642,7 @@ CODEBOOK_HEADER = [
     "filiation",
     "continue",
     "recodage",
+    "croise",
 ]
 
 
@@ -681,7 +682,15 @@ def _codebook_row(column, question):
         ("oui" if question.open_data else "non") if question else None,
         column.description or None,
         *_lineage_cells(question),
+        _crossing_cell(question),
     ]
+
+
+def _crossing_cell(question):
+    """The question of another survey that asks the same thing (`crosses` in the files)."""
+    if question is None or not question.crosses_question:
+        return None
+    return f"{question.crosses_survey} : {question.crosses_question}"
 
 
 def _lineage_cells(question):
