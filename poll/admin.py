@@ -6,7 +6,7 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import path
 
-from poll.crossing import crossed_rows, iter_table
+from poll.crossing import iter_table, page_context
 from poll.models import Fieldwork, Margin, Outcome, Participation, Quota
 
 
@@ -108,9 +108,8 @@ class ParticipationAdmin(admin.ModelAdmin):
             return page
         context = {
             **self.admin_site.each_context(request),
+            **page_context(year, request.GET.get("domaine"), public=False),
             "title": f"Citoyens et collectivités, {year}",
-            "year": year,
-            "rows": crossed_rows(year),
         }
         return render(request, "admin/poll/crossing.html", context)
 
