@@ -44,6 +44,13 @@ class Crossing:
             "dans la base : chargez son questionnaire."
         )
 
+    @property
+    def public_missing_text(self):
+        return (
+            f"« {self.citizens.text} » : la réponse des collectivités à cette question n’est "
+            "pas encore disponible."
+        )
+
 
 def declared_crossings(year):
     """The poll's questions of `year` that declare a crossing, each with its counterpart."""
@@ -297,7 +304,9 @@ def page_context(year, requested_domain, public):
         "year": year,
         "questions": crossed_blocks(rows, domain, public),
         "missing": [
-            crossing.missing_text for crossing in crossings if crossing.collectivites is None
+            crossing.public_missing_text if public else crossing.missing_text
+            for crossing in crossings
+            if crossing.collectivites is None
         ],
         "domains": labels,
         "domain": domain,

@@ -225,3 +225,20 @@ def test_next_years_file_keeps_the_crossing(tmp_path):
         "diff_risques",
         ["attention"],
     )
+
+
+def test_the_codebook_names_the_crossed_question(tmp_path):
+    from survey.exports.options import ExportOptions
+    from survey.exports.rows import Layout, iter_codebook_rows
+
+    load_questionnaire(write(tmp_path, BAROMETER, "barometre.toml"))
+    load_questionnaire(write(tmp_path, POLL, "poll.toml"))
+    poll = Edition.objects.for_year(2025, "sondage-citoyens")
+    codebook = list(iter_codebook_rows(Layout(poll, ExportOptions(status="all"))))
+    header = codebook[0]
+    by_column = {
+        row[0]: dict(zip(header, row, strict=True))
+        for row in codebook[1:]
+        if len(row) == len(header)
+    }
+    assert by_column["risques__biais"]["croise"] == "barometre-ia-collectivites\u00a0: diff_risques"
