@@ -227,7 +227,7 @@ def test_next_years_file_keeps_the_crossing(tmp_path):
     )
 
 
-def test_the_codebook_names_the_crossed_question(tmp_path):
+def test_the_codebook_of_the_crossing_edition_names_the_crossed_question(tmp_path):
     from survey.exports.options import ExportOptions
     from survey.exports.rows import Layout, iter_codebook_rows
 
@@ -242,3 +242,6 @@ def test_the_codebook_names_the_crossed_question(tmp_path):
         if len(row) == len(header)
     }
     assert by_column["risques__biais"]["croise"] == "barometre-ia-collectivites\u00a0: diff_risques"
+    barometer = Edition.objects.for_year(2025)
+    header = next(iter_codebook_rows(Layout(barometer, ExportOptions(status="all"))))
+    assert "croise" not in header  # the barometer's codebook keeps its columns
