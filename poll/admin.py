@@ -8,7 +8,7 @@ from django.template.loader import render_to_string
 from django.urls import path
 from django.utils.html import format_html, format_html_join
 
-from poll.crossing import crossed_rows, iter_table
+from poll.crossing import iter_table, page_context
 from poll.models import (
     Fieldwork,
     Margin,
@@ -131,9 +131,8 @@ class ParticipationAdmin(admin.ModelAdmin):
             return page
         context = {
             **self.admin_site.each_context(request),
+            **page_context(year, request.GET.get("domaine"), public=False),
             "title": f"Citoyens et collectivités, {year}",
-            "year": year,
-            "rows": crossed_rows(year),
         }
         return render(request, "admin/poll/crossing.html", context)
 

@@ -1,26 +1,94 @@
 """The two sides side by side: citizens' weighted answers next to the collectivités' ones.
 
-A crossing pairs a question of the poll with a question of the collectivités' barometer of the
-same year that has the same rows and answers (the files keep the codes for that). Both sides'
-figures come from results.estimation: `blocks` and `figures_of` (weighted proportions with
-their logit 95 % intervals) on the poll's weights, and `estimates_for` on the collectivités'
-latest computation, by domain: all, région, size of commune.
+A crossing is declared in the poll's file: a question with `crosses = { survey = …, question =
+… }` names the question of the collectivités' barometer of the same year that has the same rows
+and answers (the loader checks it, whichever edition is loaded second). Both sides' figures come
+from results.estimation: `blocks` and `figures_of` (weighted proportions with their logit 95 %
+intervals) on the poll's weights, and `estimates_for` on the collectivités' latest computation,
+by domain: all, région, size of commune.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
+from poll.journey import SURVEY
 from poll.models import MarginDimension, Participation
 from poll.profile import profile_of
 from poll.weighting import COMMUNE_SIZES, REGION_CODES
 from results.estimation import Design, UnknownDomain, blocks, estimates_for, figures_of
-from results.models import Computation, Stratum
+from results.models import Computation, Estimate, Publication, Reliability, Statistic, Stratum
+from results.presentation import Line, bar_chart, line_labels
 from survey.collection.models import Answer
-from survey.questionnaire.models import Edition
+from survey.questionnaire.models import DEFAULT_SURVEY, Edition, Question
 
-# (poll question, collectivités question): same rows, same answer codes.
-CROSSINGS = [("risques", "diff_risques")]
+
+@dataclass
+class Crossing:
+    """A poll question and the collectivités' question it declares it crosses (None: that
+    question is not in the database)."""
+
+    citizens: object
+    collectivites: object | None
+
+    @property
+    def collectivites_code(self):
+        return self.citizens.crosses_question
+
+    @property
+    def missing_text(self):
+        return (
+            f"La question « {self.citizens.code} » du sondage est déclarée croisée avec la "
+            f"question « {self.collectivites_code} » de l’enquête "
+            f"« {self.citizens.crosses_survey} » ({self.citizens.edition.year}), qui n’est pas "
+            "dans la base : chargez son questionnaire."
+        )
+
+    @property
+    def public_missing_text(self):
+        return (
+            f"« {self.citizens.text} » : la réponse des collectivités à cette question n’est "
+            "pas encore disponible."
+        )
+
+
+def declared_crossings(year):
+    """The poll's questions of `year` that declare a crossing, each with its counterpart."""
+    poll = Edition.objects.for_year(year, SURVEY)
+    if poll is None:
+        return []
+    found = []
+    declared = (
+        poll.questions.exclude(crosses_question="")
+        .select_related("edition")
+        .prefetch_related("choices", "items")
+    )
+    for question in declared:
+        other = None
+        if question.crosses_survey == DEFAULT_SURVEY:
+            other = (
+                Question.objects.filter(
+                    edition__survey__code=DEFAULT_SURVEY,
+                    edition__year=year,
+                    code=question.crosses_question,
+                )
+                .prefetch_related("choices", "items")
+                .first()
+            )
+        found.append(Crossing(question, other))
+    return found
+
+
+def is_public(year):
+    """Whether the public crossed page of `year` is shown: both editions have closed and one
+    of the crossed collectivités' questions is published."""
+    poll = Edition.objects.for_year(year, SURVEY)
+    barometer = Edition.objects.for_year(year)
+    if poll is None or barometer is None or not (poll.has_closed() and barometer.has_closed()):
+        return False
+    codes = [crossing.collectivites_code for crossing in declared_crossings(year)]
+    return Publication.objects.filter(edition=barometer, question__code__in=codes).exists()
+
 
 COMMUNE_STRATA = {
     "moins_3500": Stratum.COMMUNE_UNDER_3500,
@@ -39,10 +107,28 @@ HEADER = [
 
 @dataclass
 class Side:
+    """One side's figure: a weighted share, its 95 % interval, its base and reliability."""
+
     value: float | None = None
     low: float | None = None
     high: float | None = None
     base_n: int = 0
+    reliability: str = Reliability.SUPPRESSED
+
+    def line(self, label, tone, public):
+        """The figure as a results line (its texts and its bar); on the public page a figure
+        that is not publishable shows none."""
+        estimate = Estimate(
+            value=self.value or 0.0,
+            ci_low=self.low,
+            ci_high=self.high,
+            base_n=self.base_n,
+            statistic=Statistic.PROPORTION,
+            reliability=self.reliability,
+        )
+        missing = self.value is None
+        suppressed = missing or (public and self.reliability == Reliability.SUPPRESSED)
+        return Line(label, estimate, suppressed=suppressed, tone=tone)
 
 
 class CitizensSample:
@@ -98,26 +184,34 @@ def domains():
     return found
 
 
-def crossed_rows(year):
-    """One dict per (crossing, domain, row, answer), both sides with their intervals."""
-    poll = Edition.objects.for_year(year, "sondage-citoyens")
-    barometer = Edition.objects.for_year(year)
-    if poll is None or barometer is None:
+def crossed_rows(year, crossings=None):
+    """One dict per (crossing, domain, row, answer), both sides with their intervals.
+
+    A declared crossing whose collectivités' question is missing gives no row (the pages name
+    it); rows the poll's question leaves out of the crossing (an attention check) neither.
+    """
+    crossings = declared_crossings(year) if crossings is None else crossings
+    crossings = [crossing for crossing in crossings if crossing.collectivites is not None]
+    if not crossings:
         return []
+    poll = crossings[0].citizens.edition
+    barometer = crossings[0].collectivites.edition
     sample = CitizensSample(poll)
     computation = Computation.objects.current(barometer)
     rows = []
-    for citizens_code, collectivites_code in CROSSINGS:
-        citizens_question = poll.questions.filter(code=citizens_code).first()
-        collectivites_question = barometer.questions.filter(code=collectivites_code).first()
-        if citizens_question is None or collectivites_question is None:
-            continue
+    for crossing in crossings:
+        citizens_question, collectivites_question = crossing.citizens, crossing.collectivites
+        left_out = set(citizens_question.crosses_items_left_out)
+        choice_labels, _, row_labels = line_labels(collectivites_question)
+        order = {code: position for position, code in enumerate(choice_labels)}
+        row_order = {code: position for position, code in enumerate(row_labels)}
         citizens_blocks = blocks(citizens_question, sample.values(citizens_question))
         for poll_domain, collectivites_domain, label in domains():
             mask = sample.mask(poll_domain)
             citizens = {
-                (block.row_code, code): Side(f.value, f.ci_low, f.ci_high, f.base_n)
+                (block.row_code, code): Side(f.value, f.ci_low, f.ci_high, f.base_n, f.reliability)
                 for block in citizens_blocks
+                if block.row_code not in left_out
                 for code, _, f in figures_of(sample.design, citizens_question, block, mask)
             }
             collectivites = {}
@@ -129,26 +223,95 @@ def crossed_rows(year):
                 except UnknownDomain:
                     estimates = []
                 collectivites = {
-                    (e.row_code, e.choice_code): Side(e.value, e.ci_low, e.ci_high, e.base_n)
+                    (e.row_code, e.choice_code): Side(
+                        e.value, e.ci_low, e.ci_high, e.base_n, e.reliability
+                    )
                     for e in estimates
                 }
-            for row_code, choice_code in sorted(set(citizens) | set(collectivites)):
-                mine, theirs = (
-                    citizens.get((row_code, choice_code), Side()),
-                    collectivites.get((row_code, choice_code), Side()),
-                )
+            pairs = sorted(
+                set(citizens) | set(collectivites),
+                key=lambda pair: (row_order.get(pair[0], -1), order.get(pair[1], len(order))),
+            )
+            for row_code, choice_code in pairs:
                 rows.append(
                     {
-                        "citizens_question": citizens_code,
-                        "collectivites_question": collectivites_code,
+                        "crossing": crossing,
+                        "citizens_question": citizens_question.code,
+                        "collectivites_question": collectivites_question.code,
                         "domain": label,
                         "row": row_code,
+                        "row_label": row_labels.get(row_code, row_code),
                         "choice": choice_code,
-                        "citizens": mine,
-                        "collectivites": theirs,
+                        "choice_label": choice_labels.get(choice_code, choice_code),
+                        "citizens": citizens.get((row_code, choice_code), Side()),
+                        "collectivites": collectivites.get((row_code, choice_code), Side()),
                     }
                 )
     return rows
+
+
+@dataclass
+class CrossedBlock:
+    """One row of a crossed question (or the question itself): per answer, both sides."""
+
+    title: str
+    slug: str
+    pairs: list = field(default_factory=list)  # (answer label, citizens line, theirs)
+
+    def chart(self, width=600):
+        return bar_chart([line for _, *lines in self.pairs for line in lines], width)
+
+
+@dataclass
+class CrossedQuestion:
+    """What a page shows of one crossing in one domain: a block (bars and table) per row."""
+
+    crossing: Crossing
+    blocks: list = field(default_factory=list)
+
+
+def crossed_blocks(rows, domain, public):
+    """The rows of one domain as pages show them: per crossing, per row, each answer with
+    the citizens' line then the collectivités' line."""
+    questions = {}
+    for row in rows:
+        if row["domain"] != domain:
+            continue
+        crossing = row["crossing"]
+        entry = questions.setdefault(crossing.citizens.pk, CrossedQuestion(crossing))
+        slug = f"{crossing.citizens.code}-{row['row'] or 'options'}"
+        if not entry.blocks or entry.blocks[-1].slug != slug:
+            entry.blocks.append(CrossedBlock(row["row_label"] if row["row"] else "", slug))
+        label = row["choice_label"]
+        entry.blocks[-1].pairs.append(
+            (
+                label,
+                row["citizens"].line(f"{label} — citoyens", "citoyens", public),
+                row["collectivites"].line(f"{label} — collectivités", "collectivites", public),
+            )
+        )
+    return list(questions.values())
+
+
+def page_context(year, requested_domain, public):
+    """What the staff and public crossed pages show: one domain's crossed questions, the
+    domains to choose from, and the declared crossings whose counterpart is missing."""
+    crossings = declared_crossings(year)
+    rows = crossed_rows(year, crossings)
+    labels = [label for _, _, label in domains()]
+    domain = requested_domain if requested_domain in labels else labels[0]
+    return {
+        "year": year,
+        "questions": crossed_blocks(rows, domain, public),
+        "missing": [
+            crossing.public_missing_text if public else crossing.missing_text
+            for crossing in crossings
+            if crossing.collectivites is None
+        ],
+        "domains": labels,
+        "domain": domain,
+        "has_rows": bool(rows),
+    }
 
 
 def iter_table(year):

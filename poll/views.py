@@ -16,12 +16,11 @@ from django.utils.csp import CSP
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from poll.crossing import CROSSINGS, crossed_rows, domains
+from poll import crossing
 from poll.journey import SURVEY, poll_journey
 from poll.models import PANEL_ID, Outcome, Participation, Quota
 from poll.profile import PROFILE_SECTION, is_screened_out, profile_of
 from results.estimation import MIN_BASE
-from results.models import Publication
 from survey.collection.forms import SectionForm
 from survey.collection.views import closed_message, edition_context
 from survey.questionnaire.models import Edition, EditionClosed
@@ -237,17 +236,9 @@ def autosave(request, slug):
 
 @require_GET
 def public_crossing(request, year):
-    """The crossed table of a year, once both sides have closed and the collectivités'
-    question is published; figures on fewer than MIN_BASE respondents are not shown."""
-    poll = Edition.objects.for_year(year, SURVEY)
-    barometer = Edition.objects.for_year(year)
-    published = (
-        barometer is not None
-        and Publication.objects.filter(
-            edition=barometer, question__code__in=[code for _, code in CROSSINGS]
-        ).exists()
-    )
-    if poll is None or not (poll.has_closed() and barometer.has_closed() and published):
+    """The crossed questions of a year, once both sides have closed and a crossed
+    collectivités' question is published; figures that are not publishable are not shown."""
+    if not crossing.is_public(year):
         return message(
             request,
             "Pas encore de regards croisés",
@@ -255,18 +246,5 @@ def public_crossing(request, year):
             "les deux enquêtes closes et leurs résultats publiés.",
             status=404,
         )
-    rows = crossed_rows(year)
-    labels = [label for _, _, label in domains()]
-    domain = request.GET.get("domaine")
-    domain = domain if domain in labels else labels[0]
-    for row in rows:
-        for side in (row["citizens"], row["collectivites"]):
-            side.shown = side.value is not None and side.base_n >= MIN_BASE
-    context = {
-        "year": year,
-        "rows": [row for row in rows if row["domain"] == domain],
-        "domains": labels,
-        "domain": domain,
-        "min_base": MIN_BASE,
-    }
-    return render(request, "poll/public_crossing.html", context)
+    context = crossing.page_context(year, request.GET.get("domaine"), public=True)
+    return render(request, "poll/public_crossing.html", context | {"min_base": MIN_BASE})

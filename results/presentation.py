@@ -38,6 +38,7 @@ class Line:
     label: str
     estimate: Estimate
     suppressed: bool = False
+    tone: str = ""  # which side of a crossed page (poll/crossing.py): its bar's colour
 
     @property
     def is_percent(self):
@@ -200,6 +201,7 @@ def bar_chart(lines, width=600):
             "label": line.label,
             "value_text": line.value_text,
             "caution": line.is_caution,
+            "tone": line.tone,
             "suppressed_for_staff": estimate.reliability == Reliability.SUPPRESSED,
             "label_y": top + LABEL_HEIGHT - 2,
             "y": bar_y,

@@ -9,6 +9,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
+from poll import crossing
+from poll.journey import SURVEY as POLL_SURVEY
 from results import crosstab, presentation
 from results.coverage import LEVELS, chart, coverage_rows, csv_rows, responses_per_day
 from results.estimation import UnknownDomain
@@ -139,6 +141,7 @@ def results_index(request, admin_site):
             for question in questions
         ]
     context["editions"] = Edition.objects.filter(computations__isnull=False).distinct()
+    context["poll_edition"] = edition and Edition.objects.for_year(edition.year, POLL_SURVEY)
     return render(request, "results/staff_index.html", context)
 
 
@@ -290,6 +293,7 @@ def public_results(request, year):
         "domain": domain,
         "domain_label": dict(form.fields["domaine"].choices).get(domain, domain),
         "sections": sections,
+        "crossing_public": crossing.is_public(year),
     }
     return render(request, "results/public_results.html", context)
 

@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
-from poll.crossing import HEADER, crossed_rows, iter_table
+from poll.crossing import HEADER, crossed_rows, declared_crossings, iter_table
 from results.estimation import run_computation
 from results.models import Frame
 from survey.enums import CollectiviteKind
@@ -55,6 +55,13 @@ def both_sides(time_machine, client_factory):
     return poll, barometer
 
 
+def test_the_crossings_are_the_pairs_declared_in_the_poll_file(both_sides):
+    crossings = declared_crossings(2025)
+    assert [(c.citizens.code, c.collectivites.code) for c in crossings] == [
+        ("risques", "diff_risques")
+    ]
+
+
 def test_the_crossed_table_shows_both_sides_with_their_intervals(both_sides):
     rows = crossed_rows(2025)
     biais = next(
@@ -69,6 +76,26 @@ def test_the_crossed_table_shows_both_sides_with_their_intervals(both_sides):
     assert citizens.low < 0.5 < citizens.high
     assert collectivites.value == pytest.approx(8 / 12)
     assert collectivites.low < collectivites.value < collectivites.high
+    assert biais["row_label"] == "Biais et discriminations envers certains usagers"
+    assert biais["choice_label"] == "Très préoccupant"
+
+
+def test_the_attention_row_is_left_out_of_the_crossing(both_sides):
+    assert "controle_attention" not in {row["row"] for row in crossed_rows(2025)}
+
+
+def test_a_declared_crossing_whose_counterpart_is_missing_is_named_not_dropped(both_sides, client):
+    from django.contrib.auth.models import User
+
+    poll, _ = both_sides
+    poll.questions.filter(code="risques").update(crosses_question="risques_disparus")
+    (crossing,) = declared_crossings(2025)
+    assert crossing.collectivites is None
+    assert crossed_rows(2025) == []
+    client.force_login(User.objects.create_superuser("admin"))
+    html = client.get("/admin/poll/participation/croisement/2025/").content.decode()
+    missing = html[html.index('data-testid="missing-crossing"') :]
+    assert "risques_disparus" in missing[: missing.index("</p>")]
 
 
 def test_the_crossed_table_goes_by_region_and_size_of_commune(both_sides):
@@ -83,7 +110,7 @@ def test_the_crossed_table_exports_with_a_header_and_one_line_per_pair(both_side
     assert all(len(line) == len(HEADER) for line in table)
 
 
-def test_staff_read_the_crossed_table_and_download_it(both_sides, client, tmp_path):
+def test_staff_read_the_crossed_bars_and_table_and_download_it(both_sides, client, tmp_path):
     from django.contrib.auth.models import User
 
     from tests.test_html_validity import nu_problems
@@ -92,9 +119,25 @@ def test_staff_read_the_crossed_table_and_download_it(both_sides, client, tmp_pa
     page = client.get("/admin/poll/participation/croisement/2025/")
     html = page.content.decode()
     assert 'data-testid="crossing-table"' in html
+    assert html.count('<svg class="results-chart"') == 8  # one chart per crossed row
+    # Citizens 50 % (6 of 12) very worried by bias, collectivités 8 of 12.
+    assert "Très préoccupant — citoyens" in html and "Très préoccupant — collectivités" in html
+    assert "50,0 %" in html and "66,7 %" in html
     assert nu_problems([("crossing", html)], tmp_path) == []
+    region = client.get(
+        "/admin/poll/participation/croisement/2025/", {"domaine": "Région bretagne"}
+    )
+    assert "<h2>Région bretagne</h2>" in region.content.decode()
     download = client.get("/admin/poll/participation/croisement/2025/", {"format": "csv"})
     assert download.content.decode().splitlines()[0] == ",".join(HEADER)
+
+
+def test_the_staff_results_page_links_to_the_crossed_page(both_sides, client):
+    from django.contrib.auth.models import User
+
+    client.force_login(User.objects.create_superuser("admin"))
+    html = client.get("/admin/resultats/", {"edition": 2025}).content.decode()
+    assert 'href="/admin/poll/participation/croisement/2025/"' in html
 
 
 def test_the_crossed_table_is_for_staff_who_read_results(both_sides, client):
@@ -125,9 +168,24 @@ def test_the_public_crossing_shows_both_sides_with_intervals_once_published(
     page = client.get("/resultats/2025/citoyens-et-collectivites/")
     html = page.content.decode()
     assert page.status_code == 200
-    assert html.count("(0,") >= 2  # a figure with its interval on each side
+    assert html.count('<svg class="results-chart"') == 8
+    assert "50,0 %" in html and "66,7 %" in html
+    assert "Pour vérifier votre attention" not in html
     region = client.get(
         "/resultats/2025/citoyens-et-collectivites/", {"domaine": "Région bretagne"}
     )
     assert "Région bretagne" in region.content.decode()
     assert nu_problems([("public-crossing", html)], tmp_path) == []
+
+
+def test_the_public_results_link_to_the_crossing_only_when_it_is_shown(both_sides, client):
+    from results.models import Publication
+
+    _, barometer = both_sides
+    Publication.objects.create(edition=barometer, question=barometer.questions.get(code="usage_ia"))
+    link = 'href="/resultats/2025/citoyens-et-collectivites/"'
+    assert link not in client.get("/resultats/2025/").content.decode()
+    Publication.objects.create(
+        edition=barometer, question=barometer.questions.get(code="diff_risques")
+    )
+    assert link in client.get("/resultats/2025/").content.decode()

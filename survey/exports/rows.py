@@ -664,19 +664,24 @@ CODEBOOK_HEADER = [
     "continue",
     "recodage",
 ]
+# Only in the codebook of an edition with crossed questions (the poll's): the barometer's
+# codebook keeps its columns.
+CROSSING_HEADER = "croise"
 
 
 def iter_codebook_rows(layout):
     """Header, then one row per column of the wide table, then the missing values."""
     from survey.exports.items import ItemTable
 
-    def row_of(column):
-        return [
-            typeset(cell) if isinstance(cell, str) else cell
-            for cell in _codebook_row(column, column.question)
-        ]
+    crossed = any(column.question and column.question.crosses_question for column in layout.columns)
 
-    yield CODEBOOK_HEADER
+    def row_of(column):
+        cells = _codebook_row(column, column.question)
+        if crossed:
+            cells.append(_crossing_cell(column.question))
+        return [typeset(cell) if isinstance(cell, str) else cell for cell in cells]
+
+    yield [*CODEBOOK_HEADER, CROSSING_HEADER] if crossed else CODEBOOK_HEADER
     for column in layout.columns:
         yield row_of(column)
     items = ItemTable(layout)
@@ -703,6 +708,13 @@ def _codebook_row(column, question):
         column.description or None,
         *_lineage_cells(question),
     ]
+
+
+def _crossing_cell(question):
+    """The question of another survey that asks the same thing (`crosses` in the files)."""
+    if question is None or not question.crosses_question:
+        return None
+    return f"{question.crosses_survey} : {question.crosses_question}"
 
 
 def _lineage_cells(question):

@@ -135,6 +135,10 @@ class QuestionAdmin(admin.ModelAdmin):
             "Filiation (déclarée dans le fichier du questionnaire)",
             {"fields": ["lineage", "continues", "recoding"]},
         ),
+        (
+            "Croisement avec une autre enquête (déclaré dans le fichier du questionnaire)",
+            {"fields": ["crosses_survey", "crosses_question", "crosses_items_left_out"]},
+        ),
     ]
 
     @admin.display(description="intitulé")
@@ -163,8 +167,10 @@ class QuestionAdmin(admin.ModelAdmin):
         return note
 
     def get_readonly_fields(self, request, obj=None):
-        # Lineage is checked by the loader against the earlier edition: the file declares it.
+        # Lineage and crossings are checked by the loader against the other editions: the
+        # file declares them.
         readonly = ["answers_note", "lineage", "continues", "recoding"]
+        readonly += ["crosses_survey", "crosses_question", "crosses_items_left_out"]
         if obj is not None and obj.answers.exists():
             readonly += ["edition", "code", "kind"]
         return readonly

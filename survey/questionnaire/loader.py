@@ -36,9 +36,10 @@ SECTION_KEYS = {"slug", "title", "intro", "questions"}
 QUESTION_KEYS = {
     "code", "kind", "text", "help", "required", "choices", "items", "max_choices",
     "min", "max", "max_length", "show_if", "open_data", "continues",
-    "max_items", "item", "questions",
+    "max_items", "item", "questions", "crosses",
 }  # fmt: skip
 CONTINUES_KEYS = {"edition", "question", "relation", "recoding"}
+CROSSES_KEYS = {"survey", "question", "items_left_out"}
 RELATIONS = [relation for relation in Lineage if relation != Lineage.NEW]
 CHOICE_KEYS = {"code", "label", "other", "exclusive"}
 
@@ -194,6 +195,9 @@ def _validate_question(question, lists, seen_codes):
     continues = question.get("continues")
     if continues is not None:
         problems += _validate_continues(where, continues)
+    crosses = question.get("crosses")
+    if crosses is not None:
+        problems += _validate_crosses(where, kind_class, question, crosses)
     if isinstance(code, str):
         seen_codes.setdefault(code, question)
     return problems
@@ -293,6 +297,135 @@ def _validate_continues(where, continues):
             problems.append(f"{where} : « recoding » associe des codes à des codes.")
     elif recoding is not None:
         problems.append(f"{where} : « recoding » ne va qu'avec la relation « recoded ».")
+    return problems
+
+
+def _validate_crosses(where, kind_class, question, crosses):
+    """The shape of a crossing declaration; what it names is checked against the database."""
+    if not isinstance(crosses, dict) or not {"survey", "question"} <= set(crosses):
+        return [
+            f"{where} : « crosses » doit avoir les clés « survey » (le code de l'autre enquête) "
+            "et « question » (le code de sa question de la même année)."
+        ]
+    problems = [
+        f"{where} : clé de croisement inconnue « {k} »." for k in set(crosses) - CROSSES_KEYS
+    ]
+    for key in ("survey", "question"):
+        if not isinstance(crosses[key], str) or not crosses[key]:
+            problems.append(f"{where} : « crosses.{key} » doit être un code.")
+    if not kind_class.has_choices:
+        problems.append(
+            f"{where} : seule une question à choix (ou une matrice) peut en croiser une autre : "
+            "les deux côtés se comparent réponse par réponse."
+        )
+    left_out = crosses.get("items_left_out", [])
+    items = {item.get("code") for item in question.get("items") or [] if isinstance(item, dict)}
+    if not isinstance(left_out, list) or not all(isinstance(code, str) for code in left_out):
+        problems.append(f"{where} : « crosses.items_left_out » est une liste de codes de lignes.")
+    elif unknown := sorted(set(left_out) - items):
+        problems.append(
+            f"{where} : « crosses.items_left_out » cite des lignes que la question n'a pas : "
+            f"{', '.join(unknown)}."
+        )
+    return problems
+
+
+def check_crossings(data):
+    """Check the file's crossings against the other surveys of the same year in the database.
+
+    Both directions: this file's `crosses` declarations against the questions they name, and
+    the other surveys' declarations that name this file's questions. A declaration whose other
+    edition is not loaded yet is checked when that edition is loaded.
+    """
+    year, survey = data["edition"]["year"], survey_code(data)
+    mine = {q["code"]: q for section in data["sections"] for q in section["questions"]}
+    problems = []
+    for question in mine.values():
+        if question.get("crosses") is not None:
+            problems += _check_crosses(survey, year, question)
+    pointing = (
+        Question.objects.filter(edition__year=year, crosses_survey=survey)
+        .exclude(edition__survey__code=survey)
+        .select_related("edition__survey")
+        .prefetch_related("choices", "items")
+    )
+    for other in pointing:
+        where = (
+            f"question « {other.crosses_question} » : la question « {other.code} » de "
+            f"l'enquête « {other.edition.survey.code} » ({year}) la croise"
+        )
+        question = mine.get(other.crosses_question)
+        if question is None:
+            problems.append(f"{where}, mais ce fichier n'a pas de question de ce code.")
+            continue
+        problems += _crossing_mismatch(
+            where,
+            (other.code, _shape_of_question(other, other.crosses_items_left_out)),
+            (question["code"], _shape_of_file(question)),
+        )
+    if problems:
+        raise QuestionnaireError(problems)
+
+
+def _check_crosses(survey, year, question):
+    where = f"question « {question['code']} »"
+    crosses = question["crosses"]
+    other_survey, code = crosses["survey"], crosses["question"]
+    if other_survey == survey:
+        return [f"{where} : elle ne peut croiser qu'une question d'une autre enquête."]
+    if other_survey != DEFAULT_SURVEY and not Survey.objects.filter(code=other_survey).exists():
+        return [
+            f"{where} : l'enquête « {other_survey} » n'existe pas dans la base ; vérifiez son "
+            "code (celui de la table [survey] de son fichier) ou chargez d'abord son fichier."
+        ]
+    edition = Edition.objects.for_year(year, other_survey)
+    if edition is None:
+        return []  # checked when that edition is loaded
+    other = edition.questions.prefetch_related("choices", "items").filter(code=code).first()
+    if other is None:
+        return [
+            f"{where} : l'édition {year} de l'enquête « {other_survey} » n'a pas de question "
+            f"« {code} »."
+        ]
+    return _crossing_mismatch(
+        f"{where} (croise « {code} » de l'enquête « {other_survey} »)",
+        (question["code"], _shape_of_file(question, crosses.get("items_left_out", []))),
+        (code, _shape_of_question(other)),
+    )
+
+
+def _shape_of_file(question, left_out=()):
+    """(kind, row codes, answer codes) of a question of a file."""
+    items = {item["code"] for item in question.get("items") or []} - set(left_out)
+    return question["kind"], items, {choice["code"] for choice in question.get("choices") or []}
+
+
+def _shape_of_question(question, left_out=()):
+    """(kind, row codes, answer codes) of a question in the database."""
+    items = {item.code for item in question.items.all()} - set(left_out)
+    return question.kind, items, {choice.code for choice in question.choices.all()}
+
+
+def _crossing_mismatch(where, first, second):
+    """What differs between two crossed questions, each (code, shape): kind, rows, answers."""
+    (first_code, (first_kind, first_items, first_codes)) = first
+    (second_code, (second_kind, second_items, second_codes)) = second
+    problems = []
+    if first_kind != second_kind:
+        problems.append(
+            f"{where} : les deux questions sont de types différents ({first_code} : {first_kind}, "
+            f"{second_code} : {second_kind})."
+        )
+    for noun, mine, theirs in [
+        ("lignes", first_items, second_items),
+        ("réponses", first_codes, second_codes),
+    ]:
+        if mine != theirs:
+            problems.append(
+                f"{where} : les {noun} diffèrent (seulement dans « {first_code} » : "
+                f"{_codes(mine - theirs)} ; seulement dans « {second_code} » : "
+                f"{_codes(theirs - mine)})."
+            )
     return problems
 
 
@@ -412,6 +545,7 @@ def load_questionnaire(path):
     with transaction.atomic():
         earlier = _load_earlier_editions(Path(path), data)
         check_lineage(data)
+        check_crossings(data)
         report = _apply(data)
     report.created[:0] = [f"édition {year} (depuis {name})" for year, name in earlier]
     return report
@@ -533,6 +667,7 @@ def _apply_question(edition, section, position, data, existing, questions_by_cod
         "condition_codes": list(show_if["any_of"]) if show_if else [],
         **KINDS[data["kind"]].stored_options(data),
         **_lineage_values(edition.survey, data.get("continues")),
+        **_crossing_values(data.get("crosses")),
     }
     question = _sync(
         existing.get(data["code"]),
@@ -569,6 +704,16 @@ def _lineage_values(survey, continues):
             edition__survey=survey, edition__year=continues["edition"], code=continues["question"]
         ),
         "recoding": continues.get("recoding", {}),
+    }
+
+
+def _crossing_values(crosses):
+    if crosses is None:
+        return {"crosses_survey": "", "crosses_question": "", "crosses_items_left_out": []}
+    return {
+        "crosses_survey": crosses["survey"],
+        "crosses_question": crosses["question"],
+        "crosses_items_left_out": list(crosses.get("items_left_out", [])),
     }
 
 

@@ -347,6 +347,25 @@ class Question(models.Model):
         help_text="Pour des réponses recodées : code de l'édition antérieure → code actuel.",
     )
 
+    crosses_survey = models.CharField(
+        "croise : enquête",
+        max_length=60,
+        blank=True,
+        help_text="Le code de l'autre enquête de la même année qui pose la même question.",
+    )
+    crosses_question = models.CharField(
+        "croise : question",
+        max_length=60,
+        blank=True,
+        help_text="Le code de la question de l'autre enquête : mêmes lignes, mêmes réponses.",
+    )
+    crosses_items_left_out = models.JSONField(
+        "croise : lignes laissées de côté",
+        default=list,
+        blank=True,
+        help_text="Les lignes de cette question que l'autre n'a pas (un contrôle d'attention).",
+    )
+
     objects = QuestionnaireQuerySet.as_manager()
 
     class Meta:
@@ -370,6 +389,14 @@ class Question(models.Model):
                 condition=Q(max_choices__isnull=True) | Q(max_choices__gte=1),
                 name="question_max_choices_positive",
                 violation_error_message="Le nombre maximal de choix doit être d'au moins 1.",
+            ),
+            models.CheckConstraint(
+                condition=Q(crosses_survey="", crosses_question="")
+                | (~Q(crosses_survey="") & ~Q(crosses_question="")),
+                name="question_crossing_names_survey_and_question",
+                violation_error_message=(
+                    "Une question croisée nomme l'enquête et la question qu'elle croise."
+                ),
             ),
             models.CheckConstraint(
                 condition=Q(lineage=Lineage.NEW, continues__isnull=True)

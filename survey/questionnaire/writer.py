@@ -96,6 +96,11 @@ def _question(question, earlier_year):
         table["show_if"] = _inline(
             {"question": question.condition_question.code, "any_of": question.condition_codes}
         )
+    if question.crosses_question:
+        crosses = {"survey": question.crosses_survey, "question": question.crosses_question}
+        if question.crosses_items_left_out:
+            crosses["items_left_out"] = list(question.crosses_items_left_out)
+        table["crosses"] = _inline(crosses)
     table["continues"] = _inline(
         {"edition": earlier_year, "question": question.code, "relation": "identical"}
     )

@@ -444,7 +444,7 @@ class Group(Kind):
             if sub.get("kind") == self.code:
                 problems.append(f"{inner} : un groupe ne peut pas contenir un autre groupe.")
                 continue
-            for key in ("show_if", "continues", "open_data"):
+            for key in ("show_if", "continues", "crosses", "open_data"):
                 if key in sub:
                     problems.append(f"{inner} : « {key} » ne vaut pas pour une sous-question.")
             if any(isinstance(c, dict) and c.get("other") for c in sub.get("choices") or []):

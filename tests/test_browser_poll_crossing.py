@@ -1,0 +1,82 @@
+"""Citizens and collectivités side by side in a real browser: from the results pages to the
+crossed pages, both sides' bars with their whiskers, the table, axe and the HTML checker."""
+
+import datetime
+import re
+
+import pytest
+from django.contrib.auth.models import User
+from playwright.sync_api import expect
+from time_machine import escape_hatch
+
+from results.models import Publication
+from tests.browser import assert_accessible
+from tests.test_html_validity import nu_problems
+from tests.test_poll_crossing import both_sides  # noqa: F401 (the fixture)
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+PASSWORD = "un mot de passe assez long"
+
+
+def expect_both_sides_drawn(page):
+    """The bias row: both sides' bars, each with its whisker, and the figures in the table."""
+    chart = page.get_by_role("img", name=re.compile("^Biais et discriminations"))
+    expect(chart).to_have_attribute("class", "results-chart")
+    expect(chart.locator("title")).to_contain_text("intervalle de confiance à 95 %")
+    expect(chart.locator("text", has_text="Très préoccupant — citoyens")).to_have_count(1)
+    expect(chart.locator("text", has_text="Très préoccupant — collectivités")).to_have_count(1)
+    expect(chart.locator("rect[fill='#a8470a']")).not_to_have_count(0)  # citizens' bars
+    expect(chart.locator("rect[fill='#1f5fa0'], rect[fill='#7ea6cf']")).not_to_have_count(0)
+    # Every drawn bar has its whisker: three lines (bar, two ends), plus the axis.
+    bars = chart.locator("rect").count()
+    assert chart.locator("line").count() == 3 * bars + 1
+    table = page.locator("[data-testid=crossing-table]", has_text="Biais et discriminations")
+    row = table.locator("tr", has=page.locator("th", has_text="Très préoccupant"))
+    expect(row).to_contain_text("50,0 %")  # 6 of the 12 citizens
+    expect(row).to_contain_text("66,7 %")  # 8 of the 12 collectivités
+
+
+def test_staff_and_public_follow_the_links_to_both_sides_bars(
+    both_sides,  # noqa: F811
+    page,
+    live_server,
+    settings,
+    time_machine,
+    tmp_path,
+):
+    _, barometer = both_sides
+    # Back to the real clock, ticking: the browser dates the session cookie by it.
+    time_machine.move_to(escape_hatch.datetime.datetime.now(datetime.UTC), tick=True)
+    settings.ADMIN_OTP_REQUIRED = False
+    User.objects.create_superuser("equipe", password=PASSWORD)
+    Publication.objects.create(
+        edition=barometer, question=barometer.questions.get(code="diff_risques")
+    )
+
+    page.goto(f"{live_server.url}/admin/")
+    page.get_by_label("Nom d’utilisateur").fill("equipe")
+    page.get_by_label("Mot de passe").fill(PASSWORD)
+    page.locator("#login-form [type=submit]").click()
+    page.goto(f"{live_server.url}/admin/resultats/?edition=2025")
+    page.get_by_role("link", name="Citoyens et collectivités côte à côte").click()
+    expect(page).to_have_url(f"{live_server.url}/admin/poll/participation/croisement/2025/")
+    expect_both_sides_drawn(page)
+    assert "Pour vérifier votre attention" not in page.content()
+    assert_accessible(page)
+    staff_html = page.content()
+
+    page.goto(f"{live_server.url}/resultats/2025/")
+    page.get_by_role("link", name="Citoyens et collectivités : regards croisés").click()
+    expect(page).to_have_url(f"{live_server.url}/resultats/2025/citoyens-et-collectivites/")
+    expect_both_sides_drawn(page)
+    assert_accessible(page)
+    page.get_by_label("Domaine").select_option("Région bretagne")
+    page.get_by_role("button", name="Afficher").click()
+    expect(page.get_by_test_id("crossing-domain")).to_have_text("Région bretagne")
+    expect_both_sides_drawn(page)
+
+    problems = nu_problems(
+        [("staff-crossing", staff_html), ("public-crossing", page.content())], tmp_path
+    )
+    assert problems == []
