@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from poll.journey import SURVEY
-from poll.models import MarginDimension, Participation
+from poll.models import MarginDimension, Participation, WeightingRun
 from poll.profile import profile_of
 from poll.weighting import COMMUNE_SIZES, REGION_CODES
 from results.estimation import Design, UnknownDomain, blocks, estimates_for, figures_of
@@ -311,6 +311,10 @@ def page_context(year, requested_domain, public):
         "domains": labels,
         "domain": domain,
         "has_rows": bool(rows),
+        # The citizens' weights come from the poll's latest run: how many, when, on what.
+        "weighting": WeightingRun.objects.filter(
+            edition__survey__code=SURVEY, edition__year=year
+        ).first(),
     }
 
 

@@ -486,12 +486,6 @@ class WeightingRun(models.Model):
             f"{labels.get(dimension, dimension).lower()} {french_number(gap * 100, 4)} %"
             for dimension, gap in self.gaps.items()
         )
-        sources = []
-        for entry in self.margins:
-            source = f"{labels.get(entry['critere'], entry['critere']).lower()} : "
-            source += f"{entry['source']} ({entry['annee']})"
-            if source not in sources:
-                sources.append(source)
         return [
             f"{self.weighted_count} réponse(s) pondérée(s) ; efficacité de Kish "
             f"{french_number(self.kish_efficiency, 2)} (taille effective "
@@ -499,5 +493,16 @@ class WeightingRun(models.Model):
             f"{french_number(self.factor_min, 2)} à {french_number(self.factor_max, 2)} ; "
             f"{self.passes} passe(s).",
             f"Plus grand écart restant à une marge : {gaps}.",
-            *(f"Marges — {source}" for source in sources),
+            *(f"Marges — {source}" for source in self.sources()),
         ]
+
+    def sources(self):
+        """Each criterion's published tables, once: « région : <source> (<year>) »."""
+        labels = dict(MarginDimension.choices)
+        sources = []
+        for entry in self.margins:
+            source = f"{labels.get(entry['critere'], entry['critere']).lower()} : "
+            source += f"{entry['source']} ({entry['annee']})"
+            if source not in sources:
+                sources.append(source)
+        return sources

@@ -2,6 +2,7 @@ import datetime
 from pathlib import Path
 
 import pytest
+from django.contrib.auth.models import User
 from django.core.management import call_command
 
 from poll.crossing import HEADER, crossed_rows, declared_crossings, iter_table
@@ -10,6 +11,7 @@ from results.models import Frame
 from survey.enums import CollectiviteKind
 from survey.questionnaire.loader import load_questionnaire
 from survey.questionnaire.models import Edition
+from survey.typography import typeset
 from tests.factories import CollectiviteFactory
 from tests.poll_sample import PAGES, answer_pages, poll_edition
 from tests.sample import answer, submitted
@@ -85,8 +87,6 @@ def test_the_attention_row_is_left_out_of_the_crossing(both_sides):
 
 
 def test_a_declared_crossing_whose_counterpart_is_missing_is_named_not_dropped(both_sides, client):
-    from django.contrib.auth.models import User
-
     poll, _ = both_sides
     poll.questions.filter(code="risques").update(crosses_question="risques_disparus")
     (crossing,) = declared_crossings(2025)
@@ -111,7 +111,6 @@ def test_the_crossed_table_exports_with_a_header_and_one_line_per_pair(both_side
 
 
 def test_staff_read_the_crossed_bars_and_table_and_download_it(both_sides, client, tmp_path):
-    from django.contrib.auth.models import User
 
     from tests.test_html_validity import nu_problems
 
@@ -189,3 +188,22 @@ def test_the_public_results_link_to_the_crossing_only_when_it_is_shown(both_side
         edition=barometer, question=barometer.questions.get(code="diff_risques")
     )
     assert link in client.get("/resultats/2025/").content.decode()
+
+
+def test_both_crossed_pages_say_how_the_citizens_were_weighted_and_on_which_tables(
+    both_sides, client
+):
+    from results.models import Publication
+
+    _, barometer = both_sides
+    Publication.objects.create(
+        edition=barometer, question=barometer.questions.get(code="diff_risques")
+    )
+    source = "FICHIER DE TEST"
+    public = client.get("/resultats/2025/citoyens-et-collectivites/").content.decode()
+    assert "12 réponses complètes, pondérées le 1 août 2025" in public
+    for criterion in ["âge × sexe", "région", "taille de la commune de résidence"]:
+        assert typeset(f"{criterion} : {source}") in public
+    client.force_login(User.objects.create_superuser("equipe"))
+    staff = client.get("/admin/poll/participation/croisement/2025/").content.decode()
+    assert "12 réponses complètes, pondérées le 1 août 2025" in staff
