@@ -170,7 +170,7 @@ class ParticipationAdmin(admin.ModelAdmin):
 
     @admin.action(description="Exporter pour l'institut (identifiant du panel et issue)")
     def export_for_institute(self, request, queryset):
-        # The only place the panel id leaves the database, without any answer.
+        # The institute's accounting of its completes: the panel id and the outcome, no answer.
         page = HttpResponse(content_type="text/csv; charset=utf-8")
         page["Content-Disposition"] = 'attachment; filename="sondage-issues.csv"'
         writer = csv.writer(page)

@@ -105,6 +105,7 @@ def observatoire_group(request):
     results = import_module("results.migrations.0002_view_coverage_permission")
     campaigns = import_module("campaigns.migrations.0002_observatoire_follows_campaigns")
     results_pages = import_module("results.migrations.0005_view_results_permission")
+    poll = import_module("poll.migrations.0004_observatoire_follows_the_poll")
     group.permissions.set(
         Permission.objects.filter(content_type__app_label="survey", codename__in=codenames)
         | Permission.objects.filter(
@@ -114,6 +115,7 @@ def observatoire_group(request):
         | Permission.objects.filter(
             content_type__app_label="campaigns", codename__in=campaigns.CODENAMES
         )
+        | Permission.objects.filter(content_type__app_label="poll", codename__in=poll.CODENAMES)
     )
 
 

@@ -1,7 +1,7 @@
 import datetime
 
 import pytest
-from django.contrib.auth.models import User
+from django.contrib.auth.models import Group, User
 from django.urls import reverse
 
 from poll.models import Flag, Outcome, Participation
@@ -106,3 +106,27 @@ def test_staff_read_a_sittings_answers_next_to_its_flags(client, client_factory,
     assert page.status_code == 200
     assert "25 à 34 ans" in text and "Bretagne" in text
     assert Flag.ATTENTION.value in text
+
+
+def test_the_observatoire_group_reads_the_poll_but_only_named_staff_exclude(
+    client, client_factory, clock, edition
+):
+    participation = complete(client, clock, "followed", minutes=2)
+    member = User.objects.create_user("observatoire", is_staff=True)
+    member.groups.add(Group.objects.get(name="Observatoire"))
+    reader = client_factory()
+    reader.force_login(member)
+    listing = reader.get(CHANGELIST)
+    assert listing.status_code == 200, listing.content.decode()[:3000]
+    assert "trop_rapide" in listing.content.decode()
+    assert "exclude_from_results" not in listing.content.decode()
+    page = reader.get(reverse("admin:poll_participation_change", args=[participation.pk]))
+    assert "25 à 34 ans" in page.content.decode()
+    refused = reader.post(
+        CHANGELIST, {"action": "exclude_from_results", "_selected_action": [participation.pk]}
+    )
+    assert refused.status_code in (200, 302)
+    participation.refresh_from_db()
+    assert not participation.excluded
+    for model in ["quota", "fieldwork", "margin", "weightingrun"]:
+        assert reader.get(reverse(f"admin:poll_{model}_changelist")).status_code == 200
