@@ -14,13 +14,13 @@ import numpy as np
 
 from poll.journey import SURVEY
 from poll.models import MarginDimension, Participation, WeightingRun
-from poll.profile import profile_of
+from poll.profile import PROFILE_QUESTIONS, profile_of
 from poll.weighting import COMMUNE_SIZES, REGION_CODES
 from results.estimation import Design, UnknownDomain, blocks, estimates_for, figures_of
 from results.models import Computation, Estimate, Publication, Reliability, Statistic, Stratum
 from results.presentation import Line, bar_chart, line_labels
 from survey.collection.models import Answer
-from survey.questionnaire.models import DEFAULT_SURVEY, Edition, Question
+from survey.questionnaire.models import DEFAULT_SURVEY, Choice, Edition, Question
 
 
 @dataclass
@@ -174,11 +174,19 @@ class CitizensSample:
         return [stored.get(pk) for pk in self.response_ids]
 
 
-def domains():
-    """(poll domain, collectivités domain, label): all, each région, each commune size."""
+def domains(year):
+    """(poll domain, collectivités domain, label): all, each région, each commune size; the
+    régions named as the poll's questionnaire of the year names them."""
+    names = dict(
+        Choice.objects.filter(
+            question__edition__survey__code=SURVEY,
+            question__edition__year=year,
+            question__code=PROFILE_QUESTIONS["region"],
+        ).values_list("code", "label")
+    )
     found = [("toutes", "toutes", "Ensemble")]
-    found += [(f"region:{code}", f"region:{code}", f"Région {name}")
-              for name, code in REGION_CODES.items()]  # fmt: skip
+    found += [(f"region:{code}", f"region:{code}", f"Région {names.get(answer, answer)}")
+              for answer, code in REGION_CODES.items()]  # fmt: skip
     found += [(f"taille:{size}", f"strate:{stratum}", stratum.label)
               for size, stratum in COMMUNE_STRATA.items()]  # fmt: skip
     return found
@@ -206,7 +214,7 @@ def crossed_rows(year, crossings=None):
         order = {code: position for position, code in enumerate(choice_labels)}
         row_order = {code: position for position, code in enumerate(row_labels)}
         citizens_blocks = blocks(citizens_question, sample.values(citizens_question))
-        for poll_domain, collectivites_domain, label in domains():
+        for poll_domain, collectivites_domain, label in domains(poll.year):
             mask = sample.mask(poll_domain)
             citizens = {
                 (block.row_code, code): Side(f.value, f.ci_low, f.ci_high, f.base_n, f.reliability)
@@ -298,7 +306,7 @@ def page_context(year, requested_domain, public):
     domains to choose from, and the declared crossings whose counterpart is missing."""
     crossings = declared_crossings(year)
     rows = crossed_rows(year, crossings)
-    labels = [label for _, _, label in domains()]
+    labels = [label for _, _, label in domains(year)]
     domain = requested_domain if requested_domain in labels else labels[0]
     return {
         "year": year,

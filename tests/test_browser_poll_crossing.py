@@ -71,9 +71,9 @@ def test_staff_and_public_follow_the_links_to_both_sides_bars(
     expect(page).to_have_url(f"{live_server.url}/resultats/2025/citoyens-et-collectivites/")
     expect_both_sides_drawn(page)
     assert_accessible(page)
-    page.get_by_label("Domaine").select_option("Région bretagne")
+    page.get_by_label("Domaine").select_option("Région Bretagne")
     page.get_by_role("button", name="Afficher").click()
-    expect(page.get_by_test_id("crossing-domain")).to_have_text("Région bretagne")
+    expect(page.get_by_test_id("crossing-domain")).to_have_text("Région Bretagne")
     expect_both_sides_drawn(page)
 
     problems = nu_problems(

@@ -100,7 +100,7 @@ def test_a_declared_crossing_whose_counterpart_is_missing_is_named_not_dropped(b
 
 def test_the_crossed_table_goes_by_region_and_size_of_commune(both_sides):
     domains = {row["domain"] for row in crossed_rows(2025)}
-    assert {"Ensemble", "Région bretagne", "Communes de moins de 3 500 habitants"} <= domains
+    assert {"Ensemble", "Région Bretagne", "Communes de moins de 3 500 habitants"} <= domains
 
 
 def test_the_crossed_table_exports_with_a_header_and_one_line_per_pair(both_sides):
@@ -124,9 +124,9 @@ def test_staff_read_the_crossed_bars_and_table_and_download_it(both_sides, clien
     assert "50,0 %" in html and "66,7 %" in html
     assert nu_problems([("crossing", html)], tmp_path) == []
     region = client.get(
-        "/admin/poll/participation/croisement/2025/", {"domaine": "Région bretagne"}
+        "/admin/poll/participation/croisement/2025/", {"domaine": "Région Bretagne"}
     )
-    assert "<h2>Région bretagne</h2>" in region.content.decode()
+    assert "<h2>Région Bretagne</h2>" in region.content.decode()
     download = client.get("/admin/poll/participation/croisement/2025/", {"format": "csv"})
     assert download.content.decode().splitlines()[0] == ",".join(HEADER)
 
@@ -171,9 +171,9 @@ def test_the_public_crossing_shows_both_sides_with_intervals_once_published(
     assert "50,0 %" in html and "66,7 %" in html
     assert "Pour vérifier votre attention" not in html
     region = client.get(
-        "/resultats/2025/citoyens-et-collectivites/", {"domaine": "Région bretagne"}
+        "/resultats/2025/citoyens-et-collectivites/", {"domaine": "Région Bretagne"}
     )
-    assert "Région bretagne" in region.content.decode()
+    assert "Région Bretagne" in region.content.decode()
     assert nu_problems([("public-crossing", html)], tmp_path) == []
 
 
