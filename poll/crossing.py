@@ -206,6 +206,7 @@ def crossed_rows(year, crossings=None):
     barometer = crossings[0].collectivites.edition
     sample = CitizensSample(poll)
     computation = Computation.objects.current(barometer)
+    year_domains = domains(poll.year)
     rows = []
     for crossing in crossings:
         citizens_question, collectivites_question = crossing.citizens, crossing.collectivites
@@ -214,7 +215,7 @@ def crossed_rows(year, crossings=None):
         order = {code: position for position, code in enumerate(choice_labels)}
         row_order = {code: position for position, code in enumerate(row_labels)}
         citizens_blocks = blocks(citizens_question, sample.values(citizens_question))
-        for poll_domain, collectivites_domain, label in domains(poll.year):
+        for poll_domain, collectivites_domain, label in year_domains:
             mask = sample.mask(poll_domain)
             citizens = {
                 (block.row_code, code): Side(f.value, f.ci_low, f.ci_high, f.base_n, f.reliability)

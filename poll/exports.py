@@ -9,6 +9,7 @@ from poll.models import Flag, Outcome, Participation
 from survey.exports.rows import Column
 
 OUTCOME_CATEGORIES = [(outcome.value, outcome.label) for outcome in Outcome]
+OUTCOME_LABELS = dict(Outcome.choices)
 FLAG_LABELS = dict(Flag.choices)
 
 
@@ -52,10 +53,10 @@ class ParticipationCells:
     """The poll's columns, response by response, read at once for the edition."""
 
     def __init__(self, edition, options):
+        self.edition = edition
         self.open_data = options.open_data
         self.labels = options.labels
         self._by_response = None
-        self.edition = edition
 
     def _load(self):
         rows = Participation.objects.filter(edition=self.edition).values_list(
@@ -70,7 +71,7 @@ class ParticipationCells:
             response.pk, (None, None, [], None, None)
         )
         if self.labels:
-            outcome = dict(OUTCOME_CATEGORIES).get(outcome, outcome)
+            outcome = OUTCOME_LABELS.get(outcome, outcome)
             flags = [FLAG_LABELS.get(flag, flag) for flag in flags]
         cells = [] if self.open_data else [panel_id]
         return cells + [outcome, " | ".join(flags) or None, excluded, weight]
