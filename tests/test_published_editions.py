@@ -218,3 +218,30 @@ def test_the_2023_ai_question_gives_the_published_9_percent_and_then_the_estimat
     # None of the 9 small communes that answered had a project, and they weigh 87 %: about 1 %.
     assert 0.01 < everyone["oui"].value < 0.02
     assert everyone["oui"].n == 31 and everyone["oui"].base_n == 111
+
+
+def test_the_2023_rgpd_question_is_re_estimated_as_before_the_design_was_shared(imported):
+    """Pinned before editions/estimates.py called results.estimation, under the rule of that
+    day (logit interval): 38.2 % [14.1 ; 70.1] for every collectivité, 43.4 % [27.4 ; 60.9] for
+    3,500 inhabitants or more. A new interval rule in results changes the bounds here."""
+    found = {
+        domain: [
+            (e.choice_code, e.n, e.base_n, *(round(x, 4) for x in (e.value, e.ci_low, e.ci_high)))
+            for e in published_estimates(imported, domain)
+        ]
+        for domain in ("toutes", "3500-plus")
+    }
+    assert found == {
+        "toutes": [
+            ("oui", 78, 114, 0.3824, 0.1406, 0.7009),
+            ("non_prevu_12_mois", 17, 114, 0.4841, 0.2035, 0.7751),
+            ("non_pas_prevu", 5, 114, 0.0077, 0.0029, 0.0204),
+            ("nsp", 14, 114, 0.1258, 0.0199, 0.5046),
+        ],
+        "3500-plus": [
+            ("oui", 75, 106, 0.4339, 0.2739, 0.6090),
+            ("non_prevu_12_mois", 13, 106, 0.3734, 0.2006, 0.5860),
+            ("non_pas_prevu", 5, 106, 0.0613, 0.0224, 0.1569),
+            ("nsp", 13, 106, 0.1313, 0.0351, 0.3858),
+        ],
+    }
