@@ -16,9 +16,9 @@ side). A change whose interval contains 0 is marked as within noise.
 import math
 from dataclasses import dataclass
 
-from editions.estimates import UnknownDomain, published_estimates
+from editions.estimates import published_estimates
 from editions.models import PublishedCount
-from results.estimation import Z95, reliability
+from results.estimation import Z95, UnknownDomain
 from results.models import Computation, Estimate, Reliability, Statistic
 from survey.collection.models import Answer
 from survey.enums import ResponseStatus
@@ -147,7 +147,7 @@ def earlier_sides(question, domain):
                 e.standard_error,
                 e.n,
                 e.base_n,
-                reliability(e.standard_error / e.value if e.value > 0 else None, e.base_n),
+                e.reliability,
             )
             for e in estimates
         }

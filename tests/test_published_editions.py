@@ -8,9 +8,10 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from editions.estimates import EmptyStratum, published_estimates
+from editions.estimates import published_estimates
 from editions.importer import ImportRefused, import_published
 from editions.models import NationalCount, PublishedCount
+from results.weighting import EmptyStratum
 from survey.questionnaire.loader import load_questionnaire
 from survey.questionnaire.models import Edition
 
