@@ -8,9 +8,9 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from editions.estimates import published_estimates
+from editions.estimates import published_estimates, weighted_total_as_in_2023
 from editions.importer import ImportRefused, import_published
-from editions.models import NationalCount, PublishedCount
+from editions.models import NationalCount, PublishedCount, PublishedPercentage, PublishedTotal
 from results.weighting import EmptyStratum
 from survey.questionnaire.loader import load_questionnaire
 from survey.questionnaire.models import Edition
@@ -20,6 +20,7 @@ pytestmark = pytest.mark.django_db
 ROOT = Path(__file__).resolve().parent.parent
 TABLE = ROOT / "tests" / "data" / "all_statistics_2023_sample.csv"
 NATIONAL = ROOT / "data" / "national-counts-2023.csv"
+PUBLISHED = ROOT / "data" / "published-2023.csv"
 HEADER = (
     "Question,Structure,Réponses,Occurrences,Nombre de réponses,Effectifs par structure,"
     "Pourcentage\n"
@@ -69,6 +70,55 @@ def test_the_import_reproduces_the_published_weighted_total_of_2023(imported):
             for c in PublishedCount.objects.filter(stratum__in=strata, choice_code=code)
         )
         assert round(100 * weighted) == percentage
+        assert weighted_total_as_in_2023(imported)[code] == pytest.approx(weighted, abs=1e-12)
+
+
+def test_the_totals_of_2023_are_kept_as_published_and_the_2023_rule_gives_them_back(
+    edition_2023,
+):
+    """Every total row of the shipped 2023 table: « Total » and « Total hors communes < 3500 »
+    are raw shares of every respondent (« Autre » and « Sans réponse » included); « Total
+    pondéré » is the 2023 rule (communes under 3,500 and « Autre » weigh 0)."""
+    call_command("import_published_counts", PUBLISHED, edition=2023, national=NATIONAL, verbosity=0)
+    questions = edition_2023.questions.filter(published_counts__isnull=False).distinct()
+    assert sorted(q.code for q in questions) == ["rgpd_processus", "usage_ia"]
+    checked = 0
+    for question in questions:
+        stored = {
+            (p.total, p.choice_code): p.percentage
+            for p in PublishedPercentage.objects.filter(question=question)
+        }
+        counts = PublishedCount.objects.filter(question=question)
+        weighted = weighted_total_as_in_2023(question)
+        codes = set(counts.values_list("choice_code", flat=True))
+        for code in codes:
+            cells = counts.filter(choice_code=code)
+            everyone = sum(c.occurrences for c in cells) / sum(c.respondents for c in cells)
+            larger = cells.exclude(stratum="commune-lt3500")
+            without_small = sum(c.occurrences for c in larger) / sum(c.respondents for c in larger)
+            assert stored[PublishedTotal.RAW, code] == round(100 * everyone)
+            assert stored[PublishedTotal.WITHOUT_SMALL_COMMUNES, code] == round(100 * without_small)
+            assert stored[PublishedTotal.WEIGHTED, code] == round(100 * weighted[code])
+            checked += 1
+    assert checked == 9  # 5 answers of the RGPD question, 4 of the AI one, « Sans réponse » too
+    usage = edition_2023.questions.get(code="usage_ia")
+    assert (
+        usage.published_percentages.get(total=PublishedTotal.RAW, choice_code="oui").percentage
+        == 27
+    )
+    assert usage.published_percentages.get(total="pondere", choice_code="oui").percentage == 9
+
+
+def test_a_total_whose_percentage_is_not_one_is_refused_with_its_line(edition_2023):
+    lines = read(TABLE).splitlines()
+    broken = [
+        line.replace(",Total pondéré,Oui,,,,43", ",Total pondéré,Oui,,,,beaucoup") for line in lines
+    ]
+    with pytest.raises(ImportRefused) as refused:
+        import_published(edition_2023, "\n".join(broken), read(NATIONAL))
+    (problem,) = refused.value.problems
+    assert problem.endswith(" : « Pourcentage » doit être un nombre de 0 à 100 (« beaucoup »).")
+    assert not PublishedPercentage.objects.exists()
 
 
 def test_a_past_estimate_is_post_stratified_with_its_interval_as_computed_by_hand(imported):
