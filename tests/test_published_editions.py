@@ -7,10 +7,12 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from scipy import stats
 
 from editions.estimates import published_estimates, weighted_total_as_in_2023
 from editions.importer import ImportRefused, import_published
 from editions.models import NationalCount, PublishedCount, PublishedPercentage, PublishedTotal
+from results.models import Reliability
 from results.weighting import EmptyStratum
 from survey.questionnaire.loader import load_questionnaire
 from survey.questionnaire.models import Edition
@@ -122,6 +124,8 @@ def test_a_total_whose_percentage_is_not_one_is_refused_with_its_line(edition_20
 
 
 def test_a_past_estimate_is_post_stratified_with_its_interval_as_computed_by_hand(imported):
+    """The published counts go through results' design: p = Σ W_h p_h, the stratified variance
+    with the finite-population correction, and Korn and Graubard's interval (df = n − strata)."""
     oui = next(e for e in published_estimates(imported, "3500-plus") if e.choice_code == "oui")
     # (y_h, n_h answered, N_h) per stratum of 3,500 inhabitants or more, from the table.
     strata = [
@@ -133,17 +137,23 @@ def test_a_past_estimate_is_post_stratified_with_its_interval_as_computed_by_han
         (15, 24, 101),
         (9, 10, 18),
     ]
-    total = 4556
-    value = sum(N / total * y / n for y, n, N in strata)
-    variance = sum(
-        (N / total) ** 2 * (1 - n / N) * (y / n) * (1 - y / n) / (n - 1) for y, n, N in strata
+    total, n = 4556, 106
+    value = sum(N / total * y / m for y, m, N in strata)
+    drawn = sum((N / total) ** 2 * (y / m) * (1 - y / m) / (m - 1) for y, m, N in strata)
+    finite = sum(
+        (N / total) ** 2 * (1 - m / N) * (y / m) * (1 - y / m) / (m - 1) for y, m, N in strata
     )
-    se = math.sqrt(variance)
-    logit, spread = math.log(value / (1 - value)), 1.959963984540054 * se / (value * (1 - value))
+    effective = min(value * (1 - value) / drawn, n)
+    size = effective * (stats.t.ppf(0.975, n - 1) / stats.t.ppf(0.975, n - 7)) ** 2
+    x = value * size
+    low = stats.beta.ppf(0.025, x, size - x + 1)
+    high = stats.beta.ppf(0.975, x + 1, size - x)
+    shrink = math.sqrt(finite / drawn)
     assert oui.value == pytest.approx(value, abs=1e-12)
-    assert oui.standard_error == pytest.approx(se, abs=1e-12)
-    assert oui.ci_low == pytest.approx(1 / (1 + math.exp(-(logit - spread))), abs=1e-12)
-    assert oui.ci_high == pytest.approx(1 / (1 + math.exp(-(logit + spread))), abs=1e-12)
+    assert oui.standard_error == pytest.approx(math.sqrt(finite), abs=1e-12)
+    assert oui.effective_n == pytest.approx(effective, abs=1e-9)
+    assert oui.ci_low == pytest.approx(value - (value - low) * shrink, abs=1e-9)
+    assert oui.ci_high == pytest.approx(value + (high - value) * shrink, abs=1e-9)
     assert (oui.n, oui.base_n) == (75, 106)
     # Near the published 43 %: few « Sans réponse » among the larger collectivités.
     assert round(100 * oui.value) == 43
@@ -163,9 +173,10 @@ def test_every_collectivite_counts_with_its_weight_unlike_2023s_weighted_total(i
 def test_the_denominator_may_leave_out_dont_know(imported):
     without = {e.choice_code: e for e in published_estimates(imported, "strate:region", ["nsp"])}
     assert set(without) == {"oui", "non_prevu_12_mois", "non_pas_prevu"}
-    # 9 « oui » of 9 régions answering, out of 18: the exact bound at n = 9.
+    # 9 « oui » of 9 régions answering, out of 18: the exact bound at n = 9, brought halfway
+    # (in variance) towards 1 by the finite-population correction, 1 − 9/18.
     assert without["oui"].value == pytest.approx(9 / 9)
-    assert without["oui"].ci_low == pytest.approx(0.025 ** (1 / 9))
+    assert without["oui"].ci_low == pytest.approx(1 - (1 - 0.025 ** (1 / 9)) * math.sqrt(0.5))
     assert without["oui"].ci_high == 1.0
 
 
@@ -271,10 +282,12 @@ def test_the_2023_ai_question_gives_the_published_9_percent_and_then_the_estimat
     assert everyone["oui"].n == 31 and everyone["oui"].base_n == 111
 
 
-def test_the_2023_rgpd_question_is_re_estimated_as_before_the_design_was_shared(imported):
-    """Pinned before editions/estimates.py called results.estimation, under the rule of that
-    day (logit interval): 38.2 % [14.1 ; 70.1] for every collectivité, 43.4 % [27.4 ; 60.9] for
-    3,500 inhabitants or more. A new interval rule in results changes the bounds here."""
+def test_the_2023_rgpd_question_is_re_estimated_with_the_interval_rule_of_results(imported):
+    """The figures of results.estimation, whatever rule it follows. Before it had Korn and
+    Graubard's intervals (logit, zero variance for unanimous strata), the same code gave
+    38.2 % [14.1 ; 70.1] for « Oui » and 0.8 % [0.3 ; 2.0] for « Non, pas prévu » among every
+    collectivité: the 8 small communes that weigh 87 % answered « Non, pas prévu » 0 times, and
+    their own exact upper bound is 36.9 %. The values, counts and bases do not move."""
     found = {
         domain: [
             (e.choice_code, e.n, e.base_n, *(round(x, 4) for x in (e.value, e.ci_low, e.ci_high)))
@@ -284,15 +297,18 @@ def test_the_2023_rgpd_question_is_re_estimated_as_before_the_design_was_shared(
     }
     assert found == {
         "toutes": [
-            ("oui", 78, 114, 0.3824, 0.1406, 0.7009),
-            ("non_prevu_12_mois", 17, 114, 0.4841, 0.2035, 0.7751),
-            ("non_pas_prevu", 5, 114, 0.0077, 0.0029, 0.0204),
-            ("nsp", 14, 114, 0.1258, 0.0199, 0.5046),
+            ("oui", 78, 114, 0.3824, 0.1024, 0.7377),
+            ("non_prevu_12_mois", 17, 114, 0.4841, 0.1635, 0.8150),
+            ("non_pas_prevu", 5, 114, 0.0077, 0.0000, 0.3162),
+            ("nsp", 14, 114, 0.1258, 0.0048, 0.4965),
         ],
         "3500-plus": [
-            ("oui", 75, 106, 0.4339, 0.2739, 0.6090),
-            ("non_prevu_12_mois", 13, 106, 0.3734, 0.2006, 0.5860),
-            ("non_pas_prevu", 5, 106, 0.0613, 0.0224, 0.1569),
-            ("nsp", 13, 106, 0.1313, 0.0351, 0.3858),
+            ("oui", 75, 106, 0.4339, 0.2581, 0.6229),
+            ("non_prevu_12_mois", 13, 106, 0.3734, 0.1791, 0.6033),
+            ("non_pas_prevu", 5, 106, 0.0613, 0.0024, 0.2765),
+            ("nsp", 13, 106, 0.1313, 0.0187, 0.3855),
         ],
     }
+    rare = next(e for e in published_estimates(imported) if e.choice_code == "non_pas_prevu")
+    assert rare.ci_high > 0.20
+    assert rare.effective_n < 30 and rare.reliability == Reliability.SUPPRESSED
