@@ -46,10 +46,23 @@ AI_2023 = {
 }
 
 
-def ai_table(codes=("usage_ia",)):
+# A made-up table large enough for the publication rule (test data).
+LARGE_AI_2023 = {
+    "Communes de moins de 3 500 hab.": (30, 350, 20),
+    "Communes de 3 500 à 10 000 hab.": (40, 150, 10),
+    "Communes de 10 000 à 100 000 hab.": (60, 130, 10),
+    "Communes de plus de 100 000 hab.": (15, 20, 0),
+    "Un EPCI (hors métropole)": (60, 120, 20),
+    "Une métropole": (10, 8, 0),
+    "Un département": (40, 50, 5),
+    "Une région": (8, 8, 0),
+}
+
+
+def ai_table(codes=("usage_ia",), table=AI_2023):
     rows = []
     for code in codes:
-        for structure, (oui, non, nsp) in AI_2023.items():
+        for structure, (oui, non, nsp) in table.items():
             total = oui + non + nsp
             for label, count in (("Oui", oui), ("Non", non), ("Je ne sais pas", nsp)):
                 rows.append(f"x,{structure},{label},{count},{total},{total},0,{code}")
