@@ -64,6 +64,10 @@ def staff_trends(request, admin_site, year):
 @require_GET
 def public_trends(request, year):
     """The published questions' changes since the edition they continue."""
+    past = _past_edition(year)
+    if past is not None:
+        # Changes are shown on the page of the edition that continues it.
+        return render(request, "editions/past_no_trends.html", {"edition": past}, status=404)
     edition, computation, unavailable = public_computation(request, year)
     if unavailable:
         return unavailable

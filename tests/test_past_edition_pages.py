@@ -181,6 +181,14 @@ def test_the_2023_methodology_says_what_was_published_how_it_is_re_estimated_and
     )
 
 
+def test_2023_has_no_evolution_page_of_its_own_and_says_where_changes_are(client, loaded):
+    response = client.get(reverse("results_trends", args=[2023]))
+    assert response.status_code == 404
+    html = response.content.decode()
+    assert "Revenez bientôt" not in html
+    assert "Pas d’évolution à montrer pour 2023" in html
+
+
 def test_a_collected_edition_keeps_its_own_pages(client, loaded):
     # 2025 has no computation yet: results' own page says so, as before.
     response = client.get(reverse("results_public", args=[2025]))
