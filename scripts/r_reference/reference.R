@@ -77,8 +77,15 @@ weight_sets <- list(
   raked = weights(raked),
   calibrated = calibrated_weights
 )
-# R's own calibrated designs: their variance counts the gain of the calibration.
-calibrated_designs <- list(post_stratified = post_stratified, raked = raked)
+# R's own calibrated designs, whose variance takes the calibration into account (the
+# residuals of the weights' fit on the margins). For `calibrated`, the whole design raked on
+# the strata and the régions (its census units then move a little off 1: only its standard
+# errors are used, to compare with ours).
+calibrated_designs <- list(
+  post_stratified = post_stratified,
+  raked = raked,
+  calibrated = rake_to_convergence(design, list(~stratum, ~region), list(stratum_pop, region_pop))
+)
 
 # --- Figures of one domain -------------------------------------------------------------------
 
@@ -208,6 +215,16 @@ result <- list(
   survey_version = as.character(packageVersion("survey")),
   options = list(survey.lonely.psu = getOption("survey.lonely.psu")),
   design = "svydesign(ids = ~1, strata = ~stratum, fpc = ~N_h, weights = ~w)",
+  notes = list(
+    weights = paste(
+      "design: N_h / n_h; post_stratified: postStratify(design, ~region); raked:",
+      "rake(design, list(~region, ~urbain)); calibrated: results.weighting.calibrate",
+      "reproduced with rake(~stratum, ~region) on the respondents outside the census stratum"),
+    estimates = paste(
+      "Per set of weights and domain, figures of svydesign(...) with those weights taken as",
+      "fixed, the domain by subset(); calibrated_se: SE(svymean) of R's calibrated design",
+      "(postStratify / rake object), whose variance counts the calibration")
+  ),
   ids = d$id,
   weights = weight_sets,
   estimates = estimates
