@@ -14,9 +14,12 @@ bytes. What the sample holds, on purpose:
 - `departement` with a single respondent (R's « certainty » rule for a lonely unit);
 - three régions and an `urbain` flag, margins to post-stratify and rake to (`frame.csv` gives
   N per stratum × région, `margins.csv` the `urbain` margin);
-- three binary answers (`usage`, `rare`, `nsp`) and a number with ties (`agents`);
+- four binary answers (`usage`, `rare`, `nsp`, and `ouvert`, which the strata nearly
+  determine, so that its effective size can exceed the respondents) and a number with ties
+  (`agents`);
 - domains as 0/1 columns: `dom_nord` (a région), `dom_urbain`, `dom_petites` (two whole
-  strata: communes under 3,500 and communautés de communes).
+  strata: communes under 3,500 and communautés de communes), `dom_moyennes` (communes of
+  3,500 to 100,000 inhabitants, two whole strata where no cell is unanimous on `ouvert`).
 """
 
 import csv
@@ -27,14 +30,14 @@ import numpy as np
 SEED = 20261207
 OUT = Path(__file__).resolve().parents[2] / "tests" / "data" / "r_reference"
 
-# stratum, N_h, n_h, P(usage), P(urbain), typical number of agents
+# stratum, N_h, n_h, P(usage), P(ouvert), P(urbain), typical number of agents
 STRATA = [
-    ("commune-lt3500", 1200, 40, 0.30, 0.05, 8),
-    ("commune-3500-10000", 300, 25, 0.50, 0.40, 60),
-    ("commune-10000-100000", 60, 15, 0.70, 0.90, 400),
-    ("epci-metropole", 12, 12, 0.90, 1.00, 2500),
-    ("epci-cc", 800, 4, 0.00, 0.00, 30),
-    ("departement", 30, 1, 1.00, 0.50, 3000),
+    ("commune-lt3500", 1200, 40, 0.30, 0.03, 0.05, 8),
+    ("commune-3500-10000", 300, 25, 0.50, 0.95, 0.40, 60),
+    ("commune-10000-100000", 60, 15, 0.70, 0.50, 0.90, 400),
+    ("epci-metropole", 12, 12, 0.90, 0.50, 1.00, 2500),
+    ("epci-cc", 800, 4, 0.00, 0.50, 0.00, 30),
+    ("departement", 30, 1, 1.00, 1.00, 0.50, 3000),
 ]
 REGIONS = ["est", "nord", "sud"]
 REGION_SHARES = [0.25, 0.35, 0.40]
@@ -44,7 +47,7 @@ URBAIN_SHARE = 0.12  # of the population, for the `urbain` margin
 def main():
     rng = np.random.default_rng(SEED)
     rows, frame = [], []
-    for stratum, big_n, n, p_usage, p_urbain, agents in STRATA:
+    for stratum, big_n, n, p_usage, p_ouvert, p_urbain, agents in STRATA:
         regions = rng.choice(REGIONS, size=n, p=REGION_SHARES)
         if n == big_n:
             counts = {r: int((regions == r).sum()) for r in REGIONS}
@@ -58,6 +61,7 @@ def main():
             usage = int(rng.random() < p_usage)
             rare = int(stratum != "epci-cc" and rng.random() < 0.07)
             nsp = int(not usage and rng.random() < 0.25)
+            ouvert = int(rng.random() < p_ouvert)
             # Answers in steps of 5 above 20, so that the number has ties.
             count = int(rng.lognormal(np.log(agents), 0.6))
             count = count if count < 20 else 5 * round(count / 5)
@@ -72,6 +76,7 @@ def main():
                     "usage": usage,
                     "rare": rare,
                     "nsp": nsp,
+                    "ouvert": ouvert,
                     "agents": count,
                 }
             )
@@ -80,6 +85,7 @@ def main():
         row["dom_nord"] = int(row["region"] == "nord")
         row["dom_urbain"] = row["urbain"]
         row["dom_petites"] = int(row["stratum"] in ("commune-lt3500", "epci-cc"))
+        row["dom_moyennes"] = int(row["stratum"] in ("commune-3500-10000", "commune-10000-100000"))
     total = sum(big_n for _, big_n, *_ in STRATA)
     urbain = round(URBAIN_SHARE * total)
 

@@ -19,8 +19,8 @@ d <- read.csv(file.path(fixtures, "sample.csv"), stringsAsFactors = FALSE)
 frame <- read.csv(file.path(fixtures, "frame.csv"), stringsAsFactors = FALSE)
 margins <- read.csv(file.path(fixtures, "margins.csv"), stringsAsFactors = FALSE)
 
-indicators <- c("usage", "rare", "nsp")
-domains <- c("all", "dom_nord", "dom_urbain", "dom_petites")
+indicators <- c("usage", "rare", "nsp", "ouvert")
+domains <- c("all", "dom_nord", "dom_urbain", "dom_petites", "dom_moyennes")
 # ("score", Fuller's interval, fails in its root search on these domains: left out.)
 interval_types <- c("mean", "beta", "xlogit", "asin")
 z <- qnorm(0.975)
@@ -39,9 +39,15 @@ rake_to_convergence <- function(...) {
                       warning = function(w) stop(conditionMessage(w)))
 }
 
-design_of <- function(data, weights) {
+# Drawn without replacement within strata (finite-population correction), or, for the
+# with-replacement variance that effective sizes are computed from, the same without fpc.
+design_of <- function(data, weights, fpc = TRUE) {
   data$w <- weights
-  svydesign(ids = ~1, strata = ~stratum, fpc = ~N_h, weights = ~w, data = data)
+  if (fpc) {
+    svydesign(ids = ~1, strata = ~stratum, fpc = ~N_h, weights = ~w, data = data)
+  } else {
+    svydesign(ids = ~1, strata = ~stratum, weights = ~w, data = data)
+  }
 }
 
 domain_of <- function(design, domain) {
@@ -96,10 +102,11 @@ quantile_at <- function(x, w, level) {
   survey:::qrule_math(x, w, min(level, 1))
 }
 
-proportion_figures <- function(sub, variable) {
+proportion_figures <- function(sub, sub_wr, variable) {
   formula <- as.formula(paste0("~", variable))
   indicator <- as.formula(paste0("~I(", variable, " == 1)"))
   m <- svymean(formula, sub, deff = TRUE)
+  m_wr <- svymean(formula, sub_wr, deff = "replace")
   p <- unname(coef(m))
   variance <- unname(vcov(m)[1, 1])
   logit <- svyciprop(indicator, sub, method = "logit")
@@ -114,6 +121,8 @@ proportion_figures <- function(sub, variable) {
     se = unname(SE(m)[1]),
     variance = variance,
     deff = unname(deff(m)[1]),
+    variance_with_replacement = unname(vcov(m_wr)[1, 1]),
+    deff_with_replacement = unname(deff(m_wr)[1]),
     logit = as.vector(attr(logit, "ci")),
     logit_estimate = as.vector(logit),
     logit_normal = as.vector(attr(logit_normal, "ci")),
@@ -124,7 +133,7 @@ proportion_figures <- function(sub, variable) {
   )
 }
 
-number_figures <- function(sub, variable) {
+number_figures <- function(sub, sub_wr, variable) {
   formula <- as.formula(paste0("~", variable))
   m <- svymean(formula, sub)
   x <- sub$variables[[variable]]
@@ -139,33 +148,39 @@ number_figures <- function(sub, variable) {
       intervals[[paste(type, df, sep = "_")]] <- as.vector(q[[1]][1, 2:3])
     }
   }
-  # Woodruff centred on the level 1/2 (our rule), from survey's own pieces: the standard
-  # error of the share at or below the median and the "math" quantile rule.
-  below <- svymean(as.formula(paste0("~I(", variable, " <= ", median, ")")), sub)
+  # The share of answers at or below the median, its standard error and its Korn-Graubard
+  # interval; Woodruff centred on the level 1/2 (results.statistics.median) with the
+  # half-widths of that interval, read back with survey's "math" rule.
+  at_or_below <- as.formula(paste0("~I(", variable, " <= ", median, ")"))
+  below <- svymean(at_or_below, sub)
   share <- unname(coef(below)[2])
-  se_share <- unname(SE(below)[2])
+  beta <- as.vector(attr(svyciprop(at_or_below, sub, method = "beta"), "ci"))
   list(
     mean = unname(coef(m)[1]),
     se = unname(SE(m)[1]),
+    variance_with_replacement = unname(vcov(svymean(formula, sub_wr))[1, 1]),
+    t_interval = as.vector(confint(m, df = degf(sub))),
     median = median,
     share_at_or_below_median = share,
-    se_share_at_or_below_median = se_share,
-    woodruff_at_half_normal = c(quantile_at(x, w, 0.5 - z * se_share),
-                                quantile_at(x, w, 0.5 + z * se_share)),
+    se_share_at_or_below_median = unname(SE(below)[2]),
+    beta_share_at_or_below_median = beta,
+    woodruff_beta_at_half = c(quantile_at(x, w, 0.5 - (share - beta[1])),
+                              quantile_at(x, w, 0.5 + (beta[2] - share))),
     svyquantile = intervals
   )
 }
 
-domain_figures <- function(design, domain, calibrated = NULL) {
-  sub <- domain_of(design, domain)
+domain_figures <- function(weights, domain, calibrated = NULL) {
+  sub <- domain_of(design_of(d, weights), domain)
+  sub_wr <- domain_of(design_of(d, weights, fpc = FALSE), domain)
   figures <- list(
     respondents = sum(weights(sub, "sampling") > 0),
     design_rows = nrow(sub),
     degf = degf(sub),
     weight_total = sum(weights(sub, "sampling"))
   )
-  for (variable in indicators) figures[[variable]] <- proportion_figures(sub, variable)
-  figures[["agents"]] <- number_figures(sub, "agents")
+  for (variable in indicators) figures[[variable]] <- proportion_figures(sub, sub_wr, variable)
+  figures[["agents"]] <- number_figures(sub, sub_wr, "agents")
   if (!is.null(calibrated)) {
     sub_calibrated <- domain_of(calibrated, domain)
     figures[["calibrated_se"]] <- lapply(
@@ -178,9 +193,10 @@ domain_figures <- function(design, domain, calibrated = NULL) {
 
 estimates <- list()
 for (set in names(weight_sets)) {
-  fixed <- design_of(d, weight_sets[[set]])
   estimates[[set]] <- setNames(
-    lapply(domains, function(domain) domain_figures(fixed, domain, calibrated_designs[[set]])),
+    lapply(domains, function(domain) {
+      domain_figures(weight_sets[[set]], domain, calibrated_designs[[set]])
+    }),
     domains
   )
 }
@@ -222,7 +238,8 @@ result <- list(
       "reproduced with rake(~stratum, ~region) on the respondents outside the census stratum"),
     estimates = paste(
       "Per set of weights and domain, figures of svydesign(...) with those weights taken as",
-      "fixed, the domain by subset(); calibrated_se: SE(svymean) of R's calibrated design",
+      "fixed, the domain by subset(); *_with_replacement: the same design without fpc",
+      "(deff = 'replace'); calibrated_se: SE(svymean) of R's calibrated design",
       "(postStratify / rake object), whose variance counts the calibration")
   ),
   ids = d$id,
