@@ -14,6 +14,7 @@ options(survey.lonely.psu = "certainty")
 
 fixtures <- "tests/data/r_reference"
 output <- "tests/data/r_reference.json"
+if (!dir.exists(fixtures)) stop("Run this script from the repository's root (make r-reference).")
 
 d <- read.csv(file.path(fixtures, "sample.csv"), stringsAsFactors = FALSE)
 frame <- read.csv(file.path(fixtures, "frame.csv"), stringsAsFactors = FALSE)
