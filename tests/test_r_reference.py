@@ -136,7 +136,7 @@ def report_differences():
 
 def test_the_reference_records_the_r_and_survey_versions_that_computed_it():
     assert REFERENCE["r_version"].startswith("R version 4.")
-    assert REFERENCE["survey_version"].split(".")[0] >= "4"
+    assert int(REFERENCE["survey_version"].split(".")[0]) >= 4
     assert REFERENCE["options"]["survey.lonely.psu"] == "certainty"
     assert REFERENCE["ids"] == [int(row["id"]) for row in ROWS]
 
@@ -178,7 +178,7 @@ def test_raking_on_two_margins_gives_r_rake_weights_to_1e_10():
 def test_calibrate_gives_r_rake_weights_on_strata_and_regions_with_the_census_held_at_1():
     frame_cells = {(row["stratum"], row["region"]): int(row["N"]) for row in FRAME}
     calibration = calibrate(list(STRATA), list(REGIONS), frame_cells)
-    # The bounds of the factors did not bind: the raking is R's, to its tolerance of 1e-10.
+    # The bounds of the factors did not bind: R's raking is unbounded.
     assert calibration.factor_min > 0.3 and calibration.factor_max < 3
     assert calibration.cells == list(STRATA)
     # calibrate stops at 1e-10 relative on the margins (results.weighting.TOLERANCE).
