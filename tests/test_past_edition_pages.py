@@ -171,7 +171,7 @@ def test_the_2023_methodology_says_what_was_published_how_it_is_re_estimated_and
     )
     totals = html[html.index('data-testid="totals-usage_ia"') :]
     assert row_of(totals, "Oui") == ["27", "28", "9"]
-    assert "Korn et Graubard" in html and "effective de son échantillon est inférieure à 30" in html
+    assert "Korn et Graubard" in html and "dont la taille effective est inférieure à 30" in html
     strata = row_of(html, "Communes de moins de 3\u202f500 habitants")
     assert strata == ["31 762", "9", "0,0 %", "87,5 %"]
     counts = re.search(r'data-testid="publication-counts">(.*?)</p>', html, re.S).group(1)
