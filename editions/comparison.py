@@ -24,9 +24,8 @@ from dataclasses import dataclass
 
 from editions.estimates import domain_strata, published_estimates
 from editions.models import PublishedCount
-from results.estimation import UnknownDomain
 from results.models import Computation, Estimate, Reliability, Statistic
-from results.statistics import difference_interval
+from results.statistics import UnknownDomain, difference_interval
 from survey.collection.models import Answer
 from survey.enums import ResponseStatus
 

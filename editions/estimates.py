@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from editions.models import NationalCount, PublishedCount, PublishedStratum
-from results.estimation import Design, UnknownDomain, proportions
+from results.statistics import Design, UnknownDomain, proportions
 from results.weighting import EmptyStratum
 
 LIST_STRATA = [s for s in PublishedStratum if s != PublishedStratum.OTHER]

@@ -18,7 +18,6 @@ from editions.models import (
 )
 from results import presentation
 from results.models import Estimate, Reliability, Statistic
-from results.statistics import MAX_WIDTH, MIN_EFFECTIVE_N
 from results.weighting import EmptyStratum
 from survey.typography import typeset
 
@@ -41,15 +40,8 @@ def is_known_by_published_table(edition):
 
 
 def suppression_reason(estimate):
-    """Why the publication rule (`results.statistics.proportion_publication`) suppressed a
-    figure, in French: its first unmet condition."""
-    effective_n = estimate.effective_n
-    if effective_n is None or effective_n < MIN_EFFECTIVE_N:
-        size = "—" if effective_n is None else presentation.format_number(effective_n, 1)
-        return typeset(f"taille effective de l’échantillon inférieure à 30 ({size})")
-    if estimate.ci_high - estimate.ci_low > MAX_WIDTH:
-        return "intervalle de confiance de plus de 30 points"
-    return "intervalle de confiance trop large par rapport à l’estimation"
+    """Why the publication rule suppressed a figure, in French: its first unmet condition."""
+    return presentation.reason_text(estimate)
 
 
 @dataclass

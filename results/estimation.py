@@ -27,18 +27,8 @@ from django.db import connection, transaction
 from django.db.models import TextField
 from django.db.models.functions import Cast
 
-from results.models import Estimate, FrameCell, Reliability, Statistic, Stratum, Weight
-from results.statistics import (  # noqa: F401 (Design, Figure, UnknownDomain: used by callers)
-    ALPHA,
-    Z95,
-    Design,
-    Figure,
-    UnknownDomain,
-    logit_interval,
-    mean,
-    median,
-    proportions,
-)
+from results.models import Estimate, FrameCell, Statistic, Stratum, Weight
+from results.statistics import Design, UnknownDomain, mean, median, proportions
 from survey.enums import CollectiviteKind, ResponseStatus
 from survey.questionnaire.kinds.base import NUMBER, OPTIONS
 from survey.typography import typeset
@@ -74,33 +64,6 @@ INTERVAL_METHOD = (
     "IC à 95 % de Korn et Graubard, variance linéarisée stratifiée avec correction de "
     "population finie et pseudo-variance des cellules unanimes ; Woodruff pour la médiane"
 )
-
-
-# Kept for editions/estimates.py and editions/comparison.py until they read `statistics`.
-CV_PUBLISHED = 0.165
-CV_CAUTION = 0.333
-MIN_BASE = 10
-
-
-def reliability(cv, base_n):
-    """The former CV rule (editions only, until they move to `results.statistics`)."""
-    if base_n < MIN_BASE:
-        return Reliability.SUPPRESSED
-    if cv is None or cv <= CV_PUBLISHED + 1e-12:
-        return Reliability.PUBLISHED
-    if cv <= CV_CAUTION + 1e-12:
-        return Reliability.CAUTION
-    return Reliability.SUPPRESSED
-
-
-def proportion_interval(p, se, kish_n, censused):
-    """The former logit interval (editions only, until they move to `results.statistics`)."""
-    if 0 < p < 1 and se > 0:
-        return logit_interval(p, se)
-    if censused or 0 < p < 1:
-        return p, p
-    bound = 1 - (ALPHA / 2) ** (1 / kish_n)
-    return (0.0, bound) if p == 0 else (1 - bound, 1.0)
 
 
 # --- What a question measures ---------------------------------------------------------------

@@ -50,6 +50,37 @@ def publication_rule():
     ]
 
 
+def reason_text(estimate):
+    """Why the rule decided what it did for a stored estimate, in French (empty if published
+    without a remark)."""
+    rule = (
+        statistics.proportion_verdict
+        if estimate.statistic == Statistic.PROPORTION
+        else statistics.number_verdict
+    )
+    verdict = rule(
+        estimate.value, estimate.ci_low, estimate.ci_high, estimate.effective_n, statistics.MIN_DF
+    )
+    if verdict.reason == statistics.FEW_EFFECTIVE:
+        size = "—" if estimate.effective_n is None else format_number(estimate.effective_n, 1)
+        return (
+            f"taille effective de l’échantillon inférieure à {statistics.MIN_EFFECTIVE_N} ({size})"
+        )
+    return REASON_TEXTS.get(verdict.reason, "")
+
+
+REASON_TEXTS = {
+    statistics.TOO_WIDE: (
+        f"intervalle de confiance de plus de {round(statistics.MAX_WIDTH * 100)} points"
+    ),
+    statistics.RELATIVELY_WIDE: "intervalle de confiance trop large par rapport à l’estimation",
+    statistics.FEW_DEGREES: "trop peu de degrés de liberté",
+    statistics.EXTREME: "estimation de 0 ou 100 %",
+    statistics.LOOSE_COMPLEMENT: "intervalle large par rapport à la part complémentaire",
+    statistics.NO_SPREAD: "toutes les réponses sont identiques",
+}
+
+
 def is_publishable(question):
     """Free text is never published: its answers are neither counted nor summarised."""
     return not question.kind_class.free_text

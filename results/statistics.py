@@ -254,36 +254,67 @@ def difference_interval(earlier, current):
 # --- The publication rule ---------------------------------------------------------------------
 
 
-def proportion_publication(value, low, high, effective_n, df, census=False):
-    """NCHS 2017 for proportions: published, with caution, or suppressed."""
+@dataclass(frozen=True)
+class Verdict:
+    """What the rule decided, and the first condition that decided it (empty if none)."""
+
+    decision: str
+    reason: str = ""
+
+
+# The conditions of the rule, as `Verdict.reason` names them.
+FEW_EFFECTIVE = "taille-effective"
+TOO_WIDE = "largeur"
+RELATIVELY_WIDE = "largeur-relative"
+FEW_DEGREES = "degres-de-liberte"
+EXTREME = "zero-ou-cent"
+LOOSE_COMPLEMENT = "complement"
+NO_SPREAD = "sans-dispersion"
+
+
+def proportion_verdict(value, low, high, effective_n, df, census=False):
+    """NCHS 2017 for proportions: published, with caution, or suppressed, and why."""
     if effective_n is None or effective_n < MIN_EFFECTIVE_N - _EPSILON:
-        return Publication.SUPPRESSED
+        return Verdict(Publication.SUPPRESSED, FEW_EFFECTIVE)
     if census:
-        return Publication.PUBLISHED
+        return Verdict(Publication.PUBLISHED)
     width = high - low
     if width > MAX_WIDTH + _EPSILON:
-        return Publication.SUPPRESSED
+        return Verdict(Publication.SUPPRESSED, TOO_WIDE)
     wide = width > NARROW_WIDTH + _EPSILON
     if wide and not relatively_narrow(width, value):
-        return Publication.SUPPRESSED
-    extreme = value <= 0 or value >= 1
-    if df < MIN_DF or extreme or (wide and not relatively_narrow(width, 1 - value)):
-        return Publication.CAUTION
-    return Publication.PUBLISHED
+        return Verdict(Publication.SUPPRESSED, RELATIVELY_WIDE)
+    if df < MIN_DF:
+        return Verdict(Publication.CAUTION, FEW_DEGREES)
+    if value <= 0 or value >= 1:
+        return Verdict(Publication.CAUTION, EXTREME)
+    if wide and not relatively_narrow(width, 1 - value):
+        return Verdict(Publication.CAUTION, LOOSE_COMPLEMENT)
+    return Verdict(Publication.PUBLISHED)
+
+
+def number_verdict(value, low, high, effective_n, df, *, spread=True, census=False):
+    """The same logic for a mean or a median (the standard has no rule of its own for them)."""
+    if effective_n is None or effective_n < MIN_EFFECTIVE_N - _EPSILON:
+        return Verdict(Publication.SUPPRESSED, FEW_EFFECTIVE)
+    if census:
+        return Verdict(Publication.PUBLISHED)
+    width = high - low
+    if width > _EPSILON and not relatively_narrow(width, abs(value)):
+        return Verdict(Publication.SUPPRESSED, RELATIVELY_WIDE)
+    if df < MIN_DF:
+        return Verdict(Publication.CAUTION, FEW_DEGREES)
+    if not spread:
+        return Verdict(Publication.CAUTION, NO_SPREAD)
+    return Verdict(Publication.PUBLISHED)
+
+
+def proportion_publication(value, low, high, effective_n, df, census=False):
+    return proportion_verdict(value, low, high, effective_n, df, census).decision
 
 
 def number_publication(value, low, high, effective_n, df, *, spread, census=False):
-    """The same logic for a mean or a median (the standard has no rule of its own for them)."""
-    if effective_n is None or effective_n < MIN_EFFECTIVE_N - _EPSILON:
-        return Publication.SUPPRESSED
-    if census:
-        return Publication.PUBLISHED
-    width = high - low
-    if width > _EPSILON and not relatively_narrow(width, abs(value)):
-        return Publication.SUPPRESSED
-    if df < MIN_DF or not spread:
-        return Publication.CAUTION
-    return Publication.PUBLISHED
+    return number_verdict(value, low, high, effective_n, df, spread=spread, census=census).decision
 
 
 def relatively_narrow(width, value):

@@ -6,18 +6,16 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from results.estimation import (
+from results.estimation import Sample, estimates_for, run_computation
+from results.models import Computation, Estimate, Frame, Reliability, Statistic
+from results.statistics import (
     Design,
-    Sample,
     UnknownDomain,
-    estimates_for,
     mean,
     median,
+    proportion_publication,
     proportions,
-    run_computation,
 )
-from results.models import Computation, Estimate, Frame, Reliability, Statistic
-from results.statistics import proportion_publication
 from survey.collection.models import Answer
 from survey.enums import CollectiviteKind, QuestionKind, ResponseStatus
 from tests.factories import (
