@@ -237,5 +237,16 @@ class OptOutAdmin(admin.ModelAdmin):
     list_filter = ["reason", "edition"]
     search_fields = ["email"]
 
+    # Every way in lists addresses: each needs the contacts' permission as well (the
+    # changelist opens to whoever may change, not only to whoever may view).
     def has_view_permission(self, request, obj=None):
         return may_see_addresses(request) and super().has_view_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return may_see_addresses(request) and super().has_change_permission(request, obj)
+
+    def has_add_permission(self, request):
+        return may_see_addresses(request) and super().has_add_permission(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return may_see_addresses(request) and super().has_delete_permission(request, obj)
