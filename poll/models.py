@@ -17,7 +17,7 @@ from django.db import models, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from poll.profile import profile_of
+from poll.profile import is_screened_out, profile_of
 from survey.collection.models import Response, hash_token
 from survey.questionnaire.models import Edition
 
@@ -314,7 +314,8 @@ class Participation(models.Model):
         return self.outcome
 
     def complete(self, values, now=None):
-        """Count the sitting in its quotas and send its response, or end it as quota-full.
+        """Count the sitting in its quotas and send its response, or end it as screened out
+        (the profile's age, whichever way it was saved last) or as quota-full.
 
         Returns the outcome. The quota claim, the sending and the outcome commit together.
         """
@@ -325,8 +326,11 @@ class Participation(models.Model):
             if locked.is_over:
                 self.outcome, self.ended_at = locked.outcome, locked.ended_at
                 return self.outcome
+            profile = profile_of(values)
+            if is_screened_out(profile):
+                return self.end(Outcome.SCREENED_OUT, now)
             try:
-                Quota.objects.claim(self.edition, profile_of(values))
+                Quota.objects.claim(self.edition, profile)
             except QuotaFull:
                 return self.end(Outcome.QUOTA_FULL, now)
             self.response.submit(now)

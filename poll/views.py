@@ -177,10 +177,8 @@ def page(request, slug):
         )
     except EditionClosed:
         return render(request, "poll/closed.html", edition_context(edition), status=403)
-    if action == "previous":
-        previous = journey.previous(step)
-        return redirect((previous or step).url())
     if step.section.slug == PROFILE_SECTION:
+        # Whatever the button: a profile re-posted with « Précédent » is a profile too.
         profile = profile_of(values)
         if is_screened_out(profile):
             participation.end(Outcome.SCREENED_OUT)
@@ -188,6 +186,9 @@ def page(request, slug):
         if Quota.objects.full_for(edition, profile):
             participation.end(Outcome.QUOTA_FULL)
             return send_back(participation)
+    if action == "previous":
+        previous = journey.previous(step)
+        return redirect((previous or step).url())
     following = journey.next(step)
     if following is not None:
         return redirect(following.url())
