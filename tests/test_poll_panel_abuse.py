@@ -244,3 +244,48 @@ def test_exclusions_racing_completions_on_postgresql_keep_each_cell_equal_to_its
     outcomes = [Participation.objects.get(pk=p.pk).outcome for p in waiting]
     assert set(outcomes) <= {Outcome.COMPLETE, Outcome.QUOTA_FULL}
     assert counted == 1 + outcomes.count(Outcome.COMPLETE)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_records_earlier_completes_cells_and_frees_those_already_excluded(
+    time_machine,
+):
+    from django.db.migrations.executor import MigrationExecutor
+
+    from survey.collection.models import Response
+    from tests.sample import answer
+
+    time_machine.move_to(JUNE, tick=False)
+    edition = poll_edition()
+    cell = Quota.objects.create(
+        edition=edition, dimension=Dimension.AGE_SEX, age="age_25_34", sex="femme", target=5
+    )
+    other = Quota.objects.create(
+        edition=edition, dimension=Dimension.REGION, region="corse", target=5
+    )
+    before = [("poll", "0004_observatoire_follows_the_poll")]
+    after = [("poll", "0005_signed_links_and_the_cells_a_complete_counts_in")]
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    try:
+        old = executor.loader.project_state(before).apps.get_model("poll", "Participation")
+        for index, excluded in enumerate([False, True]):
+            response = Response.objects.create(edition=edition)
+            for code, value in [("profil_age", "age_25_34"), ("profil_sexe", "femme"),
+                                ("profil_region", "bretagne")]:  # fmt: skip
+                answer(response, code, value)
+            old.objects.create(
+                edition_id=edition.pk, response_id=response.pk, panel_id=f"old{index}",
+                token_hash=f"{index}" * 64, outcome="complete", ended_at=JUNE,
+                excluded=excluded,
+            )  # fmt: skip
+        Quota.objects.filter(pk=cell.pk).update(completes=2)  # both counted, as before
+    finally:
+        executor = MigrationExecutor(connection)
+        executor.loader.build_graph()
+        executor.migrate(after)
+    kept, excluded = Participation.objects.order_by("panel_id")
+    assert list(kept.quotas.all()) == [cell] == list(excluded.quotas.all())
+    cell.refresh_from_db()
+    other.refresh_from_db()
+    assert (cell.completes, other.completes) == (1, 0)
