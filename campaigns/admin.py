@@ -13,6 +13,7 @@ from campaigns import report
 from campaigns.audience import queue_step, recipients
 from campaigns.imports import import_contacts
 from campaigns.models import Contact, Message, OptOut, Step
+from survey.addresses import PlainEmailField
 from survey.questionnaire.models import Edition
 
 CONTACTS_PERMISSION = "campaigns.view_contact"
@@ -41,8 +42,17 @@ class ImportForm(forms.Form):
         return upload
 
 
+class ContactForm(forms.ModelForm):
+    email = PlainEmailField(label="Adresse électronique")
+
+    class Meta:
+        model = Contact
+        fields = ["edition", "collectivite", "email", "name", "function"]
+
+
 @admin.register(Contact)
 class ContactAdmin(admin.ModelAdmin):
+    form = ContactForm
     list_display = ["collectivite", "email", "name", "function", "edition", "undeliverable_at"]
     list_filter = ["edition", ("undeliverable_at", admin.EmptyFieldListFilter)]
     search_fields = ["email", "name", "collectivite__name", "collectivite__siren"]

@@ -93,3 +93,18 @@ def test_an_access_request_refuses_the_phishing_address_and_its_mail_never_echoe
     # The address is read on the grant page, behind the link, as text.
     grant = re.search(r"(http://\S+/acces/\S+/)", message.body).group(1)
     assert "<strong>second.agent@villeurbanne.fr</strong>" in first.get(grant).content.decode()
+
+
+def test_staff_editing_a_contact_in_the_admin_are_held_to_the_same_rule(client, small_survey):
+    from django.contrib.auth.models import User
+
+    from survey.collectivites.models import Collectivite
+
+    client.force_login(User.objects.create_superuser("chef"))
+    villeurbanne = Collectivite.objects.get(siren=VILLEURBANNE)
+    data = {"edition": small_survey.pk, "collectivite": villeurbanne.pk, "email": PHISHING,
+            "name": "", "function": ""}  # fmt: skip
+    page = client.post(reverse("admin:campaigns_contact_add"), data)
+    assert page.status_code == 200 and "adresse électronique simple" in page.content.decode()
+    page = client.post(reverse("admin:campaigns_contact_add"), {**data, "email": "dsi@ville.fr"})
+    assert page.status_code == 302
