@@ -5,6 +5,8 @@ and 7)."""
 import datetime
 import importlib
 import smtplib
+import socketserver
+import threading
 
 import pytest
 import time_machine
@@ -169,3 +171,87 @@ def test_the_contacts_permission_still_lists_opt_outs(client, small_survey):
     page = client.get(reverse("admin:campaigns_optout_changelist"))
     assert page.status_code == 200
     assert "desinscrit@vaulx.fr" in page.content.decode()
+
+
+class GreylistingServer(socketserver.ThreadingTCPServer):
+    """A mail server on the loopback that answers RCPT with each of `answers` in turn
+    (`451 …`: greylisted, `550 …`: unknown), then 250; it keeps the messages it accepts."""
+
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, answers):
+        self.answers, self.received = list(answers), []
+        super().__init__(("127.0.0.1", 0), SmtpHandler)
+
+
+class SmtpHandler(socketserver.StreamRequestHandler):
+    def reply(self, line):
+        self.wfile.write(f"{line}\r\n".encode())
+
+    def handle(self):
+        self.reply("220 mx.test ESMTP")
+        while line := self.rfile.readline().decode("ascii", errors="replace").strip():
+            verb = line.split(" ", 1)[0].upper()
+            if verb in ("EHLO", "HELO"):
+                self.reply("250 mx.test")
+            elif verb == "RCPT":
+                answers = self.server.answers
+                self.reply(answers.pop(0) if answers else "250 2.1.5 ok")
+            elif verb == "DATA":
+                self.reply("354 go ahead")
+                data = []
+                while (chunk := self.rfile.readline()) not in (b".\r\n", b""):
+                    data.append(chunk)
+                self.server.received.append(b"".join(data))
+                self.reply("250 2.0.0 queued")
+            elif verb == "QUIT":
+                self.reply("221 bye")
+                return
+            else:  # MAIL, RSET, NOOP
+                self.reply("250 ok")
+
+
+@pytest.fixture
+def mail_server(settings):
+    def start(*answers):
+        server = GreylistingServer(answers)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        settings.MAILERS = {
+            "default": {
+                "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+                "OPTIONS": {"host": "127.0.0.1", "port": server.server_address[1],
+                            "use_tls": False, "timeout": 10},
+            }
+        }  # fmt: skip
+        servers.append(server)
+        return server
+
+    servers = []
+    yield start
+    for server in servers:
+        server.shutdown()
+        server.server_close()
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_real_mail_server_greylisting_at_rcpt_gets_the_message_again_later(mail_server):
+    server = mail_server(f"451 4.7.1 <{ADDRESS}>: Recipient address rejected: Greylisted")
+    message = queue_one()
+    assert campaign_mail.deliver(message.pk, now=timezone.now()) == MessageStatus.QUEUED
+    message.refresh_from_db()
+    assert message.next_attempt_at - NOW == campaign_mail.BACKOFF[0]
+    assert message.last_error.startswith("SMTPRecipientsRefused: 451 4.7.1")
+    assert "@" not in message.last_error and server.received == []
+    with time_machine.travel(message.next_attempt_at, tick=False):
+        assert campaign_mail.deliver(message.pk) == MessageStatus.SENT
+    assert len(server.received) == 1
+
+
+def test_a_real_mail_server_refusing_a_recipient_with_a_550_fails_the_message(mail_server):
+    server = mail_server(f"550 5.1.1 <{ADDRESS}>: Recipient address rejected: User unknown")
+    message = queue_one()
+    assert campaign_mail.deliver(message.pk) == MessageStatus.FAILED
+    message.refresh_from_db()
+    assert "@" not in message.last_error and "User unknown" in message.last_error
+    assert server.received == []
