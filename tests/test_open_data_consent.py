@@ -67,3 +67,14 @@ def test_staff_exports_keep_every_project(edition, lyon):
 def test_the_2025_file_names_the_publication_question_as_the_projects_consent(edition):
     group = edition.questions.get(code="usage_ia_projets")
     assert group.kind_class.consent_code(group) == "publication"
+
+
+def test_the_loader_refuses_a_consent_that_is_not_a_yes_no_sub_question(tmp_path):
+    from survey.questionnaire.loader import QuestionnaireError
+    from tests.test_group_kind import GROUP_FILE
+    from tests.test_loader import VALID, write
+
+    with pytest.raises(QuestionnaireError) as error:
+        text = GROUP_FILE.replace("max_items = 5", 'max_items = 5\nconsent = "stade"')
+        load_questionnaire(write(tmp_path, VALID + text))
+    assert "« consent » nomme la sous-question oui / non" in str(error.value.problems)
