@@ -26,7 +26,7 @@ from survey.collection.admin import answers_by_section
 
 @admin.register(Fieldwork)
 class FieldworkAdmin(admin.ModelAdmin):
-    list_display = ["edition", "institute"]
+    list_display = ["edition", "institute", "signed_links"]
     fieldsets = [
         (None, {"fields": ["edition", "institute"]}),
         (

@@ -192,6 +192,8 @@ def test_the_shared_secret_is_shown_only_to_who_may_change_the_fieldwork(client,
     client.force_login(User.objects.create_superuser("chef"))
     page = client.get(f"/admin/poll/fieldwork/{edition.fieldwork.pk}/change/")
     assert SECRET in page.content.decode()
+    listing = client.get("/admin/poll/fieldwork/").content.decode()
+    assert "oui (secret partagé renseigné)" in listing and SECRET not in listing
 
 
 @pytest.mark.django_db(transaction=True)
