@@ -1,15 +1,13 @@
 """Year over year, for staff (admin) and, for published questions, for everyone."""
 
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from editions.comparison import PANEL_NOTE, panel, year_over_year
 from results.forms import DomainForm
 from results.models import Computation, Publication
-from results.views import public_computation
-from survey.models import Edition
+from results.views import barometer_edition, public_computation
 
 # Domains both a collected edition and a published table can give.
 TREND_DOMAINS = [
@@ -42,9 +40,7 @@ def staff_trends(request, admin_site, year):
     """Every comparable question of the edition beside the one it continues."""
     if not request.user.has_perm("results.view_results"):
         raise PermissionDenied
-    edition = Edition.objects.for_year(year)
-    if edition is None:
-        raise Http404("Aucune édition pour cette année.")
+    edition = barometer_edition(year)
     computation = Computation.objects.current(edition)
     context = {**admin_site.each_context(request), "title": "Évolution d'une édition à l'autre"}
     if computation is None:

@@ -30,7 +30,7 @@ def two_editions():
         national=ROOT / "data" / "national-counts-2023.csv",
         verbosity=0,
     )
-    current = Edition.objects.for_year(2025)
+    current = Edition.objects.for_year(2025, "barometre-ia-collectivites")
     computation_2025(
         current,
         [
