@@ -21,10 +21,9 @@ from survey.exports.renderers import render_csv
 from survey.models import Edition, Question
 from survey.questionnaire.models import BAROMETER_SURVEY
 
+
 # The coverage, the weighted results and their publication are the collectivités' barometer's:
 # its frame is the official list. The poll's figures have their own pages (poll/).
-
-
 def barometer_edition(year):
     """The barometer's edition of `year` (a number, or digits from a query string), or 404."""
     edition = Edition.objects.for_year(year, BAROMETER_SURVEY) if str(year).isdigit() else None

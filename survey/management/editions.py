@@ -6,14 +6,22 @@ from survey.enums import Audience
 from survey.questionnaire.models import BAROMETER_SURVEY, Edition, Survey
 
 
-def add_survey_argument(parser, default=BAROMETER_SURVEY):
-    """`--survey CODE`; commands made for the barometer default to it, and their help says so."""
-    if default is None:
-        help = "Code de l'enquête, ex. « sondage-citoyens » (obligatoire si plusieurs enquêtes "
-        help += "ont une édition cette année-là)."
+def add_survey_argument(parser, *, barometer_by_default=True):
+    """`--survey CODE`. Commands made for the barometer default to it, and their help says so;
+    the others have no default (see find_edition_of_year)."""
+    if barometer_by_default:
+        parser.add_argument(
+            "--survey",
+            default=BAROMETER_SURVEY,
+            help=f"Code de l'enquête (défaut : « {BAROMETER_SURVEY} », le baromètre des "
+            "collectivités).",
+        )
     else:
-        help = f"Code de l'enquête (défaut : « {default} », le baromètre des collectivités)."
-    parser.add_argument("--survey", default=default, help=help)
+        parser.add_argument(
+            "--survey",
+            help="Code de l'enquête, ex. « sondage-citoyens » (obligatoire si plusieurs "
+            "enquêtes ont une édition cette année-là).",
+        )
 
 
 def find_survey(code, audience=None):

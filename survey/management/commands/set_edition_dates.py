@@ -25,7 +25,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--year", type=int, required=True)
         # No default: both surveys may have an edition that year, and dates are not guessed.
-        add_survey_argument(parser, default=None)
+        add_survey_argument(parser, barometer_by_default=False)
         parser.add_argument("--opens-at", type=aware_datetime)
         parser.add_argument("--closes-at", type=aware_datetime)
 
