@@ -14,6 +14,7 @@ from campaigns.audience import queue_step, recipients
 from campaigns.imports import import_contacts
 from campaigns.models import Contact, Message, OptOut, Step
 from survey.addresses import PlainEmailField
+from survey.enums import Audience
 from survey.questionnaire.models import Edition
 
 CONTACTS_PERMISSION = "campaigns.view_contact"
@@ -27,7 +28,10 @@ def may_see_addresses(request):
 
 class ImportForm(forms.Form):
     edition = forms.ModelChoiceField(
-        label="Édition", queryset=Edition.objects.order_by("-year"), empty_label=None
+        # Contacts are collectivités': the editions of the surveys addressed to them.
+        label="Édition",
+        queryset=Edition.objects.filter(survey__audience=Audience.COLLECTIVITES).order_by("-year"),
+        empty_label=None,
     )
     file = forms.FileField(
         label="Fichier CSV",

@@ -37,7 +37,12 @@ from survey.collection.models import (
 )
 from survey.collectivites.forms import CollectivitePickerForm
 from survey.collectivites.models import Collectivite
-from survey.questionnaire.models import Edition, EditionClosed, format_datetime
+from survey.questionnaire.models import (
+    BAROMETER_SURVEY,
+    Edition,
+    EditionClosed,
+    format_datetime,
+)
 from survey.typography import typeset
 
 RESUME_COOKIE = "barometre_reprise"
@@ -118,7 +123,7 @@ def closed_page(request, edition, status=403, form=None, section=None, sections=
 
 @require_GET
 def home(request):
-    edition = Edition.objects.current()
+    edition = Edition.objects.current(BAROMETER_SURVEY)
     if edition is None:
         return render(request, "survey/home.html", {"edition": None})
     respondent = current_respondent(request)
@@ -136,7 +141,9 @@ def home(request):
 
 @require_GET
 def privacy(request):
-    return render(request, "survey/privacy.html", {"edition": Edition.objects.current()})
+    return render(
+        request, "survey/privacy.html", {"edition": Edition.objects.current(BAROMETER_SURVEY)}
+    )
 
 
 @require_GET
@@ -154,7 +161,7 @@ def accessibility(request):
 @never_cache
 @ratelimit(key="ip", rate="60/h", block=True)
 def start(request):
-    edition = Edition.objects.current()
+    edition = Edition.objects.current(BAROMETER_SURVEY)
     if edition is None:
         raise Http404("Aucune édition")
     if not edition.is_open():
