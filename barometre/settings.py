@@ -38,13 +38,14 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "axes",
-    "django_tasks_db",
     "survey",
     "results",
     "editions",
     "campaigns",
     "poll",
     "usecases",
+    # After campaigns: its `db_worker` (the worker that recovers what a dead one left) wins.
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
