@@ -214,3 +214,18 @@ def test_leaving_without_an_address_shows_a_new_link_once(client, small_survey):
         page.headers["Cache-Control"].startswith("max-age=0")
         or "no-store" in (page.headers["Cache-Control"])
     )
+
+
+def test_an_enrolment_link_is_stored_as_its_hash_only(small_survey):
+    from django.contrib.auth.models import User
+
+    from barometre.models import EnrolmentLink
+
+    staff = User.objects.create_user(
+        "nouveau", password="un mot de passe assez long", is_staff=True
+    )
+    output = io.StringIO()
+    call_command("enrolment_link", "nouveau", stdout=output)
+    token = output.getvalue().strip().rstrip("/").rsplit("/", 1)[1]
+    assert EnrolmentLink.find(token).user == staff
+    assert token not in database_text()
