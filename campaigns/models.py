@@ -244,11 +244,13 @@ class Message(models.Model):
                 name="one_message_per_contact_and_step",
                 violation_error_message="Ce contact a déjà reçu cette étape.",
             ),
+            # An address may be a contact, or hold drafts, for several collectivités: it gets
+            # the step once for each (each message is about one collectivité and its link).
             models.UniqueConstraint(
-                fields=["recipient", "edition", "step"],
-                condition=Q(step__isnull=False) & ~Q(recipient=""),
-                name="one_message_per_address_and_step",
-                violation_error_message="Cette adresse a déjà reçu cette étape.",
+                fields=["respondent", "edition", "step"],
+                condition=Q(step__isnull=False, respondent__isnull=False),
+                name="one_message_per_respondent_and_step",
+                violation_error_message="Ce répondant a déjà reçu cette étape.",
             ),
         ]
 

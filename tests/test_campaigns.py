@@ -4,6 +4,7 @@ import base64
 import datetime
 import io
 import json
+import re
 
 import pytest
 import time_machine
@@ -293,6 +294,42 @@ def test_nobody_gets_the_same_step_twice(invited):
     assert send(step) == 0
     assert recipients(step) == []
     assert len(mail.outbox) == 2
+
+
+def test_an_address_that_is_a_contact_of_two_collectivites_is_invited_for_each(
+    staff, small_survey, villeurbanne
+):
+    vaulx = Collectivite.objects.get(siren="216902567")
+    for collectivite in (villeurbanne, vaulx):
+        Contact.objects.create(
+            edition=small_survey, collectivite=collectivite, email="dsi@mutualise.fr"
+        )
+    step = Step.objects.create(edition=small_survey, kind=StepKind.INVITATION)
+    preview = text(staff.get(reverse("admin:campaigns_step_preview", args=[step.pk])))
+    assert "2 destinataires" in preview
+    assert "1 adresse est celle d'un contact de plusieurs collectivités" in preview
+    assert send(step) == 2 and send(step) == 0
+    assert [email.to for email in mail.outbox] == [["dsi@mutualise.fr"]] * 2
+    links = {}
+    for email in mail.outbox:
+        name = "Villeurbanne" if "Villeurbanne" in email.body else "Vaulx-en-Velin"
+        links[name] = re.search(r"http://\S+/invitation/\S+/", email.body).group(0)
+    assert len(set(links.values())) == 2
+    from django.test import Client
+
+    for url in links.values():
+        Client().post(url)
+    assert set(Response.objects.values_list("collectivite__name", flat=True)) == {
+        villeurbanne.name,
+        vaulx.name,
+    }
+    # The reminder to the drafts of both reaches that address once for each collectivité.
+    reminder = Step.objects.create(
+        edition=small_survey, kind=StepKind.REMINDER, days_before_close=7
+    )
+    mail.outbox.clear()
+    assert send(reminder) == 2 and send(reminder) == 0
+    assert all("pas encore envoyées" in email.body for email in mail.outbox)
 
 
 def test_the_schedule_sends_each_reminder_once_when_its_day_comes(invited):
