@@ -38,11 +38,11 @@ def message(request, title, text, status, edition=None):
 
 def send_back(participation):
     """To the institute's URL for the sitting's outcome, with the panel id. The sitting is
-    over: the browser forgets it, with the copies of typed answers its pages kept (a panel
-    member may sit at a shared computer, and leaves for the institute's site)."""
+    over: the browser forgets the copies of typed answers its pages kept, and its cache (a
+    panel member may sit at a shared computer, and leaves for the institute's site). The
+    cookie stays: it only sends the browser back to the institute again."""
     fieldwork = participation.edition.fieldwork
     page = redirect(fieldwork.outcome_url(participation.outcome, participation.panel_id))
-    page.delete_cookie(COOKIE, samesite="Lax")
     page["Clear-Site-Data"] = '"cache", "storage"'
     return page
 
