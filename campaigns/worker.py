@@ -64,7 +64,8 @@ def recover(now=None, grace=datetime.timedelta(0)):
     now = now or timezone.now()
     dead, covered = [], set()
     for row in DBTaskResult.objects.filter(status__in=["READY", "RUNNING"]):
-        if row.status == "RUNNING" and holds_locks() and not is_alive(row.worker_ids[-1]):
+        claimed = row.status == "RUNNING" and row.worker_ids
+        if claimed and holds_locks() and not is_alive(row.worker_ids[-1]):
             dead.append(row.pk)
         else:
             covered.update(message_pks(row))

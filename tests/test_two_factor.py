@@ -236,3 +236,31 @@ def test_the_first_superuser_gets_a_link_from_the_command_line(staff):
     output = io.StringIO()
     call_command("enrolment_link", "analyste", stdout=output)
     assert "/admin/double-authentification/lien/" in output.getvalue()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_browsers_spending_one_enrolment_link_at_once_enrol_one_app_only(staff):
+    import threading
+
+    from django.db import connection
+
+    from barometre.models import EnrolmentLink
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the race is run on PostgreSQL")
+    link, _ = EnrolmentLink.issue(staff)
+    start, spent = threading.Barrier(8), []
+
+    def spend():
+        try:
+            start.wait()
+            spent.append(EnrolmentLink.objects.get(pk=link.pk).use())
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=spend) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(spent) == [False] * 7 + [True]
