@@ -180,6 +180,50 @@ def test_secret_links_never_reach_gunicorns_access_log(client, small_survey, kin
     assert atoms["f"].endswith("[masqué]/") and "[masqué]" in atoms["r"]
 
 
+@pytest.mark.parametrize("kind", SECRET_KINDS)
+def test_the_access_log_gunicorn_writes_as_the_dockerfile_runs_it_masks_every_secret_link(
+    client, small_survey, kind, tmp_path
+):
+    import datetime as dt
+    from pathlib import Path
+
+    from gunicorn.config import Config
+
+    from barometre.logging import GunicornLogger
+
+    dockerfile = (Path(__file__).resolve().parent.parent / "Dockerfile").read_text()
+    command = dockerfile.split("CMD [", 1)[1].split("]", 1)[0].replace("\\\n", " ")
+    arguments = [a.strip().strip('"') for a in command.split(",")]
+    assert arguments[arguments.index("--logger-class") + 1] == "barometre.logging.GunicornLogger"
+    url, token = secret_urls(client, small_survey)[kind]
+    config = Config()
+    config.set("accesslog", str(tmp_path / "access.log"))
+    # The combined format, plus every header the request had (what an operator might add).
+    config.set("access_log_format", config.access_log_format + ' "%({referer}i)s" %(U)s?%(q)s')
+    logger = GunicornLogger(config)
+    environ = {
+        "REQUEST_METHOD": "GET", "RAW_URI": url, "SERVER_PROTOCOL": "HTTP/1.1",
+        "PATH_INFO": url, "QUERY_STRING": f"next={url.replace('/', '%2F')}",
+        "HTTP_REFERER": f"https://barometre.example.fr{url}", "REMOTE_ADDR": "127.0.0.1",
+    }  # fmt: skip
+
+    class Request:
+        headers = [("REFERER", environ["HTTP_REFERER"])]
+
+    class Answer:
+        status, sent, headers = "200 OK", 10, []
+
+    logger.access(Answer(), Request(), environ, dt.timedelta(0))
+    for handler in list(logger.access_log.handlers + logger.error_log.handlers):
+        handler.close()
+        handler.parent = None
+    logger.access_log.handlers.clear()
+    logger.error_log.handlers.clear()
+    written = (tmp_path / "access.log").read_text()
+    assert written.count("[masqué]") == 5  # request line, Referer twice, path, query
+    assert token not in written
+
+
 def test_gunicorns_error_log_masks_secret_links_too(client, small_survey):
     from gunicorn.config import Config
 
