@@ -10,7 +10,7 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
 from campaigns import report
-from campaigns.audience import queue_step, recipients
+from campaigns.audience import queue_step, recipients, shared_addresses
 from campaigns.imports import import_contacts
 from campaigns.models import Contact, Message, OptOut, Step
 from survey.addresses import PlainEmailField
@@ -163,6 +163,7 @@ class StepAdmin(admin.ModelAdmin):
             "title": f"Aperçu : {step} — {step.edition}",
             "step": step,
             "total": len(found),
+            "shared_addresses": shared_addresses(found),
             "by_kind": sorted(by_kind.items()),
             "recipients": found[:PREVIEW_LINES],
             "more": max(0, len(found) - PREVIEW_LINES),
