@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('campaigns', '0003_message_links_written_when_sent'),
+        ('campaigns', '0005_message_links_written_when_sent'),
         ('survey', '0013_question_crosses_another_survey'),
     ]
 

@@ -17,7 +17,7 @@ def erase_written_links(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('campaigns', '0002_observatoire_follows_campaigns'),
+        ('campaigns', '0004_mask_addresses_in_delivery_errors'),
         ('survey', '0013_question_crosses_another_survey'),
     ]
 
