@@ -49,10 +49,12 @@ def test_the_shipped_margins_file_is_labelled_as_a_test_and_loads(edition):
         ("region,bretagne,3,,2024", "la source manque"),
         ("region,bretagne,3,INSEE,24", "quatre chiffres"),
         ("pays,bretagne,3,INSEE,2024", "critère inconnu « pays »"),
+        ("region,corse+atlantide,3,INSEE,2024", "catégorie inconnue « atlantide »"),
+        ("region,bretagne+corse,3,INSEE,2024", "« bretagne » figure deux fois"),
     ],
 )
 def test_a_wrong_margin_line_is_named_and_nothing_is_loaded(edition, line, problem):
-    text = TEST_FILE.read_text("utf-8") + line + "\n"
+    text = TEST_FILE.read_text("utf-8") + line + ",oui\n"
     with pytest.raises(MarginFileError) as error:
         read_margins(edition, text)
     assert problem in str(error.value)
@@ -198,19 +200,20 @@ def test_each_run_is_recorded_with_its_figures_and_the_margins_and_sources_it_us
     assert shares["bretagne"] == pytest.approx(3 / 5.7, rel=1e-9)
 
 
-def test_when_the_bounds_stop_the_raking_age_sex_is_exact_and_the_gaps_are_recorded(sample):
+def test_when_the_bounds_stop_the_raking_the_run_is_refused_with_its_gaps_and_no_weight(sample):
     run = weigh(sample, bounds=(0.95, 1.05))
-    weights = dict(Participation.objects.values_list("panel_id", "weight"))
-    cells = respondents()
-    assert weighted_shares(weights, cells, 0) == pytest.approx(
-        {"age_25_34:femme": 0.52, "age_25_34:homme": 0.48}, rel=1e-12
-    )
-    regions = weighted_shares(weights, cells, 1)
-    gap = max(abs(regions[k] - v / 6_000_000) / (v / 6_000_000)
-              for k, v in MARGINS["region"][0].items())  # fmt: skip
-    assert gap > 1e-3
+    assert run.is_refused
+    assert not Participation.objects.filter(weight__isnull=False).exists()
+    snapshot = {(m["critere"], m["categorie"]): m for m in run.margins}
+    # Age × sex is still made exact; the régions are left where the bounds stopped them.
+    for key in ("age_25_34:femme", "age_25_34:homme"):
+        entry = snapshot["age_sexe", key]
+        assert entry["pondere"] == pytest.approx(entry["cible"], rel=1e-12)
+    gap = max(snapshot["region", key]["ecart"] for key in ("bretagne", "corse"))
+    assert gap > 0.01
     assert run.gaps["region"] == pytest.approx(gap, rel=1e-9)
     assert run.gaps["age_sexe"] < 1e-12
+    assert any("n’a pas convergé sur la marge région" in reason for reason in run.refusals)
 
 
 def test_weigh_poll_prints_the_summary_of_the_run(sample):
