@@ -612,7 +612,7 @@ class CrossingComputation(models.Model):
     computed_at = models.DateTimeField("calculé le", default=timezone.now)
     weighting_run = models.ForeignKey(
         WeightingRun,
-        on_delete=models.PROTECT,
+        on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="+",
@@ -621,7 +621,7 @@ class CrossingComputation(models.Model):
     )
     results_computation = models.ForeignKey(
         "results.Computation",
-        on_delete=models.PROTECT,
+        on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="+",

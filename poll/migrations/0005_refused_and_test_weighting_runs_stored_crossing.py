@@ -139,12 +139,12 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='crossingcomputation',
             name='results_computation',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='results.computation', verbose_name='résultats des collectivités'),
+            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='results.computation', verbose_name='résultats des collectivités'),
         ),
         migrations.AddField(
             model_name='crossingcomputation',
             name='weighting_run',
-            field=models.ForeignKey(blank=True, help_text='Le calcul des poids accepté dont viennent les chiffres des citoyens.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='poll.weightingrun', verbose_name='poids des citoyens'),
+            field=models.ForeignKey(blank=True, help_text='Le calcul des poids accepté dont viennent les chiffres des citoyens.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='poll.weightingrun', verbose_name='poids des citoyens'),
         ),
         migrations.AddField(
             model_name='crossedfigure',
