@@ -7,9 +7,12 @@ File format (docs/poll.md): CSV in UTF-8, comma-separated, one margin a line, wi
 - `categorie`: the answer code of the questionnaire (`bretagne`, `moins_3500`), or
   `<age>:<sexe>` for age × sex (`age_25_34:femme`);
 - `effectif`: the population of the category, a whole number;
-- `source` and `annee`: the published table it comes from, and its year.
+- `source` and `annee`: the published table it comes from, and its year;
+- `test` (optional column): `oui` for test data, whose weighted figures are never published.
 
-Loading a file replaces the margins of the criteria it contains, all or nothing.
+A category written `a+b` merges categories into one margin (how a category without any
+complete is weighted). Loading a file replaces the margins of the criteria it contains, all or
+nothing.
 
 Weights (`weigh`): post-stratification on age × sex, then bounded raking on région and
 commune size with results.weighting.rake, the collectivités' raking loop; age × sex is exact at
