@@ -368,16 +368,27 @@ def page_context(year, requested_domain, public):
             "weighting": stored.weighting_run if stored and not hidden else None,
         }
     rows = crossed_rows(year, crossings, only_domain=domain)
-    weighting = WeightingRun.objects.accepted().filter(
-        edition__survey__code=SURVEY, edition__year=year
+    weighting = (
+        WeightingRun.objects.accepted()
+        .filter(edition__survey__code=SURVEY, edition__year=year)
+        .first()
     )
+    stored = stored_crossing(year)
+    barometer = Edition.objects.for_year(year)
+    results = Computation.objects.current(barometer) if barometer else None
     return context | {
         "questions": crossed_blocks(rows, domain, public),
         "has_rows": bool(rows),
         # The citizens' weights come from the poll's latest accepted run: how many, when, on
         # what.
-        "weighting": weighting.first(),
-        "stored": stored_crossing(year),
+        "weighting": weighting,
+        "stored": stored,
+        # What the public page shows rests on other weights or other results than these.
+        "stored_is_stale": stored is not None
+        and (
+            stored.weighting_run_id != (weighting.pk if weighting else None)
+            or stored.results_computation_id != (results.pk if results else None)
+        ),
     }
 
 

@@ -13,7 +13,7 @@ from django.db import transaction
 from django.test import override_settings
 
 from poll import crossing
-from poll.models import CrossedFigure, CrossingComputation
+from poll.models import CrossedFigure, CrossingComputation, WeightingRun
 from results.estimation import run_computation
 from results.models import Frame, Publication
 from survey.collection.models import Answer
@@ -156,3 +156,20 @@ def test_staff_who_may_store_the_crossing_store_it_from_the_staff_page(published
     assert "La page publique montre les chiffres enregistrés le 1 août 2025" in page
     client.post(STAFF)
     assert CrossingComputation.objects.get().pk != before.pk
+
+
+def test_without_an_accepted_run_the_public_page_says_the_citizens_are_not_weighted_yet(
+    published, client
+):
+    WeightingRun.objects.all().delete()  # the stored crossing loses its weights
+    html = client.get(PUBLIC).content.decode()
+    assert "l’échantillon n’a pas encore pu être redressé" in html
+    assert "50,0 %" not in html and "66,7 %" in html
+
+
+def test_the_staff_page_says_when_the_public_figures_rest_on_older_results(published, client):
+    client.force_login(User.objects.create_superuser("equipe"))
+    stale = "d’autres résultats des collectivités que les derniers"
+    assert stale not in client.get(STAFF).content.decode()
+    run_computation(Frame.objects.get())
+    assert stale in client.get(STAFF).content.decode()

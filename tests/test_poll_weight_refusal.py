@@ -136,3 +136,16 @@ def test_the_admin_shows_the_refused_run_with_its_gaps_factors_and_a_test_margin
     ]
     for url in pages:
         assert banner in client.get(url).content.decode(), url
+
+
+def test_the_admin_action_reports_a_refused_run_as_an_error(skewed, client):
+    client.force_login(User.objects.create_superuser("observatoire"))
+    page = client.post(
+        reverse("admin:poll_margin_changelist"),
+        {"action": "weigh_editions", "_selected_action": [Margin.objects.first().pk]},
+        follow=True,
+    )
+    html = page.content.decode()
+    assert 'class="error"' in html and "CALCUL REFUSÉ, poids non enregistrés" in html
+    assert WeightingRun.objects.get().is_refused
+    assert not Participation.objects.filter(weight__isnull=False).exists()
