@@ -27,7 +27,7 @@ from poll.models import (
     Participation,
     WeightingRun,
 )
-from poll.profile import PROFILE_QUESTIONS, profile_of
+from poll.profile import PROFILE_QUESTIONS, profiles_of
 from poll.weighting import COMMUNE_SIZES, REGION_CODES
 from results.estimation import Design, UnknownDomain, blocks, estimates_for, figures_of
 from results.models import Computation, Estimate, Publication, Reliability, Statistic, Stratum
@@ -172,7 +172,8 @@ class CitizensSample:
         if run is None:
             participations = []
         self.response_ids = [p.response_id for p in participations]
-        profiles = [profile_of(p.response.values_by_code()) for p in participations]
+        by_response = profiles_of(self.response_ids)
+        profiles = [by_response[pk] for pk in self.response_ids]
         totals = {
             entry["categorie"]: entry["effectif"]
             for entry in (run.margins if run else [])

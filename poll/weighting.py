@@ -34,7 +34,7 @@ from poll.models import (
     WeightingRun,
     french_number,
 )
-from poll.profile import PROFILE_QUESTIONS, SCREENED_OUT_AGES, profile_of
+from poll.profile import PROFILE_QUESTIONS, SCREENED_OUT_AGES, profiles_of
 from results.weighting import FACTOR_BOUNDS, RakingMargin, WeightingError, rake
 from survey.collectivites.models import Collectivite
 from survey.enums import CollectiviteKind, PopulationBand
@@ -395,12 +395,11 @@ def weigh(edition, user=None, bounds=FACTOR_BOUNDS, merges=()):
         )
     from_file = {(m.dimension, m.category) for m in margins if len(m.parts) > 1}
     apply_merges(edition, by_dimension, merges)
-    participations = list(
-        Participation.objects.counted().filter(edition=edition).select_related("response")
-    )
+    participations = list(Participation.objects.counted().filter(edition=edition))
     if not participations:
         raise WeightingError("Aucune réponse complète à pondérer.")
-    profiles = [profile_of(p.response.values_by_code()) for p in participations]
+    by_response = profiles_of([p.response_id for p in participations])
+    profiles = [by_response[p.response_id] for p in participations]
     answered = {
         dimension: [respondent_category(dimension, profile) for profile in profiles]
         for dimension in WEIGHTING_DIMENSIONS
