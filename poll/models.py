@@ -646,30 +646,39 @@ class CrossedFigure(models.Model):
     """One answer of one crossed row in one domain: both sides' shares, stored."""
 
     computation = models.ForeignKey(
-        CrossingComputation, on_delete=models.CASCADE, related_name="figures"
+        CrossingComputation,
+        on_delete=models.CASCADE,
+        related_name="figures",
+        verbose_name="croisement enregistré",
     )
-    position = models.PositiveIntegerField()
+    position = models.PositiveIntegerField("position")
     citizens_question = models.ForeignKey(
-        "survey.Question", on_delete=models.CASCADE, related_name="+"
+        "survey.Question",
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name="question des citoyens",
     )
     collectivites_question = models.ForeignKey(
-        "survey.Question", on_delete=models.CASCADE, related_name="+"
+        "survey.Question",
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name="question des collectivités",
     )
     domain = models.CharField("domaine", max_length=200)
     row = models.CharField("ligne", max_length=60, blank=True)
     row_label = models.CharField("libellé de la ligne", max_length=500, blank=True)
     choice = models.CharField("réponse", max_length=60)
     choice_label = models.CharField("libellé de la réponse", max_length=500)
-    citizens_value = models.FloatField(null=True)
-    citizens_low = models.FloatField(null=True)
-    citizens_high = models.FloatField(null=True)
-    citizens_base = models.PositiveIntegerField(default=0)
-    citizens_reliability = models.CharField(max_length=12)
-    collectivites_value = models.FloatField(null=True)
-    collectivites_low = models.FloatField(null=True)
-    collectivites_high = models.FloatField(null=True)
-    collectivites_base = models.PositiveIntegerField(default=0)
-    collectivites_reliability = models.CharField(max_length=12)
+    citizens_value = models.FloatField("part (citoyens)", null=True)
+    citizens_low = models.FloatField("IC à 95 %, borne basse (citoyens)", null=True)
+    citizens_high = models.FloatField("IC à 95 %, borne haute (citoyens)", null=True)
+    citizens_base = models.PositiveIntegerField("base (citoyens)", default=0)
+    citizens_reliability = models.CharField("fiabilité (citoyens)", max_length=12)
+    collectivites_value = models.FloatField("part (collectivités)", null=True)
+    collectivites_low = models.FloatField("IC à 95 %, borne basse (collectivités)", null=True)
+    collectivites_high = models.FloatField("IC à 95 %, borne haute (collectivités)", null=True)
+    collectivites_base = models.PositiveIntegerField("base (collectivités)", default=0)
+    collectivites_reliability = models.CharField("fiabilité (collectivités)", max_length=12)
 
     class Meta:
         verbose_name = "chiffre croisé"
