@@ -3,12 +3,12 @@ import csv
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import path
 from django.utils.html import format_html, format_html_join
 
-from poll.crossing import iter_table, page_context
+from poll.crossing import iter_table, page_context, store_crossing
 from poll.models import (
     Fieldwork,
     Margin,
@@ -134,9 +134,20 @@ class ParticipationAdmin(admin.ModelAdmin):
         return [crossing, *super().get_urls()]
 
     def crossing_view(self, request, year):
-        """Citizens' weighted answers next to the collectivités', as a table and a CSV."""
+        """Citizens' weighted answers next to the collectivités', as a table and a CSV; a POST
+        stores the figures the public page reads."""
         if not request.user.has_perm("results.view_results"):
             raise PermissionDenied
+        if request.method == "POST":
+            if not request.user.has_perm("poll.add_crossingcomputation"):
+                raise PermissionDenied
+            computation = store_crossing(year)
+            if computation is None:
+                self.message_user(request, f"Le sondage n'a pas d'édition {year}.", messages.ERROR)
+            else:
+                self.message_user(request, f"{computation} : chiffres enregistrés pour la page "
+                                  "publique.")  # fmt: skip
+            return redirect(request.get_full_path())
         if request.GET.get("format") == "csv":
             page = HttpResponse(content_type="text/csv; charset=utf-8")
             page["Content-Disposition"] = (
@@ -149,6 +160,7 @@ class ParticipationAdmin(admin.ModelAdmin):
             **self.admin_site.each_context(request),
             **page_context(year, request.GET.get("domaine"), public=False),
             "title": f"Citoyens et collectivités, {year}",
+            "can_store": request.user.has_perm("poll.add_crossingcomputation"),
         }
         return render(request, "admin/poll/crossing.html", context)
 
@@ -208,8 +220,8 @@ class ParticipationAdmin(admin.ModelAdmin):
 class MarginAdmin(admin.ModelAdmin):
     """Margins come from a file (load_poll_margins), each with its source: read here."""
 
-    list_display = ["edition", "dimension", "category", "population", "source", "year"]
-    list_filter = ["edition", "dimension", "source"]
+    list_display = ["edition", "dimension", "category", "population", "source", "year", "is_test"]
+    list_filter = ["edition", "dimension", "source", "is_test"]
     actions = ["weigh_editions"]
 
     def has_add_permission(self, request):
@@ -233,6 +245,10 @@ class MarginAdmin(admin.ModelAdmin):
             except WeightingError as error:
                 self.message_user(request, f"{edition} : {error}", messages.ERROR)
                 continue
+            if run.is_refused:
+                self.message_user(request, f"{edition} : {' '.join(run.summary())}", messages.ERROR)
+                continue
+            store_crossing(edition.year)
             self.message_user(request, f"{edition} : {' '.join(run.summary())}")
 
 
@@ -243,24 +259,31 @@ class WeightingRunAdmin(admin.ModelAdmin):
     list_display = [
         "created_at",
         "edition",
+        "status",
+        "test_margins",
         "created_by",
         "weighted_count",
         "kish",
         "effective",
         "factor_range",
+        "largest_gap",
         "passes",
     ]
-    list_filter = ["edition"]
+    list_filter = ["edition", "status", "test_margins"]
     fields = [
         "edition",
         "created_at",
         "created_by",
+        "status",
+        "refusal_list",
+        "test_margins",
         "weighted_count",
         "kish",
         "effective",
         "factor_range",
         "passes",
         "gap_list",
+        "merged_list",
         "margin_table",
     ]
     readonly_fields = fields
@@ -287,6 +310,27 @@ class WeightingRunAdmin(admin.ModelAdmin):
         low, high = (f"{f:.2f}".replace(".", ",") for f in (run.factor_min, run.factor_max))
         return f"de {low} à {high}"
 
+    @admin.display(description="plus grand écart")
+    def largest_gap(self, run):
+        gap = max(run.gaps.values(), default=0.0) * 100
+        return f"{gap:.1f} %".replace(".", ",")
+
+    @admin.display(description="motifs du refus")
+    def refusal_list(self, run):
+        return format_html_join("", "<p>{}</p>", ((reason,) for reason in run.refusals)) or "—"
+
+    @admin.display(description="catégories regroupées")
+    def merged_list(self, run):
+        labels = dict(MarginDimension.choices)
+        return (
+            " ; ".join(
+                f"{labels.get(entry['critere'], entry['critere'])} : "
+                f"{' + '.join(entry['categories'])} ({entry['origine']})"
+                for entry in run.merged
+            )
+            or "—"
+        )
+
     @admin.display(description="plus grand écart restant à une marge")
     def gap_list(self, run):
         return run.summary()[1].removeprefix("Plus grand écart restant à une marge : ")
@@ -295,14 +339,20 @@ class WeightingRunAdmin(admin.ModelAdmin):
     def margin_table(self, run):
         rows = format_html_join(
             "",
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>"
+            "<td>{}</td></tr>",
             (
                 (
                     MarginDimension(entry["critere"]).label,
                     entry["categorie"],
                     f"{entry['effectif']:,}".replace(",", "\u202f"),
                     f"{entry['cible']:,.1f}".replace(",", "\u202f").replace(".", ","),
-                    entry["source"],
+                    # Runs recorded before the gaps were kept per category have neither.
+                    f"{entry['pondere']:,.1f}".replace(",", "\u202f").replace(".", ",")
+                    if "pondere" in entry
+                    else "—",
+                    f"{entry['ecart'] * 100:.1f} %".replace(".", ",") if "ecart" in entry else "—",
+                    entry["source"] + (" (test)" if entry.get("test") else ""),
                     entry["annee"],
                 )
                 for entry in run.margins
@@ -311,6 +361,7 @@ class WeightingRunAdmin(admin.ModelAdmin):
         return format_html(
             '<table><thead><tr><th scope="col">critère</th><th scope="col">catégorie</th>'
             '<th scope="col">effectif</th><th scope="col">cible</th>'
+            '<th scope="col">total pondéré</th><th scope="col">écart</th>'
             '<th scope="col">source</th><th scope="col">année</th></tr></thead>'
             "<tbody>{}</tbody></table>",
             rows,

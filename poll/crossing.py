@@ -6,15 +6,28 @@ and answers (the loader checks it, whichever edition is loaded second). Both sid
 from results.estimation: `blocks` and `figures_of` (weighted proportions with their logit 95 %
 intervals) on the poll's weights, and `estimates_for` on the collectivités' latest computation,
 by domain: all, région, size of commune.
+
+Computing them takes every domain's estimates: it is done once, by `store_crossing`
+(`manage.py compute_crossing`, and after every accepted weighting run), and the public page
+reads the stored figures (`CrossedFigure`). The staff page computes the chosen domain on
+demand.
 """
 
 from dataclasses import dataclass, field
 
 import numpy as np
+from django.db import transaction
 
 from poll.journey import SURVEY
-from poll.models import MarginDimension, Participation, WeightingRun
-from poll.profile import PROFILE_QUESTIONS, profile_of
+from poll.models import (
+    MERGE_SEPARATOR,
+    CrossedFigure,
+    CrossingComputation,
+    MarginDimension,
+    Participation,
+    WeightingRun,
+)
+from poll.profile import PROFILE_QUESTIONS, profiles_of
 from poll.weighting import COMMUNE_SIZES, REGION_CODES
 from results.estimation import blocks, estimates_for, figures_of
 from results.models import Computation, Estimate, Publication, Reliability, Statistic, Stratum
@@ -80,15 +93,26 @@ def declared_crossings(year):
     return found
 
 
+def stored_crossing(year):
+    """The latest stored crossing of the poll of `year` (None before the first)."""
+    return (
+        CrossingComputation.objects.filter(edition__survey__code=SURVEY, edition__year=year)
+        .select_related("weighting_run", "edition")
+        .order_by("-computed_at", "-pk")
+        .first()
+    )
+
+
 def is_public(year):
-    """Whether the public crossed page of `year` is shown: both editions have closed and one
-    of the crossed collectivités' questions is published."""
+    """Whether the public crossed page of `year` is shown: both editions have closed, one
+    of the crossed collectivités' questions is published and the crossing is stored."""
     poll = Edition.objects.for_year(year, SURVEY)
     barometer = Edition.objects.for_year(year, BAROMETER_SURVEY)
     if poll is None or barometer is None or not (poll.has_closed() and barometer.has_closed()):
         return False
-    codes = [crossing.collectivites_code for crossing in declared_crossings(year)]
-    return Publication.objects.filter(edition=barometer, question__code__in=codes).exists()
+    codes = poll.questions.exclude(crosses_question="").values_list("crosses_question", flat=True)
+    published = Publication.objects.filter(edition=barometer, question__code__in=codes)
+    return published.exists() and poll.crossing_computations.exists()
 
 
 COMMUNE_STRATA = {
@@ -133,23 +157,32 @@ class Side:
 
 
 class CitizensSample:
-    """The poll's counted, weighted completes, their design and their domains."""
+    """The poll's counted, weighted completes, their design and their domains.
+
+    The variance strata are the age × sex cells of the latest accepted weighting run (merged
+    cells as it merged them): its weights are those of the completes.
+    """
 
     def __init__(self, edition):
+        run = WeightingRun.objects.accepted().filter(edition=edition).first()
         participations = list(
             Participation.objects.counted()
             .filter(edition=edition, weight__isnull=False)
             .order_by("response_id")
         )
+        if run is None:
+            participations = []
         self.response_ids = [p.response_id for p in participations]
-        profiles = [profile_of(p.response.values_by_code()) for p in participations]
-        totals = dict(
-            edition.margins.filter(dimension=MarginDimension.AGE_SEX).values_list(
-                "category", "population"
-            )
-        )
+        by_response = profiles_of(self.response_ids)
+        profiles = [by_response[pk] for pk in self.response_ids]
+        totals = {
+            entry["categorie"]: entry["effectif"]
+            for entry in (run.margins if run else [])
+            if entry["critere"] == MarginDimension.AGE_SEX
+        }
         keys = sorted(totals)
-        cells = [f"{profile['age']}:{profile['sex']}" for profile in profiles]
+        key_of = {part: key for key in keys for part in key.split(MERGE_SEPARATOR)}
+        cells = [key_of[f"{profile['age']}:{profile['sex']}"] for profile in profiles]
         self.design = Design(
             weights=np.array([p.weight for p in participations], dtype=float),
             cell_index=np.array([keys.index(cell) for cell in cells], dtype=int),
@@ -193,11 +226,12 @@ def domains(year):
     return found
 
 
-def crossed_rows(year, crossings=None):
+def crossed_rows(year, crossings=None, only_domain=None):
     """One dict per (crossing, domain, row, answer), both sides with their intervals.
 
     A declared crossing whose collectivités' question is missing gives no row (the pages name
     it); rows the poll's question leaves out of the crossing (an attention check) neither.
+    `only_domain` (a label) computes that domain alone.
     """
     crossings = declared_crossings(year) if crossings is None else crossings
     crossings = [crossing for crossing in crossings if crossing.collectivites is not None]
@@ -207,7 +241,7 @@ def crossed_rows(year, crossings=None):
     barometer = crossings[0].collectivites.edition
     sample = CitizensSample(poll)
     computation = Computation.objects.current(barometer)
-    year_domains = domains(poll.year)
+    year_domains = [domain for domain in domains(poll.year) if only_domain in (None, domain[2])]
     rows = []
     for crossing in crossings:
         citizens_question, collectivites_question = crossing.citizens, crossing.collectivites
@@ -280,9 +314,9 @@ class CrossedQuestion:
     blocks: list = field(default_factory=list)
 
 
-def crossed_blocks(rows, domain, public):
+def crossed_blocks(rows, domain, public, hide_citizens=False):
     """The rows of one domain as pages show them: per crossing, per row, each answer with
-    the citizens' line then the collectivités' line."""
+    the citizens' line then the collectivités' line (`hide_citizens`: « — » on their side)."""
     questions = {}
     for row in rows:
         if row["domain"] != domain:
@@ -296,7 +330,9 @@ def crossed_blocks(rows, domain, public):
         entry.blocks[-1].pairs.append(
             (
                 label,
-                row["citizens"].line(f"{label} — citoyens", "citoyens", public),
+                (Side() if hide_citizens else row["citizens"]).line(
+                    f"{label} — citoyens", "citoyens", public
+                ),
                 row["collectivites"].line(f"{label} — collectivités", "collectivites", public),
             )
         )
@@ -305,14 +341,15 @@ def crossed_blocks(rows, domain, public):
 
 def page_context(year, requested_domain, public):
     """What the staff and public crossed pages show: one domain's crossed questions, the
-    domains to choose from, and the declared crossings whose counterpart is missing."""
+    domains to choose from, and the declared crossings whose counterpart is missing.
+
+    The public page reads the stored crossing (and hides the citizens' figures if their
+    weights rest on test margins); the staff page computes the chosen domain."""
     crossings = declared_crossings(year)
-    rows = crossed_rows(year, crossings)
     labels = [label for _, _, label in domains(year)]
     domain = requested_domain if requested_domain in labels else labels[0]
-    return {
+    context = {
         "year": year,
-        "questions": crossed_blocks(rows, domain, public),
         "missing": [
             crossing.public_missing_text if public else crossing.missing_text
             for crossing in crossings
@@ -320,12 +357,125 @@ def page_context(year, requested_domain, public):
         ],
         "domains": labels,
         "domain": domain,
-        "has_rows": bool(rows),
-        # The citizens' weights come from the poll's latest run: how many, when, on what.
-        "weighting": WeightingRun.objects.filter(
-            edition__survey__code=SURVEY, edition__year=year
-        ).first(),
     }
+    if public:
+        stored = stored_crossing(year)
+        hidden = stored is None or stored.weighting_run is None or stored.on_test_margins
+        rows = stored_rows(stored, domain) if stored else []
+        return context | {
+            "questions": crossed_blocks(rows, domain, public, hide_citizens=hidden),
+            "has_rows": bool(rows),
+            "citizens_hidden": hidden,
+            "citizens_on_test_margins": stored is not None and stored.on_test_margins,
+            "weighting": stored.weighting_run if stored and not hidden else None,
+        }
+    rows = crossed_rows(year, crossings, only_domain=domain)
+    weighting = (
+        WeightingRun.objects.accepted()
+        .filter(edition__survey__code=SURVEY, edition__year=year)
+        .first()
+    )
+    stored = stored_crossing(year)
+    barometer = Edition.objects.for_year(year)
+    results = Computation.objects.current(barometer) if barometer else None
+    return context | {
+        "questions": crossed_blocks(rows, domain, public),
+        "has_rows": bool(rows),
+        # The citizens' weights come from the poll's latest accepted run: how many, when, on
+        # what.
+        "weighting": weighting,
+        "stored": stored,
+        # What the public page shows rests on other weights or other results than these.
+        "stored_is_stale": stored is not None
+        and (
+            stored.weighting_run_id != (weighting.pk if weighting else None)
+            or stored.results_computation_id != (results.pk if results else None)
+        ),
+    }
+
+
+def store_crossing(year):
+    """Compute every domain's crossed figures and store them for the public page (the
+    previous stored crossings of the edition go); returns the CrossingComputation, or None
+    when the year has no poll edition."""
+    poll = Edition.objects.for_year(year, SURVEY)
+    if poll is None:
+        return None
+    crossings = declared_crossings(year)
+    barometer = next((c.collectivites.edition for c in crossings if c.collectivites), None)
+    rows = crossed_rows(year, crossings)
+    with transaction.atomic():
+        CrossingComputation.objects.filter(edition=poll).delete()
+        computation = CrossingComputation.objects.create(
+            edition=poll,
+            weighting_run=WeightingRun.objects.accepted().filter(edition=poll).first(),
+            results_computation=(
+                Computation.objects.current(barometer) if barometer is not None else None
+            ),
+        )
+        CrossedFigure.objects.bulk_create(
+            CrossedFigure(
+                computation=computation,
+                position=position,
+                citizens_question=row["crossing"].citizens,
+                collectivites_question=row["crossing"].collectivites,
+                domain=row["domain"],
+                row=row["row"] or "",
+                row_label=row["row_label"] or "",
+                choice=row["choice"],
+                choice_label=row["choice_label"],
+                **{
+                    f"{side}_{name}": getattr(row[side], attribute)
+                    for side in ("citizens", "collectivites")
+                    for name, attribute in (
+                        ("value", "value"),
+                        ("low", "low"),
+                        ("high", "high"),
+                        ("base", "base_n"),
+                        ("reliability", "reliability"),
+                    )
+                },  # fmt: skip
+            )
+            for position, row in enumerate(rows)
+        )
+    return computation
+
+
+def stored_rows(computation, domain):
+    """The stored figures of one domain, as crossed_rows gives them."""
+    figures = computation.figures.filter(domain=domain).select_related(
+        "citizens_question", "collectivites_question"
+    )
+    crossings = {}
+    rows = []
+    for figure in figures:
+        key = (figure.citizens_question_id, figure.collectivites_question_id)
+        crossing = crossings.setdefault(
+            key, Crossing(figure.citizens_question, figure.collectivites_question)
+        )
+        rows.append(
+            {
+                "crossing": crossing,
+                "citizens_question": figure.citizens_question.code,
+                "collectivites_question": figure.collectivites_question.code,
+                "domain": figure.domain,
+                "row": figure.row,
+                "row_label": figure.row_label,
+                "choice": figure.choice,
+                "choice_label": figure.choice_label,
+                **{
+                    side: Side(
+                        getattr(figure, f"{side}_value"),
+                        getattr(figure, f"{side}_low"),
+                        getattr(figure, f"{side}_high"),
+                        getattr(figure, f"{side}_base"),
+                        getattr(figure, f"{side}_reliability"),
+                    )
+                    for side in ("citizens", "collectivites")
+                },
+            }
+        )
+    return rows
 
 
 def iter_table(year):

@@ -288,8 +288,8 @@ class Participation(models.Model):
         null=True,
         blank=True,
         editable=False,
-        help_text="Celui du dernier calcul des poids (commande weigh_poll ou action « Calculer "
-        "les poids » des marges de redressement).",
+        help_text="Celui du dernier calcul des poids accepté (commande weigh_poll ou action "
+        "« Calculer les poids » des marges de redressement).",
     )
 
     objects = ParticipationQuerySet.as_manager()
@@ -449,12 +449,19 @@ class Margin(models.Model):
     dimension = models.CharField("critère", max_length=20, choices=MarginDimension)
     category = models.CharField(
         "catégorie",
-        max_length=80,
-        help_text="Le code de réponse du questionnaire ; « âge:sexe » pour âge × sexe.",
+        max_length=400,
+        help_text="Le code de réponse du questionnaire ; « âge:sexe » pour âge × sexe ; des "
+        "catégories regroupées sont jointes par « + » (« corse+provence_alpes_cote_d_azur »).",
     )
     population = models.PositiveBigIntegerField("effectif")
     source = models.CharField("source", max_length=300)
     year = models.PositiveSmallIntegerField("année de la source")
+    is_test = models.BooleanField(
+        "données de test",
+        default=False,
+        help_text="Chiffres fictifs (colonne « test » du fichier, ou load_poll_margins --test) : "
+        "des poids calés sur eux ne sont jamais publiés.",
+    )
 
     class Meta:
         verbose_name = "marge de redressement"
@@ -476,15 +483,48 @@ class Margin(models.Model):
     def __str__(self):
         return f"{self.get_dimension_display()} — {self.category} : {self.population}"
 
+    @property
+    def parts(self):
+        """The questionnaire's categories this margin covers (several when merged)."""
+        return self.category.split(MERGE_SEPARATOR)
+
+
+# Categories merged into one margin are written joined by this sign (docs/poll.md).
+MERGE_SEPARATOR = "+"
+
+
+# The documented bounds of an adjustment factor (results.weighting.FACTOR_BOUNDS), with the
+# rounding of the last pass's arithmetic.
+FACTOR_FLOOR = 0.3 - 1e-9
+FACTOR_CEILING = 3.0 + 1e-9
+
+TEST_MARGINS_TEXT = (
+    "Marges de test : ces poids reposent sur des chiffres fictifs ; les chiffres pondérés "
+    "ainsi ne sont jamais publiés."
+)
+
 
 def french_number(value, decimals):
     return f"{value:.{decimals}f}".replace(".", ",")
 
 
+class RunStatus(models.TextChoices):
+    ACCEPTED = "accepte", "Accepté"
+    REFUSED = "refuse", "Refusé"
+
+
+class WeightingRunQuerySet(models.QuerySet):
+    def accepted(self):
+        """The runs whose weights were kept (the latest one's are in `Participation.weight`)."""
+        return self.filter(status=RunStatus.ACCEPTED)
+
+
 class WeightingRun(models.Model):
     """One computation of the poll's weights: its figures and the margins it used.
 
-    The weights in `Participation.weight` are those of the edition's latest run.
+    A run that does not reach its margins within the tolerance or whose factors leave their
+    bounds is refused: recorded with its gaps, its weights never stored. The weights in
+    `Participation.weight` are those of the edition's latest accepted run.
     """
 
     edition = models.ForeignKey(
@@ -515,8 +555,33 @@ class WeightingRun(models.Model):
         "marges utilisées",
         default=list,
         help_text="Copie des marges au moment du calcul : critère, catégorie, effectif, "
-        "cible (effectif ramené au total âge × sexe), source, année.",
+        "cible (effectif ramené au total âge × sexe), total pondéré atteint, écart, source, "
+        "année.",
     )
+    status = models.CharField(
+        "décision", max_length=10, choices=RunStatus, default=RunStatus.ACCEPTED
+    )
+    refusals = models.JSONField(
+        "motifs du refus",
+        default=list,
+        blank=True,
+        help_text="Vide pour un calcul accepté : ses poids sont ceux des réponses.",
+    )
+    test_margins = models.BooleanField(
+        "sur des marges de test",
+        default=False,
+        help_text="Au moins une marge utilisée est marquée comme données de test : les chiffres "
+        "pondérés ainsi ne sont jamais publiés.",
+    )
+    merged = models.JSONField(
+        "catégories regroupées",
+        default=list,
+        blank=True,
+        help_text="Par regroupement : critère, catégories, origine (fichier de marges ou "
+        "option --merge de weigh_poll).",
+    )
+
+    objects = WeightingRunQuerySet.as_manager()
 
     class Meta:
         verbose_name = "calcul des poids du sondage"
@@ -539,11 +604,23 @@ class WeightingRun(models.Model):
                 name="weighting_run_factors_positive_and_ordered",
                 violation_error_message="Facteurs d'ajustement positifs et ordonnés.",
             ),
+            models.CheckConstraint(
+                condition=Q(status=RunStatus.REFUSED)
+                | Q(factor_min__gte=FACTOR_FLOOR, factor_max__lte=FACTOR_CEILING),
+                name="accepted_weighting_run_factors_within_bounds",
+                violation_error_message="Un calcul accepté a ses facteurs d'ajustement dans les "
+                "bornes 0,3 à 3.",
+            ),
         ]
 
     def __str__(self):
         when = timezone.localtime(self.created_at)
-        return f"Poids du sondage {self.edition.year}, calculés le {when:%d/%m/%Y à %H:%M}"
+        refused = " (refusé)" if self.is_refused else ""
+        return f"Poids du sondage {self.edition.year}, calculés le {when:%d/%m/%Y à %H:%M}{refused}"
+
+    @property
+    def is_refused(self):
+        return self.status == RunStatus.REFUSED
 
     def summary(self):
         """What staff read after a run (weigh_poll, the admin action), in French."""
@@ -552,7 +629,7 @@ class WeightingRun(models.Model):
             f"{labels.get(dimension, dimension).lower()} {french_number(gap * 100, 4)} %"
             for dimension, gap in self.gaps.items()
         )
-        return [
+        lines = [
             f"{self.weighted_count} réponse(s) pondérée(s) ; efficacité de Kish "
             f"{french_number(self.kish_efficiency, 2)} (taille effective "
             f"{french_number(self.effective_n, 1)}) ; facteurs d'ajustement de "
@@ -560,7 +637,18 @@ class WeightingRun(models.Model):
             f"{self.passes} passe(s).",
             f"Plus grand écart restant à une marge : {gaps}.",
             *(f"Marges — {source}" for source in self.sources()),
+            *(
+                f"Regroupées ({entry['origine']}) : "
+                f"{labels.get(entry['critere'], entry['critere']).lower()} "
+                f"{' + '.join(entry['categories'])}"
+                for entry in self.merged
+            ),
         ]
+        if self.test_margins:
+            lines.append(TEST_MARGINS_TEXT)
+        if self.is_refused:
+            lines.append("CALCUL REFUSÉ, poids non enregistrés : " + " ".join(self.refusals))
+        return lines
 
     def sources(self):
         """Each criterion's published tables, once: « région : <source> (<year>) »."""
@@ -572,3 +660,101 @@ class WeightingRun(models.Model):
             if source not in sources:
                 sources.append(source)
         return sources
+
+
+class CrossingComputation(models.Model):
+    """The crossed figures of a poll edition, computed once and stored for the public page.
+
+    Computed by `manage.py compute_crossing` and after every accepted weighting run
+    (docs/poll.md); the public page only reads the edition's latest one.
+    """
+
+    edition = models.ForeignKey(
+        Edition,
+        on_delete=models.CASCADE,
+        related_name="crossing_computations",
+        verbose_name="édition du sondage",
+    )
+    computed_at = models.DateTimeField("calculé le", default=timezone.now)
+    weighting_run = models.ForeignKey(
+        WeightingRun,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="poids des citoyens",
+        help_text="Le calcul des poids accepté dont viennent les chiffres des citoyens.",
+    )
+    results_computation = models.ForeignKey(
+        "results.Computation",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="résultats des collectivités",
+    )
+
+    class Meta:
+        verbose_name = "croisement enregistré"
+        verbose_name_plural = "croisements enregistrés"
+        get_latest_by = ["computed_at", "pk"]
+
+    def __str__(self):
+        when = timezone.localtime(self.computed_at)
+        return f"Croisement {self.edition.year}, calculé le {when:%d/%m/%Y à %H:%M}"
+
+    @property
+    def on_test_margins(self):
+        return self.weighting_run is not None and self.weighting_run.test_margins
+
+
+class CrossedFigure(models.Model):
+    """One answer of one crossed row in one domain: both sides' shares, stored."""
+
+    computation = models.ForeignKey(
+        CrossingComputation,
+        on_delete=models.CASCADE,
+        related_name="figures",
+        verbose_name="croisement enregistré",
+    )
+    position = models.PositiveIntegerField("position")
+    citizens_question = models.ForeignKey(
+        "survey.Question",
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name="question des citoyens",
+    )
+    collectivites_question = models.ForeignKey(
+        "survey.Question",
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name="question des collectivités",
+    )
+    domain = models.CharField("domaine", max_length=200)
+    row = models.CharField("ligne", max_length=60, blank=True)
+    row_label = models.CharField("libellé de la ligne", max_length=500, blank=True)
+    choice = models.CharField("réponse", max_length=60)
+    choice_label = models.CharField("libellé de la réponse", max_length=500)
+    citizens_value = models.FloatField("part (citoyens)", null=True)
+    citizens_low = models.FloatField("IC à 95 %, borne basse (citoyens)", null=True)
+    citizens_high = models.FloatField("IC à 95 %, borne haute (citoyens)", null=True)
+    citizens_base = models.PositiveIntegerField("base (citoyens)", default=0)
+    citizens_reliability = models.CharField("fiabilité (citoyens)", max_length=12)
+    collectivites_value = models.FloatField("part (collectivités)", null=True)
+    collectivites_low = models.FloatField("IC à 95 %, borne basse (collectivités)", null=True)
+    collectivites_high = models.FloatField("IC à 95 %, borne haute (collectivités)", null=True)
+    collectivites_base = models.PositiveIntegerField("base (collectivités)", default=0)
+    collectivites_reliability = models.CharField("fiabilité (collectivités)", max_length=12)
+
+    class Meta:
+        verbose_name = "chiffre croisé"
+        verbose_name_plural = "chiffres croisés"
+        ordering = ["computation", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["computation", "position"], name="one_crossed_figure_per_position"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.domain} — {self.row} {self.choice}".replace("  ", " ")

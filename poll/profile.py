@@ -25,6 +25,19 @@ def profile_of(values):
     }
 
 
+def profiles_of(response_ids):
+    """{response id: profile} of many responses, their profile answers read in one query."""
+    from survey.collection.models import Answer
+
+    values = {pk: {} for pk in response_ids}
+    answers = Answer.objects.filter(
+        response_id__in=response_ids, question__code__in=PROFILE_QUESTIONS.values()
+    ).values_list("response_id", "question__code", "value")
+    for response_id, code, value in answers:
+        values[response_id][code] = value
+    return {pk: profile_of(found) for pk, found in values.items()}
+
+
 def is_screened_out(profile):
     """Outside the poll's population: residents of 18 and over."""
     return profile["age"] in SCREENED_OUT_AGES

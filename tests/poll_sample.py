@@ -119,3 +119,34 @@ def answer_pages(client, slugs, **changes):
         page = client.post(f"/sondage/page/{slug}/", page_data(slug, **changes.get(slug, {})))
         assert page.status_code == 302, page.content.decode()[:2000]
     return page
+
+
+def quick_complete(edition, pid, answers):
+    """A counted complete saved directly (no pages): its response, participation and the
+    given answers {question code: raw value}, for samples of hundreds."""
+    import secrets
+
+    from django.utils import timezone
+
+    from poll.models import Outcome, Participation
+    from survey.collection.models import Answer, Response, hash_token
+    from survey.enums import ResponseStatus
+
+    now = timezone.now()
+    response = Response.objects.create(
+        edition=edition, status=ResponseStatus.SUBMITTED, submitted_at=now, progress=100
+    )
+    Participation.objects.create(
+        edition=edition,
+        response=response,
+        panel_id=pid,
+        token_hash=hash_token(secrets.token_urlsafe()),
+        outcome=Outcome.COMPLETE,
+        ended_at=now,
+    )
+    questions = {q.code: q for q in edition.questions.filter(code__in=answers)}
+    Answer.objects.bulk_create(
+        Answer(response=response, question=questions[code], value=questions[code].clean_answer(raw))
+        for code, raw in answers.items()
+    )
+    return response

@@ -6,13 +6,14 @@ import re
 
 import pytest
 from django.contrib.auth.models import User
+from django.core.management import call_command
 from playwright.sync_api import expect
 from time_machine import escape_hatch
 
 from results.models import Publication
 from tests.browser import assert_accessible
 from tests.test_html_validity import nu_problems
-from tests.test_poll_crossing import both_sides  # noqa: F401 (the fixture)
+from tests.test_poll_crossing import both_sides, real_margins  # noqa: F401 (the fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -78,5 +79,53 @@ def test_staff_and_public_follow_the_links_to_both_sides_bars(
 
     problems = nu_problems(
         [("staff-crossing", staff_html), ("public-crossing", page.content())], tmp_path
+    )
+    assert problems == []
+
+
+def test_staff_see_the_test_margins_banner_and_the_public_reads_why_citizens_are_not_shown(
+    both_sides,  # noqa: F811
+    page,
+    live_server,
+    settings,
+    time_machine,
+    tmp_path,
+):
+    poll, barometer = both_sides
+    time_machine.move_to(escape_hatch.datetime.datetime.now(datetime.UTC), tick=True)
+    settings.ADMIN_OTP_REQUIRED = False
+    User.objects.create_superuser("equipe", password=PASSWORD)
+    Publication.objects.create(
+        edition=barometer, question=barometer.questions.get(code="diff_risques")
+    )
+    # The weights now rest on margins marked as test data (and the crossing is stored again).
+    call_command("load_poll_margins", "--edition", "2025", "--test", str(real_margins(tmp_path)))
+    poll.margins.exclude(category__in=["age_25_34:femme", "bretagne", "moins_3500"]).delete()
+    call_command("weigh_poll", "--edition", "2025")
+
+    page.goto(f"{live_server.url}/admin/")
+    page.get_by_label("Nom d’utilisateur").fill("equipe")
+    page.get_by_label("Mot de passe").fill(PASSWORD)
+    page.locator("#login-form [type=submit]").click()
+    for path in ["/admin/poll/weightingrun/", "/admin/poll/participation/croisement/2025/"]:
+        page.goto(f"{live_server.url}{path}")
+        banner = page.get_by_test_id("test-margins-banner")
+        expect(banner).to_be_visible()
+        expect(banner).to_contain_text("reposent sur des marges de test")
+        assert_accessible(page)
+    staff_html = page.content()
+
+    page.goto(f"{live_server.url}/resultats/2025/citoyens-et-collectivites/")
+    refusal = page.get_by_test_id("citizens-not-published")
+    expect(refusal).to_be_visible()
+    expect(refusal).to_contain_text("chiffres de population fictifs")
+    table = page.locator("[data-testid=crossing-table]", has_text="Biais et discriminations")
+    row = table.locator("tr", has=page.locator("th", has_text="Très préoccupant"))
+    expect(row).to_contain_text("66,7 %")  # the collectivités' side
+    expect(row).not_to_contain_text("50,0 %")  # not the citizens'
+    assert_accessible(page)
+
+    problems = nu_problems(
+        [("staff-test-margins", staff_html), ("public-test-margins", page.content())], tmp_path
     )
     assert problems == []

@@ -24,8 +24,22 @@ JUNE = datetime.datetime(2025, 6, 2, 10, tzinfo=datetime.UTC)
 BEFORE = datetime.datetime(2025, 4, 1, tzinfo=datetime.UTC)
 
 
+SOURCE = "INSEE : estimations de population (table de la fixture)"
+
+
+def real_margins(folder):
+    """The shipped test file's counts as if they came from a published table: not marked."""
+    lines = TEST_MARGINS.read_text("utf-8").splitlines()
+    text = "critere,categorie,effectif,source,annee\n" + "".join(
+        ",".join([*line.split(",")[:3], SOURCE, "2024"]) + "\n" for line in lines[1:]
+    )
+    path = folder / "marges.csv"
+    path.write_text(text, "utf-8")
+    return path
+
+
 @pytest.fixture
-def both_sides(time_machine, client_factory):
+def both_sides(time_machine, client_factory, tmp_path):
     """Twelve collectivités and twelve citizens who answered the risks, each side weighted."""
     time_machine.move_to(BEFORE, tick=False)
     load_questionnaire(ROOT / "questionnaires" / "2023.toml")
@@ -47,7 +61,7 @@ def both_sides(time_machine, client_factory):
         client.get("/sondage/", {"pid": f"c{index}"})
         worry = "tres_preoccupant" if index % 2 else "assez_preoccupant"
         answer_pages(client, list(PAGES), inquietudes={"q-risques-biais": worry})
-    call_command("load_poll_margins", "--edition", "2025", str(TEST_MARGINS))
+    call_command("load_poll_margins", "--edition", "2025", str(real_margins(tmp_path)))
     # Every citizen here is a woman of 25 to 34 in a small commune of Bretagne: the margins
     # of the others go.
     poll.margins.exclude(category__in=["age_25_34:femme", "bretagne", "moins_3500"]).delete()
@@ -199,7 +213,7 @@ def test_both_crossed_pages_say_how_the_citizens_were_weighted_and_on_which_tabl
     Publication.objects.create(
         edition=barometer, question=barometer.questions.get(code="diff_risques")
     )
-    source = "FICHIER DE TEST"
+    source = SOURCE
     public = client.get("/resultats/2025/citoyens-et-collectivites/").content.decode()
     assert "12 réponses complètes, pondérées le 1 août 2025" in public
     for criterion in ["âge × sexe", "région", "taille de la commune de résidence"]:

@@ -8,7 +8,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.urls import reverse
 
-from poll.models import Margin, MarginDimension, Participation, WeightingRun
+from poll.models import Margin, MarginDimension, Participation, RunStatus, WeightingRun
 from poll.weighting import MarginFileError, read_margins, replace_margins, weigh
 from results.weighting import WeightingError
 from survey.enums import CollectiviteKind, PopulationBand
@@ -49,10 +49,12 @@ def test_the_shipped_margins_file_is_labelled_as_a_test_and_loads(edition):
         ("region,bretagne,3,,2024", "la source manque"),
         ("region,bretagne,3,INSEE,24", "quatre chiffres"),
         ("pays,bretagne,3,INSEE,2024", "critère inconnu « pays »"),
+        ("region,corse+atlantide,3,INSEE,2024", "catégorie inconnue « atlantide »"),
+        ("region,bretagne+corse,3,INSEE,2024", "« bretagne » figure deux fois"),
     ],
 )
 def test_a_wrong_margin_line_is_named_and_nothing_is_loaded(edition, line, problem):
-    text = TEST_FILE.read_text("utf-8") + line + "\n"
+    text = TEST_FILE.read_text("utf-8") + line + ",oui\n"
     with pytest.raises(MarginFileError) as error:
         read_margins(edition, text)
     assert problem in str(error.value)
@@ -198,19 +200,20 @@ def test_each_run_is_recorded_with_its_figures_and_the_margins_and_sources_it_us
     assert shares["bretagne"] == pytest.approx(3 / 5.7, rel=1e-9)
 
 
-def test_when_the_bounds_stop_the_raking_age_sex_is_exact_and_the_gaps_are_recorded(sample):
+def test_when_the_bounds_stop_the_raking_the_run_is_refused_with_its_gaps_and_no_weight(sample):
     run = weigh(sample, bounds=(0.95, 1.05))
-    weights = dict(Participation.objects.values_list("panel_id", "weight"))
-    cells = respondents()
-    assert weighted_shares(weights, cells, 0) == pytest.approx(
-        {"age_25_34:femme": 0.52, "age_25_34:homme": 0.48}, rel=1e-12
-    )
-    regions = weighted_shares(weights, cells, 1)
-    gap = max(abs(regions[k] - v / 6_000_000) / (v / 6_000_000)
-              for k, v in MARGINS["region"][0].items())  # fmt: skip
-    assert gap > 1e-3
+    assert run.is_refused
+    assert not Participation.objects.filter(weight__isnull=False).exists()
+    snapshot = {(m["critere"], m["categorie"]): m for m in run.margins}
+    # Age × sex is still made exact; the régions are left where the bounds stopped them.
+    for key in ("age_25_34:femme", "age_25_34:homme"):
+        entry = snapshot["age_sexe", key]
+        assert entry["pondere"] == pytest.approx(entry["cible"], rel=1e-12)
+    gap = max(snapshot["region", key]["ecart"] for key in ("bretagne", "corse"))
+    assert gap > 0.01
     assert run.gaps["region"] == pytest.approx(gap, rel=1e-9)
     assert run.gaps["age_sexe"] < 1e-12
+    assert any("n’a pas convergé sur la marge région" in reason for reason in run.refusals)
 
 
 def test_weigh_poll_prints_the_summary_of_the_run(sample):
@@ -306,3 +309,74 @@ def test_staff_run_the_weighting_from_the_margins_and_read_the_runs(sample, clie
     assert "Marges utilisées" in detail and "Liste officielle" in detail
     assert "Efficacité de Kish" in detail
     assert client.get(reverse("admin:poll_weightingrun_add")).status_code == 403
+
+
+def test_a_margins_file_merges_categories_written_a_plus_b(edition):
+    lines = TEST_FILE.read_text("utf-8").splitlines()
+    kept = [line for line in lines if ",corse," not in line and ",provence_alpes" not in line]
+    source = "FICHIER DE TEST : chiffres fictifs à ne jamais utiliser pour des résultats"
+    merged = f"region,corse+provence_alpes_cote_d_azur,2000,{source},2000,oui"
+    margins = read_margins(edition, "\n".join([*kept, merged]) + "\n")
+    (margin,) = [m for m in margins if "+" in m.category]
+    assert margin.parts == ["corse", "provence_alpes_cote_d_azur"]
+    assert margin.population == 2000 and margin.is_test
+    with pytest.raises(MarginFileError) as error:
+        read_margins(edition, "\n".join(kept) + "\n")
+    assert "il manque corse, provence_alpes_cote_d_azur" in str(error.value)
+    assert "« a+b »" in str(error.value)
+
+
+def test_an_empty_category_is_named_with_the_exact_line_and_option_that_merge_it(sample):
+    Margin.objects.create(edition=sample, dimension="region", category="pays_de_la_loire",
+                          population=700_000, source="Liste officielle", year=2025)  # fmt: skip
+    with pytest.raises(WeightingError) as error:
+        weigh(sample)
+    message = str(error.value)
+    assert "Aucune réponse complète dans ces catégories des marges : pays_de_la_loire." in message
+    assert "« region,pays_de_la_loire+bretagne,4000000,Liste officielle,2025 »" in message
+    assert "« weigh_poll --edition 2025 --merge region:pays_de_la_loire+bretagne »" in message
+    assert not WeightingRun.objects.exists()
+
+
+def test_the_merged_line_the_message_gives_weighs_and_the_run_records_it(sample):
+    # What loading the line « region,pays_de_la_loire+bretagne,4000000,… » leaves.
+    Margin.objects.filter(category="bretagne").delete()
+    Margin.objects.create(edition=sample, dimension="region",
+                          category="pays_de_la_loire+bretagne", population=4_000_000,
+                          source="Liste officielle", year=2025)  # fmt: skip
+    run = weigh(sample)
+    assert run.status == RunStatus.ACCEPTED
+    assert run.merged == [{"critere": "region", "categories": ["pays_de_la_loire", "bretagne"],
+                           "origine": "fichier de marges"}]  # fmt: skip
+    shares = weighted_shares(dict(Participation.objects.values_list("panel_id", "weight")),
+                             respondents(), 1)  # fmt: skip
+    assert shares["bretagne"] == pytest.approx(4.0 / 6.7, rel=1e-9)
+
+
+def test_weigh_poll_merges_with_the_option_and_says_so(sample):
+    Margin.objects.create(edition=sample, dimension="region", category="pays_de_la_loire",
+                          population=700_000, source="Liste officielle", year=2025)  # fmt: skip
+    out = io.StringIO()
+    call_command("weigh_poll", "--edition", "2025", "--merge",
+                 "region:pays_de_la_loire+bretagne", stdout=out)  # fmt: skip
+    run = WeightingRun.objects.get()
+    assert run.merged[0]["origine"] == "--merge" and not run.is_refused
+    assert "Regroupées (--merge) : région pays_de_la_loire + bretagne" in out.getvalue()
+    assert Margin.objects.filter(category="pays_de_la_loire").exists()  # the file's are kept
+    with pytest.raises(CommandError, match="catégorie"):
+        call_command("weigh_poll", "--edition", "2025", "--merge", "region:atlantide+bretagne")
+
+
+def test_margins_loaded_with_test_are_marked_and_the_run_on_them_says_so(sample, tmp_path):
+    Margin.objects.update(is_test=True)
+    run = weigh(sample)
+    assert run.test_margins and not run.is_refused
+    assert "Marges de test" in run.summary()[-1]
+    path = tmp_path / "marges.csv"
+    path.write_text(TEST_FILE.read_text("utf-8").replace(",test\n", "\n").replace(",oui\n", "\n"))
+    call_command("load_poll_margins", "--edition", "2025", str(path), stdout=io.StringIO())
+    assert not Margin.objects.filter(is_test=True).exists()
+    call_command(
+        "load_poll_margins", "--edition", "2025", "--test", str(path), stdout=io.StringIO()
+    )
+    assert not Margin.objects.filter(is_test=False).exists()

@@ -24,6 +24,11 @@ class Command(BaseCommand):
             metavar="ANNEE",
             help="régions et tailles de commune tirées de la liste officielle (année des données)",
         )
+        parser.add_argument(
+            "--test",
+            action="store_true",
+            help="marque les marges du fichier comme données de test (jamais publiées)",
+        )
 
     def handle(self, *args, **options):
         edition = Edition.objects.for_year(options["edition"], SURVEY)
@@ -36,8 +41,14 @@ class Command(BaseCommand):
                 path = Path(options["file"])
                 if not path.is_file():
                     raise CommandError(f"Fichier introuvable : {path}")
-                count = replace_margins(edition, read_margins(edition, path.read_text("utf-8")))
+                count = replace_margins(
+                    edition, read_margins(edition, path.read_text("utf-8"), test=options["test"])
+                )
                 self.stdout.write(f"{path} : {count} marge(s) chargée(s).")
+                if edition.margins.filter(is_test=True).exists():
+                    self.stdout.write(
+                        "Marges de test : les chiffres pondérés sur elles ne seront pas publiés."
+                    )
             if options["from_official_list"]:
                 margins = margins_from_official_list(edition, options["from_official_list"])
                 count = replace_margins(edition, margins)
