@@ -212,12 +212,13 @@ def test_the_published_2025_results_answer_in_other_domains(client, domain):
     assert page.context["sections"]
 
 
-@pytest.mark.parametrize("name", ["results_public", "results_methodology", "results_trends"])
-def test_2023_has_no_public_results_of_its_own_yet(client, name):
+@pytest.mark.parametrize("name", ["results_public", "results_methodology"])
+def test_2023_is_shown_re_estimated_from_its_published_table(client, name):
     # 2023 was collected elsewhere; only its published table is loaded (docs/editions.md).
     page = client.get(reverse(name, args=[2023]))
-    assert page.status_code == 404
+    assert page.status_code == 200
     assert page.context["edition"] == Edition.objects.for_year(2023, BAROMETER_SURVEY)
+    assert "Total pondéré publié en 2023" in page.content.decode()
 
 
 def test_a_year_without_a_barometer_edition_has_no_results_page(client):
