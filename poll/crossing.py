@@ -376,7 +376,7 @@ def page_context(year, requested_domain, public):
         .first()
     )
     stored = stored_crossing(year)
-    barometer = Edition.objects.for_year(year)
+    barometer = Edition.objects.for_year(year, BAROMETER_SURVEY)
     results = Computation.objects.current(barometer) if barometer else None
     return context | {
         "questions": crossed_blocks(rows, domain, public),
