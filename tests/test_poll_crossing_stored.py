@@ -57,7 +57,7 @@ def published(django_db_setup, django_db_blocker, tmp_path_factory):
     ):
         load_questionnaire(ROOT / "questionnaires" / "2023.toml")
         load_questionnaire(ROOT / "questionnaires" / "2025.toml")
-        barometer = Edition.objects.for_year(2025)
+        barometer = Edition.objects.for_year(2025, "barometre-ia-collectivites")
         communes = [
             CollectiviteFactory(kind=CollectiviteKind.COMMUNE, region_code="53", population=800 + i)
             for i in range(36)
