@@ -71,9 +71,9 @@ class Change:
 
     @property
     def is_published(self):
-        """Both years' figures may be published (neither suppressed)."""
-        suppressed = Reliability.SUPPRESSED
-        return suppressed not in (self.earlier.reliability, self.current.reliability)
+        """Both years' figures may be published (neither suppressed nor withheld)."""
+        hidden = Reliability.hidden()
+        return self.earlier.reliability not in hidden and self.current.reliability not in hidden
 
 
 @dataclass

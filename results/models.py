@@ -289,11 +289,19 @@ class FrameMember(models.Model):
 
 
 class Reliability(models.TextChoices):
-    """Publication rule on the coefficient of variation (CV) and the unweighted base."""
+    """Whether a figure is published: the publication rule (PUBLISHED, CAUTION, SUPPRESSED),
+    then complementary suppression (WITHHELD: a figure hidden so that a suppressed one cannot
+    be worked out from the published ones, results/suppression.py)."""
 
     PUBLISHED = "publie", "Publié"
     CAUTION = "prudence", "À interpréter avec prudence"
     SUPPRESSED = "non-publie", "Non publié"
+    WITHHELD = "masque", "Masqué (protège une case non publiée)"
+
+    @classmethod
+    def hidden(cls):
+        """The flags of figures whose value, interval and count no public page or file shows."""
+        return (cls.SUPPRESSED, cls.WITHHELD)
 
 
 class Statistic(models.TextChoices):

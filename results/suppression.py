@@ -1,0 +1,236 @@
+"""Complementary suppression: no figure that is not published can be worked out from the
+published ones (issue 22, point 4).
+
+The publication rule (`estimation.reliability`) hides a figure that is too imprecise; this
+pass comes after it, once per computation. The counts of one question (of one matrix row) in
+the standing domains are bound by linear relations that anyone can write down:
+
+- within a domain, the options of a single choice (of a matrix row) add up to the base, the
+  respondents who answered it there (a multiple choice's options do not);
+- across domains, for every option and for the base: ``toutes`` is the sum of the types and
+  the sum of the régions; a type is the sum of its strata; ``3500-plus`` is ``toutes`` minus
+  the communes of fewer than 3,500 inhabitants.
+
+A hidden count is *determined* by the published ones when some combination of the relations
+holds it alone among the unknowns: when its unit vector lies in the row space of the relation
+matrix restricted to the unknown columns (the unknowns being the hidden counts, and the base of
+a domain whose every option is hidden, which no page or file then shows). Equivalently, every
+vector of that matrix's null space is zero at that count: a change of the hidden counts that
+keeps every relation true cannot move it.
+
+While a primarily suppressed count is determined, we look for the cheapest change that keeps
+the relations and moves it (the smallest weighted L1 norm of a vector x with A x = 0 and
+x = 1 at that count, a small linear programme; published bases do not move): every published
+count that this change touches is withheld too. The cost of withholding a count is 1 + its
+size, so that the smallest counts — the least informative — go first. The percentages obey the
+same relations within a domain (they add up to 100 %), so what protects the counts protects
+them too.
+
+Everything here reads plain Python and numpy; `estimation.run_computation` applies it to the
+unsaved Estimates of a computation.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.optimize import linprog
+
+from results.models import Reliability, Statistic
+
+BASE = ""  # the column of a domain's base, beside the option codes
+# A null-space component below this (the null space's basis is orthonormal) counts as zero.
+TOLERANCE = 1e-7
+
+
+def partitions(domains):
+    """[(whole, [parts])]: the standing domains that add up to another one.
+
+    Only the domains given (those with respondents) appear; a missing part counts 0.
+    """
+    from results.estimation import ALL_DOMAIN, KIND_OF_STRATUM, LARGE_DOMAIN
+
+    present = set(domains)
+    found = []
+    if ALL_DOMAIN in present:
+        types = [d for d in domains if d.startswith("type:")]
+        regions = [d for d in domains if d.startswith("region:")]
+        found += [(ALL_DOMAIN, types), (ALL_DOMAIN, regions)]
+        # 3500-plus = toutes − communes of fewer than 3,500 inhabitants, written as a sum.
+        small = "strate:commune-lt3500"
+        found.append((ALL_DOMAIN, [d for d in (LARGE_DOMAIN, small) if d in present]))
+    for kind in {str(kind) for kind in KIND_OF_STRATUM.values()}:
+        whole = f"type:{kind}"
+        if whole in present:
+            strata = [f"strate:{s}" for s, k in KIND_OF_STRATUM.items() if k == kind]
+            found.append((whole, [d for d in strata if d in present]))
+    return found
+
+
+@dataclass
+class Table:
+    """The counts of one question (or one matrix row) in every domain where it has any.
+
+    `counts` maps (domain, option code) to the option's count and (domain, BASE) to the base;
+    `hidden` holds the (domain, option) cells that the publication rule suppressed.
+    """
+
+    domains: list
+    options: list
+    counts: dict
+    hidden: set
+    options_add_up: bool
+
+    def __post_init__(self):
+        self.cells = [(d, o) for d in self.domains for o in [*self.options, BASE]]
+        self.index = {cell: i for i, cell in enumerate(self.cells)}
+        self.matrix = self._relations()
+
+    def _relations(self):
+        rows = []
+        if self.options_add_up:
+            for domain in self.domains:
+                row = {(domain, option): 1 for option in self.options}
+                rows.append(row | {(domain, BASE): -1})
+        for whole, parts in partitions(self.domains):
+            for column in [*self.options, BASE]:
+                row = {(whole, column): 1}
+                for part in parts:
+                    row[part, column] = row.get((part, column), 0) - 1
+                rows.append(row)
+        matrix = np.zeros((len(rows), len(self.cells)))
+        for i, row in enumerate(rows):
+            for cell, coefficient in row.items():
+                matrix[i, self.index[cell]] = coefficient
+        return matrix
+
+    def unknown(self, hidden):
+        """The cells nobody can read when `hidden` are hidden: those, and the base of a
+        domain whose every option is hidden."""
+        closed = {d for d in self.domains if all((d, o) in hidden for o in self.options)}
+        return set(hidden) | {(d, BASE) for d in closed}
+
+    def determined(self, hidden):
+        """The cells of `hidden` that the relations give from the published cells."""
+        unknown = sorted(self.unknown(hidden), key=self.index.__getitem__)
+        columns = [self.index[cell] for cell in unknown]
+        if not columns:
+            return set()
+        sub = self.matrix[:, columns]
+        sub = sub[np.any(sub != 0, axis=1)]
+        if not len(sub):
+            return set()
+        _, singular, vt = np.linalg.svd(sub, full_matrices=True)
+        rank = int((singular > TOLERANCE * max(1.0, singular[0])).sum())
+        null = vt[rank:]
+        free = np.linalg.norm(null, axis=0) > TOLERANCE if len(null) else np.zeros(len(columns))
+        return {cell for cell, moves in zip(unknown, free, strict=True) if not moves} & hidden
+
+    def cost(self, cell):
+        return 1.0 + self.counts.get(cell, 0)
+
+    def cheapest_cover(self, target, hidden, bases_move=False):
+        """The published cells that the cheapest relation-keeping change of `target` touches,
+        or None when no change keeps the published bases fixed (then `bases_move`)."""
+        unknown = self.unknown(hidden)
+        size = len(self.cells)
+        weights = np.array([0.0 if cell in unknown else self.cost(cell) for cell in self.cells])
+        bounds = []
+        for cell in self.cells:
+            fixed = cell[1] == BASE and cell not in unknown and not bases_move
+            bounds.append((0, 0) if fixed else (0, None))
+        if bases_move:
+            # Moving a published base means hiding every option of its domain.
+            for i, (domain, option) in enumerate(self.cells):
+                if option == BASE and (domain, option) not in unknown:
+                    weights[i] = sum(self.cost((domain, o)) for o in [*self.options, BASE])
+        unit = np.zeros(size)
+        unit[self.index[target]] = 1
+        equalities = np.vstack([np.hstack([self.matrix, -self.matrix]), np.hstack([unit, -unit])])
+        rhs = np.zeros(len(equalities))
+        rhs[-1] = 1
+        result = linprog(
+            np.concatenate([weights, weights]),
+            A_eq=equalities,
+            b_eq=rhs,
+            bounds=bounds + bounds,
+            method="highs",
+        )
+        if result.status != 0:
+            return None
+        change = result.x[:size] - result.x[size:]
+        touched = set()
+        for cell, amount in zip(self.cells, change, strict=True):
+            if abs(amount) <= TOLERANCE or cell in unknown:
+                continue
+            if cell[1] == BASE:
+                touched |= {(cell[0], option) for option in self.options}
+            else:
+                touched.add(cell)
+        return touched - hidden
+
+    def withheld(self):
+        """The published option cells to withhold so that no hidden cell is determined."""
+        hidden = set(self.hidden)
+        publishable = {(d, o) for d in self.domains for o in self.options}
+        while exposed := self.determined(hidden) & self.hidden:
+            target = min(exposed, key=self.index.__getitem__)
+            cover = self.cheapest_cover(target, hidden)
+            if cover is None:
+                cover = self.cheapest_cover(target, hidden, bases_move=True)
+            if not cover:
+                # No progress is possible by the linear programme (numerical trouble):
+                # withhold the whole table rather than publish a derivable figure.
+                cover = publishable - hidden
+            hidden |= cover
+        return hidden - self.hidden
+
+
+# -- On a computation's estimates ------------------------------------------------------------
+
+
+def withhold_complements(estimates):
+    """Mark as withheld (Reliability.WITHHELD) the published proportions from which a
+    suppressed one could be worked out; returns how many. Estimates are unsaved or saved."""
+    tables = {}
+    for estimate in estimates:
+        if estimate.statistic == Statistic.PROPORTION:
+            tables.setdefault((estimate.question_id, estimate.row_code), []).append(estimate)
+    withheld = 0
+    for group in tables.values():
+        if not any(estimate.reliability in Reliability.hidden() for estimate in group):
+            continue
+        for estimate in table_of(group).withheld_estimates():
+            estimate.reliability = Reliability.WITHHELD
+            withheld += 1
+    return withheld
+
+
+class EstimateTable(Table):
+    """A Table read from one question's (one matrix row's) proportion Estimates."""
+
+    def withheld_estimates(self):
+        return [self.by_cell[cell] for cell in self.withheld() if cell in self.by_cell]
+
+
+def table_of(group):
+    """The Table of one question's (one matrix row's) proportion Estimates."""
+    domains = list(dict.fromkeys(estimate.domain for estimate in group))
+    options = list(dict.fromkeys(estimate.choice_code for estimate in group))
+    counts, hidden, by_cell = {}, set(), {}
+    for estimate in group:
+        cell = (estimate.domain, estimate.choice_code)
+        by_cell[cell] = estimate
+        counts[cell] = estimate.n
+        counts[estimate.domain, BASE] = estimate.base_n
+        if estimate.reliability in Reliability.hidden():
+            hidden.add(cell)
+    kind = group[0].question.kind_class
+    table = EstimateTable(
+        domains=domains,
+        options=options,
+        counts=counts,
+        hidden=hidden,
+        options_add_up=kind.one_option_per_answer or kind.has_items,
+    )
+    table.by_cell = by_cell
+    return table
