@@ -14,9 +14,9 @@ the standing domains are bound by linear relations that anyone can write down:
 A hidden count is *determined* by the published ones when some combination of the relations
 holds it alone among the unknowns: when its unit vector lies in the row space of the relation
 matrix restricted to the unknown columns (the unknowns being the hidden counts, and the base of
-a domain whose every option is hidden, which no page or file then shows). Equivalently, every
-vector of that matrix's null space is zero at that count: a change of the hidden counts that
-keeps every relation true cannot move it.
+a domain whose every option is hidden, which no page or file then shows); equivalently, no
+change of the hidden counts that keeps every relation true can move it. The test is exact:
+elimination on the integer matrix modulo a large prime.
 
 While a primarily suppressed count is determined, we look for the cheapest change that keeps
 the relations and moves it (the smallest weighted L1 norm of a vector x with A x = 0 and
@@ -38,8 +38,12 @@ from scipy.optimize import linprog
 from results.models import Reliability, Statistic
 
 BASE = ""  # the column of a domain's base, beside the option codes
-# A null-space component below this (the null space's basis is orthonormal) counts as zero.
+# A change of a count in the linear programme's solution below this is none.
 TOLERANCE = 1e-7
+# Ranks are computed exactly, modulo this prime (2³¹ − 1): products of two residues fit in 64
+# bits, and a rank over it differs from the rank over the rationals only if the prime divides
+# every largest minor of a matrix of 0 and ±1, which does not happen at these sizes.
+PRIME = 2_147_483_647
 
 
 def partitions(domains):
@@ -64,6 +68,31 @@ def partitions(domains):
             strata = [f"strate:{s}" for s, k in KIND_OF_STRATUM.items() if k == kind]
             found.append((whole, [d for d in strata if d in present]))
     return found
+
+
+def isolated_columns(matrix):
+    """The columns j of an integer matrix whose unit vector e_j lies in its row space: the
+    unknowns that its relations pin down. Gauss–Jordan elimination modulo PRIME, vectorised
+    (no floating point, no tolerance; BLAS threads, costly on a busy machine, are not used)."""
+    a = np.mod(np.asarray(matrix).astype(np.int64), PRIME)
+    pivots, r = [], 0
+    for column in range(a.shape[1]):
+        if r == a.shape[0]:
+            break
+        below = np.flatnonzero(a[r:, column])
+        if not len(below):
+            continue
+        if below[0]:
+            a[[r, r + below[0]]] = a[[r + below[0], r]]
+        a[r] = a[r] * pow(int(a[r, column]), PRIME - 2, PRIME) % PRIME
+        others = np.flatnonzero(a[:, column])
+        others = others[others != r]
+        if len(others):
+            a[others] = (a[others] - np.outer(a[others, column], a[r]) % PRIME) % PRIME
+        pivots.append(column)
+        r += 1
+    # In reduced row echelon form, e_j is in the row space iff some row is e_j.
+    return [column for i, column in enumerate(pivots) if np.count_nonzero(a[i]) == 1]
 
 
 @dataclass
@@ -119,11 +148,8 @@ class Table:
         sub = sub[np.any(sub != 0, axis=1)]
         if not len(sub):
             return set()
-        _, singular, vt = np.linalg.svd(sub, full_matrices=True)
-        rank = int((singular > TOLERANCE * max(1.0, singular[0])).sum())
-        null = vt[rank:]
-        free = np.linalg.norm(null, axis=0) > TOLERANCE if len(null) else np.zeros(len(columns))
-        return {cell for cell, moves in zip(unknown, free, strict=True) if not moves} & hidden
+        isolated = isolated_columns(sub)
+        return {unknown[j] for j in isolated} & hidden
 
     def cost(self, cell):
         return 1.0 + self.counts.get(cell, 0)
