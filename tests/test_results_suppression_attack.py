@@ -90,7 +90,9 @@ TABLE = re.compile(r"<caption id=\"table-(?P<slug>[^\"]+)-caption\">.*?</table>"
 
 
 def text(fragment):
-    return html.unescape(re.sub(r"<[^>]+>", "", fragment)).strip()
+    """The words of an HTML fragment, spaces plain (the pages set French no-break spaces)."""
+    words = html.unescape(re.sub(r"<[^>]+>", "", fragment))
+    return " ".join(re.sub(r"[\u00a0\u202f]", " ", words).split())
 
 
 def number(shown):
@@ -120,7 +122,7 @@ def page_figures(client, questions):
             question, row = slugs[table.group("slug")]
             head = [text(cell) for cell in CELL.findall(table.group(0).split("<tbody>")[0])]
             value_at, n_at = head.index("Estimation"), head.index("Réponses (n)")
-            codes = {label: code for code, label in labels(question).items()}
+            codes = {text(label): code for code, label in labels(question).items()}
             for line in ROW.findall(table.group(0)):
                 cells = [text(cell) for cell in CELL.findall(line)]
                 code = codes[cells[0]]
