@@ -67,7 +67,9 @@ def partitions(domains):
         if whole in present:
             strata = [f"strate:{s}" for s, k in KIND_OF_STRATUM.items() if k == kind]
             found.append((whole, [d for d in strata if d in present]))
-    return found
+    # A whole present has some part present (its respondents are somewhere): a list of parts
+    # left empty would only say that a table made by hand leaves them out.
+    return [(whole, parts) for whole, parts in found if parts]
 
 
 def isolated_columns(matrix):
@@ -216,7 +218,8 @@ class Table:
 
 def withhold_complements(estimates):
     """Mark as withheld (Reliability.WITHHELD) the published proportions from which a
-    suppressed one could be worked out; returns how many. Estimates are unsaved or saved."""
+    suppressed one could be worked out, among a computation's fresh estimates (saved or not);
+    returns how many."""
     tables = {}
     for estimate in estimates:
         if estimate.statistic == Statistic.PROPORTION:
@@ -225,38 +228,30 @@ def withhold_complements(estimates):
     for group in tables.values():
         if not any(estimate.reliability in Reliability.hidden() for estimate in group):
             continue
-        for estimate in table_of(group).withheld_estimates():
-            estimate.reliability = Reliability.WITHHELD
+        by_cell = {(estimate.domain, estimate.choice_code): estimate for estimate in group}
+        # `proportions` gives every option in every domain of the group: no cell is missing.
+        for cell in table_of(group).withheld():
+            by_cell[cell].reliability = Reliability.WITHHELD
             withheld += 1
     return withheld
-
-
-class EstimateTable(Table):
-    """A Table read from one question's (one matrix row's) proportion Estimates."""
-
-    def withheld_estimates(self):
-        return [self.by_cell[cell] for cell in self.withheld() if cell in self.by_cell]
 
 
 def table_of(group):
     """The Table of one question's (one matrix row's) proportion Estimates."""
     domains = list(dict.fromkeys(estimate.domain for estimate in group))
     options = list(dict.fromkeys(estimate.choice_code for estimate in group))
-    counts, hidden, by_cell = {}, set(), {}
+    counts, hidden = {}, set()
     for estimate in group:
         cell = (estimate.domain, estimate.choice_code)
-        by_cell[cell] = estimate
         counts[cell] = estimate.n
         counts[estimate.domain, BASE] = estimate.base_n
         if estimate.reliability in Reliability.hidden():
             hidden.add(cell)
     kind = group[0].question.kind_class
-    table = EstimateTable(
+    return Table(
         domains=domains,
         options=options,
         counts=counts,
         hidden=hidden,
         options_add_up=kind.one_option_per_answer or kind.has_items,
     )
-    table.by_cell = by_cell
-    return table

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
-from editions.comparison import panel, year_over_year
+from editions.comparison import Change, Side, panel, year_over_year
 from editions.estimates import published_estimates
 from editions.importer import import_published
 from results.models import Computation, Estimate, Frame, Reliability
@@ -242,3 +242,18 @@ def test_there_is_no_panel_with_an_edition_known_only_by_its_published_table(edi
     _earlier, current = editions
     assert panel(current.questions.get(code="usage_ia")) is None
     assert panel(current.questions.get(code="usage_ia_prevu")) is None
+
+
+def test_a_change_is_not_published_when_either_side_is_suppressed_or_withheld():
+    def change(earlier, current):
+        return Change(
+            "",
+            "oui",
+            "Oui",
+            Side(2023, 0.4, 0.3, 0.5, 0.05, 40, 100, earlier),
+            Side(2025, 0.5, 0.4, 0.6, 0.05, 50, 100, current),
+        )
+
+    assert change(Reliability.PUBLISHED, Reliability.CAUTION).is_published
+    assert not change(Reliability.PUBLISHED, Reliability.WITHHELD).is_published
+    assert not change(Reliability.SUPPRESSED, Reliability.PUBLISHED).is_published
