@@ -108,11 +108,12 @@ def page_figures(client, questions):
     first = client.get(url)
     assert first.status_code == 200
     domains = re.findall(r"<option value=\"([^\"]+)\"", first.content.decode())
-    slugs = {}
+    slugs, codes = {}, {}
     for question in questions:
         rows = [item.code for item in question.items.all()] or [""]
         for row in rows:
             slugs[f"{question.code}-{row or 'options'}"] = (question, row)
+        codes[question.code] = {text(label): code for code, label in labels(question).items()}
     found = {}
     for domain in domains:
         page = client.get(url, {"domaine": domain}).content.decode()
@@ -122,10 +123,9 @@ def page_figures(client, questions):
             question, row = slugs[table.group("slug")]
             head = [text(cell) for cell in CELL.findall(table.group(0).split("<tbody>")[0])]
             value_at, n_at = head.index("Estimation"), head.index("Réponses (n)")
-            codes = {text(label): code for code, label in labels(question).items()}
             for line in ROW.findall(table.group(0)):
                 cells = [text(cell) for cell in CELL.findall(line)]
-                code = codes[cells[0]]
+                code = codes[question.code][cells[0]]
                 n = number(cells[n_at])
                 found[question.code, row, domain, code] = (
                     number(cells[value_at]),
@@ -197,37 +197,40 @@ def relations(domains, options, options_add_up):
 
 def solve(relations, known):
     """{unknown cell: its value} for every cell that the relations and the known values pin
-    down, by Gauss–Jordan elimination over the rationals."""
-    unknown = sorted({cell for r in relations for cell in r if cell not in known})
-    position = {cell: j for j, cell in enumerate(unknown)}
+    down: Gauss–Jordan elimination over the rationals, rows kept sparse ({cell: coefficient},
+    the constant under the key None)."""
     rows = []
     for relation in relations:
-        row = [Fraction(0)] * (len(unknown) + 1)
+        row = {}
         for cell, coefficient in relation.items():
-            if cell in position:
-                row[position[cell]] += coefficient
+            if cell in known:
+                row[None] = row.get(None, 0) - coefficient * known[cell]
             else:
-                row[-1] -= coefficient * known[cell]
-        if any(row[:-1]):
+                row[cell] = row.get(cell, 0) + coefficient
+        row = {cell: Fraction(value) for cell, value in row.items() if value or cell is None}
+        if any(cell is not None for cell in row):
             rows.append(row)
-    pivots, r = [], 0
-    for column in range(len(unknown)):
-        pivot = next((i for i in range(r, len(rows)) if rows[i][column]), None)
-        if pivot is None:
+    pivots = []
+    for r in range(len(rows)):
+        row = rows[r]
+        cell = next((c for c in sorted(row, key=str) if c is not None and row[c]), None)
+        if cell is None:
             continue
-        rows[r], rows[pivot] = rows[pivot], rows[r]
-        rows[r] = [value / rows[r][column] for value in rows[r]]
-        for i, row in enumerate(rows):
-            if i != r and row[column]:
-                factor = row[column]
-                rows[i] = [a - factor * b for a, b in zip(row, rows[r], strict=True)]
-        pivots.append(column)
-        r += 1
-    return {
-        unknown[column]: rows[i][-1]
-        for i, column in enumerate(pivots)
-        if sum(1 for value in rows[i][:-1] if value) == 1
-    }
+        row = {c: value / row[cell] for c, value in row.items()}
+        rows[r] = row
+        for i, other in enumerate(rows):
+            if i != r and other.get(cell):
+                factor = other[cell]
+                for c, value in row.items():
+                    other[c] = other.get(c, 0) - factor * value
+                rows[i] = {c: v for c, v in other.items() if v or c is None}
+        pivots.append((r, cell))
+    found = {}
+    for r, cell in pivots:
+        row = rows[r]
+        if [c for c in row if c is not None and row[c]] == [cell]:
+            found[cell] = row.get(None, Fraction(0))
+    return found
 
 
 def attack(client, computation):
