@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from editions.models import NationalCount, PublishedCount
+from editions.models import NationalCount, PublishedCount, PublishedPercentage
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -25,3 +25,10 @@ class PublishedCountAdmin(ReadOnlyAdmin):
     list_filter = ["question__edition", "stratum"]
     list_select_related = ["question"]
     search_fields = ["question__code", "question__text"]
+
+
+@admin.register(PublishedPercentage)
+class PublishedPercentageAdmin(ReadOnlyAdmin):
+    list_display = ["question", "total", "choice_code", "percentage"]
+    list_filter = ["question__edition", "total"]
+    list_select_related = ["question"]

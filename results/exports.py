@@ -11,7 +11,7 @@ import io
 from openpyxl import Workbook
 
 from results.models import Computation, Estimate, Publication, Reliability, Stratum, Weight
-from results.presentation import line_labels
+from results.presentation import line_labels, publication_rule
 from survey.exports.renderers import render_csv
 from survey.exports.rows import Column, neutralise
 
@@ -41,15 +41,12 @@ ESTIMATE_COLUMNS = [
     Column("ic95_bas", "Borne basse de l'intervalle de confiance à 95 %", "number"),
     Column("ic95_haut", "Borne haute de l'intervalle de confiance à 95 %", "number"),
     Column("cv", "Coefficient de variation", "number"),
-    Column("n_effectif", "Taille effective (Kish)", "number"),
+    Column("n_effectif", "Taille effective (au plus le nombre de réponses)", "number"),
     Column(
         "fiabilite",
         "Fiabilité",
         categories=[(r.value, r.label) for r in Reliability],
-        description="CV ≤ 16,5 % : publié ; 16,6 à 33,3 % : à interpréter avec prudence ; "
-        "au-delà, ou moins de 10 réponses : non publié ; masqué : publiable, mais caché pour "
-        "qu'une estimation non publiée ne se déduise pas des autres (sommes à 100 %, totaux "
-        "par domaine).",
+        description=" ".join(publication_rule()),
     ),
 ]
 ESTIMATES_HEADER = [column.name for column in ESTIMATE_COLUMNS]

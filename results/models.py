@@ -10,6 +10,7 @@ from django.db import models, transaction
 from django.db.models import Count, Sum
 from django.utils import timezone
 
+from results.statistics import Publication
 from survey.enums import CollectiviteKind, PopulationBand
 from survey.models import Collectivite, Edition
 
@@ -289,13 +290,13 @@ class FrameMember(models.Model):
 
 
 class Reliability(models.TextChoices):
-    """Whether a figure is published: the publication rule (PUBLISHED, CAUTION, SUPPRESSED),
-    then complementary suppression (WITHHELD: a figure hidden so that a suppressed one cannot
-    be worked out from the published ones, results/suppression.py)."""
+    """What the publication rule (`results.statistics`, NCHS 2017) decided for a figure, then
+    complementary suppression (WITHHELD: a publishable figure hidden so that a suppressed one
+    cannot be worked out from the published ones, results/suppression.py)."""
 
-    PUBLISHED = "publie", "Publié"
-    CAUTION = "prudence", "À interpréter avec prudence"
-    SUPPRESSED = "non-publie", "Non publié"
+    PUBLISHED = Publication.PUBLISHED, "Publié"
+    CAUTION = Publication.CAUTION, "À interpréter avec prudence"
+    SUPPRESSED = Publication.SUPPRESSED, "Non publié"
     WITHHELD = "masque", "Masqué (protège une case non publiée)"
 
     @classmethod

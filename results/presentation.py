@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from django.utils.formats import number_format
 
+from results import statistics
 from results.models import Estimate, Reliability, Statistic, Stratum
 
 DOMAIN_ORDER = ["toutes", "3500-plus", "type:", "strate:", "region:", "question:"]
@@ -19,6 +20,65 @@ RELIABILITY_NOTES = {
     Reliability.CAUTION: "À interpréter avec prudence",
     Reliability.SUPPRESSED: "Non publiable",
     Reliability.WITHHELD: "Masqué : protège une estimation non publiable",
+}
+
+
+def publication_rule():
+    """The publication rule in French, one sentence per step (from `results.statistics`)."""
+    width = round(statistics.MAX_WIDTH * 100)
+    narrow = round(statistics.NARROW_WIDTH * 100)
+    relative = round(statistics.MAX_RELATIVE_WIDTH * 100)
+    return [
+        "Chaque part est donnée avec son intervalle de confiance à 95 % de Korn et Graubard, "
+        "calculé à partir de la taille effective de l’échantillon (le nombre de réponses "
+        "indépendantes qu’il vaut, compte tenu des poids, jamais plus que le nombre de "
+        "réponses) : c’est la règle du NCHS (Parker et al., 2017).",
+        f"Non publiée : une estimation dont la taille effective est inférieure à "
+        f"{statistics.MIN_EFFECTIVE_N}, dont l’intervalle est plus large que {width} points, "
+        f"ou, s’il dépasse {narrow} points, plus large que {relative} % de l’estimation.",
+        f"Publiée, marquée « à interpréter avec prudence » : une estimation qui passe ces "
+        f"seuils mais repose sur moins de {statistics.MIN_DF} degrés de liberté, vaut 0 ou "
+        f"100 %, ou dont l’intervalle dépasse {relative} % de la part complémentaire.",
+        "Une strate dont tous les répondants ont donné la même réponse ne fait pas croire à "
+        "une précision qu’elle n’a pas : elle compte comme si ses répondants avaient répondu "
+        "comme l’ensemble du domaine.",
+        "Moyennes et médianes suivent la même logique : non publiées sous une taille "
+        f"effective de {statistics.MIN_EFFECTIVE_N} ou avec un intervalle plus large que "
+        f"{relative} % de l’estimation.",
+        "Quand une case n’est pas publiée, d’autres peuvent être masquées pour qu’aucun "
+        "calcul à partir des chiffres publiés ne permette de la retrouver.",
+        "Les réponses en texte libre ne sont jamais publiées.",
+    ]
+
+
+def reason_text(estimate):
+    """Why the rule decided what it did for a stored estimate, in French (empty if published
+    without a remark)."""
+    rule = (
+        statistics.proportion_verdict
+        if estimate.statistic == Statistic.PROPORTION
+        else statistics.number_verdict
+    )
+    verdict = rule(
+        estimate.value, estimate.ci_low, estimate.ci_high, estimate.effective_n, statistics.MIN_DF
+    )
+    if verdict.reason == statistics.FEW_EFFECTIVE:
+        size = "—" if estimate.effective_n is None else format_number(estimate.effective_n, 1)
+        return (
+            f"taille effective de l’échantillon inférieure à {statistics.MIN_EFFECTIVE_N} ({size})"
+        )
+    return REASON_TEXTS.get(verdict.reason, "")
+
+
+REASON_TEXTS = {
+    statistics.TOO_WIDE: (
+        f"intervalle de confiance de plus de {round(statistics.MAX_WIDTH * 100)} points"
+    ),
+    statistics.RELATIVELY_WIDE: "intervalle de confiance trop large par rapport à l’estimation",
+    statistics.FEW_DEGREES: "trop peu de degrés de liberté",
+    statistics.EXTREME: "estimation de 0 ou 100 %",
+    statistics.LOOSE_COMPLEMENT: "intervalle large par rapport à la part complémentaire",
+    statistics.NO_SPREAD: "toutes les réponses sont identiques",
 }
 
 

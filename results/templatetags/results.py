@@ -1,7 +1,7 @@
 from django import template
 
 from results.models import Computation, Publication
-from results.presentation import format_number
+from results.presentation import format_number, publication_rule
 
 register = template.Library()
 
@@ -22,3 +22,9 @@ def results_links(edition):
 def grouped(number):
     """A count with French digit grouping: 36 336."""
     return format_number(number, 0)
+
+
+@register.inclusion_tag("results/includes/publication_rule.html")
+def publication_rule_list():
+    """The publication rule, as every page that states it says it."""
+    return {"rules": publication_rule()}
