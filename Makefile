@@ -35,7 +35,7 @@ migrate: install-run
 
 load: migrate
 	$(BIN)/python manage.py load_questionnaire $(QUESTIONNAIRES)
-	$(BIN)/python manage.py import_published_counts data/published-2023.csv --edition 2023 --national data/national-counts-2023.csv
+	$(BIN)/python manage.py import_published_counts data/published-2023.csv --edition 2023 --survey barometre-ia-collectivites --national data/national-counts-2023.csv
 	$(BIN)/python manage.py load_collectivites
 
 # `load` has just migrated and checked: the server skips its own checks to start sooner.
@@ -55,7 +55,7 @@ run: load staff-hint
 demo: export LOCAL_TRIAL := 1
 demo: export TASKS_IN_DATABASE := 1
 demo: load staff-hint
-	$(BIN)/python manage.py set_edition_dates --year 2025 --closes-at "$$(date -d 'next year' +%Y)-01-31T23:59:59+01:00"
+	$(BIN)/python manage.py set_edition_dates --survey barometre-ia-collectivites --year 2025 --closes-at "$$(date -d 'next year' +%Y)-01-31T23:59:59+01:00"
 	$(SERVE_WITH_WORKER)
 
 # The first staff account of the local database (the admin asks no second factor in debug).

@@ -8,7 +8,7 @@ from django_otp import user_has_device
 from barometre import two_factor
 
 # Apps that only keep the site running and safe: grouped last, in one section, on the index.
-TECHNICAL_APPS = ("axes", "otp_totp", "otp_static", "django_tasks_database")
+TECHNICAL_APPS = ("axes", "otp_totp", "otp_static", "django_tasks_database", "barometre")
 FIRST_APPS = ("survey", "auth")
 
 
@@ -93,11 +93,18 @@ class BarometreAdminSite(admin.AdminSite):
         return not settings.ADMIN_OTP_REQUIRED or request.user.is_verified()
 
     def get_urls(self):
-        enrol = path(
-            "double-authentification/",
-            lambda request: two_factor.enrol(request, self),
-            name="two_factor_enrol",
-        )
+        enrol = [
+            path(
+                "double-authentification/",
+                lambda request: two_factor.enrol(request, self),
+                name="two_factor_enrol",
+            ),
+            path(
+                "double-authentification/lien/<str:token>/",
+                lambda request, token: two_factor.open_enrolment_link(request, token, self),
+                name="two_factor_enrolment_link",
+            ),
+        ]
         from editions import views as trends
         from results import views as results
 
@@ -132,7 +139,7 @@ class BarometreAdminSite(admin.AdminSite):
                 name="results_publication",
             ),
         ]
-        return [enrol, *results_pages, *super().get_urls()]
+        return [*enrol, *results_pages, *super().get_urls()]
 
     def login(self, request, extra_context=None):
         if settings.ADMIN_OTP_REQUIRED:

@@ -1,8 +1,9 @@
-"""Keep the app's secret links out of every log: Django's and gunicorn's access log.
+"""Keep the app's secret links out of every log: Django's and gunicorn's (access and error).
 
 One rule: the path segment that follows the prefix of a URL whose parameter is a `token`
-(resume links, access-grant links). tests/test_privacy_and_abuse.py checks that every such
-URL of the URLconf is listed here.
+(resume, access-grant, invitation, unsubscribe and staff enrolment links), written with
+plain or percent-encoded slashes. tests/test_bearer_links.py checks that every such URL of
+the URLconf, in any namespace, is masked by this rule.
 """
 
 import logging
@@ -10,9 +11,24 @@ import re
 
 from gunicorn.glogging import Logger
 
-SECRET_URL_PREFIXES = ("/reprendre/", "/acces/")
+SECRET_URL_PREFIXES = (
+    "/reprendre/",
+    "/acces/",
+    "/invitation/",
+    "/desinscription/",
+    "/admin/double-authentification/lien/",
+)
+_SLASH = "(?:/|%2F)"
+
+
+def _prefix_pattern(prefix):
+    return _SLASH.join(re.escape(part) for part in prefix.split("/"))
+
+
 TOKEN_IN_PATH = re.compile(
-    "(" + "|".join(re.escape(prefix) for prefix in SECRET_URL_PREFIXES) + r")[^/\s\"?&#]+"
+    "(" + "|".join(_prefix_pattern(prefix) for prefix in SECRET_URL_PREFIXES) + r")"
+    r"(?:(?!%2F)[^/\s\"?&#])+",
+    re.IGNORECASE,
 )
 
 
@@ -36,8 +52,15 @@ class RedactTokens(logging.Filter):
 
 
 class GunicornLogger(Logger):
-    """gunicorn's access log, with tokens masked in every field (request line, path, query,
-    Referer and any other header a log format may name)."""
+    """gunicorn's logs, with tokens masked: every field of the access log (request line,
+    path, query, Referer and any other header a log format may name), and the error log
+    (« Error handling request /invitation/… »)."""
+
+    def setup(self, cfg):
+        super().setup(cfg)
+        for log in (self.error_log, self.access_log):
+            if not any(isinstance(f, RedactTokens) for f in log.filters):
+                log.addFilter(RedactTokens())
 
     def atoms(self, resp, req, environ, request_time):
         atoms = super().atoms(resp, req, environ, request_time)

@@ -25,6 +25,7 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
     "barometre.apps.BarometreAdminConfig",
+    "barometre.apps.BarometreConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -38,13 +39,14 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "axes",
-    "django_tasks_db",
     "survey",
     "results",
     "editions",
     "campaigns",
     "poll",
     "usecases",
+    # After campaigns: its `db_worker` (the worker that recovers what a dead one left) wins.
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [

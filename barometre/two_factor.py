@@ -1,8 +1,10 @@
-"""Staff two-factor authentication: a one-field login step and self-service enrolment.
+"""Staff two-factor authentication: a one-field login step and enrolment by a one-time link.
 
 Built on django-otp's devices (TOTP apps, static backup codes). A staff member without any
 device signs in with their password alone, then must set up an authenticator app before
-reaching the admin; once they have one, every sign-in asks for a code.
+reaching the admin; once they have one, every sign-in asks for a code. Setting up the first
+app also needs the enrolment link a superuser issued to them (barometre.models.EnrolmentLink):
+whoever steals a password of an account not yet enrolled cannot enrol their own app.
 """
 
 import base64
@@ -20,6 +22,8 @@ from django.views.decorators.cache import never_cache
 from django_otp import login as otp_login
 from django_otp import match_token, user_has_device
 from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from barometre.models import EnrolmentLink
 
 PENDING_DEVICE_NAME = "Application d'authentification (en attente)"
 DEVICE_NAME = "Application d'authentification"
@@ -110,6 +114,37 @@ def grouped_secret(device):
     return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
 
 
+ENROLMENT_LINK = "two_factor_enrolment_link"  # the session key of the link opened
+
+
+def enrolment_link_in(request):
+    """The usable enrolment link this browser opened for the signed-in user, or None."""
+    pk = request.session.get(ENROLMENT_LINK)
+    if pk is None:
+        return None
+    return EnrolmentLink.objects.usable().filter(pk=pk, user=request.user).first()
+
+
+@never_cache
+def open_enrolment_link(request, token, admin_site):
+    """The link a superuser issued: this browser may set up the account's first app, once
+    signed in with the account's password."""
+    link = EnrolmentLink.find(token)
+    if link is None:
+        context = {**admin_site.each_context(request), "title": "Lien d'inscription non valable"}
+        page = TemplateResponse(request, "admin/two_factor_link_invalid.html", context, status=404)
+    else:
+        request.session[ENROLMENT_LINK] = link.pk
+        enrol_url = reverse("admin:two_factor_enrol", current_app=admin_site.name)
+        if request.user.is_authenticated and request.user.pk == link.user_id:
+            page = redirect(enrol_url)
+        else:
+            login_url = reverse("admin:login", current_app=admin_site.name)
+            page = redirect(f"{login_url}?next={enrol_url}")
+    page["Referrer-Policy"] = "same-origin"
+    return page
+
+
 def may_enrol(user):
     """First enrolment right after the password; another device only once verified."""
     if not (user.is_active and user.is_staff):
@@ -124,11 +159,22 @@ def enrol(request, admin_site):
     if not user.is_authenticated or not may_enrol(user):
         login_url = reverse("admin:login", current_app=admin_site.name)
         return redirect(f"{login_url}?next={request.path}")
+    link = None
+    if not user.is_verified():  # the first app: only through an enrolment link
+        link = enrolment_link_in(request)
+        if link is None:
+            context = {**admin_site.each_context(request), "title": "Lien d'inscription requis"}
+            return TemplateResponse(
+                request, "admin/two_factor_link_needed.html", context, status=403
+            )
     device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
     if device is None:
         device = TOTPDevice.objects.create(user=user, name=PENDING_DEVICE_NAME, confirmed=False)
     form = EnrolForm(request.POST or None, device=device)
     if request.method == "POST" and form.is_valid():
+        if link is not None and not link.use():  # spent meanwhile, in another browser
+            return redirect("admin:two_factor_enrol")
+        request.session.pop(ENROLMENT_LINK, None)
         device.confirmed, device.name = True, DEVICE_NAME
         device.save(update_fields=["confirmed", "name"])
         otp_login(request, device)

@@ -76,13 +76,13 @@ def main():
     from campaigns.imports import import_contacts
     from campaigns.models import Contact, Message, MessageStatus, Step, StepKind
     from survey.collectivites.models import Collectivite
-    from survey.questionnaire.models import Edition
+    from survey.questionnaire.models import BAROMETER_SURVEY, Edition
 
     call_command("migrate", verbosity=0)
     if not Collectivite.objects.exists():
         call_command("load_collectivites", verbosity=0)
     call_command("load_questionnaire", "questionnaires/2025.toml", verbosity=0)
-    edition = Edition.objects.get(year=2025)
+    edition = Edition.objects.of(BAROMETER_SURVEY).get(year=2025)
     Message.objects.filter(edition=edition).delete()
     Step.objects.filter(edition=edition).delete()
     Contact.objects.filter(edition=edition).delete()

@@ -71,12 +71,13 @@ def main():
 
     from results.models import Frame
     from survey.models import Collectivite, Edition
+    from survey.questionnaire.models import BAROMETER_SURVEY
 
     call_command("migrate", verbosity=0)
     if Collectivite.objects.count() < 36_000:
         call_command("load_collectivites", verbosity=0)
     call_command("load_questionnaire", args.questionnaire, verbosity=0)
-    edition = Edition.objects.get(year=args.year)
+    edition = Edition.objects.of(BAROMETER_SURVEY).get(year=args.year)
     report = {"load_average_before": os.getloadavg()}
 
     Frame.objects.filter(edition=edition).delete()

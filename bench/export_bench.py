@@ -54,9 +54,9 @@ def child(format_key, year, limit, output):
     setup_django()
     from survey.exports.formats import render
     from survey.exports.options import ExportOptions
-    from survey.questionnaire.models import Edition
+    from survey.questionnaire.models import BAROMETER_SURVEY, Edition
 
-    edition = Edition.objects.get(year=year)
+    edition = Edition.objects.of(BAROMETER_SURVEY).get(year=year)
     if format_key == "none":  # what an export process weighs before exporting
         print(json.dumps({"format": "none", "peak_rss_mb": peak_rss_mb()}))
         return
@@ -242,14 +242,14 @@ def main():
     from django.core.management import call_command
     from django.db import connection
 
-    from survey.questionnaire.models import Edition
+    from survey.questionnaire.models import BAROMETER_SURVEY, Edition
 
     vendor = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
     if vendor != "postgresql":
         print("Attention : mesures sur SQLite ; donnez DATABASE_URL=postgres://… pour PostgreSQL.")
     call_command("migrate", verbosity=0)
     call_command("load_questionnaire", args.questionnaire, verbosity=0)
-    edition = Edition.objects.get(year=args.year)
+    edition = Edition.objects.of(BAROMETER_SURVEY).get(year=args.year)
     sizes = sorted(int(size) for size in args.sizes.split(","))
     report = {
         "database": vendor,

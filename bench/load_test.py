@@ -99,10 +99,10 @@ class PageData:
 
 
 def read_questionnaire():
-    from survey.questionnaire.models import Edition
+    from survey.questionnaire.models import BAROMETER_SURVEY, Edition
 
     pages = []
-    for section in Edition.objects.current().questionnaire():
+    for section in Edition.objects.current(BAROMETER_SURVEY).questionnaire():
         questions = []
         for q in section.asked:
             parent = q.condition_question

@@ -32,9 +32,9 @@ def main():
     django.setup()
     from survey.exports.formats import render
     from survey.exports.options import ExportOptions
-    from survey.questionnaire.models import Edition
+    from survey.questionnaire.models import BAROMETER_SURVEY, Edition
 
-    edition = Edition.objects.get(year=args.year)
+    edition = Edition.objects.of(BAROMETER_SURVEY).get(year=args.year)
     last = edition.responses.order_by("pk").values_list("pk", flat=True)[args.limit - 1]
     selected = edition.responses.filter(pk__lte=last)
     profile = cProfile.Profile()

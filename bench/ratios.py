@@ -148,9 +148,9 @@ def measure_pages(port, seconds, clients):
     sys.path.insert(0, str(ROOT))
     from save_queries import plausible_post
 
-    from survey.questionnaire.models import Edition
+    from survey.questionnaire.models import BAROMETER_SURVEY, Edition
 
-    sections = Edition.objects.get(year=2025).questionnaire()
+    sections = Edition.objects.of(BAROMETER_SURVEY).get(year=2025).questionnaire()
     largest = max(sections, key=lambda section: len(section.asked))
     cookies, body = respondent(port, largest.slug, plausible_post(largest))
     path = f"/questionnaire/{largest.slug}/"
@@ -269,7 +269,7 @@ def main():
     from django.db import connection
 
     from survey.collectivites.models import Collectivite
-    from survey.questionnaire.models import Edition
+    from survey.questionnaire.models import BAROMETER_SURVEY, Edition
 
     call_command("migrate", verbosity=0)
     # Served by whitenoise with the production settings' manifest.
@@ -277,7 +277,7 @@ def main():
     call_command("load_questionnaire", str(ROOT / "questionnaires" / "2025.toml"), verbosity=0)
     if not Collectivite.objects.filter(siren__lt="9").exists():
         call_command("load_collectivites", verbosity=0)
-    edition = Edition.objects.get(year=2025)
+    edition = Edition.objects.of(BAROMETER_SURVEY).get(year=2025)
     sizes = sorted(int(size) for size in args.sizes.split(","))
     export_bench.ensure_collectivites(sizes[-1])
     export_bench.seed(edition, sizes[-1])

@@ -46,12 +46,13 @@ def main():
 
     from results.models import Computation, Frame
     from survey.models import Collectivite, Edition
+    from survey.questionnaire.models import BAROMETER_SURVEY
 
     call_command("migrate", verbosity=0)
     if Collectivite.objects.count() < 36_000:
         call_command("load_collectivites", verbosity=0)
     call_command("load_questionnaire", args.questionnaire, verbosity=0)
-    edition = Edition.objects.get(year=args.year)
+    edition = Edition.objects.of(BAROMETER_SURVEY).get(year=args.year)
     if not Frame.objects.filter(edition=edition).exists():
         Frame.freeze(edition, force=True)
     report = {"load_average_before": os.getloadavg()}

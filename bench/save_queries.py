@@ -23,7 +23,7 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from survey.collection.models import Response  # noqa: E402
 from survey.enums import QuestionKind  # noqa: E402
-from survey.questionnaire.models import Edition  # noqa: E402
+from survey.questionnaire.models import BAROMETER_SURVEY, Edition  # noqa: E402
 
 
 def plausible_post(section):
@@ -48,7 +48,7 @@ def plausible_post(section):
 
 
 def main():
-    edition = Edition.objects.current()
+    edition = Edition.objects.current(BAROMETER_SURVEY)
     client = Client(HTTP_HOST="127.0.0.1")
     client.post("/commencer/")
     response = Response.objects.latest("created_at")

@@ -10,10 +10,11 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
 from campaigns import report
-from campaigns.audience import queue_step, recipients
+from campaigns.audience import queue_step, recipients, shared_addresses
 from campaigns.imports import import_contacts
 from campaigns.models import Contact, Message, OptOut, Step
 from survey.addresses import PlainEmailField
+from survey.enums import Audience
 from survey.questionnaire.models import Edition
 
 CONTACTS_PERMISSION = "campaigns.view_contact"
@@ -27,7 +28,10 @@ def may_see_addresses(request):
 
 class ImportForm(forms.Form):
     edition = forms.ModelChoiceField(
-        label="Édition", queryset=Edition.objects.order_by("-year"), empty_label=None
+        # Contacts are collectivités': the editions of the surveys addressed to them.
+        label="Édition",
+        queryset=Edition.objects.filter(survey__audience=Audience.COLLECTIVITES).order_by("-year"),
+        empty_label=None,
     )
     file = forms.FileField(
         label="Fichier CSV",
@@ -159,6 +163,7 @@ class StepAdmin(admin.ModelAdmin):
             "title": f"Aperçu : {step} — {step.edition}",
             "step": step,
             "total": len(found),
+            "shared_addresses": shared_addresses(found),
             "by_kind": sorted(by_kind.items()),
             "recipients": found[:PREVIEW_LINES],
             "more": max(0, len(found) - PREVIEW_LINES),

@@ -5,14 +5,16 @@
   and people who left their address on a draft (« brouillon non envoyé »);
 - the notice 48 hours before the close: every draft holder who left an address.
 Never anyone whose collectivité sent its answers, who opted out, whose address bounced, or
-who already had this step (a database constraint besides).
+who already had this step for that collectivité (a database constraint besides). An address
+that is a contact, or holds drafts, for several collectivités gets one message for each: each
+names its collectivité and carries its link; the preview counts those addresses.
 """
 
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
@@ -73,7 +75,6 @@ def recipients(step):
             .exclude(collectivite__in=answered.values("collectivite_id"))
             .exclude(email__in=opted_out)
             .exclude(pk__in=had_it.exclude(contact=None).values("contact_id"))
-            .exclude(email__in=had_it.values("recipient"))
             .select_related("collectivite")
             .order_by("pk")
         )
@@ -93,9 +94,8 @@ def recipients(step):
             else MessageKind.REMINDER_NOT_STARTED
         )
         for contact in contacts:
-            if contact.email not in addresses:
-                addresses.add(contact.email)
-                found.append(Recipient(contact.email, kind, contact.collectivite, contact=contact))
+            addresses.add((contact.email, contact.collectivite_id))
+            found.append(Recipient(contact.email, kind, contact.collectivite, contact=contact))
     if step.kind in (StepKind.REMINDER, StepKind.CLOSING_NOTICE):
         respondents = (
             Respondent.objects.filter(
@@ -104,7 +104,13 @@ def recipients(step):
             .exclude(email="")
             .annotate(address=Lower("email"))
             .exclude(address__in=opted_out)
-            .exclude(address__in=had_it.values("recipient"))
+            .exclude(
+                Exists(
+                    had_it.filter(
+                        recipient=OuterRef("address"), respondent__response=OuterRef("response")
+                    )
+                )
+            )
             .exclude(address__in=Contact.objects.exclude(undeliverable_at=None).values("email"))
             .select_related("response__collectivite")
             .order_by("pk")
@@ -117,8 +123,10 @@ def recipients(step):
             else MessageKind.REMINDER_DRAFT
         )
         for respondent in respondents:
-            if respondent.address not in addresses:
-                addresses.add(respondent.address)
+            response = respondent.response
+            key = (respondent.address, response.collectivite_id or f"réponse {response.pk}")
+            if key not in addresses:
+                addresses.add(key)
                 found.append(
                     Recipient(
                         respondent.address,
@@ -128,6 +136,14 @@ def recipients(step):
                     )
                 )
     return found
+
+
+def shared_addresses(found):
+    """How many addresses get more than one message of the step (one per collectivité)."""
+    counts = {}
+    for recipient in found:
+        counts[recipient.email] = counts.get(recipient.email, 0) + 1
+    return sum(count > 1 for count in counts.values())
 
 
 def queue_step(step, now=None):

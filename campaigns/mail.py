@@ -18,6 +18,8 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
 
 from campaigns.models import Message, MessageKind, MessageStatus, OptOut, normalise_email
 from survey.enums import ResponseStatus
@@ -33,8 +35,18 @@ BACKOFF = [
     datetime.timedelta(hours=6),
 ]
 MAX_ATTEMPTS = len(BACKOFF) + 1
+# Written when sent, with a personal link made then; their text is never stored.
+LINKED_KINDS = {
+    MessageKind.RESUME_LINK,
+    MessageKind.RESUME_LINKS,
+    MessageKind.ACCESS_REQUEST,
+    MessageKind.ACCESS_GRANTED,
+}
 UNSUBSCRIBE_SALT = "campaigns.unsubscribe"
 INVITATION_SALT = "campaigns.invitation"
+# An invitation link opens the collectivité's response: it works for 30 days after its email
+# was written (each reminder carries a fresh one), and never after the edition's close.
+INVITATION_VALID_FOR = datetime.timedelta(days=30)
 SUBJECTS = {
     MessageKind.INVITATION: "{title} : votre collectivité est invitée à répondre",
     MessageKind.REMINDER_NOT_STARTED: "{title} : il est encore temps de répondre",
@@ -47,14 +59,16 @@ def site_url():
     return settings.SITE_URL.rstrip("/")
 
 
-def queue(kind, recipient, subject, body_text, *, edition=None):
-    """Queue one message already written (resume links, receipts…); sent after commit."""
+def queue(kind, recipient, subject, body_text="", *, edition=None, **rows):
+    """Queue one message; sent after commit. A message that carries a personal link gives
+    the rows its link is made from (`respondent`, `access_request`), never a written body."""
     message = Message.objects.create(
         kind=kind,
         edition=edition,
         recipient=normalise_email(recipient),
         subject=typeset(subject),
         body_text=typeset(body_text),
+        **rows,
     )
     enqueue_on_commit([message.pk])
     return message
@@ -86,32 +100,106 @@ def invitation_url(contact):
     return site_url() + reverse("campaigns:invitation", args=[invitation_token(contact)])
 
 
+def resume_url(respondent):
+    """A fresh resume link: its token exists in clear only in the email being written."""
+    return site_url() + reverse("resume", args=[respondent.new_token()])
+
+
+def drafts_of(email):
+    """The respondents of that address whose edition is still open (« Reprendre mes
+    réponses » sends a link for each)."""
+    from survey.collection.models import Respondent
+
+    return Respondent.objects.filter(
+        email__iexact=email, response__edition__closes_at__gt=timezone.now()
+    ).select_related("response__edition", "response__collectivite")
+
+
+def linked_text(message):
+    """The plain text of a message that carries a personal link, written now."""
+    kind, respondent = message.kind, message.respondent
+    if kind == MessageKind.RESUME_LINK:
+        template = "survey/emails/resume_link.txt"
+        context = {"edition": message.edition, "url": resume_url(respondent)}
+    elif kind == MessageKind.RESUME_LINKS:
+        template = "survey/emails/resume_links.txt"
+        context = {"links": [(r.response, resume_url(r)) for r in drafts_of(message.recipient)]}
+    elif kind == MessageKind.ACCESS_REQUEST:
+        access = message.access_request
+        template = "survey/emails/access_request.txt"
+        url = site_url() + reverse("grant_access", args=[access.grant_token()])
+        context = {"access": access, "response": access.response, "url": url}
+    else:
+        template = "survey/emails/access_granted.txt"
+        context = {"response": respondent.response, "url": resume_url(respondent)}
+    return typeset(render_to_string(template, context))
+
+
 def render(message):
-    """(subject, plain text, HTML or None) of a message; campaign messages are written now,
-    from their contact or respondent, with a fresh personal link."""
+    """(subject, plain text, HTML or None) of a message, written now: personal links are
+    made at this moment, from the contact, respondent or access request of the message."""
+    if message.kind in LINKED_KINDS:
+        return message.subject, linked_text(message), None
     if not message.is_campaign:
         return message.subject, message.body_text, None
     edition = message.edition
     context = {
         "edition": edition,
-        "contact": message.contact,
         "unsubscribe_url": unsubscribe_url(message),
         "site_url": site_url(),
     }
     if message.kind in (MessageKind.INVITATION, MessageKind.REMINDER_NOT_STARTED):
         context["url"] = invitation_url(message.contact)
         context["collectivite"] = message.contact.collectivite
+        context["name"] = inert(message.contact.name)
     else:
         respondent = message.respondent
-        context["url"] = site_url() + reverse("resume", args=[respondent.new_token()])
+        context["url"] = resume_url(respondent)
         context["collectivite"] = respondent.response.collectivite
-        context["structure"] = respondent.response.structure_label
+        context["structure"] = inert(respondent.response.structure_label)
     text = typeset(render_to_string(f"campaigns/emails/{message.kind}.txt", context)).strip()
     subject = typeset(SUBJECTS[message.kind].format(title=edition.title))
+    body = html_text(text, [context["url"], context["unsubscribe_url"]])
     html = typeset_html(
-        render_to_string("campaigns/emails/message.html", {"subject": subject, "text": text})
+        render_to_string("campaigns/emails/message.html", {"subject": subject, "body": body})
     )
     return subject, text, html
+
+
+# What mail clients turn into a link in plain text: a scheme, « www. », an address, a domain.
+LOOKS_LIKE_A_LINK = re.compile(r"://|\bwww\.|@|\b[\w-]+\.[a-z]{2,}\b", re.IGNORECASE)
+
+
+def inert(value):
+    """A name typed by someone else (a contact's, an « autre structure »), left out of the
+    email when a mail client would make a link of it: the Observatoire's messages carry
+    its own links only."""
+    if not value or LOOKS_LIKE_A_LINK.search(value):
+        return ""
+    return value
+
+
+def html_text(text, links):
+    """The plain text as HTML paragraphs where the message's own links, and nothing else,
+    are clickable (Django's `urlize` would link any address in any name)."""
+    urls = sorted(set(links), key=len, reverse=True)
+    pattern = re.compile("(" + "|".join(re.escape(url) for url in urls) + r")(?=\s|$)")
+
+    def line_html(line):
+        parts = pattern.split(line)  # the links at odd positions
+        return format_html_join(
+            "",
+            "{}",
+            ((format_html('<a href="{0}">{0}</a>', part) if i % 2 else part,)
+             for i, part in enumerate(parts)),
+        )  # fmt: skip
+
+    def paragraph_html(paragraph):
+        lines = ((line_html(line),) for line in paragraph.split("\n"))
+        return format_html_join(SafeString("<br>\n"), "{}", lines)
+
+    paragraphs = re.split(r"\n{2,}", text.strip())
+    return format_html_join("\n", "<p>{}</p>", ((paragraph_html(p),) for p in paragraphs))
 
 
 class Email(EmailMultiAlternatives):
@@ -179,10 +267,20 @@ def describe_error(error):
 
 
 def still_wanted(message):
-    """A campaign message queued earlier may have lost its reason meanwhile: the address
-    opted out or bounced, the contact was deleted, or the answers were sent."""
+    """A message queued earlier may have lost its reason meanwhile: for a campaign message,
+    the address opted out or bounced, the contact was deleted, or the answers were sent; for
+    a link, the draft was deleted, or the access request was used or revoked."""
     from survey.collection.models import Response
 
+    if message.kind in (MessageKind.RESUME_LINK, MessageKind.ACCESS_GRANTED):
+        return message.respondent_id is not None
+    if message.kind == MessageKind.RESUME_LINKS:
+        return drafts_of(message.recipient).exists()
+    if message.kind == MessageKind.ACCESS_REQUEST:
+        access = message.access_request
+        return access is not None and access.is_usable()
+    if not message.is_campaign:
+        return True
     if OptOut.excludes(message.recipient, message.edition_id):
         return False
     if message.contact_id is None and message.respondent_id is None:
@@ -208,16 +306,25 @@ def deliver(pk, now=None, backend=None):
     with transaction.atomic():
         message = (
             Message.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("edition", "contact__collectivite", "respondent__response")
+            .select_related(
+                "edition",
+                "contact__collectivite",
+                "respondent__response__edition",
+                "respondent__response__collectivite",
+                "access_request__response__edition",
+                "access_request__response__collectivite",
+            )
             .filter(pk=pk, status=MessageStatus.QUEUED)
             .first()
         )
         if message is None:
             return None
         now = now or timezone.now()
-        if message.is_campaign and not still_wanted(message):
+        if not still_wanted(message):
             message.status = MessageStatus.CANCELLED
-            message.save(update_fields=["status"])
+            if message.kind == MessageKind.RESUME_LINKS:
+                message.recipient = ""  # an address that has no draft is nobody we know
+            message.save(update_fields=["status", "recipient"])
             return message.status
         message.attempts += 1
         email = build(message)
@@ -243,8 +350,7 @@ def deliver(pk, now=None, backend=None):
             status = getattr(email, "anymail_status", None)
             provider_id = getattr(status, "message_id", None)
             message.provider_id = "" if provider_id is None else str(provider_id)[:200]
-            # A written message may hold a resume link: the log keeps no secret once sent.
-            message.body_text = ""
+            message.body_text = ""  # a receipt's copy of the answers: not kept once sent
         message.save(
             update_fields=[
                 "status", "attempts", "last_error", "next_attempt_at", "sent_at", "body_text",

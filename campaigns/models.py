@@ -131,6 +131,7 @@ class MessageKind(models.TextChoices):
     REMINDER_DRAFT = "reminder-draft", "Relance : brouillon non envoyé"
     CLOSING_NOTICE = "closing-notice", "Avis de clôture"
     RESUME_LINK = "resume-link", "Lien de reprise"
+    RESUME_LINKS = "resume-links", "Liens de reprise demandés par adresse"
     RECEIPT = "receipt", "Accusé de réception"
     ACCESS_REQUEST = "access-request", "Demande d'accès"
     ACCESS_GRANTED = "access-granted", "Accès accordé"
@@ -163,8 +164,9 @@ class MessageQuerySet(models.QuerySet):
 class Message(models.Model):
     """One email, from its queuing to its delivery: the delivery log.
 
-    Campaign messages are rendered when sent (from the contact or respondent); the others are
-    rendered when queued and their bodies, which may hold a resume link, are erased once sent.
+    A message carrying a personal link (resume, access, invitation, unsubscribe) is written
+    when sent, from its kind and the rows it points to, with a link made at that moment: no
+    link is ever stored. Only a receipt, which holds none, keeps its text until it is sent.
     """
 
     kind = models.CharField("type", max_length=24, choices=MessageKind)
@@ -200,6 +202,14 @@ class Message(models.Model):
         related_name="+",
         verbose_name="répondant",
     )
+    access_request = models.ForeignKey(
+        "survey.AccessRequest",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="demande d'accès",
+    )
     recipient = models.EmailField("destinataire", blank=True)
     subject = models.CharField("objet", max_length=300, blank=True)
     body_text = models.TextField("texte", blank=True)
@@ -234,11 +244,13 @@ class Message(models.Model):
                 name="one_message_per_contact_and_step",
                 violation_error_message="Ce contact a déjà reçu cette étape.",
             ),
+            # An address may be a contact, or hold drafts, for several collectivités: it gets
+            # the step once for each (each message is about one collectivité and its link).
             models.UniqueConstraint(
-                fields=["recipient", "edition", "step"],
-                condition=Q(step__isnull=False) & ~Q(recipient=""),
-                name="one_message_per_address_and_step",
-                violation_error_message="Cette adresse a déjà reçu cette étape.",
+                fields=["respondent", "edition", "step"],
+                condition=Q(step__isnull=False, respondent__isnull=False),
+                name="one_message_per_respondent_and_step",
+                violation_error_message="Ce répondant a déjà reçu cette étape.",
             ),
         ]
 

@@ -3,57 +3,75 @@
 from django.core import signing
 from django.db import transaction
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods
 from django_ratelimit.decorators import ratelimit
 
-from campaigns.mail import INVITATION_SALT, UNSUBSCRIBE_SALT
+from campaigns.mail import INVITATION_SALT, INVITATION_VALID_FOR, UNSUBSCRIBE_SALT
 from campaigns.models import Contact, Message, OptOut
 from survey.collection import emails
 from survey.collection.journey import Journey
 from survey.collection.models import AccessRequest, CollectiviteTaken, Respondent, Response
-from survey.collection.views import closed_page, no_referrer, set_resume_cookie
+from survey.collection.views import (
+    closed_page,
+    current_respondent,
+    secret_address,
+    set_resume_cookie,
+)
 
 
-def _signed_pk(token, salt):
-    """The number a signed link carries, or None for a forged or mangled link."""
+def _signed_pk(token, salt, max_age=None):
+    """The number a signed link carries, or None for a forged or mangled link; raises
+    SignatureExpired for a genuine link older than `max_age`."""
     if not isinstance(token, str) or len(token) > 200:
         return None
     try:
-        value = signing.loads(token, salt=salt)
+        value = signing.loads(token, salt=salt, max_age=max_age)
+    except signing.SignatureExpired:
+        raise
     except signing.BadSignature:
         return None
     return value if isinstance(value, int) else None
 
 
-def _respond_as(respondent, token):
+def _respond_as(request, respondent):
+    """Open the respondent's response in this browser. A browser that already holds one of
+    their links keeps it: clicking again does not make another."""
     url = Journey.for_collectivites(respondent.response).first_incomplete().url()
-    return set_resume_cookie(redirect(url), token)
+    current = current_respondent(request)
+    if current is not None and current.pk == respondent.pk:
+        return redirect(url)
+    return set_resume_cookie(redirect(url), respondent.new_token())
 
 
-@require_GET
+@require_http_methods(["GET", "POST"])
 @never_cache
-@no_referrer
+@secret_address
 @ratelimit(key="ip", rate="30/m", block=True)
 def invitation(request, token):
     """An invited contact opens the response of their collectivité, created if needed.
 
-    A response someone else already started is shared through the usual access request:
-    its respondents are asked; only a response that nobody can be asked about is opened
-    to the contact straight away (the Observatoire imported that contact for it).
+    GET only shows the invitation (a mail scanner that fetches the link changes nothing);
+    the contact's click on « Commencer » (POST) opens the response. A response someone else
+    already started is shared through the usual access request: its respondents are asked;
+    only a response that nobody can be asked about is opened to the contact straight away
+    (the Observatoire imported that contact for it). A link works for INVITATION_VALID_FOR
+    after its email was written, and never after the close.
     """
-    contact = (
-        Contact.objects.select_related("edition", "collectivite")
-        .filter(pk=_signed_pk(token, INVITATION_SALT))
-        .first()
-    )
+    try:
+        pk = _signed_pk(token, INVITATION_SALT, max_age=INVITATION_VALID_FOR)
+    except signing.SignatureExpired:
+        return render(request, "campaigns/invitation_expired.html", status=410)
+    contact = Contact.objects.select_related("edition", "collectivite").filter(pk=pk).first()
     if contact is None:
         return render(request, "campaigns/invitation_not_found.html", status=404)
     edition = contact.edition
     if not edition.is_open():
         return closed_page(request, edition)
+    if request.method == "GET":
+        context = {"contact": contact, "edition": edition, "collectivite": contact.collectivite}
+        return render(request, "campaigns/invitation.html", context)
     details = {"email": contact.email, "name": contact.name, "role": contact.function}
     with transaction.atomic():
         response = Response.objects.filter(edition=edition, collectivite=contact.collectivite)
@@ -66,26 +84,25 @@ def invitation(request, token):
                 response.delete()
                 response = taken.existing
             else:
-                respondent, resume_token = Respondent.create_for(response, **details)
-                return _respond_as(respondent, resume_token)
+                respondent = Respondent.objects.create(response=response, **details)
+                return _respond_as(request, respondent)
     respondent = response.respondents.filter(email__iexact=contact.email).first()
     if respondent is not None:
-        return _respond_as(respondent, respondent.new_token())
+        return _respond_as(request, respondent)
     askable = [r.email for r in response.respondents.exclude(email="")]
     if not askable:
-        respondent, resume_token = Respondent.create_for(response, **details)
-        return _respond_as(respondent, resume_token)
+        respondent = Respondent.objects.create(response=response, **details)
+        return _respond_as(request, respondent)
     with transaction.atomic():
-        access, grant_token = AccessRequest.create_for(response, contact.email)
-        url = request.build_absolute_uri(reverse("grant_access", args=[grant_token]))
-        emails.send_access_request(askable, access, url)
+        access, _ = AccessRequest.create_for(response, contact.email)
+        emails.send_access_request(askable, access)
     return render(request, "survey/access_requested.html", {"collectivite": contact.collectivite})
 
 
 @csrf_exempt  # RFC 8058: the mail client posts without any cookie or form token
 @require_http_methods(["GET", "POST"])
 @never_cache
-@no_referrer
+@secret_address
 @ratelimit(key="ip", rate="30/m", block=True)
 def unsubscribe(request, token):
     """One click, no login: no more mail about this edition to this address.

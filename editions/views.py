@@ -2,7 +2,6 @@
 public pages of an edition known only by its published table (2023)."""
 
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
@@ -12,8 +11,9 @@ from results import views as results_views
 from results.estimation import INTERVAL_METHOD
 from results.forms import DomainForm
 from results.models import Computation, Publication, Reliability
-from results.views import public_computation
+from results.views import barometer_edition, public_computation
 from survey.models import Edition
+from survey.questionnaire.models import BAROMETER_SURVEY
 
 # Domains both a collected edition and a published table can give.
 TREND_DOMAINS = [
@@ -46,9 +46,7 @@ def staff_trends(request, admin_site, year):
     """Every comparable question of the edition beside the one it continues."""
     if not request.user.has_perm("results.view_results"):
         raise PermissionDenied
-    edition = Edition.objects.for_year(year)
-    if edition is None:
-        raise Http404("Aucune édition pour cette année.")
+    edition = barometer_edition(year)
     computation = Computation.objects.current(edition)
     context = {**admin_site.each_context(request), "title": "Évolution d'une édition à l'autre"}
     if computation is None:
@@ -82,7 +80,7 @@ def public_trends(request, year):
 def _past_edition(year):
     """The barometer's edition of `year` when its figures come from its published table (it
     has no computation of its own), else None."""
-    edition = Edition.objects.for_year(year)
+    edition = Edition.objects.for_year(year, BAROMETER_SURVEY)
     known = presentation.is_known_by_published_table(edition)
     return edition if known and Computation.objects.current(edition) is None else None
 

@@ -21,7 +21,7 @@ from results.models import Computation, Estimate, Publication, Reliability, Stat
 from results.presentation import Line, bar_chart, line_labels
 from results.statistics import Design, UnknownDomain
 from survey.collection.models import Answer
-from survey.questionnaire.models import DEFAULT_SURVEY, Choice, Edition, Question
+from survey.questionnaire.models import BAROMETER_SURVEY, Choice, Edition, Question
 
 
 @dataclass
@@ -66,10 +66,10 @@ def declared_crossings(year):
     )
     for question in declared:
         other = None
-        if question.crosses_survey == DEFAULT_SURVEY:
+        if question.crosses_survey == BAROMETER_SURVEY:
             other = (
                 Question.objects.filter(
-                    edition__survey__code=DEFAULT_SURVEY,
+                    edition__survey__code=BAROMETER_SURVEY,
                     edition__year=year,
                     code=question.crosses_question,
                 )
@@ -84,7 +84,7 @@ def is_public(year):
     """Whether the public crossed page of `year` is shown: both editions have closed and one
     of the crossed collectivités' questions is published."""
     poll = Edition.objects.for_year(year, SURVEY)
-    barometer = Edition.objects.for_year(year)
+    barometer = Edition.objects.for_year(year, BAROMETER_SURVEY)
     if poll is None or barometer is None or not (poll.has_closed() and barometer.has_closed()):
         return False
     codes = [crossing.collectivites_code for crossing in declared_crossings(year)]

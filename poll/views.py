@@ -37,9 +37,14 @@ def message(request, title, text, status, edition=None):
 
 
 def send_back(participation):
-    """To the institute's URL for the sitting's outcome, with the panel id."""
+    """To the institute's URL for the sitting's outcome, with the panel id. The sitting is
+    over: the browser forgets the copies of typed answers its pages kept, and its cache (a
+    panel member may sit at a shared computer, and leaves for the institute's site). The
+    cookie stays: it only sends the browser back to the institute again."""
     fieldwork = participation.edition.fieldwork
-    return redirect(fieldwork.outcome_url(participation.outcome, participation.panel_id))
+    page = redirect(fieldwork.outcome_url(participation.outcome, participation.panel_id))
+    page["Clear-Site-Data"] = '"cache", "storage"'
+    return page
 
 
 def with_participation(view):

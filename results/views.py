@@ -19,6 +19,17 @@ from results.models import Computation, Estimate, Frame, Publication, Weight
 from results.statistics import UnknownDomain
 from survey.exports.renderers import render_csv
 from survey.models import Edition, Question
+from survey.questionnaire.models import BAROMETER_SURVEY
+
+
+# The coverage, the weighted results and their publication are the collectivités' barometer's:
+# its frame is the official list. The poll's figures have their own pages (poll/).
+def barometer_edition(year):
+    """The barometer's edition of `year` (a number, or digits from a query string), or 404."""
+    edition = Edition.objects.for_year(year, BAROMETER_SURVEY) if str(year).isdigit() else None
+    if edition is None:
+        raise Http404("Aucune édition du baromètre pour cette année.")
+    return edition
 
 
 def coverage(request, admin_site):
@@ -26,12 +37,7 @@ def coverage(request, admin_site):
     if not request.user.has_perm("results.view_coverage"):
         raise PermissionDenied
     year = request.GET.get("edition", "")
-    if year:
-        edition = Edition.objects.for_year(year) if year.isdigit() else None
-        if edition is None:
-            raise Http404("Aucune édition pour cette année.")
-    else:
-        edition = Edition.objects.current()
+    edition = barometer_edition(year) if year else Edition.objects.current(BAROMETER_SURVEY)
     form = CoverageForm(request.GET or None)
     target_rate = Decimal(form.target_rate())
     frame = Frame.objects.for_edition(edition) if edition else None
@@ -69,12 +75,7 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 def _edition_from(request):
     year = request.GET.get("edition", "")
-    if not year:
-        return Edition.objects.current()
-    edition = Edition.objects.for_year(year) if year.isdigit() else None
-    if edition is None:
-        raise Http404("Aucune édition pour cette année.")
-    return edition
+    return barometer_edition(year) if year else Edition.objects.current(BAROMETER_SURVEY)
 
 
 def _download(estimates, computation, stem, file_format):
@@ -140,7 +141,9 @@ def results_index(request, admin_site):
             }
             for question in questions
         ]
-    context["editions"] = Edition.objects.filter(computations__isnull=False).distinct()
+    context["editions"] = (
+        Edition.objects.of(BAROMETER_SURVEY).filter(computations__isnull=False).distinct()
+    )
     context["poll_edition"] = edition and Edition.objects.for_year(edition.year, POLL_SURVEY)
     return render(request, "results/staff_index.html", context)
 
@@ -149,7 +152,7 @@ def results_question(request, admin_site, year, code):
     """Staff page: one question's estimates in a domain, as a table and bars with whiskers."""
     if not request.user.has_perm("results.view_results"):
         raise PermissionDenied
-    edition = get_object_or_404(Edition, year=year)
+    edition = barometer_edition(year)
     question = get_object_or_404(
         Question.objects.prefetch_related("choices", "items"), edition=edition, code=code
     )
@@ -193,7 +196,7 @@ def results_publication(request, admin_site, year):
     """Staff page: choose the questions that the public results page of the edition shows."""
     if not request.user.has_perms(["results.add_publication", "results.delete_publication"]):
         raise PermissionDenied
-    edition = get_object_or_404(Edition, year=year)
+    edition = barometer_edition(year)
     published = Publication.objects.filter(edition=edition)
     if request.method == "POST":
         form = PublicationForm(request.POST, edition)
@@ -234,9 +237,7 @@ def results_publication(request, admin_site, year):
 def public_computation(request, year):
     """(edition, computation) once the edition has closed and has published questions;
     otherwise a French page that says when (status 404)."""
-    edition = Edition.objects.for_year(year)
-    if edition is None:
-        raise Http404("Aucune édition pour cette année.")
+    edition = barometer_edition(year)
     computation = Computation.objects.current(edition)
     ready = (
         edition.has_closed()

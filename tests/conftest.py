@@ -146,3 +146,46 @@ def commit_at_the_end_of_each_request(monkeypatch):
             return original(self, **kwargs)
 
     monkeypatch.setattr(Client, "request", request)
+
+
+@pytest.fixture(scope="session")
+def shipped_snapshot(django_db_setup, django_db_blocker):
+    """What `make run` loads (tests/shipped.py), loaded once per session then rolled back."""
+    from django.db import transaction
+
+    from tests.shipped import load_shipped
+
+    with django_db_blocker.unblock(), transaction.atomic():
+        snapshot = load_shipped()
+        transaction.set_rollback(True)
+    return snapshot
+
+
+@pytest.fixture(scope="module")
+def shipped(shipped_snapshot, django_db_blocker):
+    """The module's tests run on the configuration that ships: every questionnaire of the
+    Makefile (both surveys), the 2023 published table, the official list. Written in a
+    transaction that stays open for the module (each test's own is a savepoint in it) and is
+    rolled back at its end."""
+    from django.db import transaction
+
+    atomic = transaction.atomic()
+    with django_db_blocker.unblock():
+        atomic.__enter__()
+        shipped_snapshot.restore()
+    try:
+        yield shipped_snapshot
+    finally:
+        with django_db_blocker.unblock():
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
+
+
+@pytest.fixture(scope="module")
+def shipped_results(shipped, django_db_blocker):
+    """On the shipped configuration, sent responses on the 2025 barometer and its results
+    computed once for the module (frame frozen, weights, every estimate): its computation."""
+    from tests.shipped import seed_and_compute
+
+    with django_db_blocker.unblock():
+        return seed_and_compute()

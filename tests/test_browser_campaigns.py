@@ -67,7 +67,15 @@ def test_staff_import_contacts_preview_send_and_follow_the_invitation(
     url = next(link for link in LINK.findall(invitation.body) if "/invitation/" in link)
     respondent = browser.new_page()
     respondent.goto(url)
-    expect(respondent.get_by_role("heading", level=1)).to_be_visible()
+    expect(respondent.get_by_role("heading", level=1)).to_contain_text("Répondre pour Villeurbanne")
+    assert_accessible(respondent)
+    assert not Response.objects.exists()  # opening the link (or a scanner's fetch) starts nothing
+    # The click posts from a page whose address holds the token (Referrer-Policy same-origin:
+    # the browser sends its Origin, which Django's CSRF check accepts).
+    respondent.get_by_role("button", name="Commencer ou reprendre la réponse").click()
+    expect(respondent.get_by_role("heading", level=1)).not_to_have_text(
+        "Répondre pour Villeurbanne"
+    )
     response = Response.objects.get()
     assert response.collectivite.siren == "216902641"
     assert response.respondents.get().email == "dsi@villeurbanne.fr"

@@ -31,8 +31,11 @@ def sign_in(page, live_server, code=""):
 
 def test_staff_set_up_an_authenticator_app_then_sign_in_with_one_code(page, live_server, settings):
     settings.ADMIN_OTP_REQUIRED = True
-    User.objects.create_superuser("analyste", password=PASSWORD)
-    page.goto(f"{live_server.url}/admin/")
+    from barometre.models import EnrolmentLink
+
+    user = User.objects.create_superuser("analyste", password=PASSWORD)
+    _, token = EnrolmentLink.issue(user)  # the link another superuser hands over
+    page.goto(f"{live_server.url}/admin/double-authentification/lien/{token}/")
     expect(page.get_by_role("combobox")).to_have_count(0)  # no device to choose
     expect(page.get_by_text("Please")).to_have_count(0)
     sign_in(page, live_server)

@@ -4,6 +4,7 @@ import base64
 import datetime
 import io
 import json
+import re
 
 import pytest
 import time_machine
@@ -138,7 +139,7 @@ def test_the_import_refuses_a_file_anywhere_else(client, small_survey):
 
 def test_the_invitation_link_opens_a_response_tied_to_the_collectivite(client, contact):
     url = campaign_mail.invitation_url(contact)
-    page = client.get(url)
+    page = client.post(url)
     assert page.status_code == 302
     response = Response.objects.get()
     assert response.collectivite == contact.collectivite
@@ -147,14 +148,54 @@ def test_the_invitation_link_opens_a_response_tied_to_the_collectivite(client, c
     # Opened again, on another device: the same response, not a second one.
     from django.test import Client
 
-    assert Client().get(url).status_code == 302
+    assert Client().post(url).status_code == 302
     assert Response.objects.count() == 1 and Respondent.objects.count() == 1
+
+
+def test_opening_an_invitation_link_changes_nothing_until_the_contact_clicks(client, contact):
+    url = campaign_mail.invitation_url(contact)
+    for _ in range(3):  # a mail scanner's prefetch, then the contact reading it twice
+        page = client.get(url)
+        assert page.status_code == 200
+        assert "Répondre pour Villeurbanne" in text(page)
+    assert not Response.objects.exists() and not Respondent.objects.exists()
+    assert "barometre_reprise" not in client.cookies
+    assert client.post(url).status_code == 302
+    assert Response.objects.get().collectivite == contact.collectivite
+    # The reminder then knows the collectivité started, from the contact's click only.
+    assert Response.objects.get().respondents.count() == 1
+
+
+def test_clicking_the_invitation_again_in_the_same_browser_makes_no_new_resume_link(
+    client, contact
+):
+    from survey.collection.models import ResumeToken
+
+    url = campaign_mail.invitation_url(contact)
+    client.post(url)
+    cookie = client.cookies["barometre_reprise"].value
+    for _ in range(5):
+        assert client.post(url).status_code == 302
+    assert ResumeToken.objects.count() == 1
+    assert client.cookies["barometre_reprise"].value == cookie
+
+
+def test_an_invitation_link_expires_after_thirty_days(client, contact):
+    with time_machine.travel(timezone.now() - datetime.timedelta(days=31)):
+        url = campaign_mail.invitation_url(contact)
+    page = client.post(url)
+    assert page.status_code == 410
+    assert "Ce lien d'invitation a expiré" in text(page)
+    assert not Response.objects.exists()
+    with time_machine.travel(timezone.now() - datetime.timedelta(days=29)):
+        recent = campaign_mail.invitation_url(contact)
+    assert client.post(recent).status_code == 302
 
 
 def test_an_invitation_to_a_response_someone_else_started_asks_them_for_access(client, contact):
     response = ResponseFactory(edition=contact.edition, collectivite=contact.collectivite)
     Respondent.create_for(response, email="premier@villeurbanne.fr")
-    page = client.get(campaign_mail.invitation_url(contact))
+    page = client.post(campaign_mail.invitation_url(contact))
     assert page.status_code == 200
     assert "Votre demande est transmise" in text(page)
     assert mail.outbox[0].to == ["premier@villeurbanne.fr"]
@@ -253,6 +294,42 @@ def test_nobody_gets_the_same_step_twice(invited):
     assert send(step) == 0
     assert recipients(step) == []
     assert len(mail.outbox) == 2
+
+
+def test_an_address_that_is_a_contact_of_two_collectivites_is_invited_for_each(
+    staff, small_survey, villeurbanne
+):
+    vaulx = Collectivite.objects.get(siren="216902567")
+    for collectivite in (villeurbanne, vaulx):
+        Contact.objects.create(
+            edition=small_survey, collectivite=collectivite, email="dsi@mutualise.fr"
+        )
+    step = Step.objects.create(edition=small_survey, kind=StepKind.INVITATION)
+    preview = text(staff.get(reverse("admin:campaigns_step_preview", args=[step.pk])))
+    assert "2 destinataires" in preview
+    assert "1 adresse est celle d'un contact de plusieurs collectivités" in preview
+    assert send(step) == 2 and send(step) == 0
+    assert [email.to for email in mail.outbox] == [["dsi@mutualise.fr"]] * 2
+    links = {}
+    for email in mail.outbox:
+        name = "Villeurbanne" if "Villeurbanne" in email.body else "Vaulx-en-Velin"
+        links[name] = re.search(r"http://\S+/invitation/\S+/", email.body).group(0)
+    assert len(set(links.values())) == 2
+    from django.test import Client
+
+    for url in links.values():
+        Client().post(url)
+    assert set(Response.objects.values_list("collectivite__name", flat=True)) == {
+        villeurbanne.name,
+        vaulx.name,
+    }
+    # The reminder to the drafts of both reaches that address once for each collectivité.
+    reminder = Step.objects.create(
+        edition=small_survey, kind=StepKind.REMINDER, days_before_close=7
+    )
+    mail.outbox.clear()
+    assert send(reminder) == 2 and send(reminder) == 0
+    assert all("pas encore envoyées" in email.body for email in mail.outbox)
 
 
 def test_the_schedule_sends_each_reminder_once_when_its_day_comes(invited):

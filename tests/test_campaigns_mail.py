@@ -23,8 +23,9 @@ NOW = datetime.datetime(2026, 3, 2, 9, 0, tzinfo=datetime.UTC)
 
 
 def queue_one():
+    """A receipt: written when queued (the messages with a link are written when sent)."""
     return campaign_mail.queue(
-        MessageKind.RESUME_LINK, "Agent@Mairie.fr", "Votre lien", "Le lien : https://x/r/abc"
+        MessageKind.RECEIPT, "Agent@Mairie.fr", "Vos réponses", "Vos réponses : oui, non"
     )
 
 
@@ -43,7 +44,7 @@ def test_an_email_leaves_only_once_the_transaction_commits(django_capture_on_com
     message.refresh_from_db()
     assert message.status == MessageStatus.SENT
     assert mail.outbox[0].to == ["agent@mairie.fr"]
-    assert message.body_text == ""  # the log keeps no resume link once the mail is sent
+    assert message.body_text == ""  # the log keeps no copy of the answers once sent
 
 
 def test_nothing_leaves_when_the_transaction_is_rolled_back(django_capture_on_commit_callbacks):
@@ -83,7 +84,7 @@ def test_a_refused_recipient_fails_at_once_without_retry(monkeypatch):
     assert campaign_mail.deliver(message.pk) == MessageStatus.FAILED
     assert len(calls) == 1
     message.refresh_from_db()
-    assert message.body_text == ""  # the log keeps no resume link of a message never sent
+    assert message.body_text == ""  # nor of a message never sent
 
 
 def test_a_message_already_sent_is_never_sent_again():

@@ -103,7 +103,11 @@ def test_the_poll_may_be_loaded_before_the_barometer_and_is_checked_then(tmp_pat
     load_questionnaire(write(tmp_path, POLL, "poll.toml"))
     assert Question.objects.get(code="risques").crosses_question == "diff_risques"
     load_questionnaire(write(tmp_path, BAROMETER, "barometre.toml"))
-    assert Edition.objects.for_year(2025).questions.filter(code="diff_risques").exists()
+    assert (
+        Edition.objects.for_year(2025, "barometre-ia-collectivites")
+        .questions.filter(code="diff_risques")
+        .exists()
+    )
 
 
 def test_a_crossing_to_an_unknown_survey_is_refused(tmp_path):
@@ -242,6 +246,6 @@ def test_the_codebook_of_the_crossing_edition_names_the_crossed_question(tmp_pat
         if len(row) == len(header)
     }
     assert by_column["risques__biais"]["croise"] == "barometre-ia-collectivites\u00a0: diff_risques"
-    barometer = Edition.objects.for_year(2025)
+    barometer = Edition.objects.for_year(2025, "barometre-ia-collectivites")
     header = next(iter_codebook_rows(Layout(barometer, ExportOptions(status="all"))))
     assert "croise" not in header  # the barometer's codebook keeps its columns

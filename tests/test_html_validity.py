@@ -84,11 +84,11 @@ def campaign_pages(client, small_survey):
     from django.core import mail
 
     from campaigns.audience import queue_step
-    from campaigns.mail import unsubscribe_url
+    from campaigns.mail import invitation_url, unsubscribe_url
     from campaigns.models import Contact, Message, Step, StepKind
     from survey.collectivites.models import Collectivite
 
-    Contact.objects.create(
+    contact = Contact.objects.create(
         edition=small_survey,
         collectivite=Collectivite.objects.get(siren="216902567"),
         email="elu@vaulx.fr",
@@ -103,6 +103,7 @@ def campaign_pages(client, small_survey):
         ("unsubscribed", client.post(url)),
         ("unsubscribe-not-found", client.get(reverse("campaigns:unsubscribe", args=["x" * 30]))),
         ("invitation-not-found", client.get(reverse("campaigns:invitation", args=["x" * 30]))),
+        ("invitation", client.get(invitation_url(contact))),
         ("invitation-email", SimpleNamespace(status_code=200, content=email_html.encode())),
     ]
 
@@ -113,7 +114,7 @@ def test_every_journey_page_passes_the_nu_html_checker(client, small_survey, tmp
     )
     pages = journey_pages(client, small_survey)
     assert nu_problems(pages, tmp_path) == []
-    assert len(pages) == 28
+    assert len(pages) == 29
 
 
 def nu_problems(pages, directory):

@@ -341,7 +341,8 @@ def test_next_years_file_is_refused_until_its_dates_are_set(edition_2025, tmp_pa
 
 
 def test_preparing_the_next_edition_refuses_what_would_lose_work(edition_2025, tmp_path):
-    with pytest.raises(CommandError, match="Aucune édition 2019 dans la base."):
+    missing = r"Aucune édition 2019 de l'enquête « barometre-ia-collectivites » \(éditions : 2023, "
+    with pytest.raises(CommandError, match=missing):
         call_command("prepare_next_edition", edition=2019, output=str(tmp_path / "x.toml"))
     existing = tmp_path / "2026.toml"
     existing.write_text("# travail en cours", encoding="utf-8")
@@ -350,7 +351,9 @@ def test_preparing_the_next_edition_refuses_what_would_lose_work(edition_2025, t
     assert existing.read_text(encoding="utf-8") == "# travail en cours"
     with pytest.raises(CommandError, match="L'année à préparer doit suivre 2025."):
         call_command("prepare_next_edition", edition=2025, year=2023, output=str(existing))
-    with pytest.raises(CommandError, match="L'édition 2025 existe déjà dans la base."):
+    with pytest.raises(
+        CommandError, match="L'édition 2025 de « barometre-ia-collectivites » existe déjà"
+    ):
         call_command("prepare_next_edition", edition=2023, year=2025, output=str(existing))
 
 
@@ -383,9 +386,9 @@ def test_another_survey_may_have_its_own_edition_in_the_same_year(edition_2025, 
     load_questionnaire(write(tmp_path, POLL, "poll.toml"))
     poll = Edition.objects.get(survey__code="sondage-citoyens")
     assert poll.year == 2025 and poll.survey.get_audience_display() == "Citoyens"
-    assert Edition.objects.current() == edition_2025
+    assert Edition.objects.current("barometre-ia-collectivites") == edition_2025
     assert Edition.objects.current("sondage-citoyens") == poll
-    assert Edition.objects.for_year(2025) == edition_2025
+    assert Edition.objects.for_year(2025, "barometre-ia-collectivites") == edition_2025
     assert edition_2025.survey.code == "barometre-ia-collectivites"
 
 
@@ -425,7 +428,7 @@ def test_next_years_file_of_another_survey_names_its_survey(edition_2025, tmp_pa
     text = with_dates(next_edition_file(poll, 2026))
     load_questionnaire(write(tmp_path, text, "poll-2026.toml"))
     assert Edition.objects.current("sondage-citoyens").year == 2026
-    assert Edition.objects.current().year == 2025
+    assert Edition.objects.current("barometre-ia-collectivites").year == 2025
 
 
 # -- Exports: the edition on every row, the lineage in the codebook ----------------------------
@@ -433,7 +436,7 @@ def test_next_years_file_of_another_survey_names_its_survey(edition_2025, tmp_pa
 
 def test_every_export_names_its_edition_and_the_codebook_tells_each_questions_lineage():
     load_questionnaire(QUESTIONNAIRES / "2025.toml")
-    edition = Edition.objects.for_year(2025)
+    edition = Edition.objects.for_year(2025, "barometre-ia-collectivites")
     ResponseFactory(edition=edition)
     options = ExportOptions(status="all")
     wide = b"".join(render("csv", edition, options)).decode()

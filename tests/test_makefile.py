@@ -82,7 +82,8 @@ def test_make_test_after_make_run_installs_the_dev_extras_only(tmp_path):
 
 def test_make_demo_reopens_the_edition_under_the_local_trial_banner(tmp_path):
     _, calls = make(tmp_path, "demo", "PORT=8002")
-    assert any("set_edition_dates --year 2025" in call for call in calls)
+    reopened = "set_edition_dates --survey barometre-ia-collectivites --year 2025"
+    assert any(reopened in call for call in calls)
     assert "python LOCAL_TRIAL=1 manage.py runserver --skip-checks 127.0.0.1:8002" in calls
 
 

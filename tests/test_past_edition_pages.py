@@ -67,7 +67,7 @@ def shipped(django_db_setup, django_db_blocker):
 
 @pytest.fixture
 def loaded(shipped, db):
-    return Edition.objects.for_year(2023)
+    return Edition.objects.for_year(2023, "barometre-ia-collectivites")
 
 
 def html_of(response):

@@ -30,7 +30,7 @@ def both_sides(time_machine, client_factory):
     time_machine.move_to(BEFORE, tick=False)
     load_questionnaire(ROOT / "questionnaires" / "2023.toml")
     load_questionnaire(ROOT / "questionnaires" / "2025.toml")
-    barometer = Edition.objects.for_year(2025)
+    barometer = Edition.objects.for_year(2025, "barometre-ia-collectivites")
     communes = [
         CollectiviteFactory(kind=CollectiviteKind.COMMUNE, region_code="53", population=800 + i)
         for i in range(36)

@@ -18,7 +18,10 @@ def test_the_citizens_questionnaire_is_a_second_survey_beside_the_collectivites_
     load_questionnaire(CITIZENS)
     poll = Edition.objects.for_year(2025, "sondage-citoyens")
     assert poll.survey.audience == Audience.CITOYENS
-    assert Edition.objects.for_year(2025).survey.audience == Audience.COLLECTIVITES
+    assert (
+        Edition.objects.for_year(2025, "barometre-ia-collectivites").survey.audience
+        == Audience.COLLECTIVITES
+    )
     assert 15 <= Question.objects.filter(edition=poll).count() <= 20
 
 

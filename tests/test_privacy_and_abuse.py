@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from barometre.logging import redact
+from campaigns.models import Message
 from survey.collection.models import Answer, Respondent, Response, ResumeToken
 from tests.factories import EditionFactory, ResponseFactory
 
@@ -92,31 +93,68 @@ def test_resume_tokens_never_reach_the_logs(client, small_survey, caplog):
 
 def secret_urls(client, small_survey):
     """One live URL of each kind the app issues with a secret in it."""
+    from campaigns import mail as campaign_mail
+    from campaigns.models import Contact, MessageKind
     from survey.collection.models import AccessRequest
+    from tests.factories import CollectiviteFactory
 
     response = start(client)
     resume_token = client.cookies["barometre_reprise"].value
     _, grant_token = AccessRequest.create_for(response, "collegue@mairie.fr")
-    return {
-        "resume": (reverse("resume", args=[resume_token]), resume_token),
-        "grant_access": (reverse("grant_access", args=[grant_token]), grant_token),
+    contact = Contact.objects.create(
+        edition=small_survey, collectivite=CollectiviteFactory(), email="dsi@mairie.fr"
+    )
+    message = Message.objects.create(
+        kind=MessageKind.INVITATION, edition=small_survey, contact=contact, recipient=contact.email
+    )
+    from django.contrib.auth.models import User
+
+    from barometre.models import EnrolmentLink
+
+    _, enrolment_token = EnrolmentLink.issue(
+        User.objects.create_user("nouveau", password="un mot de passe assez long", is_staff=True)
+    )
+    tokens = {
+        "admin:two_factor_enrolment_link": enrolment_token,
+        "resume": resume_token,
+        "grant_access": grant_token,
+        "campaigns:invitation": campaign_mail.invitation_token(contact),
+        "campaigns:unsubscribe": campaign_mail.unsubscribe_token(message),
     }
+    return {name: (reverse(name, args=[token]), token) for name, token in tokens.items()}
+
+
+SECRET_KINDS = [
+    "resume",
+    "grant_access",
+    "campaigns:invitation",
+    "campaigns:unsubscribe",
+    "admin:two_factor_enrolment_link",
+]
+
+
+def urls_with_a_token(resolver, namespace=""):
+    """The names of every URL of the URLconf, in every namespace, that takes a token."""
+    from django.urls import URLResolver
+
+    for pattern in resolver.url_patterns:
+        if isinstance(pattern, URLResolver):
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            yield from urls_with_a_token(pattern, inner)
+        elif "token" in pattern.pattern.converters:
+            yield namespace + pattern.name
 
 
 def test_every_url_of_the_urlconf_with_a_token_is_masked_in_logs(client, small_survey):
     from django.urls import get_resolver
 
-    with_token = {
-        name
-        for name, entries in get_resolver().reverse_dict.lists()
-        if isinstance(name, str)
-        for _, pattern, defaults, converters in entries
-        if "token" in converters
-    }
-    assert with_token == set(secret_urls(client, small_survey))
+    urls = secret_urls(client, small_survey)
+    assert set(urls_with_a_token(get_resolver())) == set(urls) == set(SECRET_KINDS)
+    for url, token in urls.values():
+        assert token not in redact(f"GET {url} HTTP/1.1 {url.replace('/', '%2F')}")
 
 
-@pytest.mark.parametrize("kind", ["resume", "grant_access"])
+@pytest.mark.parametrize("kind", SECRET_KINDS)
 def test_secret_links_never_reach_gunicorns_access_log(client, small_survey, kind):
     import datetime as dt
 
@@ -142,23 +180,88 @@ def test_secret_links_never_reach_gunicorns_access_log(client, small_survey, kin
     assert atoms["f"].endswith("[masqué]/") and "[masqué]" in atoms["r"]
 
 
-@pytest.mark.parametrize("kind", ["resume", "grant_access"])
+@pytest.mark.parametrize("kind", SECRET_KINDS)
+def test_the_access_log_gunicorn_writes_as_the_dockerfile_runs_it_masks_every_secret_link(
+    client, small_survey, kind, tmp_path
+):
+    import datetime as dt
+    from pathlib import Path
+
+    from gunicorn.config import Config
+
+    from barometre.logging import GunicornLogger
+
+    dockerfile = (Path(__file__).resolve().parent.parent / "Dockerfile").read_text()
+    command = dockerfile.split("CMD [", 1)[1].split("]", 1)[0].replace("\\\n", " ")
+    arguments = [a.strip().strip('"') for a in command.split(",")]
+    assert arguments[arguments.index("--logger-class") + 1] == "barometre.logging.GunicornLogger"
+    url, token = secret_urls(client, small_survey)[kind]
+    config = Config()
+    config.set("accesslog", str(tmp_path / "access.log"))
+    # The combined format, plus every header the request had (what an operator might add).
+    config.set("access_log_format", config.access_log_format + ' "%({referer}i)s" %(U)s?%(q)s')
+    logger = GunicornLogger(config)
+    environ = {
+        "REQUEST_METHOD": "GET", "RAW_URI": url, "SERVER_PROTOCOL": "HTTP/1.1",
+        "PATH_INFO": url, "QUERY_STRING": f"next={url.replace('/', '%2F')}",
+        "HTTP_REFERER": f"https://barometre.example.fr{url}", "REMOTE_ADDR": "127.0.0.1",
+    }  # fmt: skip
+
+    class Request:
+        headers = [("REFERER", environ["HTTP_REFERER"])]
+
+    class Answer:
+        status, sent, headers = "200 OK", 10, []
+
+    logger.access(Answer(), Request(), environ, dt.timedelta(0))
+    for handler in list(logger.access_log.handlers + logger.error_log.handlers):
+        handler.close()
+        handler.parent = None
+    logger.access_log.handlers.clear()
+    logger.error_log.handlers.clear()
+    written = (tmp_path / "access.log").read_text()
+    assert written.count("[masqué]") == 5  # request line, Referer twice, path, query
+    assert token not in written
+
+
+def test_gunicorns_error_log_masks_secret_links_too(client, small_survey):
+    from gunicorn.config import Config
+
+    from barometre.logging import GunicornLogger
+
+    url, token = secret_urls(client, small_survey)["campaigns:invitation"]
+    logger = GunicornLogger(Config())
+    records = []
+
+    class Keep(logging.Handler):
+        def emit(self, record):
+            records.append(self.format(record))
+
+    logger.error_log.addHandler(Keep())
+    logger.error("Error handling request %s", url)
+    assert records and token not in records[0] and "[masqué]" in records[0]
+
+
+@pytest.mark.parametrize("kind", SECRET_KINDS)
 def test_secret_links_never_reach_djangos_not_found_warnings(client, small_survey, kind, caplog):
     from barometre.logging import RedactTokens
 
     url, token = secret_urls(client, small_survey)[kind]
     with caplog.at_level(logging.INFO):
         client.get(url + "n/a/")  # a 404 that Django logs, with the token in the path
-    records = [r for r in caplog.records if "Not Found" in r.getMessage()]
-    assert records
-    for record in records:
+    # (The admin sends an unknown address of its own to the login page instead.)
+    assert kind.startswith("admin:") or any("Not Found" in r.getMessage() for r in caplog.records)
+    for record in caplog.records:
         RedactTokens().filter(record)
         assert token not in record.getMessage()
 
 
-def test_pages_reached_through_a_secret_link_send_no_referer(client, small_survey):
-    url, _ = secret_urls(client, small_survey)["grant_access"]
-    assert client.get(url).headers["Referrer-Policy"] == "no-referrer"
+@pytest.mark.parametrize("kind", SECRET_KINDS)
+def test_pages_reached_through_a_secret_link_never_send_it_to_another_site(
+    client, small_survey, kind
+):
+    url, _ = secret_urls(client, small_survey)[kind]
+    assert client.get(url).headers["Referrer-Policy"] == "same-origin"
 
 
 def test_no_page_of_a_response_may_be_cached(client, small_survey):
@@ -233,10 +336,17 @@ def test_resume_by_email_answers_alike_whether_or_not_the_address_has_a_draft(
             page = client.post(reverse("resume_by_email"), {"email": email})
         pages[email] = (page.status_code, len(queries), page.content.decode().replace(email, ""))
     assert pages["agent@mairie.fr"] == pages["inconnu@mairie.fr"]
-    assert len(queries) == 0  # nothing looked up during the request
+    # Nothing looked up during the request: the message is written, its links made when sent.
+    statements = [query["sql"].split()[0] for query in queries.captured_queries]
+    assert "SELECT" not in statements and "INSERT" in statements
     assert mail.outbox == [] and ResumeToken.objects.count() == tokens
+    # The background task is given the message's number, never the address.
     sent = [result.args for result in default_task_backend.results]
-    assert [args[0] for args in sent] == ["agent@mairie.fr", "inconnu@mairie.fr"]
+    messages = Message.objects.in_bulk([args[0] for args in sent])
+    assert [messages[args[0]].recipient for args in sent] == [
+        "agent@mairie.fr",
+        "inconnu@mairie.fr",
+    ]
 
 
 def test_resume_by_email_sends_links_only_to_an_address_with_a_draft(client, small_survey):

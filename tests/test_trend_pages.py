@@ -31,7 +31,7 @@ def two_editions():
         national=ROOT / "data" / "national-counts-2023.csv",
         verbosity=0,
     )
-    current = Edition.objects.for_year(2025)
+    current = Edition.objects.for_year(2025, "barometre-ia-collectivites")
     computation_2025(
         current,
         [
@@ -72,7 +72,7 @@ def test_staff_see_each_comparable_question_beside_2023_with_the_change_and_its_
 def precise_2023():
     """Replace the shipped 2023 counts by a made-up table large enough for the rule."""
     import_published(
-        Edition.objects.for_year(2023),
+        Edition.objects.for_year(2023, "barometre-ia-collectivites"),
         ai_table(table=LARGE_AI_2023),
         (ROOT / "data" / "national-counts-2023.csv").read_text(encoding="utf-8"),
     )

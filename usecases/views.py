@@ -6,7 +6,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from survey.collection.models import Answer
-from survey.questionnaire.models import Edition, Question
+from survey.questionnaire.models import BAROMETER_SURVEY, Edition, Question
 from usecases.forms import CatalogueSearchForm
 from usecases.models import (
     BENEFITS,
@@ -61,9 +61,10 @@ def _choices(edition, code):
 
 @require_GET
 def catalogue(request, year):
-    edition = Edition.objects.for_year(year)
+    # The use cases are declared in the collectivités' questionnaire.
+    edition = Edition.objects.for_year(year, BAROMETER_SURVEY)
     if edition is None:
-        raise Http404("Aucune édition pour cette année.")
+        raise Http404("Aucune édition du baromètre pour cette année.")
     if not catalogue_is_open(edition):
         context = {"edition": edition}
         return render(request, "usecases/catalogue_unavailable.html", context, status=404)

@@ -11,6 +11,7 @@ from django.db import IntegrityError, connection, models, transaction
 from django.db.models import Aggregate, F, Func, OuterRef, Q, Subquery, TextField
 from django.db.models.functions import Cast
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 from survey.collection.journey import Journey
 from survey.collectivites.models import Collectivite
@@ -543,6 +544,9 @@ class Answer(models.Model):
         return f"{self.question.code} = {self.value}"
 
 
+GRANT_SALT = "survey.collection.grant"
+
+
 def hash_token(token):
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -599,6 +603,12 @@ class ResumeToken(models.Model):
         return f"Lien de reprise du {self.created_at:%d/%m/%Y}"
 
     @classmethod
+    def revoke(cls, token):
+        """The link of that clear token stops working (nothing when it is unknown)."""
+        if isinstance(token, str) and 20 <= len(token) <= 100:
+            cls.objects.filter(token_hash=hash_token(token)).delete()
+
+    @classmethod
     def find_respondent(cls, token):
         """The respondent a clear token belongs to, or None. Looked up by hash, not compared.
 
@@ -649,9 +659,19 @@ class AccessRequest(models.Model):
 
     @classmethod
     def create_for(cls, response, email):
-        token = secrets.token_urlsafe(32)
-        request = cls.objects.create(response=response, email=email, token_hash=hash_token(token))
+        """A new request; returns it with its grant token (also made again when mailed)."""
+        placeholder = secrets.token_hex(32)  # unique until the row has the pk its token needs
+        request = cls.objects.create(response=response, email=email, token_hash=placeholder)
+        token = request.grant_token()
+        request.token_hash = hash_token(token)
+        request.save(update_fields=["token_hash"])
         return request, token
+
+    def grant_token(self):
+        """The grant link's secret, derived from the row with the site's secret key: each
+        email is written with it when sent, and the database keeps only its hash."""
+        value = f"{self.pk}:{int(self.created_at.timestamp() * 1_000_000)}"
+        return salted_hmac(GRANT_SALT, value, algorithm="sha256").hexdigest()
 
     @classmethod
     def find(cls, token):
@@ -673,8 +693,9 @@ class AccessRequest(models.Model):
         return self.granted_at is None and self.revoked_at is None and now < self.expires_at
 
     def grant(self):
-        """Share the response with the requester; return their new resume token, or None
-        when the link was used, revoked or has expired meanwhile (single use)."""
+        """Share the response with the requester; return their new respondent (whose resume
+        link is written into the email when it is sent), or None when the link was used,
+        revoked or has expired meanwhile (single use)."""
         with transaction.atomic():
             locked = AccessRequest.objects.select_for_update().get(pk=self.pk)
             if not locked.is_usable():
@@ -682,9 +703,9 @@ class AccessRequest(models.Model):
                 return None
             locked.granted_at = timezone.now()
             locked.save(update_fields=["granted_at"])
-            respondent, token = Respondent.create_for(self.response, email=self.email)
+            respondent = Respondent.objects.create(response=self.response, email=self.email)
         self.granted_at = locked.granted_at
-        return token
+        return respondent
 
 
 # Every field that holds personal data, declared once. It drives `erase_personal_data` (and

@@ -18,7 +18,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_ratelimit.decorators import ratelimit
 
-from survey.collection import emails, tasks
+from survey.collection import emails
 from survey.collection.forms import (
     ACTION_FIELD,
     AccessRequestForm,
@@ -37,7 +37,12 @@ from survey.collection.models import (
 )
 from survey.collectivites.forms import CollectivitePickerForm
 from survey.collectivites.models import Collectivite
-from survey.questionnaire.models import Edition, EditionClosed, format_datetime
+from survey.questionnaire.models import (
+    BAROMETER_SURVEY,
+    Edition,
+    EditionClosed,
+    format_datetime,
+)
 from survey.typography import typeset
 
 RESUME_COOKIE = "barometre_reprise"
@@ -113,12 +118,29 @@ def closed_page(request, edition, status=403, form=None, section=None, sections=
     return render(request, "survey/closed.html", context, status=status)
 
 
+def secret_address(view):
+    """The page's address holds a secret: browsers must not send it to any other site.
+
+    « same-origin » rather than « no-referrer »: a form posted under « no-referrer » carries
+    `Origin: null`, which Django's CSRF check refuses; the site's own requests that carry the
+    address (static files) reach only its logs, which mask it (barometre.logging).
+    """
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        page = view(request, *args, **kwargs)
+        page["Referrer-Policy"] = "same-origin"
+        return page
+
+    return wrapper
+
+
 # -- Public pages ------------------------------------------------------------------------------
 
 
 @require_GET
 def home(request):
-    edition = Edition.objects.current()
+    edition = Edition.objects.current(BAROMETER_SURVEY)
     if edition is None:
         return render(request, "survey/home.html", {"edition": None})
     respondent = current_respondent(request)
@@ -136,7 +158,9 @@ def home(request):
 
 @require_GET
 def privacy(request):
-    return render(request, "survey/privacy.html", {"edition": Edition.objects.current()})
+    return render(
+        request, "survey/privacy.html", {"edition": Edition.objects.current(BAROMETER_SURVEY)}
+    )
 
 
 @require_GET
@@ -154,7 +178,7 @@ def accessibility(request):
 @never_cache
 @ratelimit(key="ip", rate="60/h", block=True)
 def start(request):
-    edition = Edition.objects.current()
+    edition = Edition.objects.current(BAROMETER_SURVEY)
     if edition is None:
         raise Http404("Aucune édition")
     if not edition.is_open():
@@ -170,12 +194,13 @@ def start(request):
     email = form.cleaned_data["email"]
     respondent, token = Respondent.create_for(response, email=email)
     if email:
-        emails.send_resume_link(email, edition, resume_url(request, token))
+        emails.send_resume_link(respondent)
     return set_resume_cookie(redirect("resume_link"), token)
 
 
 @require_GET
 @never_cache
+@secret_address
 @ratelimit(key="ip", rate="30/m", block=True)
 def resume(request, token):
     respondent = ResumeToken.find_respondent(token)
@@ -197,8 +222,9 @@ def resume_by_email(request):
     form = ResumeByEmailForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         email = form.cleaned_data["email"]
-        # Looked up and sent in the background: the page takes the same time either way.
-        tasks.send_resume_links.enqueue(email, request.build_absolute_uri("/").rstrip("/"))
+        # Looked up when the message is sent, in the background: the page takes the same
+        # time whether or not the address has a draft.
+        emails.send_resume_links(email)
         return render(request, "survey/resume_by_email_sent.html", {"email": email})
     status = 400 if form.errors else 200
     return render(request, "survey/resume_by_email.html", {"form": form}, status=status)
@@ -593,8 +619,17 @@ def delete_draft(request):
 @require_POST
 @never_cache
 def forget_browser(request):
-    """On a shared computer: this browser forgets the response; everything saved stays."""
-    page = render(request, "survey/forgotten.html", {"forget_local_copies": "all"})
+    """On a shared computer: this browser forgets the response, and the link it held stops
+    working (a copy of the cookie opens nothing); everything saved stays, and the links sent
+    by email still work."""
+    token = request.COOKIES.get(RESUME_COOKIE)
+    respondent = current_respondent(request)
+    ResumeToken.revoke(token)
+    context = {"forget_local_copies": "all", "revoked": respondent is not None}
+    if respondent is not None and not respondent.email:
+        # Nobody can send them a link: the one this browser held is replaced, shown once.
+        context["new_resume_url"] = resume_url(request, respondent.new_token())
+    page = render(request, "survey/forgotten.html", context)
     page.delete_cookie(RESUME_COOKIE, samesite="Lax")
     page["Clear-Site-Data"] = '"cache"'  # the pages of the response the browser kept
     return page
@@ -626,11 +661,10 @@ def request_access(request, code):
         return closed_page(request, edition)
     form = AccessRequestForm(request.POST or None, initial={"email": request.respondent.email})
     if request.method == "POST" and form.is_valid():
-        access, token = AccessRequest.create_for(existing, form.cleaned_data["email"])
+        access, _ = AccessRequest.create_for(existing, form.cleaned_data["email"])
         recipients = [r.email for r in existing.respondents.exclude(email="")]
         if recipients:
-            url = request.build_absolute_uri(reverse("grant_access", args=[token]))
-            emails.send_access_request(recipients, access, url)
+            emails.send_access_request(recipients, access)
         return render(request, "survey/access_requested.html", {"collectivite": collectivite})
     context = {"form": form, "collectivite": collectivite}
     return render(
@@ -638,21 +672,9 @@ def request_access(request, code):
     )
 
 
-def no_referrer(view):
-    """The page's address holds a secret: browsers must not send it on (static files…)."""
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        page = view(request, *args, **kwargs)
-        page["Referrer-Policy"] = "no-referrer"
-        return page
-
-    return wrapper
-
-
 @require_http_methods(["GET", "POST"])
 @never_cache
-@no_referrer
+@secret_address
 @ratelimit(key="ip", rate="30/m", block=True)
 def grant_access(request, token):
     """The first respondent shares the response; the newcomer gets a resume link of their own."""
@@ -663,11 +685,9 @@ def grant_access(request, token):
     if request.method == "POST":
         if not edition.is_open():
             return closed_page(request, edition)
-        new_token = access.grant()
-        if new_token is not None:
-            emails.send_access_granted(
-                access.email, access.response, resume_url(request, new_token)
-            )
+        newcomer = access.grant()
+        if newcomer is not None:
+            emails.send_access_granted(newcomer)
             return render(request, "survey/access_granted.html", {"access": access})
     usable = access.is_usable()
     context = {"access": access, "usable": usable} | edition_context(edition)

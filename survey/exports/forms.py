@@ -2,7 +2,7 @@ from django import forms
 
 from survey.exports.formats import exporter_choices
 from survey.exports.options import DEFAULT_STATUS, ExportOptions, status_choices
-from survey.questionnaire.models import Edition
+from survey.questionnaire.models import BAROMETER_SURVEY, Edition
 
 
 class ExportForm(forms.Form):
@@ -53,7 +53,7 @@ class ExportForm(forms.Form):
         super().__init__(*args, **kwargs)
         if with_edition:
             self.fields["edition"].required = True
-            self.fields["edition"].initial = Edition.objects.current()
+            self.fields["edition"].initial = Edition.objects.current(BAROMETER_SURVEY)
         else:
             del self.fields["edition"]
         # Contact details are only for those allowed to see them.

@@ -21,8 +21,8 @@ from survey.enums import Audience, Lineage
 from survey.questionnaire.kinds import KINDS
 from survey.questionnaire.kinds.base import Kind
 from survey.questionnaire.models import (
+    BAROMETER_SURVEY,
     CODE_PATTERN,
-    DEFAULT_SURVEY,
     Choice,
     Edition,
     MatrixItem,
@@ -141,7 +141,7 @@ def _validate_survey(survey):
 
 
 def survey_code(data):
-    return (data.get("survey") or {}).get("code", DEFAULT_SURVEY)
+    return (data.get("survey") or {}).get("code", BAROMETER_SURVEY)
 
 
 def _validate_question(question, lists, seen_codes):
@@ -373,7 +373,7 @@ def _check_crosses(survey, year, question):
     other_survey, code = crosses["survey"], crosses["question"]
     if other_survey == survey:
         return [f"{where} : elle ne peut croiser qu'une question d'une autre enquête."]
-    if other_survey != DEFAULT_SURVEY and not Survey.objects.filter(code=other_survey).exists():
+    if other_survey != BAROMETER_SURVEY and not Survey.objects.filter(code=other_survey).exists():
         return [
             f"{where} : l'enquête « {other_survey} » n'existe pas dans la base ; vérifiez son "
             "code (celui de la table [survey] de son fichier) ou chargez d'abord son fichier."

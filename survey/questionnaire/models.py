@@ -84,17 +84,18 @@ class QuestionnaireQuerySet(models.QuerySet):
         return count
 
 
-# The survey of the barometer's first side; files and commands that name no survey mean it.
-DEFAULT_SURVEY = "barometre-ia-collectivites"
-DEFAULT_SURVEY_TITLE = "Baromètre de l'IA dans les collectivités"
+# The collectivités' barometer. Questionnaire files that name no survey mean it; everything
+# else names the survey of the edition it looks up (two surveys may share a year).
+BAROMETER_SURVEY = "barometre-ia-collectivites"
+BAROMETER_SURVEY_TITLE = "Baromètre de l'IA dans les collectivités"
 
 
 class SurveyQuerySet(models.QuerySet):
     def default(self):
         """The collectivités' barometer (created on first use)."""
         survey, _ = self.get_or_create(
-            code=DEFAULT_SURVEY,
-            defaults={"title": DEFAULT_SURVEY_TITLE, "audience": Audience.COLLECTIVITES},
+            code=BAROMETER_SURVEY,
+            defaults={"title": BAROMETER_SURVEY_TITLE, "audience": Audience.COLLECTIVITES},
         )
         return survey
 
@@ -123,15 +124,16 @@ def default_survey():
 
 
 class EditionQuerySet(QuestionnaireQuerySet):
-    def of(self, survey=None):
-        """The editions of a survey (its code; by default the collectivités' barometer)."""
-        return self.filter(survey__code=survey or DEFAULT_SURVEY)
+    # The survey is always named: two surveys may have an edition the same year.
+    def of(self, survey):
+        """The editions of a survey (its code)."""
+        return self.filter(survey__code=survey)
 
-    def current(self, survey=None):
+    def current(self, survey):
         """The edition respondents of a survey are sent to: its most recent one."""
         return self.of(survey).order_by("-year").first()
 
-    def for_year(self, year, survey=None):
+    def for_year(self, year, survey):
         """A survey's edition of that year, or None."""
         return self.of(survey).filter(year=year).first()
 

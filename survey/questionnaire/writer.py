@@ -8,7 +8,7 @@ they are set), change wordings and turn `identical` into the relation that fits.
 
 import tomlkit
 
-from survey.questionnaire.models import DEFAULT_SURVEY
+from survey.questionnaire.models import BAROMETER_SURVEY
 
 # The loader's option keys and the Question fields that hold them.
 OPTION_FIELDS = {
@@ -33,7 +33,7 @@ def next_edition_file(edition, year):
         tomlkit.comment("  « scope_changed » ; une nouvelle question n’a pas de « continues ».")
     )
     doc.add(tomlkit.nl())
-    if edition.survey.code != DEFAULT_SURVEY:
+    if edition.survey.code != BAROMETER_SURVEY:
         survey = tomlkit.table()
         survey["code"] = edition.survey.code
         survey["title"] = edition.survey.title

@@ -3,7 +3,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from editions.importer import ImportRefused, import_published
-from survey.models import Edition
+from survey.enums import Audience
+from survey.management.editions import add_survey_argument, find_edition
 
 
 class Command(BaseCommand):
@@ -15,19 +16,21 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("table", help="Tableau publié (CSV), ex. All_statistics_2023.csv")
         parser.add_argument("--edition", type=int, required=True, help="Année, ex. 2023")
+        add_survey_argument(parser)
         parser.add_argument(
             "--national",
             required=True,
             help="Effectifs nationaux par strate (CSV), ex. data/national-counts-2023.csv",
         )
 
-    def handle(self, table, edition, national, **options):
-        found = Edition.objects.for_year(edition)
-        if found is None:
-            raise CommandError(
-                f"Aucune édition {edition} : chargez d'abord son questionnaire "
-                f"(questionnaires/{edition}.toml)."
-            )
+    def handle(self, table, edition, survey, national, **options):
+        # Published tables count collectivités by stratum.
+        found = find_edition(
+            edition,
+            survey,
+            audience=Audience.COLLECTIVITES,
+            hint=f"Chargez d'abord son questionnaire (questionnaires/{edition}.toml).",
+        )
         try:
             count = import_published(found, read(table), read(national))
         except ImportRefused as refused:

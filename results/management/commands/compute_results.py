@@ -4,7 +4,8 @@ from results.estimation import run_computation
 from results.models import Frame
 from results.weighting import WeightingError
 from survey.collection.models import Response
-from survey.models import Edition
+from survey.enums import Audience
+from survey.management.editions import add_survey_argument, find_edition
 
 
 def number(value, digits=0):
@@ -20,6 +21,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--edition", type=int, required=True, help="Année de l'édition.")
+        add_survey_argument(parser)
         parser.add_argument(
             "--sans-regroupement",
             action="store_true",
@@ -27,16 +29,14 @@ class Command(BaseCommand):
             help="Échoue sur une strate ou une région sans répondant au lieu de la regrouper.",
         )
 
-    def handle(self, edition, no_collapse, **options):
+    def handle(self, edition, survey, no_collapse, **options):
         year = edition
-        edition = Edition.objects.for_year(year)
-        if edition is None:
-            raise CommandError(f"Aucune édition {year}.")
+        edition = find_edition(year, survey, audience=Audience.COLLECTIVITES)
         frame = Frame.objects.filter(edition=edition).first()
         if frame is None:
             raise CommandError(
                 f"L'édition {year} n'a pas de base de sondage : figez-la d'abord "
-                f"(manage.py freeze_frame --edition {year})."
+                f"(manage.py freeze_frame --edition {year} --survey {survey})."
             )
         if not Response.objects.submitted().filter(edition=edition).exists():
             raise CommandError(f"Aucune réponse envoyée pour l'édition {year} : rien à calculer.")

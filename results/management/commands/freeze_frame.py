@@ -3,7 +3,8 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 
 from results.models import Frame, FrameError
-from survey.models import Edition
+from survey.enums import Audience
+from survey.management.editions import add_survey_argument, find_edition
 
 
 class Command(BaseCommand):
@@ -14,17 +15,16 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--edition", type=int, required=True, help="Année de l'édition.")
+        add_survey_argument(parser)
         parser.add_argument(
             "--force",
             action="store_true",
             help="Refige une base déjà figée (refusé une fois l'édition ouverte).",
         )
 
-    def handle(self, edition, force, **options):
+    def handle(self, edition, survey, force, **options):
         year = edition
-        edition = Edition.objects.for_year(year)
-        if edition is None:
-            raise CommandError(f"Aucune édition {year}.")
+        edition = find_edition(year, survey, audience=Audience.COLLECTIVITES)
         started = time.perf_counter()
         try:
             frame = Frame.freeze(edition, force=force)

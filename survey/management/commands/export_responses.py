@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from survey.exports.formats import EXPORTERS
 from survey.exports.options import DEFAULT_STATUS, STATUSES, ExportOptions
+from survey.management.editions import add_survey_argument, find_survey
 from survey.questionnaire.models import Edition
 
 
@@ -14,11 +15,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--edition", type=int, help="Année de l'édition (défaut : la dernière)."
         )
-        parser.add_argument(
-            "--survey",
-            help="Code de l'enquête (défaut : le baromètre des collectivités ; "
-            "« sondage-citoyens » pour le sondage).",
-        )
+        add_survey_argument(parser)
         parser.add_argument("--format", choices=list(EXPORTERS), default="csv")
         parser.add_argument("--status", choices=list(STATUSES), default=DEFAULT_STATUS)
         parser.add_argument("--labels", action="store_true", help="Libellés au lieu des codes.")
@@ -41,6 +38,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
+        find_survey(options["survey"])
         if options["edition"] is None:
             edition = Edition.objects.current(options["survey"])
             if edition is None:

@@ -2,6 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from survey.management.editions import add_survey_argument, find_edition
 from survey.questionnaire.models import Edition
 from survey.questionnaire.writer import next_edition_file
 
@@ -14,21 +15,20 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--edition", type=int, required=True, help="Année de départ, ex. 2025")
+        add_survey_argument(parser)
         parser.add_argument("--year", type=int, help="Année à préparer (par défaut : la suivante)")
         parser.add_argument(
             "--output", help="Fichier à écrire (par défaut : questionnaires/<année>.toml)"
         )
         parser.add_argument("--force", action="store_true", help="Remplacer un fichier existant")
 
-    def handle(self, edition, year, output, force, **options):
-        source = Edition.objects.for_year(edition)
-        if source is None:
-            raise CommandError(f"Aucune édition {edition} dans la base.")
+    def handle(self, edition, survey, year, output, force, **options):
+        source = find_edition(edition, survey)
         year = year or edition + 1
         if year <= edition:
             raise CommandError(f"L'année à préparer doit suivre {edition}.")
-        if Edition.objects.for_year(year) is not None:
-            raise CommandError(f"L'édition {year} existe déjà dans la base.")
+        if Edition.objects.for_year(year, survey) is not None:
+            raise CommandError(f"L'édition {year} de « {survey} » existe déjà dans la base.")
         path = Path(output or f"questionnaires/{year}.toml")
         if path.exists() and not force:
             raise CommandError(f"{path} existe déjà : --force pour le remplacer.")

@@ -3,6 +3,7 @@ import datetime
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
@@ -42,8 +43,9 @@ class Command(BaseCommand):
             AccessAttempt.objects.filter(attempt_time__lt=limit),
             AccessFailureLog.objects.filter(attempt_time__lt=limit),
             AccessLog.objects.filter(attempt_time__lt=limit),
-            # Background emails keep their address in their arguments.
-            DBTaskResult.objects.filter(finished_at__lt=limit),
+            # Task rows hold message numbers only, but an error's traceback may quote an
+            # address: every row finished, or enqueued, before the date goes.
+            DBTaskResult.objects.filter(Q(finished_at__lt=limit) | Q(enqueued_at__lt=limit)),
         ]
         with transaction.atomic():
             if dry_run:

@@ -12,7 +12,8 @@ from django.utils import timezone
 
 from survey.collection.models import Answer, Respondent, Response, ResponseSubmission
 from survey.collectivites.models import Collectivite
-from survey.enums import ResponseStatus
+from survey.enums import Audience, ResponseStatus
+from survey.management.editions import add_survey_argument, find_edition, find_survey
 from survey.questionnaire.models import Edition
 
 TEXTS = [
@@ -81,8 +82,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--count", type=int, required=True)
         parser.add_argument(
-            "--edition", type=int, help="Année de l'édition (défaut : la dernière)."
+            "--edition", type=int, help="Année de l'édition (défaut : la dernière de l'enquête)."
         )
+        add_survey_argument(parser)
         parser.add_argument(
             "--submitted-share", type=float, default=0.7, help="Part de réponses envoyées."
         )
@@ -92,7 +94,7 @@ class Command(BaseCommand):
         count = options["count"]
         if count < 1:
             raise CommandError("--count doit être positif.")
-        edition = self._edition(options["edition"])
+        edition = self._edition(options["edition"], options["survey"])
         questions = list(
             edition.questions.filter(is_active=True)
             .prefetch_related("choices", "items")
@@ -126,8 +128,11 @@ class Command(BaseCommand):
             f"en {time.monotonic() - started:.1f} s."
         )
 
-    def _edition(self, year):
-        edition = Edition.objects.current() if year is None else Edition.objects.for_year(year)
+    def _edition(self, year, survey):
+        # Responses for collectivités of the official list: the collectivités' surveys only.
+        if year is not None:
+            return find_edition(year, survey, audience=Audience.COLLECTIVITES)
+        edition = Edition.objects.current(find_survey(survey, Audience.COLLECTIVITES).code)
         if edition is None:
             raise CommandError(
                 "Édition introuvable : chargez d'abord un questionnaire (load_questionnaire)."

@@ -3,7 +3,7 @@ import datetime
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.timezone import localtime
 
-from survey.questionnaire.models import Edition
+from survey.management.editions import add_survey_argument, find_edition_of_year
 
 
 def aware_datetime(text):
@@ -24,17 +24,20 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--year", type=int, required=True)
+        # No default: both surveys may have an edition that year, and dates are not guessed.
+        add_survey_argument(parser, barometer_by_default=False)
         parser.add_argument("--opens-at", type=aware_datetime)
         parser.add_argument("--closes-at", type=aware_datetime)
 
-    def handle(self, year, opens_at, closes_at, **options):
-        edition = Edition.objects.for_year(year)
-        if edition is None:
-            raise CommandError(f"Aucune édition {year}.")
+    def handle(self, year, survey, opens_at, closes_at, **options):
+        edition = find_edition_of_year(year, survey)
         edition.opens_at = opens_at or edition.opens_at
         edition.closes_at = closes_at or edition.closes_at
         if edition.closes_at <= edition.opens_at:
             raise CommandError("La clôture doit suivre l'ouverture.")
         edition.save(update_fields=["opens_at", "closes_at"])
         opens, closes = localtime(edition.opens_at), localtime(edition.closes_at)
-        self.stdout.write(f"Édition {year} : du {opens:%d/%m/%Y %H:%M} au {closes:%d/%m/%Y %H:%M}.")
+        self.stdout.write(
+            f"{edition.title} ({edition.survey.code}) : "
+            f"du {opens:%d/%m/%Y %H:%M} au {closes:%d/%m/%Y %H:%M}."
+        )
