@@ -2,8 +2,9 @@
 that were not published (issue 22, point 4).
 
 The database is loaded as `make run` loads it (every questionnaire of the Makefile, the 2023
-published table, the official list), with sent responses seeded on the 2025 barometer, its
-results computed by `run_computation` and every question that may be published published.
+published table, the official list), with sent responses seeded on the 2025 barometer and its
+results computed by `compute_results` (the shared fixture of tests/shipped.py), and every
+question that may be published published.
 The attacker knows only what a reader knows: the questionnaire (which questions are single
 choices), the domains of the public page's selector, every public page (parsed from its HTML)
 and the estimates of the open-data package. It uses every relation that holds — the options
@@ -24,62 +25,27 @@ import re
 from fractions import Fraction
 
 import pytest
-from django.core.management import call_command
-from django.db import transaction
 from django.urls import reverse
 
 from results.exports import open_data_estimates
 from results.models import Computation, Estimate, Publication, Reliability, Statistic
 from survey.questionnaire.kinds.base import OPTIONS
-from survey.questionnaire.models import Edition
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("shipped")]
 
 YEAR = 2025
-SURVEY = "barometre-ia-collectivites"
-# Enough sent responses for every type to have some, few enough that many cells are thin.
-SEEDED = 500
-MAKEFILE_LOAD = [
-    ["load_questionnaire", "questionnaires/2023.toml", "questionnaires/2025.toml",
-     "questionnaires/citoyens-2025.toml"],
-    ["import_published_counts", "data/published-2023.csv", "--edition", "2023",
-     "--national", "data/national-counts-2023.csv"],
-    ["load_collectivites"],
-]  # fmt: skip
 
 
 @pytest.fixture(scope="module")
-def published(django_db_setup, django_db_blocker):
-    """The shipped configuration with computed, published 2025 results, for the module (in a
-    transaction rolled back at its end): the computation."""
-    from results.estimation import run_computation
-    from results.models import Frame
-
-    atomic = transaction.atomic()
+def published(shipped_results, django_db_blocker):
+    """The shipped configuration's computed 2025 results (tests/shipped.py: seeded responses,
+    `compute_results`), every question that may be published published: the computation."""
     with django_db_blocker.unblock():
-        atomic.__enter__()
-        try:
-            quiet = {"stdout": io.StringIO(), "verbosity": 0}
-            for command in MAKEFILE_LOAD:
-                call_command(*command, **quiet)
-            edition = Edition.objects.for_year(YEAR, SURVEY)
-            call_command(
-                "seed_responses", count=SEEDED, edition=YEAR, submitted_share=1, seed=22, **quiet
-            )
-            computation = run_computation(Frame.freeze(edition))
-            for question in edition.questions.filter(is_active=True):
-                if not question.kind_class.free_text and question.kind_class.estimated_as:
-                    Publication.objects.create(edition=edition, question=question)
-        except BaseException:
-            transaction.set_rollback(True)
-            atomic.__exit__(None, None, None)
-            raise
-    try:
-        yield computation
-    finally:
-        with django_db_blocker.unblock():
-            transaction.set_rollback(True)
-            atomic.__exit__(None, None, None)
+        edition = shipped_results.edition
+        for question in edition.questions.filter(is_active=True):
+            if not question.kind_class.free_text and question.kind_class.estimated_as:
+                Publication.objects.get_or_create(edition=edition, question=question)
+    return shipped_results
 
 
 # -- What the attacker reads -----------------------------------------------------------------
