@@ -308,8 +308,8 @@ def test_a_change_is_not_published_when_either_side_is_suppressed_or_withheld():
             "",
             "oui",
             "Oui",
-            Side(2023, 0.4, 0.3, 0.5, 0.05, 40, 100, earlier),
-            Side(2025, 0.5, 0.4, 0.6, 0.05, 50, 100, current),
+            Side(2023, 0.4, 0.3, 0.5, n=40, base_n=100, reliability=earlier),
+            Side(2025, 0.5, 0.4, 0.6, n=50, base_n=100, reliability=current),
         )
 
     assert change(Reliability.PUBLISHED, Reliability.CAUTION).is_published
