@@ -78,9 +78,9 @@ class Change:
 
     @property
     def is_published(self):
-        """Both years' figures pass the publication rule (neither suppressed)."""
-        suppressed = Reliability.SUPPRESSED
-        return suppressed not in (self.earlier.reliability, self.current.reliability)
+        """Both years' figures pass the publication rule and neither is withheld."""
+        hidden = Reliability.hidden()
+        return self.earlier.reliability not in hidden and self.current.reliability not in hidden
 
 
 @dataclass

@@ -152,7 +152,7 @@ class Side:
             reliability=self.reliability,
         )
         missing = self.value is None
-        suppressed = missing or (public and self.reliability == Reliability.SUPPRESSED)
+        suppressed = missing or (public and self.reliability in Reliability.hidden())
         return Line(label, estimate, suppressed=suppressed, tone=tone)
 
 
@@ -266,9 +266,25 @@ def crossed_rows(year, crossings=None, only_domain=None):
                     )
                 except UnknownDomain:
                     estimates = []
+                # The stored figures of these standing domains went through complementary
+                # suppression: what it withheld there stays withheld here.
+                withheld = set(
+                    Estimate.objects.filter(
+                        computation=computation,
+                        question=collectivites_question,
+                        domain=collectivites_domain,
+                        reliability=Reliability.WITHHELD,
+                    ).values_list("row_code", "choice_code")
+                )
                 collectivites = {
                     (e.row_code, e.choice_code): Side(
-                        e.value, e.ci_low, e.ci_high, e.base_n, e.reliability
+                        e.value,
+                        e.ci_low,
+                        e.ci_high,
+                        e.base_n,
+                        Reliability.WITHHELD
+                        if (e.row_code, e.choice_code) in withheld
+                        else e.reliability,
                     )
                     for e in estimates
                 }

@@ -427,12 +427,18 @@ def cross_domain(sample, edition, domain_code):
 # --- One run ----------------------------------------------------------------------------------
 
 
-def run_computation(frame, *, collapse=True, now=None):
-    """Weigh the frame's edition, estimate everything, store it all in one transaction."""
+def run_computation(frame, *, collapse=True, now=None, complementary=True):
+    """Weigh the frame's edition, estimate everything, store it all in one transaction.
+
+    Complementary suppression (results/suppression.py) then withholds the published figures
+    from which a suppressed one could be worked out; `complementary=False` skips it, for the
+    tests that show what an attacker would otherwise recover.
+    """
     from django.db import transaction
     from django.utils import timezone
 
     from results.models import Computation
+    from results.suppression import withhold_complements
     from results.weighting import FACTOR_BOUNDS, weigh_edition
 
     started = time.perf_counter()
@@ -487,7 +493,10 @@ def run_computation(frame, *, collapse=True, now=None):
             ),
             batch_size=5000,
         )
-        Estimate.objects.bulk_create(all_estimates(computation, sample), batch_size=5000)
+        estimates = all_estimates(computation, sample)
+        if complementary:
+            withhold_complements(estimates)
+        Estimate.objects.bulk_create(estimates, batch_size=5000)
         computation.duration_seconds = time.perf_counter() - started
         computation.save(update_fields=["duration_seconds"])
     return computation

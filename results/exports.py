@@ -54,7 +54,8 @@ ESTIMATES_HEADER = [column.name for column in ESTIMATE_COLUMNS]
 
 def estimates_of(computation, questions=None, public=False):
     """The computation's estimates, in questionnaire order; on the public side, published
-    questions only and without the suppressed cells."""
+    questions only and without the suppressed or withheld cells (the public page shows none
+    of their figures either)."""
     estimates = Estimate.objects.filter(computation=computation).select_related("question")
     if questions is not None:
         estimates = estimates.filter(question__in=questions)
@@ -62,7 +63,7 @@ def estimates_of(computation, questions=None, public=False):
         published = Publication.objects.filter(edition_id=computation.edition_id)
         estimates = estimates.filter(
             question__in=published.values("question"),
-        ).exclude(reliability=Reliability.SUPPRESSED)
+        ).exclude(reliability__in=Reliability.hidden())
     return estimates.order_by(
         "question__section__position", "question__position", "domain", "row_code", "pk"
     )
@@ -146,7 +147,8 @@ def open_data_estimates(edition):
             "Pour chaque question publiée, domaine, ligne de matrice et option : effectif, "
             "proportion (ou moyenne, médiane) pondérée, intervalle de confiance à 95 %, "
             "coefficient de variation, taille effective et fiabilité. Les cellules non "
-            f"publiables sont absentes. Calcul du {computation.computed_at:%d/%m/%Y}."
+            "publiables sont absentes, ainsi que celles masquées pour qu'aucune ne se déduise "
+            f"des autres. Calcul du {computation.computed_at:%d/%m/%Y}."
         ),
         "format": "csv",
         "mediatype": "text/csv",

@@ -290,11 +290,19 @@ class FrameMember(models.Model):
 
 
 class Reliability(models.TextChoices):
-    """What the publication rule (`results.statistics`, NCHS 2017) decided for a figure."""
+    """What the publication rule (`results.statistics`, NCHS 2017) decided for a figure, then
+    complementary suppression (WITHHELD: a publishable figure hidden so that a suppressed one
+    cannot be worked out from the published ones, results/suppression.py)."""
 
     PUBLISHED = Publication.PUBLISHED, "Publié"
     CAUTION = Publication.CAUTION, "À interpréter avec prudence"
     SUPPRESSED = Publication.SUPPRESSED, "Non publié"
+    WITHHELD = "masque", "Masqué (protège une case non publiée)"
+
+    @classmethod
+    def hidden(cls):
+        """The flags of figures whose value, interval and count no public page or file shows."""
+        return (cls.SUPPRESSED, cls.WITHHELD)
 
 
 class Statistic(models.TextChoices):

@@ -19,6 +19,7 @@ RELIABILITY_NOTES = {
     Reliability.PUBLISHED: "",
     Reliability.CAUTION: "À interpréter avec prudence",
     Reliability.SUPPRESSED: "Non publiable",
+    Reliability.WITHHELD: "Masqué : protège une estimation non publiable",
 }
 
 
@@ -138,6 +139,11 @@ class Line:
     def is_caution(self):
         return self.estimate.reliability == Reliability.CAUTION
 
+    @property
+    def is_withheld(self):
+        """Hidden by complementary suppression, not for its own precision."""
+        return self.estimate.reliability == Reliability.WITHHELD
+
 
 @dataclass
 class Block:
@@ -171,8 +177,8 @@ def line_labels(question):
 def blocks(question, estimates, public=False):
     """The question's estimates of one domain, as blocks of labelled lines.
 
-    On the public page an estimate that is not publishable shows no figure (and is not in the
-    open data); staff see it, marked.
+    On the public page an estimate that is not publishable, or withheld so that none can be
+    worked out, shows no figure (and is not in the open data); staff see it, marked.
     """
     choices, statistics, rows = line_labels(question)
     grouped = {}
@@ -186,7 +192,7 @@ def blocks(question, estimates, public=False):
             label = choices.get(estimate.choice_code, estimate.choice_code)
         else:
             label = statistics[estimate.statistic]
-        suppressed = public and estimate.reliability == Reliability.SUPPRESSED
+        suppressed = public and estimate.reliability in Reliability.hidden()
         block.lines.append(Line(label, estimate, suppressed))
     order = {code: position for position, code in enumerate(rows)}
     return sorted(
@@ -262,7 +268,8 @@ def bar_chart(lines, width=600):
             "value_text": line.value_text,
             "caution": line.is_caution,
             "tone": line.tone,
-            "suppressed_for_staff": estimate.reliability == Reliability.SUPPRESSED,
+            "suppressed_for_staff": estimate.reliability in Reliability.hidden(),
+            "withheld_for_staff": estimate.reliability == Reliability.WITHHELD,
             "label_y": top + LABEL_HEIGHT - 2,
             "y": bar_y,
             "height": BAR_HEIGHT,

@@ -96,6 +96,20 @@ def test_the_crossed_table_shows_both_sides_with_their_intervals(both_sides):
     assert biais["choice_label"] == "Très préoccupant"
 
 
+def test_a_figure_withheld_in_the_stored_results_stays_hidden_on_the_public_crossing(both_sides):
+    from results.models import Estimate, Reliability
+
+    Estimate.objects.filter(
+        question__code="diff_risques", domain="toutes", row_code="biais"
+    ).update(reliability=Reliability.WITHHELD)
+    rows = [row for row in crossed_rows(2025) if row["domain"] == "Ensemble"]
+    biais = [row["collectivites"] for row in rows if row["row"] == "biais"]
+    assert biais and all(side.reliability == Reliability.WITHHELD for side in biais)
+    assert all(side.line("x", "collectivites", public=True).suppressed for side in biais)
+    erreurs = [row["collectivites"] for row in rows if row["row"] == "erreurs"]
+    assert all(side.reliability != Reliability.WITHHELD for side in erreurs)
+
+
 def test_the_attention_row_is_left_out_of_the_crossing(both_sides):
     assert "controle_attention" not in {row["row"] for row in crossed_rows(2025)}
 

@@ -231,6 +231,26 @@ def test_public_results_show_only_published_questions_and_suppress_unreliable_ce
     assert "<script" not in html.split("</footer>")[0].split("<main", 1)[1]
 
 
+def test_a_withheld_cell_shows_no_figure_says_why_and_stays_out_of_the_open_data(
+    client, computation
+):
+    from results.exports import open_data_estimates
+    from results.models import Estimate, Reliability
+
+    edition = computation.edition
+    publish(edition, "usage_ia")
+    Estimate.objects.filter(computation=computation, choice_code="non").update(
+        reliability=Reliability.WITHHELD
+    )
+    html = html_of(client.get(reverse("results_public", args=[edition.year])))
+    non = html[html.index('<th scope="row">Non</th>') :].split("</tr>", 1)[0]
+    assert "40,0" not in non and "—" in non
+    assert "Masqué : sinon, une estimation non publiée se déduirait des autres" in non
+    _, rows = open_data_estimates(edition)
+    options = [row["option"] for row in csv.DictReader(io.StringIO(b"".join(rows).decode()))]
+    assert "oui" in options and "non" not in options and "nsp" not in options
+
+
 def test_public_results_have_a_domain_selector_that_works_without_javascript(client, computation):
     edition = computation.edition
     publish(edition, "usage_ia")

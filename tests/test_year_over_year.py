@@ -300,3 +300,18 @@ def test_there_is_no_panel_with_an_edition_known_only_by_its_published_table(edi
     _earlier, current = editions
     assert panel(current.questions.get(code="usage_ia")) is None
     assert panel(current.questions.get(code="usage_ia_prevu")) is None
+
+
+def test_a_change_is_not_published_when_either_side_is_suppressed_or_withheld():
+    def change(earlier, current):
+        return Change(
+            "",
+            "oui",
+            "Oui",
+            Side(2023, 0.4, 0.3, 0.5, n=40, base_n=100, reliability=earlier),
+            Side(2025, 0.5, 0.4, 0.6, n=50, base_n=100, reliability=current),
+        )
+
+    assert change(Reliability.PUBLISHED, Reliability.CAUTION).is_published
+    assert not change(Reliability.PUBLISHED, Reliability.WITHHELD).is_published
+    assert not change(Reliability.SUPPRESSED, Reliability.PUBLISHED).is_published
