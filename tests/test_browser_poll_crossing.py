@@ -34,8 +34,8 @@ def expect_both_sides_drawn(page):
     assert chart.locator("line").count() == 3 * bars + 1
     table = page.locator("[data-testid=crossing-table]", has_text="Biais et discriminations")
     row = table.locator("tr", has=page.locator("th", has_text="Très préoccupant"))
-    expect(row).to_contain_text("50,0 %")  # 6 of the 12 citizens
-    expect(row).to_contain_text("66,7 %")  # 8 of the 12 collectivités
+    expect(row).to_contain_text("50,0 %")  # 30 of the 60 citizens
+    expect(row).to_contain_text("66,7 %")  # 40 of the 60 collectivités
 
 
 def test_staff_and_public_follow_the_links_to_both_sides_bars(

@@ -13,7 +13,7 @@ from survey.questionnaire.loader import load_questionnaire
 from survey.questionnaire.models import Edition
 from survey.typography import typeset
 from tests.factories import CollectiviteFactory
-from tests.poll_sample import PAGES, answer_pages, poll_edition
+from tests.poll_sample import PAGES, PROFILE, answer_pages, poll_edition, quick_complete
 from tests.sample import answer, submitted
 
 pytestmark = pytest.mark.django_db
@@ -40,27 +40,34 @@ def real_margins(folder):
 
 @pytest.fixture
 def both_sides(time_machine, client_factory, tmp_path):
-    """Twelve collectivités and twelve citizens who answered the risks, each side weighted."""
+    """Sixty collectivités and sixty citizens who answered the risks, each side weighted: enough
+    for the publication rule (an effective size of 30 or more, intervals under 30 points)."""
     time_machine.move_to(BEFORE, tick=False)
     load_questionnaire(ROOT / "questionnaires" / "2023.toml")
     load_questionnaire(ROOT / "questionnaires" / "2025.toml")
     barometer = Edition.objects.for_year(2025, "barometre-ia-collectivites")
     communes = [
         CollectiviteFactory(kind=CollectiviteKind.COMMUNE, region_code="53", population=800 + i)
-        for i in range(36)
+        for i in range(180)
     ]
     frame = Frame.freeze(barometer)  # a third of the communes answer: not a census
     time_machine.move_to(JUNE, tick=False)
-    for index, commune in enumerate(communes[:12]):
+    for index, commune in enumerate(communes[:60]):
         response = submitted(barometer, collectivite=commune)
         worry = "tres_preoccupant" if index % 3 else "peu_preoccupant"
         answer(response, "diff_risques", {"biais": worry, "erreurs": "assez_preoccupant"})
     poll = poll_edition()
-    for index in range(12):
+    # Two citizens answer through the pages, the others are saved directly (faster).
+    for index in range(2):
         client = client_factory()
         client.get("/sondage/", {"pid": f"c{index}"})
         worry = "tres_preoccupant" if index % 2 else "assez_preoccupant"
         answer_pages(client, list(PAGES), inquietudes={"q-risques-biais": worry})
+    risks = {key.removeprefix("q-risques-"): value for key, value in PAGES["inquietudes"].items()
+             if key.startswith("q-risques-")}  # fmt: skip
+    for index in range(2, 60):
+        worry = "tres_preoccupant" if index % 2 else "assez_preoccupant"
+        quick_complete(poll, f"c{index}", {**PROFILE, "risques": {**risks, "biais": worry}})
     call_command("load_poll_margins", "--edition", "2025", str(real_margins(tmp_path)))
     # Every citizen here is a woman of 25 to 34 in a small commune of Bretagne: the margins
     # of the others go.
@@ -88,9 +95,9 @@ def test_the_crossed_table_shows_both_sides_with_their_intervals(both_sides):
     )  # fmt: skip
     citizens, collectivites = biais["citizens"], biais["collectivites"]
     assert citizens.value == pytest.approx(0.5)
-    assert citizens.base_n == 12
+    assert citizens.base_n == 60
     assert citizens.low < 0.5 < citizens.high
-    assert collectivites.value == pytest.approx(8 / 12)
+    assert collectivites.value == pytest.approx(40 / 60)
     assert collectivites.low < collectivites.value < collectivites.high
     assert biais["row_label"] == "Biais et discriminations envers certains usagers"
     assert biais["choice_label"] == "Très préoccupant"
@@ -147,7 +154,7 @@ def test_staff_read_the_crossed_bars_and_table_and_download_it(both_sides, clien
     html = page.content.decode()
     assert 'data-testid="crossing-table"' in html
     assert html.count('<svg class="results-chart"') == 8  # one chart per crossed row
-    # Citizens 50 % (6 of 12) very worried by bias, collectivités 8 of 12.
+    # Citizens 50 % (30 of 60) very worried by bias, collectivités 40 of 60.
     assert "Très préoccupant — citoyens" in html and "Très préoccupant — collectivités" in html
     assert "50,0 %" in html and "66,7 %" in html
     assert nu_problems([("crossing", html)], tmp_path) == []
@@ -229,9 +236,9 @@ def test_both_crossed_pages_say_how_the_citizens_were_weighted_and_on_which_tabl
     )
     source = SOURCE
     public = client.get("/resultats/2025/citoyens-et-collectivites/").content.decode()
-    assert "12 réponses complètes, pondérées le 1 août 2025" in public
+    assert "60 réponses complètes, pondérées le 1 août 2025" in public
     for criterion in ["âge × sexe", "région", "taille de la commune de résidence"]:
         assert typeset(f"{criterion} : {source}") in public
     client.force_login(User.objects.create_superuser("equipe"))
     staff = client.get("/admin/poll/participation/croisement/2025/").content.decode()
-    assert "12 réponses complètes, pondérées le 1 août 2025" in staff
+    assert "60 réponses complètes, pondérées le 1 août 2025" in staff

@@ -60,16 +60,16 @@ def published(django_db_setup, django_db_blocker, tmp_path_factory):
         barometer = Edition.objects.for_year(2025, "barometre-ia-collectivites")
         communes = [
             CollectiviteFactory(kind=CollectiviteKind.COMMUNE, region_code="53", population=800 + i)
-            for i in range(36)
+            for i in range(180)
         ]
         frame = Frame.freeze(barometer)
         clock.move_to(datetime.datetime(2025, 6, 2, 10, tzinfo=datetime.UTC))
-        for index, commune in enumerate(communes[:12]):
+        for index, commune in enumerate(communes[:60]):
             response = submitted(barometer, collectivite=commune)
             worry = "tres_preoccupant" if index % 3 else "peu_preoccupant"
             answer(response, "diff_risques", {"biais": worry, "erreurs": "assez_preoccupant"})
         poll = poll_edition()
-        for index in range(12):
+        for index in range(60):
             worry = "tres_preoccupant" if index % 2 else "assez_preoccupant"
             quick_complete(poll, f"c{index}", {**PROFILE, "risques": {**RISKS, "biais": worry}})
         clock.move_to(datetime.datetime(2025, 8, 1, tzinfo=datetime.UTC))
@@ -84,14 +84,14 @@ def published(django_db_setup, django_db_blocker, tmp_path_factory):
 
 def test_weighing_the_poll_stores_every_domains_crossed_figures(published):
     stored = CrossingComputation.objects.get()
-    assert stored.weighting_run.weighted_count == 12 and not stored.on_test_margins
+    assert stored.weighting_run.weighted_count == 60 and not stored.on_test_margins
     # Every domain where either side has an answer (here all are women of a small commune of
     # Bretagne, and the communes are in Bretagne).
     domains = set(stored.figures.values_list("domain", flat=True))
     assert domains == {"Ensemble", "Région Bretagne", "Communes de moins de 3 500 habitants"}
     figure = stored.figures.get(domain="Ensemble", row="biais", choice="tres_preoccupant")
     assert figure.citizens_value == pytest.approx(0.5)
-    assert figure.collectivites_value == pytest.approx(8 / 12)
+    assert figure.collectivites_value == pytest.approx(40 / 60)
 
 
 def test_the_public_page_reads_stored_figures_in_a_bounded_number_of_queries(
