@@ -86,4 +86,4 @@ r-reference:
 	Rscript scripts/r_reference/reference.R
 
 clean:
-	rm -rf $(VENV) db.sqlite3 staticfiles
+	rm -rf $(VENV) db.sqlite3 db.sqlite3-wal db.sqlite3-shm staticfiles
