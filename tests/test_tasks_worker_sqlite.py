@@ -12,6 +12,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 # How long another process holds the database (issue 24 asks for 40 s; the busy timeout,
 # settings.SQLITE_BUSY_TIMEOUT, is 60 s).
@@ -191,3 +193,33 @@ def test_the_worker_keeps_sending_on_sqlite_through_seeding_computing_and_a_long
     # Each request is a lookup task, then the sending of the message it queued.
     assert counts == {"SUCCESSFUL": 2 * (asked + 1)}, counts
     assert "s'est arrêté (code -9) : relancé" in supervisor_log.read_text()
+
+
+def test_run_worker_starts_a_dying_worker_again_more_slowly_each_time_and_stops_it_with_itself(
+    tmp_path,
+):
+    # An empty database: db_worker dies at once on its missing table, every time.
+    environment = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"} | {
+        "DJANGO_SETTINGS_MODULE": "barometre.settings",
+        "DJANGO_DEBUG": "1",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'empty.sqlite3'}",
+        "TASKS_IN_DATABASE": "1",
+    }
+    log = tmp_path / "run_worker.log"
+    with log.open("w") as output:
+        supervisor = subprocess.Popen(
+            [sys.executable, "manage.py", "run_worker", "--", "--no-startup-delay"],
+            cwd=ROOT, env=environment, stdout=output, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    try:
+        wait_for(lambda: "relancé dans 2 s" in log.read_text(), 90, "a second restart")
+        wait_for(lambda: worker_child(supervisor) is not None, 30, "a worker running")
+        child = worker_child(supervisor)
+    finally:
+        supervisor.send_signal(signal.SIGTERM)
+        assert supervisor.wait(timeout=60) == 0
+    restarts = re.findall(r"s'est arrêté \(code (-?\d+)\) : relancé dans (\d+) s", log.read_text())
+    assert [delay for _, delay in restarts[:2]] == ["1", "2"]  # backing off
+    assert all(code != "0" for code, _ in restarts)
+    with pytest.raises(ProcessLookupError):  # the worker stopped with it, never orphaned
+        os.kill(child, 0)

@@ -39,7 +39,11 @@ class Command(BaseCommand):
         delay = FIRST_DELAY
         while not self.stopping:
             started = time.monotonic()
-            self.worker = subprocess.Popen(command)  # noqa: S603 (our own manage.py)
+            # In its own process group: Ctrl-C in the terminal reaches this command only,
+            # which passes it on once (a second signal would stop a send half-way).
+            self.worker = subprocess.Popen(command, process_group=0)  # noqa: S603 (our manage.py)
+            if self.stopping:  # told to stop while it was starting
+                self.worker.terminate()
             code = self.worker.wait()
             if self.stopping:
                 break
@@ -59,6 +63,8 @@ class Command(BaseCommand):
 
     def stop(self, signum, frame):
         """Stop the worker (it finishes its task) and do not start another."""
+        if self.stopping:
+            return  # Ctrl-C, then the Makefile's trap: the worker is told once
         self.stopping = True
         if self.worker is not None and self.worker.poll() is None:
             self.worker.send_signal(signum)
