@@ -21,13 +21,14 @@ def stalled_tasks(now=None):
     from django_tasks_db.models import DBTaskResult, get_date_max
 
     cutoff = (now or timezone.now()) - STALL_AFTER
-    if DBTaskResult.objects.filter(started_at__gt=cutoff).exists():
-        return None  # a worker took a task lately: busy, not gone
+    # Waiting tasks first (the status is indexed): on most pages there are none.
     waiting = DBTaskResult.objects.ready().filter(
         Q(run_after=get_date_max(), enqueued_at__lte=cutoff) | Q(run_after__lte=cutoff)
     )
     count = waiting.count()
     if not count:
         return None
+    if DBTaskResult.objects.filter(started_at__gt=cutoff).exists():
+        return None  # a worker took a task lately: busy, not gone
     oldest = waiting.order_by("enqueued_at").values_list("enqueued_at", "run_after").first()
     return count, oldest[0] if oldest[1] == get_date_max() else oldest[1]
