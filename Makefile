@@ -40,8 +40,9 @@ load: migrate
 
 # `load` has just migrated and checked: the server skips its own checks to start sooner.
 # Emails leave from the background worker (django-tasks-db, in the same database), started
-# beside the web server and stopped with it (without its autoreloader, which would outlive it).
-SERVE_WITH_WORKER = $(BIN)/python manage.py db_worker --no-reload & worker=$$!; \
+# beside the web server and stopped with it (without its autoreloader, which would outlive it);
+# `run_worker` starts it again whenever it stops.
+SERVE_WITH_WORKER = $(BIN)/python manage.py run_worker & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/python manage.py runserver --skip-checks 127.0.0.1:$(PORT)
 
@@ -85,4 +86,4 @@ r-reference:
 	Rscript scripts/r_reference/reference.R
 
 clean:
-	rm -rf $(VENV) db.sqlite3 staticfiles
+	rm -rf $(VENV) db.sqlite3 db.sqlite3-wal db.sqlite3-shm staticfiles

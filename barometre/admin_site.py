@@ -6,6 +6,7 @@ from django.urls import path, reverse
 from django_otp import user_has_device
 
 from barometre import two_factor
+from barometre.task_queue import STALL_AFTER, stalled_tasks
 
 # Apps that only keep the site running and safe: grouped last, in one section, on the index.
 TECHNICAL_APPS = ("axes", "otp_totp", "otp_static", "django_tasks_database", "barometre")
@@ -67,6 +68,18 @@ class BarometreAdminSite(admin.AdminSite):
         super().__init__(*args, **kwargs)
         # Same name, so that Django's confirmation page posts back to it.
         self.add_action(delete_selection, "delete_selected")
+
+    def each_context(self, request):
+        context = super().each_context(request)
+        if request.user.is_active and request.user.is_staff:
+            stalled = stalled_tasks()
+            if stalled is not None:
+                context["stalled_tasks"] = {
+                    "count": stalled[0],
+                    "since": stalled[1],
+                    "minutes": int(STALL_AFTER.total_seconds() // 60),
+                }
+        return context
 
     def get_app_list(self, request, app_label=None):
         """The survey first; the technical apps (lockouts, devices, tasks) merged into one, last."""

@@ -88,10 +88,21 @@ TEMPLATES = [
     },
 ]
 
+# Seconds a SQLite writer waits for another one (the default embedded database only).
+SQLITE_BUSY_TIMEOUT = 60
 DATABASES = {"default": env_database("DATABASE_URL", BASE_DIR / "db.sqlite3")}
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # A file, not memory: the browser tests' live server answers from other threads.
     DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "test-db.sqlite3")}
+    # The web server, the email worker and staff's commands (seed_responses, compute_results)
+    # share the file. WAL lets readers go on during a write; writers begin IMMEDIATE, so that
+    # they queue for the lock (waiting up to a minute) instead of failing at once on
+    # « database is locked » when a read turns into a write.
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": SQLITE_BUSY_TIMEOUT,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+    } | DATABASES["default"].get("OPTIONS", {})
 DATABASES["default"]["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE", 60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

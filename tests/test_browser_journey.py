@@ -418,6 +418,40 @@ def test_a_restored_copy_is_not_autosaved_over_newer_answers_from_another_device
     assert saved() == {"usage_description": "Texte récent du téléphone"}
 
 
+@pytest.mark.parametrize("width", [320, 1280])
+def test_a_page_saved_with_its_button_is_not_restored_over_newer_answers_from_another_device(
+    browser, live_server, small_survey, width
+):
+    laptop = browser.new_context(viewport={"width": width, "height": 800}).new_page()
+    link = start(laptop, live_server)
+    paused_clock(laptop)  # no autosave: the page's own button saves it
+    laptop.goto(live_server.url + "/questionnaire/usages/")
+    laptop.get_by_label("Décrivez vos projets.").fill("Valeur 1")
+    laptop.get_by_role("button", name="Enregistrer et reprendre plus tard").click()
+    expect(laptop.get_by_role("heading", name="Vos réponses sont enregistrées")).to_be_visible()
+    assert saved() == {"usage_description": "Valeur 1"}
+
+    phone = browser.new_context(viewport={"width": 320, "height": 640}).new_page()
+    phone.goto(link)
+    phone.goto(live_server.url + "/questionnaire/usages/")
+    expect(phone.get_by_label("Décrivez vos projets.")).to_have_value("Valeur 1")
+    phone.get_by_label("Décrivez vos projets.").fill("Valeur 2")
+    phone.get_by_role("button", name="Enregistrer et reprendre plus tard").click()
+    expect(phone.get_by_role("heading", name="Vos réponses sont enregistrées")).to_be_visible()
+    assert saved() == {"usage_description": "Valeur 2"}
+
+    laptop.goto(live_server.url + "/questionnaire/usages/")
+    laptop.wait_for_load_state("load")  # the page's script has run
+    expect(laptop.get_by_label("Décrivez vos projets.")).to_have_value("Valeur 2")
+    expect(laptop.locator(".restored-note")).to_have_count(0)
+    expect(laptop.locator(STATUS)).to_have_text("")
+    assert local_copies(laptop) == []
+    laptop.get_by_label("Décrivez vos projets.").fill("Valeur 3")
+    laptop.get_by_role("button", name="Enregistrer et reprendre plus tard").click()
+    expect(laptop.get_by_role("heading", name="Vos réponses sont enregistrées")).to_be_visible()
+    assert saved() == {"usage_description": "Valeur 3"}  # no conflict with its own save
+
+
 def test_the_copy_of_one_response_never_lands_in_another_on_a_shared_computer(
     page, live_server, small_survey
 ):

@@ -58,7 +58,8 @@ def test_make_run_starts_the_mail_worker_beside_the_web_server_and_stops_it_afte
     # A dry run: the worker is a background job, which the stand-in cannot wait for.
     output, _ = make(tmp_path, "--dry-run", "run")
     recipe = output.splitlines()[-1]
-    assert "manage.py db_worker --no-reload & worker=$!" in recipe
+    # run_worker starts db_worker again whenever it stops (tests/test_tasks_worker_sqlite.py).
+    assert "manage.py run_worker & worker=$!" in recipe
     assert "trap 'kill $worker" in recipe
     assert recipe.endswith("manage.py runserver --skip-checks 127.0.0.1:8000")
 

@@ -40,6 +40,8 @@
   // -- Autosave and the browser's copy of unsaved answers ---------------------------------
   // The copy is kept per response and page, with the version it was typed on: a copy
   // restored later goes through the server's conflict check like any stale page.
+  // A copy posted with the page's own buttons is marked so: once the server's version has
+  // moved past it, the server had it (and perhaps newer answers since), and it is dropped.
   var status = document.getElementById("autosave-status");
   var url = form.dataset.autosaveUrl;
   var storageKey = "barometre:" + form.dataset.response + ":" + form.dataset.section;
@@ -270,6 +272,10 @@
       // Typed text that never reached the server (lost connection, closed tab) comes back,
       // unsaved, where it differs from what the server shows.
       var stored = JSON.parse(localStorage.getItem(storageKey) || "null");
+      if (stored && stored.posted &&
+          Number(form.dataset.savedVersion) > (Number(stored.version) || 0)) {
+        stored = null;  // saved with the page: what the server shows is as new or newer
+      }
       var restored = [];
       if (stored && stored.data && Date.now() - stored.at < 30 * 24 * 3600 * 1000) {
         Object.keys(stored.data).forEach(function (name) {
@@ -299,5 +305,15 @@
 
   form.addEventListener("submit", function () {
     if (timer) clearTimeout(timer);
+    // The page posts every typed value: its copy stays (the post may fail) but is marked as
+    // posted. A page shown back unsaved (errors, conflict) writes a fresh, unmarked copy.
+    remember();
+    try {
+      var copy = JSON.parse(localStorage.getItem(storageKey) || "null");
+      if (copy) {
+        copy.posted = true;
+        localStorage.setItem(storageKey, JSON.stringify(copy));
+      }
+    } catch (e) { /* private browsing: the server copy is the only one */ }
   });
 })();

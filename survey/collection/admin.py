@@ -131,12 +131,7 @@ class RegionFilter(admin.SimpleListFilter):
     parameter_name = "collectivite__region_code"
 
     def lookups(self, request, model_admin):
-        regions = (
-            Collectivite.objects.exclude(region_code="")
-            .values_list("region_code", "region_name")
-            .distinct()
-        )
-        return sorted(((code, name or code) for code, name in regions), key=lambda r: r[1])
+        return Collectivite.objects.regions()
 
     def queryset(self, request, queryset):
         if self.value():

@@ -18,6 +18,21 @@ class CollectiviteQuerySet(models.QuerySet):
             ).first()
         return None
 
+    def regions(self):
+        """[(code, name)] of the régions, each once, by name. The model's ordering by name is
+        cleared first: left in, it would add the name to the DISTINCT and give one row per
+        collectivité."""
+        rows = (
+            self.exclude(region_code="")
+            .order_by()
+            .values("region_code")
+            .annotate(name=models.Max("region_name"))
+        )
+        return sorted(
+            ((row["region_code"], row["name"] or row["region_code"]) for row in rows),
+            key=lambda region: region[1],
+        )
+
 
 class Collectivite(models.Model):
     """A collectivité territoriale from the official reference data (see data/README.md)."""
