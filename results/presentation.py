@@ -9,9 +9,9 @@ needed (strict CSP).
 
 from dataclasses import dataclass, field
 
-from django.utils.formats import number_format
-
+from results import estimation
 from results.models import Estimate, Reliability, Statistic, Stratum
+from survey import numbers
 
 DOMAIN_ORDER = ["toutes", "3500-plus", "type:", "strate:", "region:", "question:"]
 RELIABILITY_NOTES = {
@@ -21,14 +21,38 @@ RELIABILITY_NOTES = {
 }
 
 
+def publication_rules():
+    """The publication rule as the pages and the exports' dictionary state it, in sentences
+    whose thresholds come from `results.estimation` (the rule is written once, there)."""
+    return [
+        f"Base de moins de {numbers.integer(estimation.MIN_BASE)} répondants (collectivités "
+        "qui ont répondu à la question dans le domaine) : non publié.",
+        f"Coefficient de variation jusqu’à {numbers.percent(estimation.CV_PUBLISHED)} : publié.",
+        f"Au-delà et jusqu’à {numbers.percent(estimation.CV_CAUTION)} : publié, marqué "
+        "« à interpréter avec prudence ».",
+        f"Au-delà de {numbers.percent(estimation.CV_CAUTION)} : non publié.",
+        "Chaque chiffre publié donne sa base (répondants à la question dans le domaine) et "
+        "l’effectif de l’option (répondants qui l’ont choisie) : c’est la base qui décide.",
+    ]
+
+
 def is_publishable(question):
     """Free text is never published: its answers are neither counted nor summarised."""
     return not question.kind_class.free_text
 
 
-def format_number(value, decimals=1):
-    # number_format cuts the decimals off: round first.
-    return number_format(round(value, decimals), decimals, use_l10n=True, force_grouping=True)
+def value_text(estimate):
+    """An estimate's figure as every page and export label writes it: « 43,3 % », « 12,4 »."""
+    if estimate.statistic == Statistic.PROPORTION:
+        return numbers.percent(estimate.value)
+    return numbers.decimal_number(estimate.value, 1)
+
+
+def interval_text(estimate):
+    """An estimate's 95 % interval: « [41,2 ; 45,3] » (in percent for a proportion)."""
+    if estimate.statistic == Statistic.PROPORTION:
+        return numbers.percent_interval(estimate.ci_low, estimate.ci_high)
+    return numbers.interval(estimate.ci_low, estimate.ci_high, 1)
 
 
 @dataclass
@@ -44,31 +68,31 @@ class Line:
     def is_percent(self):
         return self.estimate.statistic == Statistic.PROPORTION
 
-    def _shown(self, value):
-        if value is None:
-            return "—"
-        if self.is_percent:
-            return f"{format_number(100 * value)} %"
-        return format_number(value)
-
     @property
     def value_text(self):
-        return "—" if self.suppressed else self._shown(self.estimate.value)
+        if self.suppressed:
+            return numbers.MISSING
+        return value_text(self.estimate)
 
     @property
     def interval_text(self):
-        estimate = self.estimate
-        if self.suppressed or estimate.ci_low is None or estimate.ci_high is None:
-            return "—"
-        low, high = self._shown(estimate.ci_low), self._shown(estimate.ci_high)
-        if self.is_percent:
-            return f"{low.removesuffix(' %')} – {high}"
-        return f"{low} – {high}"
+        if self.suppressed:
+            return numbers.MISSING
+        return interval_text(self.estimate)
+
+    @property
+    def count_text(self):
+        """The option's count (unweighted respondents who gave it)."""
+        return numbers.MISSING if self.suppressed else numbers.integer(self.estimate.n)
+
+    @property
+    def base_text(self):
+        """The base: respondents who answered the question in the domain."""
+        return numbers.MISSING if self.suppressed else numbers.integer(self.estimate.base_n)
 
     @property
     def effective_n_text(self):
-        effective_n = self.estimate.effective_n
-        return "—" if effective_n is None else format_number(effective_n, 0)
+        return numbers.integer(self.estimate.effective_n)
 
     @property
     def reliability_note(self):

@@ -1,7 +1,7 @@
 from django import template
 
+from results import presentation
 from results.models import Computation, Publication
-from results.presentation import format_number
 
 register = template.Library()
 
@@ -18,7 +18,7 @@ def results_links(edition):
     return {"edition": edition, "published": published}
 
 
-@register.filter
-def grouped(number):
-    """A count with French digit grouping: 36 336."""
-    return format_number(number, 0)
+@register.simple_tag
+def publication_rules():
+    """The publication rule in sentences, with the thresholds of the code (never restated)."""
+    return presentation.publication_rules()
