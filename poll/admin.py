@@ -20,6 +20,7 @@ from poll.models import (
 )
 from poll.weighting import weigh
 from results.weighting import WeightingError
+from survey import numbers
 from survey.collection.admin import answers_by_section
 
 
@@ -254,15 +255,15 @@ class WeightingRunAdmin(admin.ModelAdmin):
 
     @admin.display(description="efficacité de Kish")
     def kish(self, run):
-        return f"{run.kish_efficiency:.2f}".replace(".", ",")
+        return numbers.decimal_number(run.kish_efficiency, 2)
 
     @admin.display(description="taille effective")
     def effective(self, run):
-        return f"{run.effective_n:.1f}".replace(".", ",")
+        return numbers.decimal_number(run.effective_n, 1)
 
     @admin.display(description="facteurs d'ajustement")
     def factor_range(self, run):
-        low, high = (f"{f:.2f}".replace(".", ",") for f in (run.factor_min, run.factor_max))
+        low, high = (numbers.decimal_number(f, 2) for f in (run.factor_min, run.factor_max))
         return f"de {low} à {high}"
 
     @admin.display(description="plus grand écart restant à une marge")
@@ -278,8 +279,8 @@ class WeightingRunAdmin(admin.ModelAdmin):
                 (
                     MarginDimension(entry["critere"]).label,
                     entry["categorie"],
-                    f"{entry['effectif']:,}".replace(",", "\u202f"),
-                    f"{entry['cible']:,.1f}".replace(",", "\u202f").replace(".", ","),
+                    numbers.integer(entry["effectif"]),
+                    numbers.decimal_number(entry["cible"], 1),
                     entry["source"],
                     entry["annee"],
                 )

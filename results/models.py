@@ -10,6 +10,7 @@ from django.db import models, transaction
 from django.db.models import Count, Sum
 from django.utils import timezone
 
+from survey import numbers
 from survey.enums import CollectiviteKind, PopulationBand
 from survey.models import Collectivite, Edition
 
@@ -406,7 +407,7 @@ class Weight(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.response_id} : {self.value:.3f}"
+        return f"{self.response_id} : {numbers.decimal_number(self.value, 3)}"
 
 
 class Estimate(models.Model):

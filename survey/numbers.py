@@ -3,9 +3,10 @@
 One rule in one place, low in the layers so that every app imports it. French conventions:
 a decimal comma, thousands grouped by a narrow no-break space (« 36 336 »), a real minus sign
 (« −2,1 »), a no-break space before « % », « point(s) » and the « ; » of an interval (as
-the typography middleware would put it, so that a page and an export label agree). Figures are rounded half away from zero on their
-decimal value, never truncated: a float is read through its shortest repr, so that 0.4325
-(stored as 0.43249999…) is 43,25 % and prints « 43,3 % » (Python's round() says 43,2).
+the typography middleware would put it, so that a page and an export label agree). Figures
+are rounded half away from zero on their decimal value, never truncated: a float is read
+through its shortest repr, so that 0.4325 (stored as 0.43249999…) is 43,25 % and prints
+« 43,3 % » (Python's round() says 43,2).
 Nothing to show (None, NaN) prints « — ». Data cells of exports stay numbers: only their
 labels and texts go through here.
 """
@@ -86,6 +87,14 @@ def exact(value):
     return _write(_exact(value))
 
 
+def plain(value):
+    """A number with only the digits it needs (a bound, a setting): 3.0 → « 3 », 0.30 →
+    « 0,3 »."""
+    if _is_missing(value):
+        return MISSING
+    return _write(_exact(value).normalize())
+
+
 def percent_figure(proportion, digits=1):
     """A proportion as a percentage without its sign: 0.4325 → « 43,3 »."""
     if _is_missing(proportion):
@@ -119,9 +128,9 @@ def points(difference, digits=1):
     −0.021 → « −2,1 points », 0.015 → « +1,5 point » (singular below 2, as French writes)."""
     if _is_missing(difference):
         return MISSING
-    rounded = rounded(_exact(difference) * 100, digits)
-    unit = "points" if abs(rounded) >= 2 else "point"
-    return f"{_write(rounded, sign=True)}{NBSP}{unit}"
+    hundredths = rounded(_exact(difference) * 100, digits)
+    unit = "points" if abs(hundredths) >= 2 else "point"
+    return f"{_write(hundredths, sign=True)}{NBSP}{unit}"
 
 
 def interval(low, high, digits=1):

@@ -3,6 +3,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 
 from results.models import Frame, FrameError
+from survey import numbers
 from survey.models import Edition
 
 
@@ -38,7 +39,7 @@ class Command(BaseCommand):
             )
         self.stdout.write(
             self.style.SUCCESS(
-                f"Base de sondage {year} figée : {frame.collectivite_count:_} "
-                f"collectivités en {elapsed:.1f} s.".replace("_", " ")
+                f"Base de sondage {year} figée : {numbers.integer(frame.collectivite_count)} "
+                f"collectivités en {numbers.decimal_number(elapsed, 1)} s."
             )
         )
