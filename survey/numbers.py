@@ -33,7 +33,7 @@ def _exact(value):
 
 
 def _is_missing(value):
-    if value is None:
+    if value is None or value == "":  # "": a template's missing variable
         return True
     if isinstance(value, decimal.Decimal):
         return not value.is_finite()

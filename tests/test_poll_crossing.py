@@ -121,7 +121,7 @@ def test_staff_read_the_crossed_bars_and_table_and_download_it(both_sides, clien
     assert html.count('<svg class="results-chart"') == 8  # one chart per crossed row
     # Citizens 50 % (6 of 12) very worried by bias, collectivités 8 of 12.
     assert "Très préoccupant — citoyens" in html and "Très préoccupant — collectivités" in html
-    assert "50,0 %" in html and "66,7 %" in html
+    assert "50,0\u00a0%" in html and "66,7\u00a0%" in html
     assert nu_problems([("crossing", html)], tmp_path) == []
     region = client.get(
         "/admin/poll/participation/croisement/2025/", {"domaine": "Région Bretagne"}
@@ -168,7 +168,7 @@ def test_the_public_crossing_shows_both_sides_with_intervals_once_published(
     html = page.content.decode()
     assert page.status_code == 200
     assert html.count('<svg class="results-chart"') == 8
-    assert "50,0 %" in html and "66,7 %" in html
+    assert "50,0\u00a0%" in html and "66,7\u00a0%" in html
     assert "Pour vérifier votre attention" not in html
     region = client.get(
         "/resultats/2025/citoyens-et-collectivites/", {"domaine": "Région Bretagne"}

@@ -2,6 +2,7 @@
 choice of published questions, and the public results and methodology after the close."""
 
 import csv
+import re
 import io
 
 import openpyxl
@@ -94,9 +95,10 @@ def test_a_question_shows_its_table_and_svg_bars_with_whiskers_in_the_chosen_dom
     assert page.status_code == 200
     html = html_of(page)
     assert "<h2>Collectivités de 3 500 habitants ou plus</h2>" in html
-    assert '<th scope="row">Oui</th>' in html and "43,0 %" in html
-    assert "33,0 – 53,0 %" in html  # the interval
-    assert "62" in html  # effective n
+    yes_row = html[html.index('<th scope="row">Oui</th>') :].split("</tr>", 1)[0]
+    cells = re.findall(r'<td class="number">([^<]*)</td>', yes_row)
+    # count of the option, base, estimate, interval, effective n
+    assert cells == ["40", "100", "43,0 %", "[33,0 ; 53,0]", "63"]  # 62,5 rounds away from 0
     assert "À interpréter avec prudence" in html and "Non publiable" in html
     svg = html[html.index('<svg class="results-chart"') :].split("</svg>", 1)[0]
     assert 'role="img"' in svg and "<title" in svg
@@ -231,6 +233,37 @@ def test_public_results_show_only_published_questions_and_suppress_unreliable_ce
     assert "<script" not in html.split("</footer>")[0].split("<main", 1)[1]
 
 
+def test_each_public_figure_shows_the_options_count_and_its_base_as_the_rule_states_it(
+    client, computation
+):
+    from results.estimation import MIN_BASE
+    from results.presentation import publication_rules
+    from survey import numbers
+
+    edition = computation.edition
+    publish(edition, "usage_ia")
+    html = html_of(client.get(reverse("results_public", args=[edition.year])))
+    assert '<th scope="col" class="text-end">Effectif (option)</th>' in html
+    assert '<th scope="col" class="text-end">Base (répondants)</th>' in html
+    yes_row = html[html.index('<th scope="row">Oui</th>') :].split("</tr>", 1)[0]
+    cells = re.findall(r'<td class="text-end text-nowrap">([^<]*)</td>', yes_row)
+    assert cells == ["43,0 %", "[33,0 ; 53,0]", "40", "100"]
+    nsp = html[html.index('<th scope="row">Je ne sais pas</th>') :].split("</tr>", 1)[0]
+    assert "100" not in nsp  # a suppressed cell shows neither its count nor its base
+    # The rule the pages state is the code's: a base of fewer than MIN_BASE respondents.
+    rules = publication_rules()
+    assert f"Base de moins de {numbers.integer(MIN_BASE)} répondants" in rules[0]
+    methodology = html_of(client.get(reverse("results_methodology", args=[edition.year])))
+    for rule in rules:
+        assert html_of_text(rule) in methodology
+        assert html_of_text(rule) in html
+
+
+def html_of_text(text):
+    """A text with its no-break spaces as plain spaces, as html_of shows a page."""
+    return text.replace("\u202f", " ").replace("\u00a0", " ")
+
+
 def test_public_results_have_a_domain_selector_that_works_without_javascript(client, computation):
     edition = computation.edition
     publish(edition, "usage_ia")
@@ -300,8 +333,8 @@ def test_a_question_is_crossed_with_the_options_of_another(observatoire, run):
     html = html_of(page)
     table = html[html.index('data-testid="cross-table"') :].split("</table>", 1)[0]
     assert "selon la réponse à « orga_charte »" in table
-    assert '<th scope="col" class="number">Oui <span class="help">(n = 6)</span></th>' in table
-    assert '<th scope="col" class="number">Non <span class="help">(n = 6)</span></th>' in table
+    assert '<th scope="col" class="number">Oui <span class="help">(base : 6)</span></th>' in table
+    assert '<th scope="col" class="number">Non <span class="help">(base : 6)</span></th>' in table
     question = edition.questions.get(code="usage_ia")
     (yes_among_charter,) = [
         e
