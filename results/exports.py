@@ -11,7 +11,7 @@ import io
 from openpyxl import Workbook
 
 from results.models import Computation, Estimate, Publication, Reliability, Stratum, Weight
-from results.presentation import line_labels
+from results.presentation import interval_text, line_labels, publication_rules, value_text
 from survey.exports.renderers import render_csv
 from survey.exports.rows import Column, neutralise
 
@@ -46,8 +46,18 @@ ESTIMATE_COLUMNS = [
         "fiabilite",
         "Fiabilité",
         categories=[(r.value, r.label) for r in Reliability],
-        description="CV ≤ 16,5 % : publié ; 16,6 à 33,3 % : à interpréter avec prudence ; "
-        "au-delà, ou moins de 10 réponses : non publié.",
+        description=" ".join(publication_rules()),
+    ),
+    Column(
+        "texte_estimation",
+        "Estimation telle que les pages l'écrivent",
+        description="Texte, arrondi comme sur les pages (« 43,3 % ») : à citer tel quel.",
+    ),
+    Column(
+        "texte_intervalle",
+        "Intervalle de confiance à 95 % tel que les pages l'écrivent",
+        description="Texte, arrondi comme sur les pages (« [41,2 ; 45,3] », en % pour une "
+        "proportion).",
     ),
 ]
 ESTIMATES_HEADER = [column.name for column in ESTIMATE_COLUMNS]
@@ -97,6 +107,8 @@ def iter_estimate_rows(estimates):
             estimate.cv,
             estimate.effective_n,
             estimate.reliability,
+            value_text(estimate),
+            interval_text(estimate),
         ]
 
 

@@ -149,7 +149,7 @@ def results_question(request, admin_site, year, code):
     """Staff page: one question's estimates in a domain, as a table and bars with whiskers."""
     if not request.user.has_perm("results.view_results"):
         raise PermissionDenied
-    edition = get_object_or_404(Edition, year=year)
+    edition = get_object_or_404(Edition.objects.of(), year=year)
     question = get_object_or_404(
         Question.objects.prefetch_related("choices", "items"), edition=edition, code=code
     )
@@ -193,7 +193,7 @@ def results_publication(request, admin_site, year):
     """Staff page: choose the questions that the public results page of the edition shows."""
     if not request.user.has_perms(["results.add_publication", "results.delete_publication"]):
         raise PermissionDenied
-    edition = get_object_or_404(Edition, year=year)
+    edition = get_object_or_404(Edition.objects.of(), year=year)
     published = Publication.objects.filter(edition=edition)
     if request.method == "POST":
         form = PublicationForm(request.POST, edition)

@@ -2,8 +2,8 @@
 choice of published questions, and the public results and methodology after the close."""
 
 import csv
-import re
 import io
+import re
 
 import openpyxl
 import pytest

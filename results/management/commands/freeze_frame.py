@@ -34,8 +34,8 @@ class Command(BaseCommand):
         elapsed = time.perf_counter() - started
         for stratum in frame.strata.all():
             self.stdout.write(
-                f"{stratum.label} : {stratum.collectivite_count:_} collectivités, "
-                f"{stratum.population:_} habitants".replace("_", " ")
+                f"{stratum.label} : {numbers.integer(stratum.collectivite_count)} collectivités, "
+                f"{numbers.integer(stratum.population)} habitants"
             )
         self.stdout.write(
             self.style.SUCCESS(
