@@ -20,7 +20,6 @@ from poll import crossing
 from poll.journey import SURVEY, poll_journey
 from poll.models import PANEL_ID, Outcome, Participation, Quota
 from poll.profile import PROFILE_SECTION, is_screened_out, profile_of
-from results.estimation import MIN_BASE
 from survey.collection.forms import SectionForm
 from survey.collection.views import closed_message, edition_context
 from survey.questionnaire.models import Edition, EditionClosed
@@ -247,4 +246,4 @@ def public_crossing(request, year):
             status=404,
         )
     context = crossing.page_context(year, request.GET.get("domaine"), public=True)
-    return render(request, "poll/public_crossing.html", context | {"min_base": MIN_BASE})
+    return render(request, "poll/public_crossing.html", context)

@@ -25,8 +25,8 @@ def publication_rules():
     """The publication rule as the pages and the exports' dictionary state it, in sentences
     whose thresholds come from `results.estimation` (the rule is written once, there)."""
     return [
-        f"Base de moins de {numbers.integer(estimation.MIN_BASE)} répondants (collectivités "
-        "qui ont répondu à la question dans le domaine) : non publié.",
+        f"Base de moins de {numbers.integer(estimation.MIN_BASE)} répondants (ceux qui ont "
+        "répondu à la question dans le domaine) : non publié.",
         f"Coefficient de variation jusqu’à {numbers.percent(estimation.CV_PUBLISHED)} : publié.",
         f"Au-delà et jusqu’à {numbers.percent(estimation.CV_CAUTION)} : publié, marqué "
         "« à interpréter avec prudence ».",
