@@ -50,9 +50,11 @@ class FieldworkAdmin(admin.ModelAdmin):
 
 @admin.register(Quota)
 class QuotaAdmin(admin.ModelAdmin):
-    list_display = ["edition", "dimension", "age", "sex", "region", "completes", "target"]
+    list_display = ["edition", "dimension", "age", "sex", "region", "complets", "objectif"]
     list_filter = ["edition", "dimension"]
     readonly_fields = ["completes"]
+    complets = numbers.admin_column("completes", "complets")
+    objectif = numbers.admin_column("target", "objectif")
 
 
 class FlagFilter(admin.SimpleListFilter):
@@ -187,7 +189,8 @@ class ParticipationAdmin(admin.ModelAdmin):
 class MarginAdmin(admin.ModelAdmin):
     """Margins come from a file (load_poll_margins), each with its source: read here."""
 
-    list_display = ["edition", "dimension", "category", "population", "source", "year"]
+    list_display = ["edition", "dimension", "category", "effectif", "source", "year"]
+    effectif = numbers.admin_column("population", "effectif")
     list_filter = ["edition", "dimension", "source"]
     actions = ["weigh_editions"]
 

@@ -409,7 +409,9 @@ class Margin(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.get_dimension_display()} — {self.category} : {self.population}"
+        return (
+            f"{self.get_dimension_display()} — {self.category} : {numbers.integer(self.population)}"
+        )
 
 
 class WeightingRun(models.Model):

@@ -152,3 +152,17 @@ def points_interval(low, high, digits=1):
     if _is_missing(low) or _is_missing(high):
         return MISSING
     return f"[{points_figure(low, digits)}{NBSP}; {points_figure(high, digits)}]"
+
+
+def admin_column(field, description, digits=0):
+    """A column of the admin (list or detail) writing a model's number through this module:
+    `population_text = admin_column("population", "population")` on a ModelAdmin."""
+
+    def column(model_admin, obj):
+        value = getattr(obj, field)
+        return integer(value) if digits == 0 else decimal_number(value, digits)
+
+    column.short_description = description  # what @admin.display sets
+    column.admin_order_field = field
+    column.__name__ = f"{field}_text"
+    return column

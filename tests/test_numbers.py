@@ -203,3 +203,12 @@ def test_templates_write_numbers_through_the_same_functions():
         numbers.points_interval(0.4, 0.5),
         "—",
     ]
+
+
+def test_an_admin_column_writes_a_models_number_through_the_formatter():
+    from types import SimpleNamespace
+
+    column = numbers.admin_column("population", "population")
+    assert column(None, SimpleNamespace(population=2942857)) == f"2{NNBSP}942{NNBSP}857"
+    assert (column.short_description, column.admin_order_field) == ("population", "population")
+    assert numbers.admin_column("ratio", "ratio", 2)(None, SimpleNamespace(ratio=2.675)) == "2,68"
