@@ -292,7 +292,7 @@ def test_the_shipped_file_loads_whole_and_reloads_without_change(capsys):
         "Département : 94",
         "Région : 14",
         "Collectivité à statut particulier : 4",
-        "36336 créée(s)",
+        "36\u202f336 créée(s)",
     ]:
         assert line in output
     counts = {kind: Collectivite.objects.filter(kind=kind).count() for kind in CollectiviteKind}

@@ -25,8 +25,9 @@ class Command(BaseCommand):
             count = report.by_kind.get(kind.value, 0)
             self.stdout.write(f"{kind.label} : {numbers.integer(count)}")
         self.stdout.write(
-            f"{report.created} créée(s), {report.updated} modifiée(s), "
-            f"{report.unchanged} inchangée(s)."
+            f"{numbers.integer(report.created)} créée(s), "
+            f"{numbers.integer(report.updated)} modifiée(s), "
+            f"{numbers.integer(report.unchanged)} inchangée(s)."
         )
         if report.missing_from_file:
             self.stdout.write(
