@@ -343,7 +343,7 @@ def test_a_question_is_crossed_with_the_options_of_another(observatoire, run):
     ]
     assert yes_among_charter.value == pytest.approx(4 / 6)
     yes_row = table[table.index('<th scope="row">Oui</th>') :].split("</tr>", 1)[0]
-    assert "66,7 %" in yes_row
+    assert "66,7 %" in yes_row and "effectif : 4" in yes_row  # 4 of the 6 with a charter
 
 
 def test_a_question_cannot_be_crossed_with_a_free_text_or_itself(observatoire, run):
