@@ -1,4 +1,5 @@
 import datetime
+import re
 from pathlib import Path
 
 import pytest
@@ -207,3 +208,34 @@ def test_both_crossed_pages_say_how_the_citizens_were_weighted_and_on_which_tabl
     client.force_login(User.objects.create_superuser("equipe"))
     staff = client.get("/admin/poll/participation/croisement/2025/").content.decode()
     assert "12 réponses complètes, pondérées le 1 août 2025" in staff
+
+
+def test_each_side_of_a_crossed_figure_shows_the_options_count_and_its_base(both_sides, client):
+    from results.models import Publication
+    from results.presentation import publication_rules
+
+    _, barometer = both_sides
+    Publication.objects.create(
+        edition=barometer, question=barometer.questions.get(code="diff_risques")
+    )
+    html = client.get("/resultats/2025/citoyens-et-collectivites/").content.decode()
+    table = html[html.index('data-testid="crossing-table"') :].split("</table>", 1)[0]
+    headers = re.findall(r'<th scope="col"[^>]*>([^<]*)</th>', table)
+    assert headers == [
+        "Réponse",
+        "Citoyens",
+        "IC à 95 % (citoyens)",
+        "Effectif (option, citoyens)",
+        "Base (répondants, citoyens)",
+        "Collectivités",
+        "IC à 95 % (collectivités)",
+        "Effectif (option, collectivités)",
+        "Base (répondants, collectivités)",
+    ]
+    row = table[table.index("Très préoccupant</th>") :].split("</tr>", 1)[0]
+    cells = re.findall(r"<td[^>]*>([^<]*)</td>", row)
+    # Citizens: 6 of 12 very worried by bias; collectivités: 8 of 12.
+    assert (cells[2], cells[3]) == ("6", "12")
+    assert (cells[6], cells[7]) == ("8", "12")
+    # The rule the page states is the code's.
+    assert publication_rules()[0] in html.replace("\u00a0:", " :")
