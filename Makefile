@@ -12,7 +12,7 @@ PORT ?= 8000
 # Development defaults; production sets DJANGO_DEBUG=0 and a real SECRET_KEY.
 export DJANGO_DEBUG ?= 1
 
-.PHONY: run demo superuser staff-hint test install install-run lint format migrate load clean
+.PHONY: run demo superuser staff-hint test install install-run lint format migrate load clean r-reference
 
 $(RUN_STAMP): pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit("Python >= 3.12 est requis" if sys.version_info < (3, 12) else 0)'
@@ -77,6 +77,12 @@ format: install
 test: install lint
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Dev-only: recompute tests/data/r_reference.json with R's survey package (Debian:
+# apt-get install r-base-core r-cran-survey). The tests read the JSON: CI needs no R.
+# See scripts/r_reference/README.md.
+r-reference:
+	Rscript scripts/r_reference/reference.R
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles

@@ -13,6 +13,7 @@ from campaigns import report
 from campaigns.audience import queue_step, recipients
 from campaigns.imports import import_contacts
 from campaigns.models import Contact, Message, OptOut, Step
+from survey.addresses import PlainEmailField
 from survey.questionnaire.models import Edition
 
 CONTACTS_PERMISSION = "campaigns.view_contact"
@@ -41,8 +42,17 @@ class ImportForm(forms.Form):
         return upload
 
 
+class ContactForm(forms.ModelForm):
+    email = PlainEmailField(label="Adresse électronique")
+
+    class Meta:
+        model = Contact
+        fields = ["edition", "collectivite", "email", "name", "function"]
+
+
 @admin.register(Contact)
 class ContactAdmin(admin.ModelAdmin):
+    form = ContactForm
     list_display = ["collectivite", "email", "name", "function", "edition", "undeliverable_at"]
     list_filter = ["edition", ("undeliverable_at", admin.EmptyFieldListFilter)]
     search_fields = ["email", "name", "collectivite__name", "collectivite__siren"]
@@ -237,5 +247,16 @@ class OptOutAdmin(admin.ModelAdmin):
     list_filter = ["reason", "edition"]
     search_fields = ["email"]
 
+    # Every way in lists addresses: each needs the contacts' permission as well (the
+    # changelist opens to whoever may change, not only to whoever may view).
     def has_view_permission(self, request, obj=None):
         return may_see_addresses(request) and super().has_view_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return may_see_addresses(request) and super().has_change_permission(request, obj)
+
+    def has_add_permission(self, request):
+        return may_see_addresses(request) and super().has_add_permission(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return may_see_addresses(request) and super().has_delete_permission(request, obj)

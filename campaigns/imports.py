@@ -5,10 +5,10 @@ import io
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.db import transaction
 
 from campaigns.models import Contact, normalise_email
+from survey.addresses import validate_plain_address
 from survey.collectivites.models import Collectivite
 from survey.enums import CollectiviteKind
 
@@ -118,12 +118,13 @@ def import_contacts(edition, data):
             problems.append("SIREN ou code INSEE manquant")
         elif collectivite_id is None:
             problems.append(f"aucune collectivité de la liste officielle n'a le code « {code} »")
-        try:
-            validate_email(email)
-        except ValidationError:
-            problems.append(
-                f"adresse électronique invalide « {email} »" if email else "adresse manquante"
-            )
+        if not email:
+            problems.append("adresse manquante")
+        else:
+            try:
+                validate_plain_address(email)
+            except ValidationError:
+                problems.append(f"adresse électronique invalide « {email} »")
         if len(name) > 200 or len(function) > 200:
             problems.append("nom ou fonction de plus de 200 caractères")
         if problems:

@@ -7,6 +7,7 @@ workers never send the same message and a worker that dies leaves it queued for 
 
 import datetime
 import logging
+import re
 import smtplib
 from email import policy as email_policy
 
@@ -135,12 +136,46 @@ def build(message):
     return email
 
 
+def _refusals(error):
+    """[(code, text)] of a refused recipient (SMTPRecipientsRefused holds them by address)."""
+    refusals = []
+    for refusal in (getattr(error, "recipients", None) or {}).values():
+        code, text = (tuple(refusal) + (None, None))[:2]
+        if isinstance(text, bytes):
+            text = text.decode("utf-8", errors="replace")
+        refusals.append((code, text or ""))
+    return refusals
+
+
 def is_permanent(error):
-    """A refusal the mail server will repeat (5xx, refused recipient), not a passing failure."""
+    """A refusal the mail server will repeat (5xx), not a passing failure (4xx, such as a
+    greylisting 451 at RCPT, or a lost connection)."""
     if isinstance(error, smtplib.SMTPRecipientsRefused):
-        return True
+        codes = [code for code, _ in _refusals(error)]
+        return not codes or not all(isinstance(c, int) and 400 <= c < 500 for c in codes)
     code = getattr(error, "smtp_code", None)
     return isinstance(code, int) and 500 <= code < 600
+
+
+# Anything with an @ in a server's answer: the recipient's address, however it is quoted.
+ADDRESS = re.compile(r'(?:"[^"]*"|[^\s<>()\[\],;]*)@[^\s<>()\[\],;]*')
+MASKED_ADDRESS = "[adresse masquée]"
+
+
+def describe_error(error):
+    """The mail server's answer for the delivery log, without any address: staff who follow
+    campaigns read it without the contacts' permission."""
+    name = type(error).__name__
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        text = " ; ".join(f"{code} {answer}".strip() for code, answer in _refusals(error))
+    elif isinstance(error, smtplib.SMTPResponseException):
+        answer = error.smtp_error
+        if isinstance(answer, bytes):
+            answer = answer.decode("utf-8", errors="replace")
+        text = f"{error.smtp_code} {answer}"
+    else:
+        text = str(error)
+    return ADDRESS.sub(MASKED_ADDRESS, f"{name}: {text}")[:500]
 
 
 def still_wanted(message):
@@ -194,7 +229,7 @@ def deliver(pk, now=None, backend=None):
         except (OSError, smtplib.SMTPException) as error:
             if backend is not None:
                 backend.close()  # the next message opens a fresh connection
-            message.last_error = f"{type(error).__name__}: {error}"[:500]
+            message.last_error = describe_error(error)
             if is_permanent(error) or message.attempts >= MAX_ATTEMPTS:
                 message.status = MessageStatus.FAILED
                 message.body_text = ""  # never to be sent: no resume link kept either

@@ -280,6 +280,14 @@ class OptOut(models.Model):
                 name="one_opt_out_per_address_and_edition",
                 violation_error_message="Cette adresse est déjà exclue des envois.",
             ),
+            # The constraint above does not hold for an empty edition (NULLs are distinct):
+            # concurrent bounces of one address would each add a row.
+            models.UniqueConstraint(
+                fields=["email"],
+                condition=Q(edition__isnull=True),
+                name="one_opt_out_per_address_for_every_edition",
+                violation_error_message="Cette adresse est déjà exclue de tous les envois.",
+            ),
         ]
 
     def __str__(self):

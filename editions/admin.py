@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from editions.models import NationalCount, PublishedCount
+from editions.models import NationalCount, PublishedCount, PublishedPercentage
 from survey import numbers
 
 
@@ -30,3 +30,10 @@ class PublishedCountAdmin(ReadOnlyAdmin):
     size = numbers.admin_column("respondents", "effectif de la strate")
     list_select_related = ["question"]
     search_fields = ["question__code", "question__text"]
+
+
+@admin.register(PublishedPercentage)
+class PublishedPercentageAdmin(ReadOnlyAdmin):
+    list_display = ["question", "total", "choice_code", "percentage"]
+    list_filter = ["question__edition", "total"]
+    list_select_related = ["question"]

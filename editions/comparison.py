@@ -4,38 +4,44 @@ Only questions whose lineage is comparable (`Question.is_comparable`: identical,
 recoded) are compared; a question whose scope changed is never shown as a trend. Each year keeps
 its own frame and weights: the current edition's figures are its stored estimates (results), the
 earlier edition's either its own stored estimates or, for an edition known by its published
-table, the post-stratified estimates of editions/estimates.py, on the same domain and with the
-same denominator rule (« Je ne sais pas » counted as an answer).
+table, the post-stratified Figures of editions/estimates.py (results.estimation, the same
+interval and publication rule), on the same domain and with the same denominator rule (« Je ne
+sais pas » counted as an answer). Each side says which collectivités it covers
+(`Side.domain_label`): the same domain code does not always cover the same strata in both years
+(2023's EPCI are one published stratum).
 
-The change d = p_current − p_earlier has the variance of two independent samples,
-V(d) = se_current² + se_earlier², and the 95 % interval d ± 1.96 √V(d) (a collectivité that
-answered both years makes the samples slightly dependent; the interval then errs on the wide
-side). A change whose interval contains 0 is marked as within noise.
+The change d = p_current − p_earlier has the 95 % interval of MOVER (Newcombe's method for two
+independent samples, `results.statistics.difference_interval`), built from each side's own
+interval: L = d − √((p₂ − l₂)² + (u₁ − p₁)²), U = d + √((u₂ − p₂)² + (p₁ − l₁)²). A side whose
+interval is asymmetric (Korn–Graubard near 0 or 1, a small stratum that weighs much) passes its
+asymmetry on to the change; with symmetric intervals p ± 1.96·se it is d ± 1.96·√(se₁² + se₂²).
+A collectivité that answered both years makes the samples slightly dependent; the interval then
+errs on the wide side. A change whose interval contains 0 is marked as within noise. A change is
+shown to the public only when both years' figures pass the publication rule.
 """
 
-import math
 from dataclasses import dataclass
 
-from editions.estimates import UnknownDomain, published_estimates
+from editions.estimates import domain_strata, published_estimates
 from editions.models import PublishedCount
-from results.estimation import Z95, reliability
 from results.models import Computation, Estimate, Reliability, Statistic
+from results.statistics import UnknownDomain, difference_interval
 from survey.collection.models import Answer
 from survey.enums import ResponseStatus
 
 
 @dataclass
 class Side:
-    """One year's figure for an option."""
+    """One year's figure for an option, and the collectivités it covers."""
 
     year: int
     value: float
     ci_low: float
     ci_high: float
-    se: float
     n: int
     base_n: int
     reliability: str
+    domain_label: str = ""
 
 
 @dataclass
@@ -53,16 +59,17 @@ class Change:
         return self.current.value - self.earlier.value
 
     @property
-    def standard_error(self):
-        return math.sqrt(self.current.se**2 + self.earlier.se**2)
+    def interval(self):
+        """(low, high): MOVER from both sides' own 95 % intervals."""
+        return difference_interval(self.earlier, self.current)
 
     @property
     def ci_low(self):
-        return self.difference - Z95 * self.standard_error
+        return self.interval[0]
 
     @property
     def ci_high(self):
-        return self.difference + Z95 * self.standard_error
+        return self.interval[1]
 
     @property
     def within_noise(self):
@@ -71,7 +78,7 @@ class Change:
 
     @property
     def is_published(self):
-        """Both years' figures may be published (neither suppressed)."""
+        """Both years' figures pass the publication rule (neither suppressed)."""
         suppressed = Reliability.SUPPRESSED
         return suppressed not in (self.earlier.reliability, self.current.reliability)
 
@@ -85,6 +92,17 @@ class QuestionTrend:
     @property
     def relation(self):
         return self.question.get_lineage_display()
+
+    @property
+    def published_changes(self):
+        """The changes whose two figures pass the publication rule: what the public sees."""
+        return [change for change in self.changes if change.is_published]
+
+    @property
+    def domains(self):
+        """(earlier, current): the collectivités each year's figures cover."""
+        first = self.changes[0]
+        return first.earlier.domain_label, first.current.domain_label
 
 
 def comparable_questions(edition):
@@ -135,19 +153,14 @@ def earlier_sides(question, domain):
     year = earlier.edition.year
     if PublishedCount.objects.filter(question=earlier).exists():
         try:
+            label, _strata = domain_strata(domain)
             estimates = published_estimates(earlier, domain, recoding=question.recoding)
         except UnknownDomain:
             return {}
+        label = f"{label} (strates du tableau publié en {year})"
         return {
             ("", e.choice_code): Side(
-                year,
-                e.value,
-                e.ci_low,
-                e.ci_high,
-                e.standard_error,
-                e.n,
-                e.base_n,
-                reliability(e.standard_error / e.value if e.value > 0 else None, e.base_n),
+                year, e.value, e.ci_low, e.ci_high, e.n, e.base_n, e.reliability, label
             )
             for e in estimates
         }
@@ -172,10 +185,10 @@ def side_of(year, estimate):
         estimate.value,
         estimate.ci_low,
         estimate.ci_high,
-        (estimate.cv or 0.0) * estimate.value,
         estimate.n,
         estimate.base_n,
         estimate.reliability,
+        estimate.domain_label,
     )
 
 

@@ -4,19 +4,27 @@ The format is the Observatoire's published one (docs/editions.md): columns `Ques
 `Structure`, `Réponses`, `Occurrences`, `Nombre de réponses`, `Effectifs par structure`,
 `Pourcentage`, and an optional `Code` naming the question directly. Rows of derived strata
 (« Une commune », « Total », « Total hors communes < 3500 habitants ») are checked against the sum
-of their parts and not stored; « Total pondéré » rows (percentages only) are skipped. Every problem
-is reported with its line number, and nothing is written unless the whole file is right.
+of their parts and not stored as counts; the totals' percentages, « Total pondéré » included (its
+rows have percentages only), are stored as published (`PublishedPercentage`). Every problem is
+reported with its line number, and nothing is written unless the whole file is right.
 """
 
 import csv
 import io
 from collections import defaultdict
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
 from unidecode import unidecode
 
-from editions.models import NationalCount, PublishedCount, PublishedStratum
+from editions.models import (
+    NationalCount,
+    PublishedCount,
+    PublishedPercentage,
+    PublishedStratum,
+    PublishedTotal,
+)
 
 COLUMNS = [
     "Question",
@@ -52,7 +60,13 @@ DERIVED = {
         stratum for stratum in PublishedStratum if stratum != PublishedStratum.COMMUNE_UNDER_3500
     ],
 }
-SKIPPED = {"total pondere"}
+WEIGHTED_TOTAL = "total pondere"
+# Total rows whose percentage is kept as published.
+TOTALS = {
+    "total": PublishedTotal.RAW,
+    "total hors communes < 3500 habitants": PublishedTotal.WITHOUT_SMALL_COMMUNES,
+    WEIGHTED_TOTAL: PublishedTotal.WEIGHTED,
+}
 NATIONAL_COLUMNS = ["strate", "collectivites", "source"]
 
 
@@ -80,7 +94,11 @@ class Cell:
 
 
 def read_table(edition, text):
-    """The cells of a published table for `edition`, checked; ImportRefused otherwise."""
+    """(cells, totals) of a published table for `edition`, checked; ImportRefused otherwise.
+
+    `totals` maps (question code, PublishedTotal, choice code) to (question, percentage) for
+    the total rows that give a percentage.
+    """
     reader = csv.DictReader(io.StringIO(text))
     missing = [column for column in COLUMNS if column not in (reader.fieldnames or [])]
     if missing:
@@ -96,11 +114,9 @@ def read_table(edition, text):
     by_code = {question.code: question for question in questions}
     by_wording = {normalise(question.text): question for question in questions}
     problems, unknown_questions = [], {}
-    cells, derived = defaultdict(dict), []
+    cells, derived, totals = defaultdict(dict), [], {}
     for line, row in enumerate(reader, start=2):
         structure = normalise(row["Structure"])
-        if structure in SKIPPED:
-            continue
         code = (row.get("Code") or "").strip()
         question = by_code.get(code) if code else by_wording.get(normalise(row["Question"]))
         if question is None:
@@ -108,8 +124,6 @@ def read_table(edition, text):
             unknown_questions.setdefault(key, [line, 0])[1] += 1
             continue
         where = f"ligne {line}"
-        numbers, number_problems = _numbers(where, row)
-        problems += number_problems
         answer = normalise(row["Réponses"])
         choice_code = "" if answer == NO_ANSWER else labels[question.code].get(answer)
         if choice_code is None:
@@ -117,6 +131,15 @@ def read_table(edition, text):
                 f"{where} : réponse « {row['Réponses'].strip()} » inconnue de la question "
                 f"« {question.code} »."
             )
+        if structure in TOTALS and choice_code is not None:
+            percentage, percentage_problems = _percentage(where, row)
+            problems += percentage_problems
+            if percentage is not None:
+                totals[(question.code, TOTALS[structure], choice_code)] = (question, percentage)
+        if structure == WEIGHTED_TOTAL:
+            continue  # percentages only
+        numbers, number_problems = _numbers(where, row)
+        problems += number_problems
         if number_problems or choice_code is None:
             continue
         cell = Cell(line, question, choice_code, *numbers)
@@ -144,7 +167,26 @@ def read_table(edition, text):
         problems += _check_strata(cells) + _check_derived(cells, derived)
     if problems:
         raise ImportRefused(problems)
-    return cells
+    return cells, totals
+
+
+def _percentage(where, row):
+    """(the row's percentage as published, or None when the table has none; problems)."""
+    raw = (row.get("Pourcentage") or "").strip()
+    if not raw:
+        return None, []
+    try:
+        percentage = Decimal(raw.replace(",", "."))
+    except InvalidOperation:
+        percentage = None
+    if (
+        percentage is None
+        or not percentage.is_finite()
+        or not 0 <= percentage <= 100
+        or percentage != round(percentage, 1)
+    ):
+        return None, [f"{where} : « Pourcentage » doit être un nombre de 0 à 100 (« {raw} »)."]
+    return percentage, []
 
 
 def _numbers(where, row):
@@ -239,8 +281,9 @@ def read_national_counts(text):
 def import_published(edition, table_text, national_text):
     """Replace the edition's published counts and national counts; return the cell count."""
     national = read_national_counts(national_text)
-    cells = read_table(edition, table_text)
+    cells, totals = read_table(edition, table_text)
     with transaction.atomic():
+        PublishedPercentage.objects.filter(question__edition=edition).delete()
         PublishedCount.objects.filter(question__edition=edition).delete()
         NationalCount.objects.filter(edition=edition).delete()
         NationalCount.objects.bulk_create(
@@ -257,5 +300,11 @@ def import_published(edition, table_text, national_text):
                 respondents=cell.respondents,
             )
             for (_code, stratum, _choice), cell in cells.items()
+        )
+        PublishedPercentage.objects.bulk_create(
+            PublishedPercentage(
+                question=question, total=total, choice_code=choice_code, percentage=percentage
+            )
+            for (_code, total, choice_code), (question, percentage) in totals.items()
         )
     return len(cells)

@@ -27,6 +27,14 @@ class PublishedStratum(models.TextChoices):
     OTHER = "autre", "Autres structures (hors liste officielle)"
 
 
+class PublishedTotal(models.TextChoices):
+    """The total rows of a published table."""
+
+    RAW = "brut", "Total"
+    WITHOUT_SMALL_COMMUNES = "hors-communes-lt3500", "Total hors communes < 3 500 habitants"
+    WEIGHTED = "pondere", "Total pondéré"
+
+
 class NationalCount(models.Model):
     """N_h: how many collectivités a stratum had nationally, as the edition's report used it."""
 
@@ -93,3 +101,44 @@ class PublishedCount(models.Model):
 
     def __str__(self):
         return f"{self.question.code} · {self.stratum} · {self.choice_code or 'sans réponse'}"
+
+
+class PublishedPercentage(models.Model):
+    """A total row's percentage as the edition published it (rounded as printed then).
+
+    The totals are not recomputed here: « Total » and « Total hors communes < 3 500 » are the
+    raw shares of every respondent (« Sans réponse » included); « Total pondéré » is the report's
+    weighted share, which gave weight 0 to communes under 3,500 inhabitants
+    (`editions.estimates.weighted_total_as_in_2023` reproduces it).
+    """
+
+    question = models.ForeignKey(
+        Question,
+        on_delete=models.CASCADE,
+        related_name="published_percentages",
+        verbose_name="question",
+    )
+    total = models.CharField("total", max_length=30, choices=PublishedTotal)
+    choice_code = models.CharField("réponse", max_length=60, blank=True)
+    percentage = models.DecimalField("pourcentage publié", max_digits=4, decimal_places=1)
+
+    class Meta:
+        verbose_name = "pourcentage publié d'un total"
+        verbose_name_plural = "pourcentages publiés des totaux"
+        ordering = ["question", "total", "choice_code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["question", "total", "choice_code"],
+                name="published_percentage_once_per_total",
+                violation_error_message="Ce total du tableau publié existe déjà.",
+            ),
+            models.CheckConstraint(
+                condition=Q(percentage__gte=0) & Q(percentage__lte=100),
+                name="published_percentage_between_0_and_100",
+                violation_error_message="Un pourcentage est compris entre 0 et 100.",
+            ),
+        ]
+
+    def __str__(self):
+        answer = self.choice_code or "sans réponse"
+        return f"{self.question.code} · {self.get_total_display()} · {answer}"

@@ -16,6 +16,7 @@ from poll.models import (
     Outcome,
     Participation,
     Quota,
+    QuotaFull,
     WeightingRun,
 )
 from poll.weighting import weigh
@@ -26,7 +27,7 @@ from survey.collection.admin import answers_by_section
 
 @admin.register(Fieldwork)
 class FieldworkAdmin(admin.ModelAdmin):
-    list_display = ["edition", "institute"]
+    list_display = ["edition", "institute", "signed_links"]
     fieldsets = [
         (None, {"fields": ["edition", "institute"]}),
         (
@@ -45,7 +46,22 @@ class FieldworkAdmin(admin.ModelAdmin):
                 ]
             },
         ),
+        ("Liens signés par l'institut", {"fields": ["link_secret"]}),
     ]
+
+    def get_fieldsets(self, request, obj=None):
+        # The shared secret signs links: only who may change the fieldwork reads it.
+        if self.has_change_permission(request, obj):
+            return self.fieldsets
+        signed = ("Liens signés par l'institut", {"fields": ["signed_links"]})
+        return [*self.fieldsets[:-1], signed]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [] if self.has_change_permission(request, obj) else ["signed_links"]
+
+    @admin.display(description="liens signés")
+    def signed_links(self, fieldwork):
+        return "oui (secret partagé renseigné)" if fieldwork.link_secret else "non"
 
 
 @admin.register(Quota)
@@ -149,10 +165,7 @@ class ParticipationAdmin(admin.ModelAdmin):
     )
     def exclude_from_results(self, request, queryset):
         completes = queryset.filter(outcome=Outcome.COMPLETE, excluded=False)
-        count = 0
-        for participation in completes:
-            participation.exclude(request.user)
-            count += 1
+        count = sum(participation.exclude(request.user) for participation in completes)
         skipped = queryset.count() - count
         self.message_user(request, f"{count} réponse(s) exclue(s) des résultats.")
         if skipped:
@@ -165,11 +178,20 @@ class ParticipationAdmin(admin.ModelAdmin):
 
     @admin.action(description="Réintégrer dans les résultats", permissions=["change"])
     def include_in_results(self, request, queryset):
-        count = 0
+        count = full = 0
         for participation in queryset.filter(excluded=True):
-            participation.include()
-            count += 1
+            try:
+                count += participation.include()
+            except QuotaFull:
+                full += 1
         self.message_user(request, f"{count} réponse(s) réintégrée(s) dans les résultats.")
+        if full:
+            self.message_user(
+                request,
+                f"{full} réponse(s) laissée(s) exclue(s) : leur quota est atteint depuis "
+                "leur exclusion.",
+                messages.WARNING,
+            )
 
     @admin.action(description="Exporter pour l'institut (identifiant du panel et issue)")
     def export_for_institute(self, request, queryset):

@@ -16,9 +16,10 @@ from poll.journey import SURVEY
 from poll.models import MarginDimension, Participation, WeightingRun
 from poll.profile import PROFILE_QUESTIONS, profile_of
 from poll.weighting import COMMUNE_SIZES, REGION_CODES
-from results.estimation import Design, UnknownDomain, blocks, estimates_for, figures_of
+from results.estimation import blocks, estimates_for, figures_of
 from results.models import Computation, Estimate, Publication, Reliability, Statistic, Stratum
 from results.presentation import Line, bar_chart, line_labels
+from results.statistics import Design, UnknownDomain
 from survey.collection.models import Answer
 from survey.questionnaire.models import DEFAULT_SURVEY, Choice, Edition, Question
 

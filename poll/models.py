@@ -7,6 +7,8 @@ fieldwork lives here: the institute's URLs, the quotas, each sitting's outcome a
 quality flags.
 """
 
+import hashlib
+import hmac
 import re
 import secrets
 from urllib.parse import quote, urlsplit
@@ -17,7 +19,7 @@ from django.db import models, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from poll.profile import profile_of
+from poll.profile import is_screened_out, profile_of
 from survey import numbers
 from survey.collection.models import Response, hash_token
 from survey.questionnaire.models import Edition
@@ -81,6 +83,14 @@ class Fieldwork(models.Model):
     attention_answer = models.CharField(
         "réponse attendue au contrôle d'attention", max_length=60, default="peu_preoccupant"
     )
+    link_secret = models.CharField(
+        "secret partagé des liens signés",
+        max_length=200,
+        blank=True,
+        help_text="Tel que l'institut le donne. Renseigné, chaque lien doit porter « sig », "
+        "la signature HMAC-SHA256 (en hexadécimal) de l'identifiant du panel avec ce secret ; "
+        "un lien sans signature valable est refusé. Vide : les liens ne sont pas signés.",
+    )
 
     class Meta:
         verbose_name = "terrain du sondage"
@@ -93,6 +103,21 @@ class Fieldwork(models.Model):
         """The institute's sites (scheme and host) that respondents are sent back to."""
         urls = [self.complete_url, self.screenout_url, self.quotafull_url]
         return sorted({f"{urlsplit(url).scheme}://{urlsplit(url).netloc}" for url in urls})
+
+    def signature(self, panel_id):
+        """The institute's signature of a panel id: HMAC-SHA256 with the shared secret, hex."""
+        key = self.link_secret.encode()
+        return hmac.new(key, panel_id.encode(), hashlib.sha256).hexdigest()
+
+    def accepts(self, panel_id, signature):
+        """Whether a link with `panel_id` and `signature` comes from the institute (any link
+        does when no secret is set)."""
+        if not self.link_secret:
+            return True
+        if not isinstance(signature, str) or len(signature) > 200:
+            return False
+        given = signature.strip().lower().encode("utf-8", errors="replace")
+        return hmac.compare_digest(self.signature(panel_id).encode(), given)
 
     def outcome_url(self, outcome, panel_id):
         """The institute's URL for `outcome`, with the respondent's panel id."""
@@ -133,13 +158,26 @@ class QuotaQuerySet(models.QuerySet):
         beyond its target whatever the concurrency. Cells are taken in primary-key order so
         that two respondents never wait on each other crosswise.
         """
+        return self.claim_cells(self.cells_for(edition, profile).values_list("pk", flat=True))
+
+    def claim_cells(self, pks):
+        """Count one complete in each of the cells `pks`, or raise QuotaFull and count none;
+        returns the cells counted."""
+        pks = sorted(pks)
         with transaction.atomic():
-            for pk in self.cells_for(edition, profile).values_list("pk", flat=True):
+            for pk in pks:
                 claimed = self.filter(pk=pk, completes__lt=F("target")).update(
                     completes=F("completes") + 1
                 )
                 if not claimed:
                     raise QuotaFull  # leaves the block: the cells counted so far roll back
+        return pks
+
+    def release_cells(self, pks):
+        """Give back one complete's place in each of the cells `pks` (an exclusion)."""
+        with transaction.atomic():
+            for pk in sorted(pks):  # the claims' order: no two transactions wait crosswise
+                self.filter(pk=pk, completes__gt=0).update(completes=F("completes") - 1)
 
     def full_for(self, edition, profile):
         """Whether a cell of `profile` is already full (a read, for an early quota-full)."""
@@ -238,6 +276,14 @@ class Participation(models.Model):
         verbose_name="exclue par",
     )
     excluded_at = models.DateTimeField("exclue le", null=True, blank=True)
+    quotas = models.ManyToManyField(
+        Quota,
+        blank=True,
+        related_name="participations",
+        verbose_name="quotas où elle compte",
+        help_text="Les cellules qui l'ont comptée à la fin du questionnaire ; une exclusion y "
+        "libère sa place.",
+    )
     weight = models.FloatField(
         "poids",
         null=True,
@@ -315,7 +361,8 @@ class Participation(models.Model):
         return self.outcome
 
     def complete(self, values, now=None):
-        """Count the sitting in its quotas and send its response, or end it as quota-full.
+        """Count the sitting in its quotas and send its response, or end it as screened out
+        (the profile's age, whichever way it was saved last) or as quota-full.
 
         Returns the outcome. The quota claim, the sending and the outcome commit together.
         """
@@ -326,23 +373,42 @@ class Participation(models.Model):
             if locked.is_over:
                 self.outcome, self.ended_at = locked.outcome, locked.ended_at
                 return self.outcome
+            profile = profile_of(values)
+            if is_screened_out(profile):
+                return self.end(Outcome.SCREENED_OUT, now)
             try:
-                Quota.objects.claim(self.edition, profile_of(values))
+                cells = Quota.objects.claim(self.edition, profile)
             except QuotaFull:
                 return self.end(Outcome.QUOTA_FULL, now)
+            self.quotas.set(cells)
             self.response.submit(now)
             self.flags = quality_flags(fieldwork, self, values, now)
             Participation.objects.filter(pk=self.pk).update(flags=self.flags)
             return self.end(Outcome.COMPLETE, now)
 
     def exclude(self, user, now=None):
-        """Staff decision: keep the response, leave it out of the results."""
-        self.excluded, self.excluded_by, self.excluded_at = True, user, now or timezone.now()
-        self.save(update_fields=["excluded", "excluded_by", "excluded_at"])
+        """Staff decision: keep the response, leave it out of the results, and free its
+        place in the quota cells it was counted in (the institute may send someone else)."""
+        with transaction.atomic():
+            locked = Participation.objects.select_for_update().get(pk=self.pk)
+            if locked.excluded or locked.outcome != Outcome.COMPLETE:
+                return False
+            Quota.objects.release_cells(self.quotas.values_list("pk", flat=True))
+            self.excluded, self.excluded_by, self.excluded_at = True, user, now or timezone.now()
+            self.save(update_fields=["excluded", "excluded_by", "excluded_at"])
+        return True
 
     def include(self):
-        self.excluded, self.excluded_by, self.excluded_at = False, None, None
-        self.save(update_fields=["excluded", "excluded_by", "excluded_at"])
+        """Undo an exclusion: the response counts again in its cells, if they still have
+        room (QuotaFull otherwise, and it stays excluded)."""
+        with transaction.atomic():
+            locked = Participation.objects.select_for_update().get(pk=self.pk)
+            if not locked.excluded:
+                return False
+            Quota.objects.claim_cells(self.quotas.values_list("pk", flat=True))
+            self.excluded, self.excluded_by, self.excluded_at = False, None, None
+            self.save(update_fields=["excluded", "excluded_by", "excluded_at"])
+        return True
 
 
 def quality_flags(fieldwork, participation, values, now):

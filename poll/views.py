@@ -15,6 +15,7 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.csp import CSP
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_ratelimit.decorators import ratelimit
 
 from poll import crossing
 from poll.journey import SURVEY, poll_journey
@@ -66,8 +67,10 @@ def with_participation(view):
 
 @require_GET
 @never_cache
+@ratelimit(key="ip", rate="60/h", block=True)
 def arrive(request):
-    """The panel's link: `/sondage/?pid=<the respondent's id in the panel>`."""
+    """The panel's link: `/sondage/?pid=<the respondent's id in the panel>`, with
+    `&sig=<its signature>` when the fieldwork has a shared secret (Fieldwork.accepts)."""
     edition = Edition.objects.current(SURVEY)
     if edition is None or not hasattr(edition, "fieldwork"):
         return message(
@@ -88,6 +91,15 @@ def arrive(request):
             "Ce lien ne porte pas d’identifiant de panel valable. Ouvrez le lien exactement tel "
             "que l’institut vous l’a envoyé.",
             status=400,
+            edition=edition,
+        )
+    if not edition.fieldwork.accepts(panel_id, request.GET.get("sig")):
+        return message(
+            request,
+            "Lien non reconnu",
+            "Ce lien ne porte pas la signature de l’institut : il a pu être modifié ou "
+            "recopié en partie. Ouvrez le lien exactement tel que l’institut vous l’a envoyé.",
+            status=403,
             edition=edition,
         )
     used = Participation.objects.filter(edition=edition, panel_id=panel_id).first()
@@ -176,10 +188,8 @@ def page(request, slug):
         )
     except EditionClosed:
         return render(request, "poll/closed.html", edition_context(edition), status=403)
-    if action == "previous":
-        previous = journey.previous(step)
-        return redirect((previous or step).url())
     if step.section.slug == PROFILE_SECTION:
+        # Whatever the button: a profile re-posted with « Précédent » is a profile too.
         profile = profile_of(values)
         if is_screened_out(profile):
             participation.end(Outcome.SCREENED_OUT)
@@ -187,6 +197,9 @@ def page(request, slug):
         if Quota.objects.full_for(edition, profile):
             participation.end(Outcome.QUOTA_FULL)
             return send_back(participation)
+    if action == "previous":
+        previous = journey.previous(step)
+        return redirect((previous or step).url())
     following = journey.next(step)
     if following is not None:
         return redirect(following.url())

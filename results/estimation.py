@@ -8,29 +8,9 @@ Rules (docs/results.md says the same for staff and readers):
   the options' shares may add up to more than 100 %). « Je ne sais pas » is an answer like the
   others: it stays in the denominator and gets its own share, for every question, so that the
   shares of a single choice add up to 100 % and nothing is hidden. `Estimate.base` says it.
-- **Proportion** of an option: p = Σ w·y / Σ w over the denominator. Its variance is
-  Taylor-linearised (the ratio's influence values z = w (y − p) / Σ w, zero outside the
-  domain's denominator) and computed as for a stratified sample drawn without replacement, the
-  weighting cells being the strata: V = Σ_h (1 − n_h/N_h) · n_h/(n_h − 1) · Σ_i (z_hi − z̄_h)².
-  The finite-population correction matters (18 régions, 21 métropoles): a stratum answered in
-  full adds no variance. A cell with a single respondent adds none either (R's
-  « certainty » rule for a lonely unit). The gain of the raking on régions is not counted, so
-  intervals err on the wide side.
-- **95 % interval**: logit (the interval on log(p/(1−p)) ± 1.96·se/(p(1−p)), transformed
-  back), which stays within [0, 1]. When p is 0 or 1 the logit is undefined: the interval is
-  the one-sided Clopper–Pearson bound at the denominator's Kish effective size n*
-  (1 − 0.025^(1/n*) above 0, or its mirror below 1), or zero width if every respondent of the
-  denominator is in a stratum answered in full.
-- **Effective n** = p(1 − p) / (V + p(1 − p)/N̂), N̂ = Σ w over the denominator: the size of a
-  simple random sample drawn without replacement from the domain that would give the same
-  variance (so at most N̂, reached by a census); **CV** = se / p.
-- **Reliability**: fewer than 10 respondents in the denominator, or CV above 33.3 %: not
-  published; CV above 16.5 % up to 33.3 %: « à interpréter avec prudence »; otherwise
-  published. A proportion of 0 has no CV: it is published on a denominator of 10 or more.
-- **Numbers** (integer, decimal): weighted mean with a normal interval from the same
-  linearised variance; weighted median (the smallest answer whose cumulative weight share
-  reaches 50 %) with Woodruff's interval (the interval of the share below the median, turned
-  back into answers through the weighted distribution).
+- **Figures, intervals and the publication rule** are pure functions of arrays in
+  `results.statistics` (Korn–Graubard intervals, effective sizes that never rest on a
+  unanimous cell's zero variance, the NCHS 2017 rule); this module feeds them the answers.
 - **Domains**: `toutes`, `3500-plus` (communes of 3,500 inhabitants or more and every other
   collectivité), `type:<kind>`, `strate:<code>`, `region:<code>`, and for cross-tabulations
   `question:<code>=<option>` (respondents who chose that option, or ticked it).
@@ -39,28 +19,20 @@ Everything here reads numpy arrays; the database only feeds `Sample` and takes t
 """
 
 import json
-import math
 import time
 from dataclasses import dataclass
-from functools import cached_property
-from statistics import NormalDist
 
 import numpy as np
 from django.db import connection, transaction
 from django.db.models import TextField
 from django.db.models.functions import Cast
 
-from results.models import Estimate, FrameCell, Reliability, Statistic, Stratum, Weight
+from results.models import Estimate, FrameCell, Statistic, Stratum, Weight
+from results.statistics import Design, UnknownDomain, mean, median, proportions
 from survey import numbers
 from survey.enums import CollectiviteKind, ResponseStatus
 from survey.questionnaire.kinds.base import NUMBER, OPTIONS
 from survey.typography import typeset
-
-Z95 = NormalDist().inv_cdf(0.975)
-ALPHA = 0.05
-CV_PUBLISHED = 0.165
-CV_CAUTION = 0.333
-MIN_BASE = 10
 
 KIND_OF_STRATUM = {
     Stratum.COMMUNE_UNDER_3500: CollectiviteKind.COMMUNE,
@@ -90,198 +62,9 @@ DOMAIN_LABELS = {
 }
 
 INTERVAL_METHOD = (
-    "Intervalle de confiance à 95 % logit, variance linéarisée (Taylor) stratifiée par "
-    "cellule de pondération, avec correction de population finie ; Woodruff pour la médiane"
+    "IC à 95 % de Korn et Graubard, variance linéarisée stratifiée avec correction de "
+    "population finie et pseudo-variance des cellules unanimes ; Woodruff pour la médiane"
 )
-
-
-class UnknownDomain(ValueError):
-    """A domain code that names nothing in this computation, in French."""
-
-
-def reliability(cv, base_n):
-    """The publication flag of a figure from its CV (None for a zero) and its base."""
-    if base_n < MIN_BASE:
-        return Reliability.SUPPRESSED
-    if cv is None or cv <= CV_PUBLISHED + 1e-12:
-        return Reliability.PUBLISHED
-    if cv <= CV_CAUTION + 1e-12:
-        return Reliability.CAUTION
-    return Reliability.SUPPRESSED
-
-
-# --- The design and its figures (pure functions of arrays) -----------------------------------
-
-
-@dataclass
-class Design:
-    """Weights, and the weighting cell (stratum of the variance) of each respondent."""
-
-    weights: np.ndarray
-    cell_index: np.ndarray  # integer index of the cell of each respondent
-    cell_totals: np.ndarray  # N_h of each cell
-
-    @cached_property
-    def cell_n(self):
-        return np.bincount(self.cell_index, minlength=len(self.cell_totals)).astype(float)
-
-    @cached_property
-    def fpc(self):
-        return np.clip(1 - self.cell_n / self.cell_totals, 0, 1)
-
-    @cached_property
-    def scale(self):
-        """(1 − f_h) · n_h / (n_h − 1), and 0 for a cell of one respondent."""
-        n = self.cell_n
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return np.where(n > 1, self.fpc * n / (n - 1), 0.0)
-
-    def variance(self, rows, z):
-        """Variance of a total whose influence values are z (m × k) on the given rows."""
-        cells = self.cell_index[rows]
-        count = len(self.cell_totals)
-        sums = np.stack([np.bincount(cells, z[:, j], count) for j in range(z.shape[1])], 1)
-        squares = np.stack([np.bincount(cells, z[:, j] ** 2, count) for j in range(z.shape[1])], 1)
-        n = np.maximum(self.cell_n, 1)[:, None]
-        return (self.scale[:, None] * (squares - sums**2 / n)).sum(0).clip(min=0)
-
-    def censused(self, rows):
-        """Whether every given respondent is in a cell answered in full."""
-        return bool(np.all(self.fpc[self.cell_index[rows]] == 0))
-
-
-@dataclass
-class Figure:
-    value: float
-    n: int
-    base_n: int
-    ci_low: float | None
-    ci_high: float | None
-    cv: float | None
-    effective_n: float | None
-    se: float = 0.0
-
-    @property
-    def reliability(self):
-        return reliability(self.cv, self.base_n)
-
-
-def proportions(design, base, indicators):
-    """One Figure per column of `indicators` (n × k, 0/1) among the rows where `base` holds."""
-    rows = np.flatnonzero(base)
-    if not len(rows):
-        return []
-    w = design.weights[rows]
-    y = np.asarray(indicators, dtype=float)[rows]
-    total = w.sum()
-    p = w @ y / total
-    z = w[:, None] * (y - p) / total
-    variance = design.variance(rows, z)
-    counts = y.sum(0)
-    kish_n = total**2 / (w**2).sum()
-    censused = design.censused(rows)
-    figures = []
-    for j in range(y.shape[1]):
-        value, v = float(p[j]), float(variance[j])
-        if counts[j] in (0, len(rows)):  # exactly 0 or 1, whatever the rounding says
-            value, v = float(counts[j] > 0), 0.0
-        se = math.sqrt(v)
-        low, high = proportion_interval(value, se, kish_n, censused)
-        figures.append(
-            Figure(
-                value=value,
-                n=int(counts[j]),
-                base_n=len(rows),
-                ci_low=low,
-                ci_high=high,
-                cv=se / value if value > 0 else None,
-                effective_n=effective_size(value * (1 - value), v, total),
-                se=se,
-            )
-        )
-    return figures
-
-
-def effective_size(unit_variance, variance, population):
-    """The size of a simple random sample, drawn without replacement from the domain's
-    (estimated) population, that would give the same variance; None without any spread."""
-    if unit_variance <= 0:
-        return None
-    return unit_variance / (variance + unit_variance / population)
-
-
-def proportion_interval(p, se, kish_n, censused):
-    """The 95 % interval of a proportion: logit, or the rules for a zero-width case."""
-    if 0 < p < 1 and se > 0:
-        logit = math.log(p / (1 - p))
-        spread = Z95 * se / (p * (1 - p))
-        return expit(logit - spread), expit(logit + spread)
-    if censused or 0 < p < 1:
-        return p, p
-    bound = 1 - (ALPHA / 2) ** (1 / kish_n)
-    return (0.0, bound) if p == 0 else (1 - bound, 1.0)
-
-
-def expit(x):
-    return 1 / (1 + math.exp(-x))
-
-
-def mean(design, base, values):
-    """The weighted mean of `values` (float, n) among the rows where `base` holds."""
-    rows = np.flatnonzero(base)
-    if not len(rows):
-        return None
-    w = design.weights[rows]
-    y = np.asarray(values, dtype=float)[rows]
-    total = w.sum()
-    value = float(w @ y / total)
-    z = (w * (y - value) / total)[:, None]
-    v = float(design.variance(rows, z)[0])
-    se = math.sqrt(v)
-    spread = float(w @ (y - value) ** 2 / total)
-    return Figure(
-        value=value,
-        n=len(rows),
-        base_n=len(rows),
-        ci_low=value - Z95 * se,
-        ci_high=value + Z95 * se,
-        cv=se / abs(value) if value else None,
-        effective_n=effective_size(spread, v, total),
-        se=se,
-    )
-
-
-def median(design, base, values):
-    """The weighted median with Woodruff's 95 % interval."""
-    rows = np.flatnonzero(base)
-    if not len(rows):
-        return None
-    w = design.weights[rows]
-    y = np.asarray(values, dtype=float)[rows]
-    order = np.argsort(y, kind="stable")
-    sorted_y, shares = y[order], np.cumsum(w[order]) / w.sum()
-
-    def quantile(level):
-        return float(sorted_y[np.searchsorted(shares, level - 1e-12, side="left")])
-
-    value = quantile(0.5)
-    below = (y <= value).astype(float)[:, None]
-    p = float(w @ below[:, 0] / w.sum())
-    z = w[:, None] * (below - p) / w.sum()
-    se = math.sqrt(float(design.variance(rows, z)[0]))
-    low = quantile(max(0.5 - Z95 * se, 0.0))
-    high = quantile(min(0.5 + Z95 * se, 1.0))
-    se_median = (high - low) / (2 * Z95)
-    return Figure(
-        value=value,
-        n=len(rows),
-        base_n=len(rows),
-        ci_low=low,
-        ci_high=high,
-        cv=se_median / abs(value) if value else None,
-        effective_n=None,
-        se=se_median,
-    )
 
 
 # --- What a question measures ---------------------------------------------------------------

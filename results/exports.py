@@ -11,7 +11,7 @@ import io
 from openpyxl import Workbook
 
 from results.models import Computation, Estimate, Publication, Reliability, Stratum, Weight
-from results.presentation import interval_text, line_labels, publication_rules, value_text
+from results.presentation import interval_text, line_labels, publication_rule, value_text
 from survey.exports.renderers import render_csv
 from survey.exports.rows import Column, neutralise
 
@@ -41,12 +41,12 @@ ESTIMATE_COLUMNS = [
     Column("ic95_bas", "Borne basse de l'intervalle de confiance à 95 %", "number"),
     Column("ic95_haut", "Borne haute de l'intervalle de confiance à 95 %", "number"),
     Column("cv", "Coefficient de variation", "number"),
-    Column("n_effectif", "Taille effective (Kish)", "number"),
+    Column("n_effectif", "Taille effective (au plus le nombre de réponses)", "number"),
     Column(
         "fiabilite",
         "Fiabilité",
         categories=[(r.value, r.label) for r in Reliability],
-        description=" ".join(publication_rules()),
+        description=" ".join(publication_rule()),
     ),
     Column(
         "texte_estimation",

@@ -10,6 +10,7 @@ from django.db import models, transaction
 from django.db.models import Count, Sum
 from django.utils import timezone
 
+from results.statistics import Publication
 from survey import numbers
 from survey.enums import CollectiviteKind, PopulationBand
 from survey.models import Collectivite, Edition
@@ -290,11 +291,11 @@ class FrameMember(models.Model):
 
 
 class Reliability(models.TextChoices):
-    """Publication rule on the coefficient of variation (CV) and the unweighted base."""
+    """What the publication rule (`results.statistics`, NCHS 2017) decided for a figure."""
 
-    PUBLISHED = "publie", "Publié"
-    CAUTION = "prudence", "À interpréter avec prudence"
-    SUPPRESSED = "non-publie", "Non publié"
+    PUBLISHED = Publication.PUBLISHED, "Publié"
+    CAUTION = Publication.CAUTION, "À interpréter avec prudence"
+    SUPPRESSED = Publication.SUPPRESSED, "Non publié"
 
 
 class Statistic(models.TextChoices):

@@ -9,7 +9,7 @@ needed (strict CSP).
 
 from dataclasses import dataclass, field
 
-from results import estimation
+from results import statistics
 from results.models import Estimate, Reliability, Statistic, Stratum
 from survey import numbers
 
@@ -21,19 +21,64 @@ RELIABILITY_NOTES = {
 }
 
 
-def publication_rules():
-    """The publication rule as the pages and the exports' dictionary state it, in sentences
-    whose thresholds come from `results.estimation` (the rule is written once, there)."""
+def publication_rule():
+    """The publication rule in French, one sentence per step (from `results.statistics`)."""
+    width = numbers.integer(statistics.MAX_WIDTH * 100)
+    narrow = numbers.integer(statistics.NARROW_WIDTH * 100)
+    relative = numbers.integer(statistics.MAX_RELATIVE_WIDTH * 100)
     return [
-        f"Base de moins de {numbers.integer(estimation.MIN_BASE)} répondants (ceux qui ont "
-        "répondu à la question dans le domaine) : non publié.",
-        f"Coefficient de variation jusqu’à {numbers.percent(estimation.CV_PUBLISHED)} : publié.",
-        f"Au-delà et jusqu’à {numbers.percent(estimation.CV_CAUTION)} : publié, marqué "
-        "« à interpréter avec prudence ».",
-        f"Au-delà de {numbers.percent(estimation.CV_CAUTION)} : non publié.",
-        "Chaque chiffre publié donne sa base (répondants à la question dans le domaine) et "
-        "l’effectif de l’option (répondants qui l’ont choisie) : c’est la base qui décide.",
+        "Chaque part est donnée avec son intervalle de confiance à 95 % de Korn et Graubard, "
+        "calculé à partir de la taille effective de l’échantillon (le nombre de réponses "
+        "indépendantes qu’il vaut, compte tenu des poids, jamais plus que le nombre de "
+        "réponses) : c’est la règle du NCHS (Parker et al., 2017).",
+        f"Non publiée : une estimation dont la taille effective est inférieure à "
+        f"{numbers.integer(statistics.MIN_EFFECTIVE_N)}, dont l’intervalle est plus large que {width} points, "
+        f"ou, s’il dépasse {narrow} points, plus large que {relative} % de l’estimation.",
+        f"Publiée, marquée « à interpréter avec prudence » : une estimation qui passe ces "
+        f"seuils mais repose sur moins de {numbers.integer(statistics.MIN_DF)} degrés de liberté, vaut 0 ou "
+        f"100 %, ou dont l’intervalle dépasse {relative} % de la part complémentaire.",
+        "Une strate dont tous les répondants ont donné la même réponse ne fait pas croire à "
+        "une précision qu’elle n’a pas : elle compte comme si ses répondants avaient répondu "
+        "comme l’ensemble du domaine.",
+        "Moyennes et médianes suivent la même logique : non publiées sous une taille "
+        f"effective de {numbers.integer(statistics.MIN_EFFECTIVE_N)} ou avec un intervalle plus large que "
+        f"{relative} % de l’estimation.",
+        "Quand une case n’est pas publiée, d’autres peuvent être masquées pour qu’aucun "
+        "calcul à partir des chiffres publiés ne permette de la retrouver.",
+        "Chaque chiffre publié donne l’effectif de l’option (répondants qui l’ont donnée) et "
+        "sa base (répondants à la question dans le domaine).",
+        "Les réponses en texte libre ne sont jamais publiées.",
     ]
+
+
+def reason_text(estimate):
+    """Why the rule decided what it did for a stored estimate, in French (empty if published
+    without a remark)."""
+    rule = (
+        statistics.proportion_verdict
+        if estimate.statistic == Statistic.PROPORTION
+        else statistics.number_verdict
+    )
+    verdict = rule(
+        estimate.value, estimate.ci_low, estimate.ci_high, estimate.effective_n, statistics.MIN_DF
+    )
+    if verdict.reason == statistics.FEW_EFFECTIVE:
+        size = numbers.decimal_number(estimate.effective_n, 1)
+        minimum = numbers.integer(statistics.MIN_EFFECTIVE_N)
+        return f"taille effective de l’échantillon inférieure à {minimum} ({size})"
+    return REASON_TEXTS.get(verdict.reason, "")
+
+
+REASON_TEXTS = {
+    statistics.TOO_WIDE: (
+        f"intervalle de confiance de plus de {numbers.integer(statistics.MAX_WIDTH * 100)} points"
+    ),
+    statistics.RELATIVELY_WIDE: "intervalle de confiance trop large par rapport à l’estimation",
+    statistics.FEW_DEGREES: "trop peu de degrés de liberté",
+    statistics.EXTREME: "estimation de 0 ou 100 %",
+    statistics.LOOSE_COMPLEMENT: "intervalle large par rapport à la part complémentaire",
+    statistics.NO_SPREAD: "toutes les réponses sont identiques",
+}
 
 
 def is_publishable(question):

@@ -13,10 +13,10 @@ from poll import crossing
 from poll.journey import SURVEY as POLL_SURVEY
 from results import crosstab, presentation
 from results.coverage import LEVELS, chart, coverage_rows, csv_rows, responses_per_day
-from results.estimation import UnknownDomain
 from results.exports import estimates_csv, estimates_of, estimates_xlsx
 from results.forms import CoverageForm, CrossForm, DomainForm, PublicationForm
 from results.models import Computation, Estimate, Frame, Publication, Weight
+from results.statistics import UnknownDomain
 from survey.exports.renderers import render_csv
 from survey.models import Edition, Question
 

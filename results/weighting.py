@@ -71,12 +71,19 @@ class WeightingError(Exception):
 
 
 class EmptyStratum(WeightingError):
-    """A stratum of the frame has no respondent (and the collapse rule could not resolve it)."""
+    """A stratum has no respondent (and the collapse rule could not resolve it); with a
+    `question`, no respondent in that question's denominator (a past edition's published table,
+    post-stratified question by question)."""
 
-    def __init__(self, stratum, label, unresolved=False):
+    def __init__(self, stratum, label, unresolved=False, question=None):
         self.stratum = stratum
         self.label = label
-        if unresolved:
+        if question is not None:
+            message = (
+                f"La strate « {label} » n'a aucun répondant pour « {question.code} » : elle ne "
+                "peut pas être pondérée."
+            )
+        elif unresolved:
             message = (
                 f"La strate « {label} » n'a aucun répondant, ni aucune des strates voisines "
                 "avec lesquelles la règle de regroupement la fusionnerait : ses collectivités "

@@ -27,6 +27,7 @@ USED_AS = {
     "qrcode": "qrcode",
     "tomlkit": "tomlkit",
     "numpy": "import numpy",
+    "scipy": "from scipy import stats",
     "django-anymail": "from anymail",
 }
 

@@ -91,3 +91,9 @@ def test_the_readme_s_first_lines_show_how_to_run_try_administer_and_test():
     for command in ("make run", "make demo", "make superuser", "make test", "PORT="):
         assert command in first_lines, command
     assert "/admin/double-authentification/" in first_lines
+
+
+def test_make_r_reference_runs_the_r_script_and_nothing_from_the_virtualenv(tmp_path):
+    output, calls = make(tmp_path, "--dry-run", "r-reference")
+    assert output.splitlines() == ["Rscript scripts/r_reference/reference.R"]
+    assert calls == []

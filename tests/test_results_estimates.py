@@ -4,20 +4,18 @@ import math
 
 import numpy as np
 import pytest
+from scipy import stats
 
-from results.estimation import (
-    Z95,
+from results.estimation import Sample, estimates_for, run_computation
+from results.models import Computation, Estimate, Frame, Reliability, Statistic
+from results.statistics import (
     Design,
-    Sample,
     UnknownDomain,
-    estimates_for,
     mean,
     median,
+    proportion_publication,
     proportions,
-    reliability,
-    run_computation,
 )
-from results.models import Computation, Estimate, Frame, Reliability, Statistic
 from survey.collection.models import Answer
 from survey.enums import CollectiviteKind, QuestionKind, ResponseStatus
 from tests.factories import (
@@ -54,38 +52,60 @@ def by_hand_variance(weights, cells, totals, y, estimate, base=None):
     return variance
 
 
-def test_a_proportion_and_its_logit_interval_agree_with_the_worked_example_to_1e_6():
+def korn_graubard_by_hand(p, variance_with_replacement, fpc, n, df):
+    """Korn–Graubard written out with scipy's quantiles, independently of results.statistics."""
+    effective = min(p * (1 - p) / variance_with_replacement, n)
+    size = effective * (stats.t.ppf(0.975, n - 1) / stats.t.ppf(0.975, df)) ** 2
+    x = p * size
+    low = stats.beta.ppf(0.025, x, size - x + 1) if x > 0 else 0.0
+    high = stats.beta.ppf(0.975, x + 1, size - x) if x < size else 1.0
+    shrink = math.sqrt(fpc)
+    return p - (p - low) * shrink, p + (high - p) * shrink, effective
+
+
+def test_a_proportion_and_its_korn_graubard_interval_agree_with_the_worked_example_to_1e_9():
     (yes,) = proportions(example_design(), np.ones(6, dtype=bool), np.array([ANSWERS]).T)
     assert yes.value == pytest.approx(8 / 16, abs=1e-12)  # (2.5 + 2.5 + 3) / 16
     # Cell 0: (1 − 4/10)·4/3·4·(2.5·0.5/16)² ; cell 1: (1 − 2/6)·2/1·2·(3·0.5/16)².
     variance = 0.6 * 4 / 3 * 4 * (2.5 * 0.5 / 16) ** 2 + (2 / 3) * 2 * 2 * (3 * 0.5 / 16) ** 2
     assert variance == pytest.approx(0.04296875, abs=1e-12)
     assert by_hand_variance(WEIGHTS, CELLS, TOTALS, ANSWERS, 0.5) == pytest.approx(variance)
-    se = math.sqrt(variance)
-    spread = 1.959963984540054 * se / 0.25
-    assert yes.ci_low == pytest.approx(1 / (1 + math.exp(spread)), abs=1e-6)
-    assert yes.ci_high == pytest.approx(1 / (1 + math.exp(-spread)), abs=1e-6)
-    assert yes.cv == pytest.approx(se / 0.5, abs=1e-6)
-    # A simple random sample without replacement from the 16 with that variance.
-    assert yes.effective_n == pytest.approx(0.25 / (variance + 0.25 / 16), abs=1e-6)
+    assert yes.se == pytest.approx(math.sqrt(variance), abs=1e-12)
+    # The same without the finite-population correction, for the effective size.
+    drawn = 4 / 3 * 4 * (2.5 * 0.5 / 16) ** 2 + 2 * 2 * (3 * 0.5 / 16) ** 2
+    low, high, effective = korn_graubard_by_hand(0.5, drawn, variance / drawn, n=6, df=4)
+    assert (yes.ci_low, yes.ci_high) == pytest.approx((low, high), abs=1e-9)
+    assert yes.effective_n == pytest.approx(effective, abs=1e-9) and yes.effective_n <= 6
+    assert yes.df == 6 - 2
     assert (yes.n, yes.base_n) == (3, 6)
 
 
-def test_a_domain_keeps_the_whole_cells_for_the_variance_and_zeroes_outside_it():
+def test_a_unanimous_cell_adds_at_least_the_variance_it_would_have_answering_like_the_domain():
     domain = [True, True, True, False, True, False]
     (yes,) = proportions(example_design(), np.array(domain), np.array([ANSWERS]).T)
     expected = (2.5 + 2.5 + 3) / (2.5 * 3 + 3)
     assert yes.value == pytest.approx(expected, abs=1e-12)
     by_hand = by_hand_variance(WEIGHTS, CELLS, TOTALS, ANSWERS, expected, base=domain)
-    assert yes.se**2 == pytest.approx(by_hand, abs=1e-12)
+    # Cell 1 has one respondent in the domain, who answered « oui »: unanimous. Its own
+    # contribution (the domain's size varying) is replaced by a Bernoulli(p) one if larger.
+    total = 2.5 * 3 + 3
+    z = 3.0 * (1 - expected) / total  # the other member of cell 1 is outside the domain: 0
+    cell_1_own = (1 - 2 / 6) * 2 / 1 * 2 * (z / 2) ** 2
+    pseudo = (1 - 2 / 6) * 3.0**2 * expected * (1 - expected) / total**2
+    assert pseudo > cell_1_own
+    cell_0 = by_hand - cell_1_own
+    assert yes.se**2 == pytest.approx(cell_0 + pseudo, abs=1e-12)
 
 
-def test_a_stratum_answered_in_full_gives_a_zero_width_interval():
-    design = Design(np.array([1.0, 1.0, 1.0]), np.array([0, 0, 0]), np.array([3.0]))
-    (share,) = proportions(design, np.ones(3, dtype=bool), np.array([[1, 0, 1]]).T)
+def test_a_stratum_answered_in_full_gives_a_zero_width_interval_and_is_published():
+    design = Design(np.ones(30), np.zeros(30, dtype=int), np.array([30.0]))
+    (share,) = proportions(design, np.ones(30, dtype=bool), np.array([[1, 0, 1] * 10]).T)
     assert share.value == pytest.approx(2 / 3)
-    assert share.ci_low == share.ci_high == pytest.approx(2 / 3)
-    assert share.cv == 0
+    assert share.ci_low == pytest.approx(2 / 3) and share.ci_high == pytest.approx(2 / 3)
+    assert share.reliability == Reliability.PUBLISHED  # a census has no sampling error
+    few = Design(np.ones(3), np.zeros(3, dtype=int), np.array([3.0]))
+    (share,) = proportions(few, np.ones(3, dtype=bool), np.array([[1, 0, 1]]).T)
+    assert share.reliability == Reliability.SUPPRESSED  # but 3 answers are never published
 
 
 def test_the_finite_population_correction_narrows_the_interval_as_the_sample_grows():
@@ -95,15 +115,24 @@ def test_the_finite_population_correction_narrows_the_interval_as_the_sample_gro
         design = Design(np.full(6, big_n / 6), np.zeros(6, dtype=int), np.array([big_n * 1.0]))
         (share,) = proportions(design, np.ones(6, dtype=bool), answers)
         widths.append(share.ci_high - share.ci_low)
+        assert share.effective_n <= 6
     assert widths[0] > widths[1] > widths[2] > 0
 
 
-def test_a_zero_proportion_gets_the_one_sided_clopper_pearson_bound():
+def test_a_zero_proportion_gets_the_exact_bound_at_the_kish_size_and_is_not_published_on_20():
     design = Design(np.ones(20), np.zeros(20, dtype=int), np.array([1000.0]))
     (none,) = proportions(design, np.ones(20, dtype=bool), np.zeros((20, 1)))
     assert none.value == 0 and none.ci_low == 0
-    assert none.ci_high == pytest.approx(1 - 0.025 ** (1 / 20), abs=1e-12)
-    assert none.cv is None and none.reliability == Reliability.PUBLISHED
+    shrink = math.sqrt(1 - 20 / 1000)
+    assert none.ci_high == pytest.approx((1 - 0.025 ** (1 / 20)) * shrink, abs=1e-12)
+    assert none.cv is None and none.reliability == Reliability.SUPPRESSED  # effective n 20
+
+
+def test_a_zero_proportion_on_enough_respondents_is_published_with_caution():
+    design = Design(np.ones(200), np.zeros(200, dtype=int), np.array([100_000.0]))
+    (none,) = proportions(design, np.ones(200, dtype=bool), np.zeros((200, 1)))
+    assert none.ci_high < 0.05
+    assert none.reliability == Reliability.CAUTION  # 0 %: NCHS asks for a second look
 
 
 def test_a_share_of_everyone_is_exactly_1_with_the_lower_bound_whatever_the_rounding():
@@ -112,17 +141,29 @@ def test_a_share_of_everyone_is_exactly_1_with_the_lower_bound_whatever_the_roun
     (everyone,) = proportions(design, np.ones(10, dtype=bool), np.ones((10, 1)))
     kish_n = weights.sum() ** 2 / (weights**2).sum()
     assert everyone.value == 1 and everyone.ci_high == 1
-    assert everyone.ci_low == pytest.approx(0.025 ** (1 / kish_n), abs=1e-12)
+    shrink = math.sqrt(1 - 10 / 500)
+    assert everyone.ci_low == pytest.approx(1 - (1 - 0.025 ** (1 / kish_n)) * shrink, abs=1e-12)
+    assert everyone.effective_n == pytest.approx(kish_n)
 
 
-def test_the_weighted_mean_and_its_interval_agree_with_a_computation_by_hand():
+def test_the_weighted_mean_and_its_t_interval_agree_with_a_computation_by_hand():
     values = [10, 20, 30, 40, 5, 15]
     figure = mean(example_design(), np.ones(6, dtype=bool), np.array(values, dtype=float))
     expected = (2.5 * 100 + 3 * 20) / 16
     assert figure.value == pytest.approx(expected, abs=1e-12)
     se = math.sqrt(by_hand_variance(WEIGHTS, CELLS, TOTALS, values, expected))
-    assert figure.ci_low == pytest.approx(expected - Z95 * se, abs=1e-6)
-    assert figure.ci_high == pytest.approx(expected + Z95 * se, abs=1e-6)
+    t = stats.t.ppf(0.975, 6 - 2)
+    assert figure.ci_low == pytest.approx(expected - t * se, abs=1e-9)
+    assert figure.ci_high == pytest.approx(expected + t * se, abs=1e-9)
+    assert figure.effective_n <= 6
+
+
+def test_a_mean_of_zero_is_never_published_on_an_interval_wider_than_itself():
+    design = Design(np.ones(40), np.zeros(40, dtype=int), np.array([10_000.0]))
+    values = np.array([-30.0, 30.0] * 20)
+    figure = mean(design, np.ones(40, dtype=bool), values)
+    assert figure.value == 0 and figure.ci_high > 0
+    assert figure.reliability == Reliability.SUPPRESSED
 
 
 def test_the_weighted_median_is_the_first_answer_reaching_half_the_weight_with_woodruff_bounds():
@@ -132,29 +173,35 @@ def test_the_weighted_median_is_the_first_answer_reaching_half_the_weight_with_w
     assert figure.value == 15
     below = np.array([1, 0, 0, 0, 1, 1])
     share = (2.5 + 3 + 3) / 16
-    se = math.sqrt(by_hand_variance(WEIGHTS, CELLS, TOTALS, below, share))
+    finite = by_hand_variance(WEIGHTS, CELLS, TOTALS, below, share)
+    drawn = by_hand_variance(WEIGHTS, CELLS, [math.inf, math.inf], below, share)
+    low, high, _ = korn_graubard_by_hand(share, drawn, finite / drawn, n=6, df=4)
     shares = {5: 3 / 16, 10: 5.5 / 16, 15: 8.5 / 16, 20: 11 / 16, 30: 13.5 / 16, 40: 1}
 
     def first_reaching(level):
         return min(v for v, s in shares.items() if s >= level - 1e-12)
 
-    assert figure.ci_low == first_reaching(0.5 - Z95 * se)
-    assert figure.ci_high == first_reaching(min(0.5 + Z95 * se, 1))
+    assert figure.ci_low == first_reaching(max(0.5 - (share - low), 0))
+    assert figure.ci_high == first_reaching(min(0.5 + (high - share), 1))
 
 
 @pytest.mark.parametrize(
-    ("cv", "base_n", "flag"),
+    ("value", "low", "high", "effective_n", "df", "flag"),
     [
-        (0.165, 10, Reliability.PUBLISHED),
-        (0.1651, 10, Reliability.CAUTION),
-        (0.333, 10, Reliability.CAUTION),
-        (0.3331, 10, Reliability.SUPPRESSED),
-        (0.01, 9, Reliability.SUPPRESSED),
-        (0.01, 10, Reliability.PUBLISHED),
+        (0.40, 0.30, 0.50, 30, 20, Reliability.PUBLISHED),
+        (0.40, 0.30, 0.50, 29.9, 20, Reliability.SUPPRESSED),  # effective n under 30
+        (0.50, 0.35, 0.65, 100, 20, Reliability.PUBLISHED),  # 30 points wide: the edge
+        (0.50, 0.349, 0.65, 100, 20, Reliability.SUPPRESSED),  # wider than 30 points
+        (0.10, 0.04, 0.17, 100, 20, Reliability.PUBLISHED),  # 13 points, 130 % of 10 %
+        (0.10, 0.04, 0.171, 100, 20, Reliability.SUPPRESSED),  # relative width over 130 %
+        (0.02, 0.005, 0.045, 100, 20, Reliability.PUBLISHED),  # 4 points: narrow enough
+        (0.40, 0.30, 0.50, 100, 7, Reliability.CAUTION),  # fewer than 8 degrees of freedom
+        (0.0, 0.0, 0.04, 100, 20, Reliability.CAUTION),  # 0 %: a second look
+        (0.93, 0.85, 0.98, 100, 20, Reliability.CAUTION),  # the complement is too loose
     ],
 )
-def test_reliability_thresholds_hold_at_their_edges(cv, base_n, flag):
-    assert reliability(cv, base_n) == flag
+def test_the_publication_rule_holds_at_its_edges(value, low, high, effective_n, df, flag):
+    assert proportion_publication(value, low, high, effective_n, df) == flag
 
 
 # --- Through the database -------------------------------------------------------------------

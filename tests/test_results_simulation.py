@@ -9,8 +9,8 @@ while the unweighted share is far off. Pure functions only: no database per samp
 
 import numpy as np
 
-from results.estimation import Design, proportions
 from results.models import Stratum
+from results.statistics import Design, proportions
 from results.weighting import calibrate
 
 STRATA = [

@@ -10,12 +10,13 @@ from django.core.management import call_command
 from django.urls import reverse
 from playwright.sync_api import expect
 
+from editions.importer import import_published
 from results.models import Publication
 from survey.questionnaire.models import Edition
 from tests.browser import assert_accessible
 from tests.test_browser_results_pages import PASSWORD, assert_fits, open_page
 from tests.test_html_validity import nu_problems
-from tests.test_year_over_year import computation_2025
+from tests.test_year_over_year import LARGE_AI_2023, ai_table, computation_2025
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -68,6 +69,15 @@ def test_staff_see_each_comparable_question_beside_2023_with_the_change_and_its_
     assert "Panel" not in html  # 2023 is known only by its published table
 
 
+def precise_2023():
+    """Replace the shipped 2023 counts by a made-up table large enough for the rule."""
+    import_published(
+        Edition.objects.for_year(2023),
+        ai_table(table=LARGE_AI_2023),
+        (ROOT / "data" / "national-counts-2023.csv").read_text(encoding="utf-8"),
+    )
+
+
 @pytest.mark.django_db
 def test_the_public_sees_the_trend_of_published_questions_only(client):
     current = two_editions()
@@ -76,7 +86,18 @@ def test_the_public_sees_the_trend_of_published_questions_only(client):
     Publication.objects.create(edition=current, question=current.questions.get(code="usage_ia"))
     page = client.get(trends)
     assert page.status_code == 200
-    assert 'data-testid="trend-usage_ia"' in page.content.decode()
+    html = page.content.decode()
+    # The shipped 2023 table cannot support a published figure: no change is shown, and why.
+    assert 'data-testid="trend-usage_ia"' not in html
+    assert 'data-testid="trend-usage_ia-suppressed"' in html
+    assert "ne passe pas la règle de publication" in html
+    precise_2023()
+    html = client.get(trends).content.decode()
+    assert 'data-testid="trend-usage_ia"' in html
+    assert (
+        "2023\u00a0: Toutes collectivités (strates du tableau publié en 2023)\u00a0; 2025\u00a0: "
+        in html
+    )
     other = client.get(trends, {"domaine": "type:region"})
     assert "Aucune question publiée ne se compare" in other.content.decode()
 
@@ -100,6 +121,7 @@ def test_a_reader_compares_2025_with_2023_in_a_browser_without_javascript(
     browser, live_server, width
 ):
     current = two_editions()
+    precise_2023()
     Publication.objects.create(edition=current, question=current.questions.get(code="usage_ia"))
     page = open_page(browser, width, java_script=False)
     page.goto(f"{live_server.url}/resultats/2025/evolution/")
@@ -116,7 +138,7 @@ def test_a_reader_compares_2025_with_2023_in_a_browser_without_javascript(
             "Évolution en points (IC 95 %)",
         ]
     )
-    expect(table).to_contain_text("+28,")
+    expect(table).to_contain_text("pts")
     page.get_by_label("Collectivités concernées").select_option(
         "Collectivités de 3 500 habitants ou plus"
     )

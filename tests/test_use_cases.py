@@ -281,3 +281,22 @@ def test_the_catalogue_passes_the_nu_html_checker(client, closed, validated, tmp
     with time_machine.travel(timezone.now() - datetime.timedelta(days=3)):
         pages.append(("catalogue-unavailable", catalogue(client).content.decode()))
     assert nu_problems(pages, tmp_path) == []
+
+
+def test_a_view_only_user_can_neither_validate_nor_withhold_a_project(client, edition, lyon):
+    from django.contrib.auth.models import Permission
+
+    UseCase.objects.sync(edition)
+    reader = User.objects.create_user("lecteur", password="un mot de passe assez long",
+                                      is_staff=True)  # fmt: skip
+    reader.user_permissions.add(Permission.objects.get(codename="view_usecase"))
+    client.force_login(reader)
+    page = client.get(LIST)
+    offered = [value for value, _ in page.context["action_form"].fields["action"].choices]
+    assert "validate" not in offered and "withhold" not in offered
+    chatbot = UseCase.objects.get(name="Chatbot")
+    for action in ("validate", "withhold"):
+        client.post(LIST, {"action": action, "_selected_action": [chatbot.pk]})
+    chatbot.refresh_from_db()
+    assert chatbot.review == Review.PENDING
+    assert not UseCase.objects.public().exists()

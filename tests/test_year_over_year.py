@@ -8,10 +8,11 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
-from editions.comparison import panel, year_over_year
+from editions.comparison import Change, Side, panel, year_over_year
 from editions.estimates import published_estimates
 from editions.importer import import_published
 from results.models import Computation, Estimate, Frame, Reliability
+from results.statistics import difference_interval
 from survey.collection.models import Answer
 from survey.enums import Lineage, ResponseStatus
 from survey.questionnaire.loader import load_questionnaire
@@ -45,10 +46,23 @@ AI_2023 = {
 }
 
 
-def ai_table(codes=("usage_ia",)):
+# A made-up table large enough for the publication rule (test data).
+LARGE_AI_2023 = {
+    "Communes de moins de 3 500 hab.": (30, 350, 20),
+    "Communes de 3 500 à 10 000 hab.": (40, 150, 10),
+    "Communes de 10 000 à 100 000 hab.": (60, 130, 10),
+    "Communes de plus de 100 000 hab.": (15, 20, 0),
+    "Un EPCI (hors métropole)": (60, 120, 20),
+    "Une métropole": (10, 8, 0),
+    "Un département": (40, 50, 5),
+    "Une région": (8, 8, 0),
+}
+
+
+def ai_table(codes=("usage_ia",), table=AI_2023):
     rows = []
     for code in codes:
-        for structure, (oui, non, nsp) in AI_2023.items():
+        for structure, (oui, non, nsp) in table.items():
             total = oui + non + nsp
             for label, count in (("Oui", oui), ("Non", non), ("Je ne sais pas", nsp)):
                 rows.append(f"x,{structure},{label},{count},{total},{total},0,{code}")
@@ -100,9 +114,7 @@ def computation_2025(edition, figures):
     return computation
 
 
-def test_the_change_of_a_comparable_question_has_the_interval_of_two_independent_samples(
-    editions,
-):
+def test_the_change_of_a_comparable_question_combines_both_years_intervals(editions):
     earlier, current = editions
     computation = computation_2025(
         current,
@@ -117,22 +129,68 @@ def test_the_change_of_a_comparable_question_has_the_interval_of_two_independent
     changes = {change.choice_code: change for change in trend.changes}
     assert set(changes) == {"oui", "non", "nsp"}
 
-    # 2023 by hand: post-stratified « oui », its standard error, then the change.
+    # 2023 by hand: the post-stratified « oui »; its interval is results' own.
     national = [31762, 2160, 981, 42, 1233, 21, 101, 18]
     counts = [(oui, oui + non + nsp) for oui, non, nsp in AI_2023.values()]
     total = sum(national)
     p_2023 = sum(N / total * y / n for (y, n), N in zip(counts, national, strict=True))
-    v_2023 = sum(
-        (N / total) ** 2 * (1 - n / N) * (y / n) * (1 - y / n) / (n - 1)
-        for (y, n), N in zip(counts, national, strict=True)
-    )
+    figure = {e.choice_code: e for e in published_estimates(earlier.questions.get(code="usage_ia"))}
     oui = changes["oui"]
     assert oui.earlier.value == pytest.approx(p_2023, abs=1e-12)
-    assert oui.current.se == pytest.approx(0.40 * 0.05, abs=1e-12)
-    se = math.sqrt(v_2023 + (0.40 * 0.05) ** 2)
-    assert oui.difference == pytest.approx(0.40 - p_2023, abs=1e-12)
-    assert oui.ci_low == pytest.approx(0.40 - p_2023 - 1.959963984540054 * se, abs=1e-9)
-    assert oui.ci_high == pytest.approx(0.40 - p_2023 + 1.959963984540054 * se, abs=1e-9)
+    assert (oui.earlier.ci_low, oui.earlier.ci_high) == (
+        figure["oui"].ci_low,
+        figure["oui"].ci_high,
+    )
+    assert oui.earlier.reliability == figure["oui"].reliability
+    # MOVER: each side's distance to its own bounds, 2025's stored interval being [0.32 ; 0.48].
+    low_2023, high_2023 = figure["oui"].ci_low, figure["oui"].ci_high
+    d = 0.40 - p_2023
+    assert oui.difference == pytest.approx(d, abs=1e-12)
+    assert oui.ci_low == pytest.approx(d - math.hypot(0.40 - 0.32, high_2023 - p_2023), abs=1e-12)
+    assert oui.ci_high == pytest.approx(d + math.hypot(0.48 - 0.40, p_2023 - low_2023), abs=1e-12)
+    assert trend.domains == (
+        "Toutes collectivités (strates du tableau publié en 2023)",
+        "Toutes collectivités",
+    )
+
+
+def test_the_change_interval_is_newcombes_worked_example():
+    """Newcombe (1998), Statistics in Medicine 17, 873–890, method 10: 56/70 against 48/80
+    with Wilson's intervals gives a difference of 0.2000 in [0.0524 ; 0.3339]."""
+
+    def wilson(x, n):
+        p, z = x / n, 1.959963984540054
+        centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+        half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+        return Side(2000, p, centre - half, centre + half, x, n, Reliability.PUBLISHED)
+
+    low, high = difference_interval(wilson(48, 80), wilson(56, 70))
+    assert (round(low, 4), round(high, 4)) == (0.0524, 0.3339)
+
+
+def test_the_change_interval_is_walds_when_both_intervals_are_symmetric():
+    z = 1.959963984540054
+    earlier = Side(2023, 0.30, 0.30 - z * 0.04, 0.30 + z * 0.04, 0, 0, Reliability.PUBLISHED)
+    current = Side(2025, 0.45, 0.45 - z * 0.03, 0.45 + z * 0.03, 0, 0, Reliability.PUBLISHED)
+    change = Change("", "oui", "Oui", earlier, current)
+    spread = z * math.sqrt(0.04**2 + 0.03**2)
+    assert change.ci_low == pytest.approx(0.15 - spread, abs=1e-15)
+    assert change.ci_high == pytest.approx(0.15 + spread, abs=1e-15)
+
+
+def test_a_change_is_published_only_when_both_years_pass_the_publication_rule(editions):
+    _earlier, current = editions
+    computation = computation_2025(
+        current, [("usage_ia", "oui", 0.40, 0.05, 300), ("usage_ia", "non", 0.55, 0.04, 300)]
+    )
+    Estimate.objects.filter(choice_code="non").update(reliability=Reliability.SUPPRESSED)
+    changes = {c.choice_code: c for c in year_over_year(computation, "toutes")[0].changes}
+    # The 2023 side's flag is its Figure's: the made-up table's 8 small communes weigh 87 %.
+    assert changes["oui"].earlier.reliability == Reliability.SUPPRESSED
+    assert not changes["oui"].is_published and not changes["non"].is_published
+    # With the 2023 side passing the rule, the 2025 side decides.
+    changes["oui"].earlier.reliability = changes["non"].earlier.reliability = Reliability.PUBLISHED
+    assert changes["oui"].is_published and not changes["non"].is_published
 
 
 def test_a_change_whose_interval_contains_zero_is_marked_as_noise(editions):

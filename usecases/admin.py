@@ -126,7 +126,8 @@ class UseCaseAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
 
     @admin.action(
-        description="Valider pour le catalogue (projets dont la publication est acceptée)"
+        description="Valider pour le catalogue (projets dont la publication est acceptée)",
+        permissions=["change"],
     )
     def validate(self, request, queryset):
         count = 0
@@ -141,7 +142,7 @@ class UseCaseAdmin(admin.ModelAdmin):
             + (f" ; {skipped} sans accord de publication, laissé(s) de côté." if skipped else "."),
         )
 
-    @admin.action(description="Écarter du catalogue")
+    @admin.action(description="Écarter du catalogue", permissions=["change"])
     def withhold(self, request, queryset):
         count = queryset.update(review=Review.WITHHELD, validated_fingerprint="")
         self.message_user(request, f"{count} projet(s) écarté(s) du catalogue.")

@@ -1,7 +1,7 @@
 from django import template
 
-from results import presentation
 from results.models import Computation, Publication
+from results.presentation import publication_rule
 
 register = template.Library()
 
@@ -18,7 +18,7 @@ def results_links(edition):
     return {"edition": edition, "published": published}
 
 
-@register.simple_tag
-def publication_rules():
-    """The publication rule in sentences, with the thresholds of the code (never restated)."""
-    return presentation.publication_rules()
+@register.inclusion_tag("results/includes/publication_rule.html")
+def publication_rule_list():
+    """The publication rule, as every page that states it says it."""
+    return {"rules": publication_rule()}

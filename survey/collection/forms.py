@@ -11,6 +11,7 @@ import re
 from django import forms
 from django.core.exceptions import ValidationError
 
+from survey.addresses import PlainEmailField
 from survey.typography import typeset
 
 # A question's own buttons (« Ajouter un projet », « Retirer ce projet ») post
@@ -279,7 +280,7 @@ class SectionForm(forms.Form):
 
 
 class StartForm(forms.Form):
-    email = forms.EmailField(
+    email = PlainEmailField(
         label="Votre adresse électronique (facultatif)",
         required=False,
         help_text="Pour recevoir votre lien personnel de reprise. Elle n'est pas liée à vos "
@@ -289,14 +290,14 @@ class StartForm(forms.Form):
 
 
 class ResumeByEmailForm(forms.Form):
-    email = forms.EmailField(
+    email = PlainEmailField(
         label="Votre adresse électronique",
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
 
 
 class AccessRequestForm(forms.Form):
-    email = forms.EmailField(
+    email = PlainEmailField(
         label="Votre adresse électronique",
         help_text="Pour recevoir votre lien personnel si votre demande est acceptée.",
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),

@@ -36,7 +36,7 @@ SECTION_KEYS = {"slug", "title", "intro", "questions"}
 QUESTION_KEYS = {
     "code", "kind", "text", "help", "required", "choices", "items", "max_choices",
     "min", "max", "max_length", "show_if", "open_data", "continues",
-    "max_items", "item", "questions", "crosses",
+    "max_items", "item", "questions", "consent", "crosses",
 }  # fmt: skip
 CONTINUES_KEYS = {"edition", "question", "relation", "recoding"}
 CROSSES_KEYS = {"survey", "question", "items_left_out"}

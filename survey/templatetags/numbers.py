@@ -54,3 +54,8 @@ def points_interval(low, high):
 @register.filter
 def exact(value):
     return numbers.exact(value)
+
+
+@register.filter
+def plain(value):
+    return numbers.plain(value)

@@ -16,6 +16,7 @@ OPTION_KEYS = {
     "max_items": "un groupe répété",
     "item": "un groupe répété",
     "questions": "un groupe répété",
+    "consent": "un groupe répété",
 }
 
 

@@ -38,7 +38,7 @@ class Group(Kind):
     code = "group"
     label = "Groupe répété"
     template = "survey/kinds/group.html"
-    options = ("max_items", "item", "questions")
+    options = ("max_items", "item", "questions", "consent")
     # Exported: its count in the wide table, its items in their own table; its free-text
     # sub-questions follow the free-text rule of the exports.
     has_item_table = True
@@ -93,6 +93,20 @@ class Group(Kind):
     def item_label(self, question):
         """The noun of one item, capitalised: « Projet »."""
         return (question.group or {}).get("item") or "Élément"
+
+    def consent_code(self, question):
+        """The yes/no sub-question by which a respondent agrees to publish an item, or None."""
+        return (question.group or {}).get("consent")
+
+    def exported_items(self, export, value):
+        """(number, item) of the items an export carries: in open data, only those whose
+        respondent agreed to publication when the group asks (`consent`), since an item's
+        row is linked to the collectivité's response."""
+        consent = self.consent_code(export.question)
+        for number, item in enumerate(value, start=1):
+            if export.options.open_data and consent and item.get(consent) is not True:
+                continue
+            yield number, item
 
     # -- Values -------------------------------------------------------------------------------
 
@@ -236,7 +250,7 @@ class Group(Kind):
         """(number, cells) of each item, in the order of `item_columns`."""
         from survey.exports.rows import ANSWERED_STATE, NOT_ANSWERED_STATE
 
-        for number, item in enumerate(value, start=1):
+        for number, item in self.exported_items(export, value):
             cells = []
             for sub_export in self.sub_exports(export):
                 if sub_export.exported:
@@ -253,7 +267,7 @@ class Group(Kind):
         from survey.exports.rows import ANSWERED_STATE, NOT_ANSWERED_STATE
 
         rows = []
-        for number, item in enumerate(value, start=1):
+        for number, item in self.exported_items(export, value):
             for sub_export in self.sub_exports(export):
                 if not sub_export.exported:
                     continue
@@ -268,7 +282,7 @@ class Group(Kind):
         from survey.exports.rows import ANSWERED_STATE, NOT_ANSWERED_STATE
 
         items = []
-        for number, item in enumerate(value, start=1):
+        for number, item in self.exported_items(export, value):
             entry = {"numero": number}
             for sub_export in self.sub_exports(export):
                 if sub_export.exported:
@@ -427,6 +441,17 @@ class Group(Kind):
         item = data.get("item")
         if item is not None and (not isinstance(item, str) or not item.strip()):
             problems.append(f"{where} : « item » doit nommer un élément (« Projet »).")
+        if "consent" in data:
+            kinds = {
+                sub.get("code"): sub.get("kind")
+                for sub in data.get("questions") or []
+                if isinstance(sub, dict)
+            }
+            if not isinstance(data["consent"], str) or kinds.get(data["consent"]) != "yes_no":
+                problems.append(
+                    f"{where} : « consent » nomme la sous-question oui / non du groupe par "
+                    "laquelle le répondant accepte la publication d'un élément."
+                )
         return problems
 
     def check_parts(self, where, data, validate):
@@ -469,19 +494,23 @@ class Group(Kind):
     def stored_options(self, data):
         keys = ("code", "kind", "text", "help", "required", "choices", "items",
                 "max_choices", "min", "max", "max_length")  # fmt: skip
-        return {
-            "group": {
-                "item": data.get("item", "Élément"),
-                "max_items": data.get("max_items", DEFAULT_MAX_ITEMS),
-                "questions": [
-                    {key: sub[key] for key in keys if key in sub} for sub in data["questions"]
-                ],
-            }
+        group = {
+            "item": data.get("item", "Élément"),
+            "max_items": data.get("max_items", DEFAULT_MAX_ITEMS),
+            "questions": [
+                {key: sub[key] for key in keys if key in sub} for sub in data["questions"]
+            ],
         }
+        if data.get("consent"):
+            group["consent"] = data["consent"]
+        return {"group": group}
 
     def file_options(self, question):
-        return {
+        options = {
             "item": self.item_label(question),
             "max_items": self.max_items(question),
             "questions": self._spec(question),
         }
+        if self.consent_code(question):
+            options["consent"] = self.consent_code(question)
+        return options
