@@ -26,22 +26,26 @@ def publication_rule():
     width = numbers.integer(statistics.MAX_WIDTH * 100)
     narrow = numbers.integer(statistics.NARROW_WIDTH * 100)
     relative = numbers.integer(statistics.MAX_RELATIVE_WIDTH * 100)
+    minimum, degrees = (
+        numbers.integer(statistics.MIN_EFFECTIVE_N),
+        numbers.integer(statistics.MIN_DF),
+    )
     return [
         "Chaque part est donnée avec son intervalle de confiance à 95 % de Korn et Graubard, "
         "calculé à partir de la taille effective de l’échantillon (le nombre de réponses "
         "indépendantes qu’il vaut, compte tenu des poids, jamais plus que le nombre de "
         "réponses) : c’est la règle du NCHS (Parker et al., 2017).",
         f"Non publiée : une estimation dont la taille effective est inférieure à "
-        f"{numbers.integer(statistics.MIN_EFFECTIVE_N)}, dont l’intervalle est plus large que {width} points, "
+        f"{minimum}, dont l’intervalle est plus large que {width} points, "
         f"ou, s’il dépasse {narrow} points, plus large que {relative} % de l’estimation.",
         f"Publiée, marquée « à interpréter avec prudence » : une estimation qui passe ces "
-        f"seuils mais repose sur moins de {numbers.integer(statistics.MIN_DF)} degrés de liberté, vaut 0 ou "
+        f"seuils mais repose sur moins de {degrees} degrés de liberté, vaut 0 ou "
         f"100 %, ou dont l’intervalle dépasse {relative} % de la part complémentaire.",
         "Une strate dont tous les répondants ont donné la même réponse ne fait pas croire à "
         "une précision qu’elle n’a pas : elle compte comme si ses répondants avaient répondu "
         "comme l’ensemble du domaine.",
         "Moyennes et médianes suivent la même logique : non publiées sous une taille "
-        f"effective de {numbers.integer(statistics.MIN_EFFECTIVE_N)} ou avec un intervalle plus large que "
+        f"effective de {minimum} ou avec un intervalle plus large que "
         f"{relative} % de l’estimation.",
         "Quand une case n’est pas publiée, d’autres peuvent être masquées pour qu’aucun "
         "calcul à partir des chiffres publiés ne permette de la retrouver.",

@@ -253,12 +253,13 @@ def test_the_trends_write_the_2023_side_and_the_change_through_the_same_formatte
 def test_the_methodology_states_the_rule_of_the_code_beside_figures_that_show_their_base(
     shipped_results, client
 ):
-    from results.estimation import MIN_BASE
+    from results.presentation import publication_rule
 
     page = client.get(reverse("results_methodology", args=[2025]))
-    text = squeeze(re.sub(r"<[^>]+>", " ", page.content.decode()))
-    assert f"Base de moins de {numbers.integer(MIN_BASE)} répondants" in text
-    # No figure on the public page rests on a base the rule says is never published.
+    text = squeeze(re.sub(r"<[^>]+>", " ", page.content.decode())).replace("\u00a0", " ")
+    for rule in publication_rule():
+        assert squeeze(rule) in text
+    # Every figure on the public page shows a count within its base.
     question = shipped_results.edition.questions.get(code=QUESTION)
     for table in tables_of(client.get(reverse("results_public", args=[2025]))):
         if not table["caption"].startswith(typeset(question.text)):
@@ -266,7 +267,11 @@ def test_the_methodology_states_the_rule_of_the_code_beside_figures_that_show_th
         for row in table["rows"]:
             shown = dict(zip(table["head"], row, strict=True))
             if shown["Estimation"] != numbers.MISSING:
-                assert int(shown["Base (répondants)"].replace(numbers.NNBSP, "")) >= MIN_BASE
+                count, base = (
+                    int(shown[column].replace(numbers.NNBSP, ""))
+                    for column in ("Effectif (option)", "Base (répondants)")
+                )
+                assert 0 <= count <= base
 
 
 # -- One formatter, nowhere else ------------------------------------------------------------

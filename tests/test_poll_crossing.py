@@ -212,7 +212,6 @@ def test_both_crossed_pages_say_how_the_citizens_were_weighted_and_on_which_tabl
 
 def test_each_side_of_a_crossed_figure_shows_the_options_count_and_its_base(both_sides, client):
     from results.models import Publication
-    from results.presentation import publication_rules
 
     _, barometer = both_sides
     Publication.objects.create(
@@ -237,5 +236,4 @@ def test_each_side_of_a_crossed_figure_shows_the_options_count_and_its_base(both
     # Citizens: 6 of 12 very worried by bias; collectivités: 8 of 12.
     assert (cells[2], cells[3]) == ("6", "12")
     assert (cells[6], cells[7]) == ("8", "12")
-    # The rule the page states is the code's.
-    assert publication_rules()[0] in html.replace("\u00a0:", " :")
+    assert "l’effectif de la réponse (répondants qui l’ont donnée) et sa base" in html

@@ -236,9 +236,7 @@ def test_public_results_show_only_published_questions_and_suppress_unreliable_ce
 def test_each_public_figure_shows_the_options_count_and_its_base_as_the_rule_states_it(
     client, computation
 ):
-    from results.estimation import MIN_BASE
-    from results.presentation import publication_rules
-    from survey import numbers
+    from results.presentation import publication_rule
 
     edition = computation.edition
     publish(edition, "usage_ia")
@@ -250,13 +248,12 @@ def test_each_public_figure_shows_the_options_count_and_its_base_as_the_rule_sta
     assert cells == ["43,0 %", "[33,0 ; 53,0]", "40", "100"]
     nsp = html[html.index('<th scope="row">Je ne sais pas</th>') :].split("</tr>", 1)[0]
     assert "100" not in nsp  # a suppressed cell shows neither its count nor its base
-    # The rule the pages state is the code's: a base of fewer than MIN_BASE respondents.
-    rules = publication_rules()
-    assert f"Base de moins de {numbers.integer(MIN_BASE)} répondants" in rules[0]
+    # The methodology states the code's rule, which says that each figure shows both.
+    rules = publication_rule()
+    assert any("l’effectif de l’option" in rule and "sa base" in rule for rule in rules)
     methodology = html_of(client.get(reverse("results_methodology", args=[edition.year])))
     for rule in rules:
         assert html_of_text(rule) in methodology
-        assert html_of_text(rule) in html
 
 
 def html_of_text(text):
