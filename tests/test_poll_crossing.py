@@ -217,9 +217,17 @@ def test_each_side_of_a_crossed_figure_shows_the_options_count_and_its_base(both
     Publication.objects.create(
         edition=barometer, question=barometer.questions.get(code="diff_risques")
     )
-    html = client.get("/resultats/2025/citoyens-et-collectivites/").content.decode()
-    table = html[html.index('data-testid="crossing-table"') :].split("</table>", 1)[0]
-    headers = re.findall(r'<th scope="col"[^>]*>([^<]*)</th>', table)
+
+    def table_of(html):
+        """The table of the « biais » row, the one both sides answered apart."""
+        tables = html.split('data-testid="crossing-table"')[1:]
+        (table,) = [t.split("</table>", 1)[0] for t in tables if ">Biais et discri" in t[:400]]
+        headers = re.findall(r'<th scope="col"[^>]*>([^<]*)</th>', table)
+        row = table[table.index("Très préoccupant</th>") :].split("</tr>", 1)[0]
+        return headers, re.findall(r"<td[^>]*>([^<]*)</td>", row)
+
+    public = client.get("/resultats/2025/citoyens-et-collectivites/").content.decode()
+    headers, cells = table_of(public)
     assert headers == [
         "Réponse",
         "Citoyens",
@@ -231,9 +239,12 @@ def test_each_side_of_a_crossed_figure_shows_the_options_count_and_its_base(both
         "Effectif (option, collectivités)",
         "Base (répondants, collectivités)",
     ]
-    row = table[table.index("Très préoccupant</th>") :].split("</tr>", 1)[0]
-    cells = re.findall(r"<td[^>]*>([^<]*)</td>", row)
+    assert "l’effectif de la réponse (répondants qui l’ont donnée) et sa base" in public
+    # Twelve on each side pass no publication rule: the public page hides the count and the
+    # base with the figure; staff read them.
+    assert cells[2:4] == ["—", "—"] and cells[6:8] == ["—", "—"]
+    client.force_login(User.objects.create_superuser("equipe"))
+    _, cells = table_of(client.get("/admin/poll/participation/croisement/2025/").content.decode())
     # Citizens: 6 of 12 very worried by bias; collectivités: 8 of 12.
     assert (cells[2], cells[3]) == ("6", "12")
     assert (cells[6], cells[7]) == ("8", "12")
-    assert "l’effectif de la réponse (répondants qui l’ont donnée) et sa base" in html

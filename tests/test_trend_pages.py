@@ -138,7 +138,7 @@ def test_a_reader_compares_2025_with_2023_in_a_browser_without_javascript(
             "Évolution en points (IC 95 %)",
         ]
     )
-    expect(table).to_contain_text("pts")
+    expect(table).to_contain_text("points")
     page.get_by_label("Collectivités concernées").select_option(
         "Collectivités de 3 500 habitants ou plus"
     )
