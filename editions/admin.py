@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from editions.models import NationalCount, PublishedCount, PublishedPercentage
+from survey import numbers
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -15,14 +16,18 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(NationalCount)
 class NationalCountAdmin(ReadOnlyAdmin):
-    list_display = ["edition", "stratum", "collectivite_count", "source"]
+    list_display = ["edition", "stratum", "collectivites", "source"]
     list_filter = ["edition"]
+    collectivites = numbers.admin_column("collectivite_count", "collectivités (N)")
 
 
 @admin.register(PublishedCount)
 class PublishedCountAdmin(ReadOnlyAdmin):
-    list_display = ["question", "stratum", "choice_code", "occurrences", "answered", "respondents"]
+    list_display = ["question", "stratum", "choice_code", "cases", "answers", "size"]
     list_filter = ["question__edition", "stratum"]
+    cases = numbers.admin_column("occurrences", "occurrences")
+    answers = numbers.admin_column("answered", "nombre de réponses")
+    size = numbers.admin_column("respondents", "effectif de la strate")
     list_select_related = ["question"]
     search_fields = ["question__code", "question__text"]
 

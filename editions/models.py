@@ -9,6 +9,7 @@ collected editions, on the coarser strata it has (editions/estimates.py).
 from django.db import models
 from django.db.models import F, Q
 
+from survey import numbers
 from survey.models import Edition, Question
 
 
@@ -62,7 +63,8 @@ class NationalCount(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.edition.year} · {self.get_stratum_display()} : {self.collectivite_count}"
+        count = numbers.integer(self.collectivite_count)
+        return f"{self.edition.year} · {self.get_stratum_display()} : {count}"
 
 
 class PublishedCount(models.Model):

@@ -19,6 +19,7 @@ from editions.models import (
 from results import presentation
 from results.models import Estimate, Reliability, Statistic
 from results.weighting import EmptyStratum
+from survey import numbers
 from survey.typography import typeset
 
 PAST_DOMAINS = [(code, label) for code, (label, _strata) in DOMAINS.items()]
@@ -163,13 +164,11 @@ class StratumRow:
 
     @property
     def weight_then_text(self):
-        return f"{presentation.format_number(100 * self.weight_then)}\u00a0%"
+        return numbers.percent(self.weight_then)
 
     @property
     def weight_now_text(self):
-        if self.weight_now is None:
-            return "—"
-        return f"{presentation.format_number(100 * self.weight_now)}\u00a0%"
+        return numbers.percent(self.weight_now)
 
 
 def strata_rows(edition):

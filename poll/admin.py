@@ -21,6 +21,7 @@ from poll.models import (
 )
 from poll.weighting import weigh
 from results.weighting import WeightingError
+from survey import numbers
 from survey.collection.admin import answers_by_section
 
 
@@ -65,9 +66,11 @@ class FieldworkAdmin(admin.ModelAdmin):
 
 @admin.register(Quota)
 class QuotaAdmin(admin.ModelAdmin):
-    list_display = ["edition", "dimension", "age", "sex", "region", "completes", "target"]
+    list_display = ["edition", "dimension", "age", "sex", "region", "complets", "objectif"]
     list_filter = ["edition", "dimension"]
     readonly_fields = ["completes"]
+    complets = numbers.admin_column("completes", "complets")
+    objectif = numbers.admin_column("target", "objectif")
 
 
 class FlagFilter(admin.SimpleListFilter):
@@ -220,7 +223,8 @@ class ParticipationAdmin(admin.ModelAdmin):
 class MarginAdmin(admin.ModelAdmin):
     """Margins come from a file (load_poll_margins), each with its source: read here."""
 
-    list_display = ["edition", "dimension", "category", "population", "source", "year", "is_test"]
+    list_display = ["edition", "dimension", "category", "effectif", "source", "year", "is_test"]
+    effectif = numbers.admin_column("population", "effectif")
     list_filter = ["edition", "dimension", "source", "is_test"]
     actions = ["weigh_editions"]
 
@@ -299,15 +303,15 @@ class WeightingRunAdmin(admin.ModelAdmin):
 
     @admin.display(description="efficacité de Kish")
     def kish(self, run):
-        return f"{run.kish_efficiency:.2f}".replace(".", ",")
+        return numbers.decimal_number(run.kish_efficiency, 2)
 
     @admin.display(description="taille effective")
     def effective(self, run):
-        return f"{run.effective_n:.1f}".replace(".", ",")
+        return numbers.decimal_number(run.effective_n, 1)
 
     @admin.display(description="facteurs d'ajustement")
     def factor_range(self, run):
-        low, high = (f"{f:.2f}".replace(".", ",") for f in (run.factor_min, run.factor_max))
+        low, high = (numbers.decimal_number(f, 2) for f in (run.factor_min, run.factor_max))
         return f"de {low} à {high}"
 
     @admin.display(description="plus grand écart")
@@ -345,13 +349,11 @@ class WeightingRunAdmin(admin.ModelAdmin):
                 (
                     MarginDimension(entry["critere"]).label,
                     entry["categorie"],
-                    f"{entry['effectif']:,}".replace(",", "\u202f"),
-                    f"{entry['cible']:,.1f}".replace(",", "\u202f").replace(".", ","),
+                    numbers.integer(entry["effectif"]),
+                    numbers.decimal_number(entry["cible"], 1),
                     # Runs recorded before the gaps were kept per category have neither.
-                    f"{entry['pondere']:,.1f}".replace(",", "\u202f").replace(".", ",")
-                    if "pondere" in entry
-                    else "—",
-                    f"{entry['ecart'] * 100:.1f} %".replace(".", ",") if "ecart" in entry else "—",
+                    numbers.decimal_number(entry["pondere"], 1) if "pondere" in entry else "—",
+                    numbers.percent(entry["ecart"]) if "ecart" in entry else "—",
                     entry["source"] + (" (test)" if entry.get("test") else ""),
                     entry["annee"],
                 )

@@ -132,13 +132,15 @@ HEADER = [
 
 @dataclass
 class Side:
-    """One side's figure: a weighted share, its 95 % interval, its base and reliability."""
+    """One side's figure: a weighted share, its 95 % interval, its base, reliability and the
+    option's count."""
 
     value: float | None = None
     low: float | None = None
     high: float | None = None
     base_n: int = 0
     reliability: str = Reliability.SUPPRESSED
+    n: int = 0
 
     def line(self, label, tone, public):
         """The figure as a results line (its texts and its bar); on the public page a figure
@@ -148,6 +150,7 @@ class Side:
             ci_low=self.low,
             ci_high=self.high,
             base_n=self.base_n,
+            n=self.n,
             statistic=Statistic.PROPORTION,
             reliability=self.reliability,
         )
@@ -253,7 +256,9 @@ def crossed_rows(year, crossings=None, only_domain=None):
         for poll_domain, collectivites_domain, label in year_domains:
             mask = sample.mask(poll_domain)
             citizens = {
-                (block.row_code, code): Side(f.value, f.ci_low, f.ci_high, f.base_n, f.reliability)
+                (block.row_code, code): Side(
+                    f.value, f.ci_low, f.ci_high, f.base_n, f.reliability, f.n
+                )
                 for block in citizens_blocks
                 if block.row_code not in left_out
                 for code, _, f in figures_of(sample.design, citizens_question, block, mask)
@@ -285,6 +290,7 @@ def crossed_rows(year, crossings=None, only_domain=None):
                         Reliability.WITHHELD
                         if (e.row_code, e.choice_code) in withheld
                         else e.reliability,
+                        e.n,
                     )
                     for e in estimates
                 }

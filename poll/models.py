@@ -20,6 +20,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from poll.profile import is_screened_out, profile_of
+from survey import numbers
 from survey.collection.models import Response, hash_token
 from survey.questionnaire.models import Edition
 
@@ -481,7 +482,9 @@ class Margin(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.get_dimension_display()} — {self.category} : {self.population}"
+        return (
+            f"{self.get_dimension_display()} — {self.category} : {numbers.integer(self.population)}"
+        )
 
     @property
     def parts(self):
@@ -502,10 +505,6 @@ TEST_MARGINS_TEXT = (
     "Marges de test : ces poids reposent sur des chiffres fictifs ; les chiffres pondérés "
     "ainsi ne sont jamais publiés."
 )
-
-
-def french_number(value, decimals):
-    return f"{value:.{decimals}f}".replace(".", ",")
 
 
 class RunStatus(models.TextChoices):
@@ -626,14 +625,15 @@ class WeightingRun(models.Model):
         """What staff read after a run (weigh_poll, the admin action), in French."""
         labels = dict(MarginDimension.choices)
         gaps = " ; ".join(
-            f"{labels.get(dimension, dimension).lower()} {french_number(gap * 100, 4)} %"
+            f"{labels.get(dimension, dimension).lower()} {numbers.percent(gap, 4)}"
             for dimension, gap in self.gaps.items()
         )
         lines = [
-            f"{self.weighted_count} réponse(s) pondérée(s) ; efficacité de Kish "
-            f"{french_number(self.kish_efficiency, 2)} (taille effective "
-            f"{french_number(self.effective_n, 1)}) ; facteurs d'ajustement de "
-            f"{french_number(self.factor_min, 2)} à {french_number(self.factor_max, 2)} ; "
+            f"{numbers.integer(self.weighted_count)} réponse(s) pondérée(s) ; efficacité de "
+            f"Kish {numbers.decimal_number(self.kish_efficiency, 2)} (taille effective "
+            f"{numbers.decimal_number(self.effective_n, 1)}) ; facteurs d'ajustement de "
+            f"{numbers.decimal_number(self.factor_min, 2)} à "
+            f"{numbers.decimal_number(self.factor_max, 2)} ; "
             f"{self.passes} passe(s).",
             f"Plus grand écart restant à une marge : {gaps}.",
             *(f"Marges — {source}" for source in self.sources()),

@@ -32,10 +32,10 @@ from poll.models import (
     Participation,
     RunStatus,
     WeightingRun,
-    french_number,
 )
 from poll.profile import PROFILE_QUESTIONS, SCREENED_OUT_AGES, profiles_of
 from results.weighting import FACTOR_BOUNDS, RakingMargin, WeightingError, rake
+from survey import numbers
 from survey.collectivites.models import Collectivite
 from survey.enums import CollectiviteKind, PopulationBand
 
@@ -522,14 +522,15 @@ def refusal_reasons(raking, worst, bounds):
             reasons.append(
                 f"Le calage n’a pas convergé sur la marge {labels[dimension].lower()} : après "
                 f"{raking.passes} passe(s), la catégorie {category} reste à "
-                f"{french_number(gap * 100, 1)} % de sa cible (tolérance : "
-                f"{french_number(ACCEPTED_GAP * 100, 0)} %)."
+                f"{numbers.percent(gap)} de sa cible (tolérance : "
+                f"{numbers.percent(ACCEPTED_GAP, 0)})."
             )
     low, high = bounds
     if raking.factor_min < low - 1e-9 or raking.factor_max > high + 1e-9:
         reasons.append(
-            f"Des facteurs d’ajustement sortent des bornes {french_number(low, 1)} à "
-            f"{french_number(high, 1)} : de {french_number(raking.factor_min, 2)} à "
-            f"{french_number(raking.factor_max, 2)}."
+            "Des facteurs d’ajustement sortent des bornes "
+            f"{numbers.decimal_number(low, 1)} à {numbers.decimal_number(high, 1)} : de "
+            f"{numbers.decimal_number(raking.factor_min, 2)} à "
+            f"{numbers.decimal_number(raking.factor_max, 2)}."
         )
     return reasons

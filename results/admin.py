@@ -1,12 +1,15 @@
 from django.contrib import admin, messages
 
 from results.models import Frame, FrameError, FrameStratum, Publication
+from survey import numbers
 
 
 class FrameStratumInline(admin.TabularInline):
     model = FrameStratum
-    fields = ["code", "label", "collectivite_count", "population"]
+    fields = ["code", "label", "collectivites", "habitants"]
     readonly_fields = fields
+    collectivites = numbers.admin_column("collectivite_count", "collectivités")
+    habitants = numbers.admin_column("population", "population")
     extra = 0
     can_delete = False
 
@@ -21,9 +24,11 @@ class FrameStratumInline(admin.TabularInline):
 class FrameAdmin(admin.ModelAdmin):
     """A frozen frame is read, never edited; staff can refreeze it before the edition opens."""
 
-    list_display = ["edition", "frozen_at", "collectivite_count", "population", "source"]
+    list_display = ["edition", "frozen_at", "collectivites", "habitants", "source"]
     fields = list_display
     readonly_fields = list_display
+    collectivites = numbers.admin_column("collectivite_count", "collectivités")
+    habitants = numbers.admin_column("population", "population")
     inlines = [FrameStratumInline]
     actions = ["refreeze"]
 

@@ -15,6 +15,7 @@ from django.db.models import Count, FilteredRelation, Q, Sum
 from django.db.models.functions import TruncDate
 
 from results.models import FrameMember
+from survey import numbers
 from survey.collection.models import Response
 from survey.enums import ResponseStatus
 
@@ -56,16 +57,16 @@ class CoverageRow:
 
     @property
     def rate(self):
-        """n/N in percent, one decimal; None outside the frame."""
+        """n/N in percent, one decimal (rounded as pages write it); None outside the frame."""
         if not self.eligible:
             return None
-        return round(Decimal(100 * self.sent) / self.eligible, 1)
+        return numbers.rounded(Decimal(100 * self.sent) / self.eligible, 1)
 
     @property
     def population_share(self):
         if not self.population:
             return None
-        return round(Decimal(100 * self.population_covered) / self.population, 1)
+        return numbers.rounded(Decimal(100 * self.population_covered) / self.population, 1)
 
     @property
     def under_target(self):

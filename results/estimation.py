@@ -29,6 +29,7 @@ from django.db.models.functions import Cast
 
 from results.models import Estimate, FrameCell, Statistic, Stratum, Weight
 from results.statistics import Design, UnknownDomain, mean, median, proportions
+from survey import numbers
 from survey.enums import CollectiviteKind, ResponseStatus
 from survey.questionnaire.kinds.base import NUMBER, OPTIONS
 from survey.typography import typeset
@@ -503,7 +504,7 @@ def run_computation(frame, *, collapse=True, now=None, complementary=True):
 
 
 def method_text(calibration, weighted, bounds):
-    low, high = (f"{bound:g}".replace(".", ",") for bound in bounds)
+    low, high = (numbers.plain(bound) for bound in bounds)
     text = (
         "Post-stratification sur les strates de la base de sondage (type de collectivité × "
         "tranche de population), puis calage itératif (raking) sur les effectifs des régions "
@@ -513,10 +514,10 @@ def method_text(calibration, weighted, bounds):
         "sur les autres au prorata. Les réponses d'autres structures ne sont pas pondérées."
     )
     if calibration.region_gap > 1e-6:
-        gap = f"{calibration.region_gap * 100:.2f}".replace(".", ",")
+        gap = numbers.percent(calibration.region_gap, 2)
         text += (
             " Les bornes ont empêché d'atteindre exactement les effectifs des régions "
-            f"(écart maximal : {gap} %)."
+            f"(écart maximal : {gap})."
         )
     if weighted.outside_frame_count:
         text += (

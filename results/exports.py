@@ -11,7 +11,7 @@ import io
 from openpyxl import Workbook
 
 from results.models import Computation, Estimate, Publication, Reliability, Stratum, Weight
-from results.presentation import line_labels, publication_rule
+from results.presentation import interval_text, line_labels, publication_rule, value_text
 from survey.exports.renderers import render_csv
 from survey.exports.rows import Column, neutralise
 
@@ -47,6 +47,17 @@ ESTIMATE_COLUMNS = [
         "Fiabilité",
         categories=[(r.value, r.label) for r in Reliability],
         description=" ".join(publication_rule()),
+    ),
+    Column(
+        "texte_estimation",
+        "Estimation telle que les pages l'écrivent",
+        description="Texte, arrondi comme sur les pages (« 43,3 % ») : à citer tel quel.",
+    ),
+    Column(
+        "texte_intervalle",
+        "Intervalle de confiance à 95 % tel que les pages l'écrivent",
+        description="Texte, arrondi comme sur les pages (« [41,2 ; 45,3] », en % pour une "
+        "proportion).",
     ),
 ]
 ESTIMATES_HEADER = [column.name for column in ESTIMATE_COLUMNS]
@@ -97,6 +108,8 @@ def iter_estimate_rows(estimates):
             estimate.cv,
             estimate.effective_n,
             estimate.reliability,
+            value_text(estimate),
+            interval_text(estimate),
         ]
 
 

@@ -11,6 +11,7 @@ from django.db.models import Count, Sum
 from django.utils import timezone
 
 from results.statistics import Publication
+from survey import numbers
 from survey.enums import CollectiviteKind, PopulationBand
 from survey.models import Collectivite, Edition
 
@@ -415,7 +416,7 @@ class Weight(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.response_id} : {self.value:.3f}"
+        return f"{self.response_id} : {numbers.decimal_number(self.value, 3)}"
 
 
 class Estimate(models.Model):

@@ -9,10 +9,9 @@ needed (strict CSP).
 
 from dataclasses import dataclass, field
 
-from django.utils.formats import number_format
-
 from results import statistics
 from results.models import Estimate, Reliability, Statistic, Stratum
+from survey import numbers
 
 DOMAIN_ORDER = ["toutes", "3500-plus", "type:", "strate:", "region:", "question:"]
 RELIABILITY_NOTES = {
@@ -25,28 +24,34 @@ RELIABILITY_NOTES = {
 
 def publication_rule():
     """The publication rule in French, one sentence per step (from `results.statistics`)."""
-    width = round(statistics.MAX_WIDTH * 100)
-    narrow = round(statistics.NARROW_WIDTH * 100)
-    relative = round(statistics.MAX_RELATIVE_WIDTH * 100)
+    width = numbers.integer(statistics.MAX_WIDTH * 100)
+    narrow = numbers.integer(statistics.NARROW_WIDTH * 100)
+    relative = numbers.integer(statistics.MAX_RELATIVE_WIDTH * 100)
+    minimum, degrees = (
+        numbers.integer(statistics.MIN_EFFECTIVE_N),
+        numbers.integer(statistics.MIN_DF),
+    )
     return [
         "Chaque part est donnée avec son intervalle de confiance à 95 % de Korn et Graubard, "
         "calculé à partir de la taille effective de l’échantillon (le nombre de réponses "
         "indépendantes qu’il vaut, compte tenu des poids, jamais plus que le nombre de "
         "réponses) : c’est la règle du NCHS (Parker et al., 2017).",
         f"Non publiée : une estimation dont la taille effective est inférieure à "
-        f"{statistics.MIN_EFFECTIVE_N}, dont l’intervalle est plus large que {width} points, "
+        f"{minimum}, dont l’intervalle est plus large que {width} points, "
         f"ou, s’il dépasse {narrow} points, plus large que {relative} % de l’estimation.",
         f"Publiée, marquée « à interpréter avec prudence » : une estimation qui passe ces "
-        f"seuils mais repose sur moins de {statistics.MIN_DF} degrés de liberté, vaut 0 ou "
+        f"seuils mais repose sur moins de {degrees} degrés de liberté, vaut 0 ou "
         f"100 %, ou dont l’intervalle dépasse {relative} % de la part complémentaire.",
         "Une strate dont tous les répondants ont donné la même réponse ne fait pas croire à "
         "une précision qu’elle n’a pas : elle compte comme si ses répondants avaient répondu "
         "comme l’ensemble du domaine.",
         "Moyennes et médianes suivent la même logique : non publiées sous une taille "
-        f"effective de {statistics.MIN_EFFECTIVE_N} ou avec un intervalle plus large que "
+        f"effective de {minimum} ou avec un intervalle plus large que "
         f"{relative} % de l’estimation.",
         "Quand une case n’est pas publiée, d’autres peuvent être masquées pour qu’aucun "
         "calcul à partir des chiffres publiés ne permette de la retrouver.",
+        "Chaque chiffre publié donne l’effectif de l’option (répondants qui l’ont donnée) et "
+        "sa base (répondants à la question dans le domaine).",
         "Les réponses en texte libre ne sont jamais publiées.",
     ]
 
@@ -63,16 +68,15 @@ def reason_text(estimate):
         estimate.value, estimate.ci_low, estimate.ci_high, estimate.effective_n, statistics.MIN_DF
     )
     if verdict.reason == statistics.FEW_EFFECTIVE:
-        size = "—" if estimate.effective_n is None else format_number(estimate.effective_n, 1)
-        return (
-            f"taille effective de l’échantillon inférieure à {statistics.MIN_EFFECTIVE_N} ({size})"
-        )
+        size = numbers.decimal_number(estimate.effective_n, 1)
+        minimum = numbers.integer(statistics.MIN_EFFECTIVE_N)
+        return f"taille effective de l’échantillon inférieure à {minimum} ({size})"
     return REASON_TEXTS.get(verdict.reason, "")
 
 
 REASON_TEXTS = {
     statistics.TOO_WIDE: (
-        f"intervalle de confiance de plus de {round(statistics.MAX_WIDTH * 100)} points"
+        f"intervalle de confiance de plus de {numbers.integer(statistics.MAX_WIDTH * 100)} points"
     ),
     statistics.RELATIVELY_WIDE: "intervalle de confiance trop large par rapport à l’estimation",
     statistics.FEW_DEGREES: "trop peu de degrés de liberté",
@@ -87,9 +91,18 @@ def is_publishable(question):
     return not question.kind_class.free_text
 
 
-def format_number(value, decimals=1):
-    # number_format cuts the decimals off: round first.
-    return number_format(round(value, decimals), decimals, use_l10n=True, force_grouping=True)
+def value_text(estimate):
+    """An estimate's figure as every page and export label writes it: « 43,3 % », « 12,4 »."""
+    if estimate.statistic == Statistic.PROPORTION:
+        return numbers.percent(estimate.value)
+    return numbers.decimal_number(estimate.value, 1)
+
+
+def interval_text(estimate):
+    """An estimate's 95 % interval: « [41,2 ; 45,3] » (in percent for a proportion)."""
+    if estimate.statistic == Statistic.PROPORTION:
+        return numbers.percent_interval(estimate.ci_low, estimate.ci_high)
+    return numbers.interval(estimate.ci_low, estimate.ci_high, 1)
 
 
 @dataclass
@@ -105,31 +118,31 @@ class Line:
     def is_percent(self):
         return self.estimate.statistic == Statistic.PROPORTION
 
-    def _shown(self, value):
-        if value is None:
-            return "—"
-        if self.is_percent:
-            return f"{format_number(100 * value)} %"
-        return format_number(value)
-
     @property
     def value_text(self):
-        return "—" if self.suppressed else self._shown(self.estimate.value)
+        if self.suppressed:
+            return numbers.MISSING
+        return value_text(self.estimate)
 
     @property
     def interval_text(self):
-        estimate = self.estimate
-        if self.suppressed or estimate.ci_low is None or estimate.ci_high is None:
-            return "—"
-        low, high = self._shown(estimate.ci_low), self._shown(estimate.ci_high)
-        if self.is_percent:
-            return f"{low.removesuffix(' %')} – {high}"
-        return f"{low} – {high}"
+        if self.suppressed:
+            return numbers.MISSING
+        return interval_text(self.estimate)
+
+    @property
+    def count_text(self):
+        """The option's count (unweighted respondents who gave it)."""
+        return numbers.MISSING if self.suppressed else numbers.integer(self.estimate.n)
+
+    @property
+    def base_text(self):
+        """The base: respondents who answered the question in the domain."""
+        return numbers.MISSING if self.suppressed else numbers.integer(self.estimate.base_n)
 
     @property
     def effective_n_text(self):
-        effective_n = self.estimate.effective_n
-        return "—" if effective_n is None else format_number(effective_n, 0)
+        return numbers.integer(self.estimate.effective_n)
 
     @property
     def reliability_note(self):

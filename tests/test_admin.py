@@ -185,7 +185,7 @@ def test_the_list_shows_collectivite_status_progress_and_counts(observatoire, ly
     page = content(observatoire.get(CHANGELIST))
     for text in ["Lyon", "Département de la Gironde", "Département", "Plus de 100 000", "84"]:
         assert typeset(text) in page
-    assert "30 %" in page and "100 %" in page
+    assert "30\u00a0%" in page and "100\u00a0%" in page
     assert "<strong>1</strong> brouillon(s) et\n      <strong>1</strong> réponse(s)" in page
     filtered = content(observatoire.get(CHANGELIST, {"status__exact": "draft"}))
     assert "<strong>1</strong> brouillon(s) et\n      <strong>0</strong> réponse(s)" in filtered

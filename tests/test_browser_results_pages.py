@@ -62,7 +62,7 @@ def test_the_observatoire_team_reads_a_questions_weighted_results(
 
     table = page.get_by_role("table", name=re.compile("^Utilisez-vous"))
     expect(row(table, "Oui").get_by_role("cell")).to_have_text(
-        ["40", "43,0\u00a0%", "33,0 – 53,0\u00a0%", "62", "Publiable"]
+        ["40", "100", "43,0\u00a0%", "[33,0\u00a0; 53,0]", "63", "Publiable"]
     )
     expect(row(table, "Non")).to_contain_text("À interpréter avec prudence")
     expect(page.get_by_role("img", name=re.compile("^Utilisez-vous.*barres"))).to_be_attached()
@@ -74,7 +74,9 @@ def test_the_observatoire_team_reads_a_questions_weighted_results(
     page.get_by_label("Croiser avec").select_option("orga_charte")
     page.get_by_role("button", name="Croiser").click()
     cross = page.get_by_role("table", name=re.compile("selon la réponse à"))
-    expect(cross.get_by_role("columnheader")).to_have_text(["Option", "Oui (n = 1)", "Non (n = 1)"])
+    expect(cross.get_by_role("columnheader")).to_have_text(
+        ["Option", "Oui (base : 1)", "Non (base : 1)"]
+    )
     expect(row(cross, "Oui")).to_contain_text("Non publiable")
     with page.expect_download() as download:
         page.get_by_role("link", name="Télécharger les estimations de la question (CSV").click()

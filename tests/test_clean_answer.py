@@ -3,6 +3,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 
+from survey import numbers
 from survey.enums import QuestionKind
 from tests.factories import QuestionFactory
 
@@ -109,7 +110,7 @@ def test_integer_within_bounds():
     question = QuestionFactory(kind=QuestionKind.INTEGER, min_value=0, max_value=1000)
     assert question.clean_answer("1 000") == 1000
     assert question.clean_answer(12) == 12
-    assert "inférieur ou égal à 1000" in refused(question, 1001)
+    assert "inférieur ou égal à 1\u202f000" in refused(question, 1001)
     assert "supérieur ou égal à 0" in refused(question, -1)
     assert "entier" in refused(question, "12,5")
     assert "entier" in refused(question, True)
@@ -192,3 +193,12 @@ def test_a_siren_typed_with_superscript_or_full_width_digits_gets_a_french_messa
     for typed in ["²" * 9, "２１６９０２６４１", "2169026４1"]:
         with pytest.raises(ValidationError, match="que des chiffres"):
             clean_siren(typed)
+
+
+def test_a_number_as_pages_write_it_reads_back_as_the_same_answer():
+    # Pages write a real minus sign and narrow no-break spaces (survey/numbers.py): a
+    # respondent who copies a figure from a page, or sees their answer again, is understood.
+    integer = QuestionFactory(kind=QuestionKind.INTEGER, min_value=-(10**6), max_value=10**6)
+    assert integer.clean_answer(numbers.exact(-12345)) == -12345
+    decimal_question = QuestionFactory(kind=QuestionKind.DECIMAL)
+    assert decimal_question.clean_answer(numbers.exact(Decimal("-1234.50"))) == "-1234.50"

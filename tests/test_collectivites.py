@@ -287,12 +287,12 @@ def test_the_shipped_file_loads_whole_and_reloads_without_change(capsys):
     call_command("load_collectivites")
     output = capsys.readouterr().out
     for line in [
-        "Commune : 34 969",
-        "EPCI : 1 255",
+        "Commune : 34\u202f969",
+        "EPCI : 1\u202f255",
         "Département : 94",
         "Région : 14",
         "Collectivité à statut particulier : 4",
-        "36336 créée(s)",
+        "36\u202f336 créée(s)",
     ]:
         assert line in output
     counts = {kind: Collectivite.objects.filter(kind=kind).count() for kind in CollectiviteKind}

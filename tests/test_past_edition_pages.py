@@ -15,6 +15,7 @@ from editions.estimates import published_estimates
 from editions.importer import import_published
 from editions.models import PublishedPercentage, PublishedTotal
 from results.models import Reliability
+from survey import numbers
 from survey.models import Collectivite, Edition
 from tests.test_html_validity import nu_problems
 from tests.test_year_over_year import LARGE_AI_2023, ai_table
@@ -145,10 +146,9 @@ def test_a_figure_that_passes_the_rule_shows_its_value_interval_base_and_count(c
     assert figures["non"].reliability != Reliability.SUPPRESSED
     html = html_of(client.get(reverse("results_public", args=[2023]), {"domaine": "3500-plus"}))
     non = row_of(html, "Non")
-    value = f"{100 * figures['non'].value:.1f}".replace(".", ",")
-    low = f"{100 * figures['non'].ci_low:.1f}".replace(".", ",")
-    assert non[0] == f"{value} %"
-    assert non[1].startswith(f"{low} – ")
+    figure = figures["non"]
+    assert non[0] == " ".join(numbers.percent(figure.value).split())
+    assert non[1] == " ".join(numbers.percent_interval(figure.ci_low, figure.ci_high).split())
     assert non[2:4] == [str(figures["non"].base_n), str(figures["non"].n)]
     assert non[4] in ("Publié", "À interpréter avec prudence")
     assert non[5] == "—"  # the made-up table has no « Total pondéré »

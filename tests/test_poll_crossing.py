@@ -1,4 +1,5 @@
 import datetime
+import re
 from pathlib import Path
 
 import pytest
@@ -156,7 +157,7 @@ def test_staff_read_the_crossed_bars_and_table_and_download_it(both_sides, clien
     assert html.count('<svg class="results-chart"') == 8  # one chart per crossed row
     # Citizens 50 % (30 of 60) very worried by bias, collectivités 40 of 60.
     assert "Très préoccupant — citoyens" in html and "Très préoccupant — collectivités" in html
-    assert "50,0 %" in html and "66,7 %" in html
+    assert "50,0\u00a0%" in html and "66,7\u00a0%" in html
     assert nu_problems([("crossing", html)], tmp_path) == []
     region = client.get(
         "/admin/poll/participation/croisement/2025/", {"domaine": "Région Bretagne"}
@@ -203,7 +204,7 @@ def test_the_public_crossing_shows_both_sides_with_intervals_once_published(
     html = page.content.decode()
     assert page.status_code == 200
     assert html.count('<svg class="results-chart"') == 8
-    assert "50,0 %" in html and "66,7 %" in html
+    assert "50,0\u00a0%" in html and "66,7\u00a0%" in html
     assert "Pour vérifier votre attention" not in html
     region = client.get(
         "/resultats/2025/citoyens-et-collectivites/", {"domaine": "Région Bretagne"}
@@ -242,3 +243,42 @@ def test_both_crossed_pages_say_how_the_citizens_were_weighted_and_on_which_tabl
     client.force_login(User.objects.create_superuser("equipe"))
     staff = client.get("/admin/poll/participation/croisement/2025/").content.decode()
     assert "60 réponses complètes, pondérées le 1 août 2025" in staff
+
+
+def test_each_side_of_a_crossed_figure_shows_the_options_count_and_its_base(both_sides, client):
+    from results.models import Publication
+
+    _, barometer = both_sides
+    Publication.objects.create(
+        edition=barometer, question=barometer.questions.get(code="diff_risques")
+    )
+
+    def table_of(html):
+        """The table of the « biais » row, the one both sides answered apart."""
+        tables = html.split('data-testid="crossing-table"')[1:]
+        (table,) = [t.split("</table>", 1)[0] for t in tables if ">Biais et discri" in t[:400]]
+        headers = re.findall(r'<th scope="col"[^>]*>([^<]*)</th>', table)
+        row = table[table.index("Très préoccupant</th>") :].split("</tr>", 1)[0]
+        return headers, re.findall(r"<td[^>]*>([^<]*)</td>", row)
+
+    public = client.get("/resultats/2025/citoyens-et-collectivites/").content.decode()
+    headers, cells = table_of(public)
+    assert headers == [
+        "Réponse",
+        "Citoyens",
+        "IC à 95 % (citoyens)",
+        "Effectif (option, citoyens)",
+        "Base (répondants, citoyens)",
+        "Collectivités",
+        "IC à 95 % (collectivités)",
+        "Effectif (option, collectivités)",
+        "Base (répondants, collectivités)",
+    ]
+    assert "l’effectif de la réponse (répondants qui l’ont donnée) et sa base" in public
+    # Citizens: 30 of 60 very worried by bias; collectivités: 40 of 60; both published.
+    assert (cells[2], cells[3]) == ("30", "60")
+    assert (cells[6], cells[7]) == ("40", "60")
+    client.force_login(User.objects.create_superuser("equipe"))
+    _, cells = table_of(client.get("/admin/poll/participation/croisement/2025/").content.decode())
+    assert (cells[2], cells[3]) == ("30", "60")
+    assert (cells[6], cells[7]) == ("40", "60")

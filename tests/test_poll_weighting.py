@@ -11,6 +11,7 @@ from django.urls import reverse
 from poll.models import Margin, MarginDimension, Participation, RunStatus, WeightingRun
 from poll.weighting import MarginFileError, read_margins, replace_margins, weigh
 from results.weighting import WeightingError
+from survey import numbers
 from survey.enums import CollectiviteKind, PopulationBand
 from tests.factories import CollectiviteFactory
 from tests.poll_sample import PAGES, answer_pages, poll_edition
@@ -221,10 +222,10 @@ def test_weigh_poll_prints_the_summary_of_the_run(sample):
     call_command("weigh_poll", "--edition", "2025", stdout=out)
     run = WeightingRun.objects.get()
     lines = out.getvalue().splitlines()
-    kish = f"{run.kish_efficiency:.2f}".replace(".", ",")
+    kish = numbers.decimal_number(run.kish_efficiency, 2)
     assert lines[0].startswith(f"8 réponse(s) pondérée(s) ; efficacité de Kish {kish}")
     assert f"{run.passes} passe(s)." in lines[0]
-    assert lines[1].startswith("Plus grand écart restant à une marge : âge × sexe 0,0000 %")
+    assert lines[1].startswith("Plus grand écart restant à une marge : âge × sexe 0,0000\u00a0%")
     assert "Marges — région : Liste officielle (2025)" in lines
     assert "Marges — taille de la commune de résidence : Tailles de test (2025)" in lines
 

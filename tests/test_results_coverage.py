@@ -140,7 +140,7 @@ def test_a_bad_target_rate_gets_a_french_message_and_the_default_target(client, 
     assert page.status_code == 200
     html = page.content.decode()
     assert "Saisissez un pourcentage, par exemple 10 ou 12,5." in html
-    assert "Objectif\u00a0: 10 %" in html
+    assert "Objectif\u00a0: 10,0\u00a0%" in html
     page = client.get(reverse("admin:results_coverage"), {"objectif": "150"})
     assert page.status_code == 200
     assert "inférieure ou égale à 100" in page.content.decode()
@@ -184,5 +184,5 @@ def test_the_page_freezes_the_frame_of_an_edition_that_has_just_opened(client):
 def test_a_target_rate_written_the_french_way_is_understood(client, collecting):
     page = observatoire_client(client).get(reverse("admin:results_coverage"), {"objectif": "12,5"})
     html = page.content.decode()
-    assert "Objectif\u00a0: 12,5 %" in html
+    assert "Objectif\u00a0: 12,5\u00a0%" in html
     assert "objectif=12.5&amp;format=csv" in html

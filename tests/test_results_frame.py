@@ -76,7 +76,7 @@ def test_the_frame_of_the_real_list_matches_an_independent_count_of_the_data_fil
     call_command("freeze_frame", "--edition", "2025")
     elapsed = time.perf_counter() - started
     output = capsys.readouterr().out
-    assert "Base de sondage 2025 figée : 36 336 collectivités" in output
+    assert "Base de sondage 2025 figée : 36\u202f336 collectivités" in output
     print(f"\nfreeze_frame on the 2025 list: {elapsed:.2f} s")
 
     counts, populations, cell_counts, cell_populations = independent_counts()

@@ -3,6 +3,7 @@ choice of published questions, and the public results and methodology after the 
 
 import csv
 import io
+import re
 
 import openpyxl
 import pytest
@@ -94,9 +95,10 @@ def test_a_question_shows_its_table_and_svg_bars_with_whiskers_in_the_chosen_dom
     assert page.status_code == 200
     html = html_of(page)
     assert "<h2>Collectivités de 3 500 habitants ou plus</h2>" in html
-    assert '<th scope="row">Oui</th>' in html and "43,0 %" in html
-    assert "33,0 – 53,0 %" in html  # the interval
-    assert "62" in html  # effective n
+    yes_row = html[html.index('<th scope="row">Oui</th>') :].split("</tr>", 1)[0]
+    cells = re.findall(r'<td class="number">([^<]*)</td>', yes_row)
+    # count of the option, base, estimate, interval, effective n
+    assert cells == ["40", "100", "43,0 %", "[33,0 ; 53,0]", "63"]  # 62,5 rounds away from 0
     assert "À interpréter avec prudence" in html and "Non publiable" in html
     svg = html[html.index('<svg class="results-chart"') :].split("</svg>", 1)[0]
     assert 'role="img"' in svg and "<title" in svg
@@ -251,6 +253,34 @@ def test_a_withheld_cell_shows_no_figure_says_why_and_stays_out_of_the_open_data
     assert "oui" in options and "non" not in options and "nsp" not in options
 
 
+def test_each_public_figure_shows_the_options_count_and_its_base_as_the_rule_states_it(
+    client, computation
+):
+    from results.presentation import publication_rule
+
+    edition = computation.edition
+    publish(edition, "usage_ia")
+    html = html_of(client.get(reverse("results_public", args=[edition.year])))
+    assert '<th scope="col" class="text-end">Effectif (option)</th>' in html
+    assert '<th scope="col" class="text-end">Base (répondants)</th>' in html
+    yes_row = html[html.index('<th scope="row">Oui</th>') :].split("</tr>", 1)[0]
+    cells = re.findall(r'<td class="text-end text-nowrap">([^<]*)</td>', yes_row)
+    assert cells == ["43,0 %", "[33,0 ; 53,0]", "40", "100"]
+    nsp = html[html.index('<th scope="row">Je ne sais pas</th>') :].split("</tr>", 1)[0]
+    assert "100" not in nsp  # a suppressed cell shows neither its count nor its base
+    # The methodology states the code's rule, which says that each figure shows both.
+    rules = publication_rule()
+    assert any("l’effectif de l’option" in rule and "sa base" in rule for rule in rules)
+    methodology = html_of(client.get(reverse("results_methodology", args=[edition.year])))
+    for rule in rules:
+        assert html_of_text(rule) in methodology
+
+
+def html_of_text(text):
+    """A text with its no-break spaces as plain spaces, as html_of shows a page."""
+    return text.replace("\u202f", " ").replace("\u00a0", " ")
+
+
 def test_public_results_have_a_domain_selector_that_works_without_javascript(client, computation):
     edition = computation.edition
     publish(edition, "usage_ia")
@@ -320,8 +350,8 @@ def test_a_question_is_crossed_with_the_options_of_another(observatoire, run):
     html = html_of(page)
     table = html[html.index('data-testid="cross-table"') :].split("</table>", 1)[0]
     assert "selon la réponse à « orga_charte »" in table
-    assert '<th scope="col" class="number">Oui <span class="help">(n = 6)</span></th>' in table
-    assert '<th scope="col" class="number">Non <span class="help">(n = 6)</span></th>' in table
+    assert '<th scope="col" class="number">Oui <span class="help">(base : 6)</span></th>' in table
+    assert '<th scope="col" class="number">Non <span class="help">(base : 6)</span></th>' in table
     question = edition.questions.get(code="usage_ia")
     (yes_among_charter,) = [
         e
@@ -330,7 +360,7 @@ def test_a_question_is_crossed_with_the_options_of_another(observatoire, run):
     ]
     assert yes_among_charter.value == pytest.approx(4 / 6)
     yes_row = table[table.index('<th scope="row">Oui</th>') :].split("</tr>", 1)[0]
-    assert "66,7 %" in yes_row
+    assert "66,7 %" in yes_row and "effectif : 4" in yes_row  # 4 of the 6 with a charter
 
 
 def test_a_question_cannot_be_crossed_with_a_free_text_or_itself(observatoire, run):

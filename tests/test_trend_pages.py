@@ -127,9 +127,18 @@ def test_a_reader_compares_2025_with_2023_in_a_browser_without_javascript(
     page.goto(f"{live_server.url}/resultats/2025/evolution/")
     table = page.get_by_role("table", name=re.compile("^Votre structure a-t-elle déjà"))
     expect(table.get_by_role("columnheader")).to_have_text(
-        ["Réponse", "2023 (IC 95 %)", "2025 (IC 95 %)", "Évolution en points (IC 95 %)"]
+        [
+            "Réponse",
+            "2023 (IC 95 %)",
+            "Effectif 2023 (option)",
+            "Base 2023 (répondants)",
+            "2025 (IC 95 %)",
+            "Effectif 2025 (option)",
+            "Base 2025 (répondants)",
+            "Évolution en points (IC 95 %)",
+        ]
     )
-    expect(table).to_contain_text("pts")
+    expect(table).to_contain_text("points")
     page.get_by_label("Collectivités concernées").select_option(
         "Collectivités de 3 500 habitants ou plus"
     )

@@ -1,7 +1,7 @@
 from django import template
 
 from results.models import Computation, Publication
-from results.presentation import format_number, publication_rule
+from results.presentation import publication_rule
 
 register = template.Library()
 
@@ -16,12 +16,6 @@ def results_links(edition):
         and Computation.objects.current(edition) is not None
     )
     return {"edition": edition, "published": published}
-
-
-@register.filter
-def grouped(number):
-    """A count with French digit grouping: 36 336."""
-    return format_number(number, 0)
 
 
 @register.inclusion_tag("results/includes/publication_rule.html")

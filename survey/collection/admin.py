@@ -11,6 +11,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
+from survey import numbers
 from survey.collection.models import (
     CONTACT_PERMISSION,
     PERSONAL_FIELDS,
@@ -30,7 +31,6 @@ from survey.exports.rows import (
     Layout,
     answer_state,
 )
-from survey.questionnaire.admin import _count
 
 
 class ReassignForm(forms.Form):
@@ -294,7 +294,7 @@ class ResponseAdmin(ExportResponsesMixin, PersonalFieldsAdmin):
 
     @admin.display(description="progression", ordering="progress")
     def progress_percent(self, response):
-        return f"{response.progress} %"
+        return numbers.percentage(response.progress, 0)
 
     @admin.display(description="réponses par section")
     def answers(self, response):
@@ -462,7 +462,7 @@ class ResponseAdmin(ExportResponsesMixin, PersonalFieldsAdmin):
                 drafts=Count("pk", filter=Q(status=ResponseStatus.DRAFT)),
                 submitted=Count("pk", filter=Q(status=ResponseStatus.SUBMITTED)),
             )
-            response.context_data["counts"] = {key: _count(n) for key, n in counts.items()}
+            response.context_data["counts"] = {key: numbers.integer(n) for key, n in counts.items()}
         return response
 
     def get_urls(self):

@@ -9,6 +9,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET
 from django_ratelimit.decorators import ratelimit
 
+from survey import numbers
 from survey.collectivites.search import MAX_QUERY_LENGTH, cached_search, search
 
 QUERY_TOO_LONG = f"Votre recherche est trop longue : {MAX_QUERY_LENGTH} caractères au plus."
@@ -21,7 +22,7 @@ def describe(collectivite):
     if collectivite.place:
         parts.append(collectivite.place)
     if collectivite.population:
-        parts.append(f"{collectivite.population:,} habitants".replace(",", "\u202f"))
+        parts.append(f"{numbers.integer(collectivite.population)} habitants")
     return " · ".join(parts)
 
 

@@ -6,16 +6,12 @@ from django.http import HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path
 
+from survey import numbers
 from survey.collection.models import (
     Answer,
 )
 from survey.questionnaire.loader import codes_used_in_answers
 from survey.questionnaire.models import Choice, Edition, MatrixItem, Question, Section, Survey
-
-
-def _count(number):
-    return f"{number:,}".replace(",", "\u202f")
-
 
 # -- Questionnaire ------------------------------------------------------------------------
 
@@ -151,8 +147,8 @@ class QuestionAdmin(admin.ModelAdmin):
         if not count:
             return "Aucune : la question peut encore changer de code ou être supprimée."
         note = (
-            f"{_count(count)} réponse(s) : le code, le type et l'édition de la question ne "
-            "peuvent plus changer et elle ne peut pas être supprimée. Pour ne plus la poser, "
+            f"{numbers.integer(count)} réponse(s) : le code, le type et l'édition de la question "
+            "ne peuvent plus changer et elle ne peut pas être supprimée. Pour ne plus la poser, "
             "décochez « active » : ses réponses restent dans les exports."
         )
         used = codes_used_in_answers(question)
@@ -184,7 +180,7 @@ class QuestionAdmin(admin.ModelAdmin):
         )
         if answered:
             protected = [
-                f"« {code} » a déjà {_count(count)} réponse(s) : elle ne peut pas être "
+                f"« {code} » a déjà {numbers.integer(count)} réponse(s) : elle ne peut pas être "
                 "supprimée. Désactivez-la plutôt (action « Désactiver les questions "
                 "sélectionnées », ou case « active »)."
                 for code, count in answered

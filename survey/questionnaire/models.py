@@ -23,6 +23,7 @@ from django.db.models import F, Q
 from django.utils import formats, timezone
 from django.utils.functional import cached_property
 
+from survey import numbers
 from survey.enums import Audience, Lineage, QuestionKind
 
 # Codes of questions, choices and matrix lines name export columns: a letter, then lowercase
@@ -548,25 +549,17 @@ def normalise_line_breaks(text):
 # Arabic-Indic digits and underscores ("1_000"), which a respondent never means as a number.
 INTEGER_RE = re.compile(r"-?[0-9]+")
 DECIMAL_RE = re.compile(r"-?[0-9]+(\.[0-9]+)?|-?\.[0-9]+")
-# Thousands separators a respondent may type or be shown (space, no-break, narrow no-break).
-GROUP_SEPARATORS = str.maketrans("", "", " \xa0\u202f")
+# Thousands separators a respondent may type or be shown (space, no-break, narrow no-break),
+# and the minus sign pages write (survey/numbers.py), read as a hyphen-minus.
+GROUP_SEPARATORS = str.maketrans({" ": None, "\xa0": None, "\u202f": None, numbers.MINUS: "-"})
 
 
 def ungroup(text):
     return text.strip().translate(GROUP_SEPARATORS)
 
 
-def group_thousands(number):
-    """A number as the French write it: 2 942 857 and 1 234,5 (narrow no-break spaces)."""
-    text = f"{number:f}" if isinstance(number, decimal.Decimal) else str(number)
-    sign, text = ("-", text[1:]) if text.startswith("-") else ("", text)
-    whole, _, fraction = text.partition(".")
-    grouped = f"{int(whole):,}".replace(",", "\u202f")
-    return sign + grouped + ("," + fraction if fraction else "")
-
-
 def _format_number(number):
-    return f"{decimal.Decimal(str(number)).normalize():f}".replace(".", ",")
+    return numbers.plain(decimal.Decimal(str(number)))
 
 
 class Choice(models.Model):

@@ -3,14 +3,10 @@ from django.core.management.base import BaseCommand, CommandError
 from results.estimation import run_computation
 from results.models import Frame
 from results.weighting import WeightingError
+from survey import numbers
 from survey.collection.models import Response
 from survey.enums import Audience
 from survey.management.editions import add_survey_argument, find_edition
-
-
-def number(value, digits=0):
-    """A number as the French write it in a terminal: 36 000 ; 0,83."""
-    return f"{value:,.{digits}f}".replace(",", "\u202f").replace(".", ",")
 
 
 class Command(BaseCommand):
@@ -45,11 +41,11 @@ class Command(BaseCommand):
         except WeightingError as error:
             raise CommandError(str(error)) from None
         write = self.stdout.write
-        write(f"Réponses pondérées (n) : {number(computation.respondent_count)}")
+        write(f"Réponses pondérées (n) : {numbers.integer(computation.respondent_count)}")
         if computation.other_structure_count:
             write(
                 f"Réponses d'autres structures, comptées à part et non pondérées : "
-                f"{number(computation.other_structure_count)}"
+                f"{numbers.integer(computation.other_structure_count)}"
             )
         for entry in computation.collapsed_strata:
             what = "Strate" if "strate" in entry else "Région"
@@ -60,17 +56,22 @@ class Command(BaseCommand):
         if not computation.collapsed_strata:
             write("Aucune strate ni région regroupée.")
         write(
-            f"Facteurs d'ajustement : de {number(computation.factor_min, 3)} "
-            f"à {number(computation.factor_max, 3)}"
+            f"Facteurs d'ajustement : de {numbers.decimal_number(computation.factor_min, 3)} "
+            f"à {numbers.decimal_number(computation.factor_max, 3)}"
         )
         write(
-            f"Poids : de {number(computation.weight_min, 2)} à {number(computation.weight_max, 2)}"
+            f"Poids : de {numbers.decimal_number(computation.weight_min, 2)} "
+            f"à {numbers.decimal_number(computation.weight_max, 2)}"
         )
-        write(f"Efficacité de Kish : {number(computation.kish_efficiency, 3)}")
-        write(f"Taille effective de l'échantillon : {number(computation.effective_n, 1)}")
-        write(f"Estimations enregistrées : {number(computation.estimates.count())}")
+        write(f"Efficacité de Kish : {numbers.decimal_number(computation.kish_efficiency, 3)}")
+        write(
+            "Taille effective de l'échantillon : "
+            f"{numbers.decimal_number(computation.effective_n, 1)}"
+        )
+        write(f"Estimations enregistrées : {numbers.integer(computation.estimates.count())}")
         self.stdout.write(
             self.style.SUCCESS(
-                f"Résultats {year} calculés en {number(computation.duration_seconds, 1)} s."
+                f"Résultats {year} calculés en "
+                f"{numbers.decimal_number(computation.duration_seconds, 1)} s."
             )
         )

@@ -3,6 +3,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 
 from results.models import Frame, FrameError
+from survey import numbers
 from survey.enums import Audience
 from survey.management.editions import add_survey_argument, find_edition
 
@@ -33,12 +34,12 @@ class Command(BaseCommand):
         elapsed = time.perf_counter() - started
         for stratum in frame.strata.all():
             self.stdout.write(
-                f"{stratum.label} : {stratum.collectivite_count:_} collectivités, "
-                f"{stratum.population:_} habitants".replace("_", " ")
+                f"{stratum.label} : {numbers.integer(stratum.collectivite_count)} collectivités, "
+                f"{numbers.integer(stratum.population)} habitants"
             )
         self.stdout.write(
             self.style.SUCCESS(
-                f"Base de sondage {year} figée : {frame.collectivite_count:_} "
-                f"collectivités en {elapsed:.1f} s.".replace("_", " ")
+                f"Base de sondage {year} figée : {numbers.integer(frame.collectivite_count)} "
+                f"collectivités en {numbers.decimal_number(elapsed, 1)} s."
             )
         )

@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
+from survey import numbers
 from survey.collectivites.search import DEFAULT_DATA_FILE, CollectiviteFileError, load_collectivites
 from survey.enums import CollectiviteKind
 
@@ -22,10 +23,11 @@ class Command(BaseCommand):
             raise CommandError(str(error)) from None
         for kind in CollectiviteKind:
             count = report.by_kind.get(kind.value, 0)
-            self.stdout.write(f"{kind.label} : {count:_}".replace("_", " "))
+            self.stdout.write(f"{kind.label} : {numbers.integer(count)}")
         self.stdout.write(
-            f"{report.created} créée(s), {report.updated} modifiée(s), "
-            f"{report.unchanged} inchangée(s)."
+            f"{numbers.integer(report.created)} créée(s), "
+            f"{numbers.integer(report.updated)} modifiée(s), "
+            f"{numbers.integer(report.unchanged)} inchangée(s)."
         )
         if report.missing_from_file:
             self.stdout.write(

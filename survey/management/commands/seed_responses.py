@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
+from survey import numbers
 from survey.collection.models import Answer, Respondent, Response, ResponseSubmission
 from survey.collectivites.models import Collectivite
 from survey.enums import Audience, ResponseStatus
@@ -124,8 +125,8 @@ class Command(BaseCommand):
         for chunk in batched(rng.sample(free, count), 1000):
             created += self._create(edition, maker, chunk, options["submitted_share"], rng)
         self.stdout.write(
-            f"{created} réponses créées pour l'édition {edition.year} "
-            f"en {time.monotonic() - started:.1f} s."
+            f"{numbers.integer(created)} réponses créées pour l'édition {edition.year} "
+            f"en {numbers.decimal_number(time.monotonic() - started, 1)} s."
         )
 
     def _edition(self, year, survey):

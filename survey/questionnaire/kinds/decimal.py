@@ -3,8 +3,9 @@ import math
 
 from django.core.exceptions import ValidationError
 
+from survey import numbers
 from survey.questionnaire.kinds.integer import Integer, fake_bounds
-from survey.questionnaire.models import DECIMAL_RE, group_thousands, ungroup
+from survey.questionnaire.models import DECIMAL_RE, ungroup
 
 
 class Decimal(Integer):
@@ -15,7 +16,7 @@ class Decimal(Integer):
     inputmode = "decimal"
 
     def initial(self, question, value, name):
-        return {name: group_thousands(decimal.Decimal(value))}
+        return {name: numbers.exact(decimal.Decimal(value))}
 
     def clean(self, question, value):
         if isinstance(value, bool) or not isinstance(value, str | int | float):
@@ -40,7 +41,7 @@ class Decimal(Integer):
         return str(decimal.Decimal(tenths) / 10)
 
     def words(self, question, value):
-        return group_thousands(decimal.Decimal(value))
+        return numbers.exact(decimal.Decimal(value))
 
     def staff_words(self, export, value):
-        return str(value).replace(".", ",")
+        return numbers.exact(decimal.Decimal(str(value)))

@@ -3,8 +3,9 @@ import math
 from django import forms
 from django.core.exceptions import ValidationError
 
+from survey import numbers
 from survey.questionnaire.kinds.base import NUMBER, Kind
-from survey.questionnaire.models import INTEGER_RE, group_thousands, ungroup
+from survey.questionnaire.models import INTEGER_RE, ungroup
 
 
 def fake_bounds(question):
@@ -26,7 +27,7 @@ class Integer(Kind):
         return {name: forms.CharField()}
 
     def initial(self, question, value, name):
-        return {name: group_thousands(value)}
+        return {name: numbers.exact(value)}
 
     def clean(self, question, value):
         if isinstance(value, bool):
@@ -51,4 +52,4 @@ class Integer(Kind):
         return maker.rng.randint(math.ceil(low), math.floor(high))
 
     def words(self, question, value):
-        return group_thousands(value)
+        return numbers.exact(value)
