@@ -316,8 +316,7 @@ class WeightingRunAdmin(admin.ModelAdmin):
 
     @admin.display(description="plus grand écart")
     def largest_gap(self, run):
-        gap = max(run.gaps.values(), default=0.0) * 100
-        return f"{gap:.1f} %".replace(".", ",")
+        return numbers.percent(max(run.gaps.values(), default=0.0))
 
     @admin.display(description="motifs du refus")
     def refusal_list(self, run):

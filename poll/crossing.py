@@ -454,6 +454,7 @@ def store_crossing(year):
                         ("low", "low"),
                         ("high", "high"),
                         ("base", "base_n"),
+                        ("count", "n"),
                         ("reliability", "reliability"),
                     )
                 },  # fmt: skip
@@ -492,6 +493,7 @@ def stored_rows(computation, domain):
                         getattr(figure, f"{side}_high"),
                         getattr(figure, f"{side}_base"),
                         getattr(figure, f"{side}_reliability"),
+                        getattr(figure, f"{side}_count"),
                     )
                     for side in ("citizens", "collectivites")
                 },

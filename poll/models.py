@@ -739,11 +739,15 @@ class CrossedFigure(models.Model):
     citizens_low = models.FloatField("IC à 95 %, borne basse (citoyens)", null=True)
     citizens_high = models.FloatField("IC à 95 %, borne haute (citoyens)", null=True)
     citizens_base = models.PositiveIntegerField("base (citoyens)", default=0)
+    citizens_count = models.PositiveIntegerField("effectif de la réponse (citoyens)", default=0)
     citizens_reliability = models.CharField("fiabilité (citoyens)", max_length=12)
     collectivites_value = models.FloatField("part (collectivités)", null=True)
     collectivites_low = models.FloatField("IC à 95 %, borne basse (collectivités)", null=True)
     collectivites_high = models.FloatField("IC à 95 %, borne haute (collectivités)", null=True)
     collectivites_base = models.PositiveIntegerField("base (collectivités)", default=0)
+    collectivites_count = models.PositiveIntegerField(
+        "effectif de la réponse (collectivités)", default=0
+    )
     collectivites_reliability = models.CharField("fiabilité (collectivités)", max_length=12)
 
     class Meta:

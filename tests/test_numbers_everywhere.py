@@ -56,7 +56,7 @@ def shipped_results(django_db_setup, django_db_blocker):
         atomic.__enter__()
         try:
             load_as_make_run_does()
-            edition = Edition.objects.for_year(2025)
+            edition = Edition.objects.for_year(2025, "barometre-ia-collectivites")
             Publication.objects.create(
                 edition=edition, question=edition.questions.get(code=QUESTION)
             )

@@ -106,10 +106,10 @@ def test_the_public_page_reads_stored_figures_in_a_bounded_number_of_queries(
         page = client.get(PUBLIC)
     html = page.content.decode()
     assert page.status_code == 200
-    assert "50,0 %" in html and "66,7 %" in html
+    assert "50,0\u00a0%" in html and "66,7\u00a0%" in html
     with django_assert_max_num_queries(16):
         region = client.get(PUBLIC, {"domaine": "Région Bretagne"})
-    assert "50,0 %" in region.content.decode()
+    assert "50,0\u00a0%" in region.content.decode()
 
 
 def test_the_public_page_shows_the_stored_figures_until_they_are_computed_again(published, client):
@@ -117,11 +117,11 @@ def test_the_public_page_shows_the_stored_figures_until_they_are_computed_again(
     for stored_answer in risks:
         stored_answer.value = {**stored_answer.value, "biais": "peu_preoccupant"}
         stored_answer.save(update_fields=["value"])
-    assert "50,0 %" in client.get(PUBLIC).content.decode()
+    assert "50,0\u00a0%" in client.get(PUBLIC).content.decode()
     out = io.StringIO()
     call_command("compute_crossing", "--year", "2025", stdout=out)
     assert "chiffre(s) croisé(s) enregistré(s)" in out.getvalue()
-    assert "50,0 %" not in client.get(PUBLIC).content.decode()
+    assert "50,0\u00a0%" not in client.get(PUBLIC).content.decode()
     figure = CrossedFigure.objects.get(domain="Ensemble", row="biais", choice="peu_preoccupant")
     assert figure.citizens_value == pytest.approx(1.0)
 
@@ -134,8 +134,8 @@ def test_the_public_page_does_not_show_citizens_weighted_on_test_margins_and_say
     html = client.get(PUBLIC).content.decode()
     assert "Les réponses des citoyens ne sont pas encore publiées" in html
     assert "chiffres de population fictifs" in html
-    assert "50,0 %" not in html  # the citizens' share
-    assert "66,7 %" in html  # the collectivités' side stays
+    assert "50,0\u00a0%" not in html  # the citizens' share
+    assert "66,7\u00a0%" in html  # the collectivités' side stays
 
 
 def test_the_staff_crossed_page_is_not_reachable_anonymously(published, client):
@@ -164,7 +164,7 @@ def test_without_an_accepted_run_the_public_page_says_the_citizens_are_not_weigh
     WeightingRun.objects.all().delete()  # the stored crossing loses its weights
     html = client.get(PUBLIC).content.decode()
     assert "l’échantillon n’a pas encore pu être redressé" in html
-    assert "50,0 %" not in html and "66,7 %" in html
+    assert "50,0\u00a0%" not in html and "66,7\u00a0%" in html
 
 
 def test_the_staff_page_says_when_the_public_figures_rest_on_older_results(published, client):

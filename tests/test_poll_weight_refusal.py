@@ -76,7 +76,7 @@ def test_a_run_leaving_a_382_percent_gap_and_a_factor_of_3_11_is_refused_and_sto
     first = reached["region", "auvergne_rhone_alpes"]
     assert (first["pondere"] - first["cible"]) / first["cible"] == pytest.approx(3.816, abs=1e-3)
     assert run.gaps["region"] > ACCEPTED_GAP
-    assert "auvergne_rhone_alpes reste à 381,6 % de sa cible" in " ".join(run.refusals)
+    assert "auvergne_rhone_alpes reste à 381,6\u00a0% de sa cible" in " ".join(run.refusals)
     assert "sortent des bornes 0,3 à 3,0 : de 0,35 à 3,11" in " ".join(run.refusals)
     assert run.test_margins
     assert not Participation.objects.filter(weight__isnull=False).exists()
@@ -104,7 +104,7 @@ def test_weigh_poll_prints_the_refused_run_and_fails(skewed):
         call_command("weigh_poll", "--edition", "2025", stdout=out)
     printed = out.getvalue()
     assert "facteurs d'ajustement de 0,35 à 3,11" in printed
-    assert "région 381," in printed and "reste à 381,6 % de sa cible" in printed
+    assert "région 381," in printed and "reste à 381,6\u00a0% de sa cible" in printed
     assert "CALCUL REFUSÉ, poids non enregistrés" in printed
     assert "Calcul refusé" in str(error.value)
     assert "Marges de test" in printed
@@ -118,10 +118,10 @@ def test_the_admin_shows_the_refused_run_with_its_gaps_factors_and_a_test_margin
     banner = "Les poids du sondage 2025 reposent sur des marges de test"
     loaded = "Les marges chargées pour le sondage 2025 sont des données de test"
     listing = client.get(reverse("admin:poll_weightingrun_changelist")).content.decode()
-    assert "Refusé" in listing and "381,6 %" in listing and "de 0,35 à 3,11" in listing
+    assert "Refusé" in listing and "381,6\u00a0%" in listing and "de 0,35 à 3,11" in listing
     detail = client.get(reverse("admin:poll_weightingrun_change", args=[run.pk])).content.decode()
     assert "n’a pas convergé sur la marge région" in detail
-    assert "381,6 %" in detail and "FICHIER DE TEST" in detail and "(test)" in detail
+    assert "381,6\u00a0%" in detail and "FICHIER DE TEST" in detail and "(test)" in detail
     # No accepted run yet: the banner names the loaded margins.
     for name in ["poll_participation_changelist", "poll_margin_changelist",
                  "poll_weightingrun_changelist", "poll_quota_changelist"]:  # fmt: skip
