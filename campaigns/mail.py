@@ -23,6 +23,7 @@ from django.utils.safestring import SafeString
 
 from campaigns.models import Message, MessageKind, MessageStatus, OptOut, normalise_email
 from survey.enums import ResponseStatus
+from survey.links import site_url
 from survey.typography import typeset, typeset_html
 
 logger = logging.getLogger(__name__)
@@ -53,10 +54,6 @@ SUBJECTS = {
     MessageKind.REMINDER_DRAFT: "{title} : vos réponses ne sont pas encore envoyées",
     MessageKind.CLOSING_NOTICE: "{title} : clôture dans 48 heures, vos réponses attendent",
 }
-
-
-def site_url():
-    return settings.SITE_URL.rstrip("/")
 
 
 def queue(kind, recipient, subject, body_text="", *, edition=None, **rows):
