@@ -197,6 +197,7 @@ class StepAdmin(admin.ModelAdmin):
         if edited is not None and not may_edit:
             raise PermissionDenied
         emails = []
+        sample = mail.sample_collectivite(step, found)
         for kind in texts.kinds_of(step.kind):
             # The preview shows the text saved (or the default one), even beside a refused edit.
             subject, body = mail.step_text(step, kind)
@@ -215,8 +216,6 @@ class StepAdmin(admin.ModelAdmin):
                 )
                 return redirect(reverse("admin:campaigns_step_preview", args=[step.pk])
                                 + f"#message-{kind}")  # fmt: skip
-            sample = next((r.collectivite for r in found if r.kind == kind and r.collectivite),
-                          None)  # fmt: skip
             written = mail.write(subject, body, mail.sample_values(step.edition, step, sample))
             emails.append({
                 "kind": kind,

@@ -184,10 +184,22 @@ def campaign_values(message):
 SAMPLE_NAME = "Camille Exemple"
 
 
+def sample_collectivite(step, found=None):
+    """The collectivité of the step's first recipient (the preview and the tests show it),
+    or None."""
+    from campaigns.audience import recipients
+
+    if step is None:
+        return None
+    found = recipients(step) if found is None else found
+    return next((recipient.collectivite for recipient in found if recipient.collectivite), None)
+
+
 def sample_values(edition, step=None, collectivite=None):
     """The placeholders' values for a sample recipient (the preview, a test sent to staff):
-    a collectivité of the step's recipients if given, a made-up name, and links that open
+    the collectivité of the step's first recipient, a made-up name, and links that open
     nothing (a test must never carry a working link to someone's response)."""
+    collectivite = collectivite or sample_collectivite(step)
     return {
         "edition": edition.title,
         "date_cloture": closing_date(edition),
