@@ -8,6 +8,9 @@ DEV_STAMP := $(VENV)/.installed-dev
 # In order: an edition before the editions that continue its questions.
 QUESTIONNAIRES := questionnaires/2023.toml questionnaires/2025.toml questionnaires/citoyens-2025.toml
 PORT ?= 8000
+# Every link the site writes (emails, resume links, enrolment links) starts with SITE_URL:
+# by default the address the server listens on.
+export SITE_URL ?= http://127.0.0.1:$(PORT)
 
 # Development defaults; production sets DJANGO_DEBUG=0 and a real SECRET_KEY.
 export DJANGO_DEBUG ?= 1

@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 
 from barometre.models import EnrolmentLink
+from survey.links import absolute_url
 
 User = get_user_model()
 
@@ -20,7 +21,7 @@ def issue_enrolment_links(modeladmin, request, queryset):
     for user in queryset.filter(is_staff=True, is_active=True):
         link, token = EnrolmentLink.issue(user, by=request.user)
         path = reverse("admin:two_factor_enrolment_link", args=[token])
-        links.append((user, request.build_absolute_uri(path)))
+        links.append((user, absolute_url(path)))
     context = {
         **modeladmin.admin_site.each_context(request),
         "title": "Liens d'inscription à la double authentification",

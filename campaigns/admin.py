@@ -5,14 +5,16 @@ from django.core.files.uploadhandler import MemoryFileUploadHandler, TemporaryFi
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
-from campaigns import report
+from campaigns import mail, report, texts
 from campaigns.audience import queue_step, recipients, shared_addresses
 from campaigns.imports import import_contacts
-from campaigns.models import Contact, Message, OptOut, Step
+from campaigns.models import Contact, Message, MessageKind, OptOut, Step, StepText
 from survey.addresses import PlainEmailField
 from survey.enums import Audience
 from survey.questionnaire.models import Edition
@@ -110,24 +112,55 @@ class ContactAdmin(admin.ModelAdmin):
 class StepForm(forms.ModelForm):
     class Meta:
         model = Step
-        fields = ["edition", "kind", "days_before_close", "under_covered_only"]
+        fields = ["edition", "kind", "days_before_close", "send_time", "under_covered_only"]
+
+
+def html_body(html):
+    """The <body> of an email's HTML part, to show inside the page as the recipient sees it
+    (written by campaigns.mail.html_text: escaped text and the message's own links)."""
+    start = html.index("<body")
+    start = html.index(">", start) + 1
+    return mark_safe(html[start : html.rindex("</body>")])  # noqa: S308
+
+
+class StepTextForm(forms.ModelForm):
+    """One message of a step: its subject and text, placeholders checked (StepText.clean)."""
+
+    class Meta:
+        model = StepText
+        fields = ["subject", "body"]
+        widgets = {"body": forms.Textarea(attrs={"rows": 16, "cols": 80})}
+
+    def __init__(self, *args, kind, **kwargs):
+        super().__init__(*args, prefix=kind, **kwargs)
+        self.instance.kind = kind
 
 
 @admin.register(Step)
 class StepAdmin(admin.ModelAdmin):
     form = StepForm
-    list_display = ["__str__", "edition", "due", "under_covered_only", "started_at", "links"]
+    # The links come second: the edition's long title must not push them off the screen.
+    list_display = ["__str__", "links", "edition_year", "due", "under_covered_only", "started_at"]
     list_filter = ["edition", "kind"]
-    list_select_related = ["edition"]
+    list_select_related = ["edition__survey"]
+
+    class Media:
+        css = {"all": ["campaigns/admin.css"]}
 
     @admin.display(description="envoi prévu le")
     def due(self, step):
-        return step.due_at or "à la main"
+        due_at = step.due_at
+        return timezone.localtime(due_at) if due_at else "à la main"
 
-    @admin.display(description="")
+    @admin.display(description="édition", ordering="edition__year")
+    def edition_year(self, step):
+        return format_html('<span title="{}">{}</span>', step.edition, step.edition.year)
+
+    @admin.display(description="textes et suivi")
     def links(self, step):
         return format_html(
-            '<a href="{}">Aperçu des destinataires</a> · <a href="{}">Suivi de la campagne</a>',
+            '<ul class="campaign-step-links"><li><a href="{}">Textes et aperçu des '
+            'destinataires</a></li><li><a href="{}">Suivi de la campagne</a></li></ul>',
             reverse("admin:campaigns_step_preview", args=[step.pk]),
             reverse("admin:campaigns_step_campaign", args=[step.edition_id]),
         )
@@ -137,6 +170,7 @@ class StepAdmin(admin.ModelAdmin):
         return [
             path("<int:pk>/apercu/", admin_view(self.preview_view), name="campaigns_step_preview"),
             path("<int:pk>/envoyer/", admin_view(self.send_view), name="campaigns_step_send"),
+            path("<int:pk>/essai/", admin_view(self.test_view), name="campaigns_step_test"),
             path(
                 "campagne/<int:edition_id>/",
                 admin_view(self.campaign_view),
@@ -149,19 +183,60 @@ class StepAdmin(admin.ModelAdmin):
         return request.user.has_perm("campaigns.send_campaign")
 
     def preview_view(self, request, pk):
-        """Who would receive what, before anything is sent."""
+        """Each email of the step (its text, editable, and how a recipient will read it),
+        then who would receive what, before anything is sent."""
         if not self.has_view_permission(request):
             raise PermissionDenied
         step = get_object_or_404(Step.objects.select_related("edition"), pk=pk)
+        may_edit = self.has_change_permission(request, step)
         found = recipients(step)
         by_kind = {}
         for recipient in found:
             by_kind[recipient.kind_label] = by_kind.get(recipient.kind_label, 0) + 1
+        edited = request.POST.get("kind") if request.method == "POST" else None
+        if edited is not None and not may_edit:
+            raise PermissionDenied
+        emails = []
+        sample = mail.sample_collectivite(step, found)
+        for kind in texts.kinds_of(step.kind):
+            # The preview shows the text saved (or the default one), even beside a refused edit.
+            subject, body = mail.step_text(step, kind)
+            instance = step.texts.filter(kind=kind).first() or StepText(
+                step=step, kind=kind, subject=subject, body=body
+            )
+            form = StepTextForm(request.POST if edited == kind else None, instance=instance,
+                                kind=kind)  # fmt: skip
+            if edited == kind and form.is_valid():
+                form.save()
+                self.message_user(
+                    request,
+                    f"Texte « {MessageKind(kind).label} » de l'étape {step} enregistré ; "
+                    "il vaut pour les messages qui ne sont pas encore partis.",
+                    messages.SUCCESS,
+                )
+                return redirect(reverse("admin:campaigns_step_preview", args=[step.pk])
+                                + f"#message-{kind}")  # fmt: skip
+            written = mail.write(subject, body, mail.sample_values(step.edition, step, sample))
+            emails.append({
+                "kind": kind,
+                "label": MessageKind(kind).label,
+                "form": form,
+                "subject_placeholders": texts.placeholders_of(kind, subject=True),
+                "body_placeholders": texts.placeholders_of(kind),
+                "subject": written[0],
+                "text": written[1],
+                "html_body": html_body(written[2]),
+                "sample": sample or "Commune exemple",
+            })  # fmt: skip
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
-            "title": f"Aperçu : {step} — {step.edition}",
+            "title": f"Textes et aperçu : {step} — {step.edition}",
             "step": step,
+            "emails": emails,
+            "may_edit": may_edit,
+            "staff_email": request.user.email,
+            "sample_name": mail.SAMPLE_NAME,
             "total": len(found),
             "shared_addresses": shared_addresses(found),
             "by_kind": sorted(by_kind.items()),
@@ -170,7 +245,42 @@ class StepAdmin(admin.ModelAdmin):
             "show_addresses": may_see_addresses(request),
             "may_send": self.has_send_permission(request) and step.edition.is_open(),
         }
-        return TemplateResponse(request, "admin/campaigns/step/preview.html", context)
+        status = 400 if edited else 200  # a valid text has redirected above
+        return TemplateResponse(request, "admin/campaigns/step/preview.html", context,
+                                status=status)  # fmt: skip
+
+    def test_view(self, request, pk):
+        return require_POST(self._test)(request, pk)
+
+    def _test(self, request, pk):
+        """Send one text of the step to the staff member's own address (a STEP_TEST message:
+        never counted in the campaign's tracking)."""
+        step = get_object_or_404(Step.objects.select_related("edition"), pk=pk)
+        if not self.has_change_permission(request, step):
+            raise PermissionDenied
+        kind = request.POST.get("kind")
+        back = redirect(reverse("admin:campaigns_step_preview", args=[step.pk]))
+        if kind not in texts.kinds_of(step.kind):
+            self.message_user(request, "Ce message n'existe pas pour cette étape.",
+                              messages.ERROR)  # fmt: skip
+            return back
+        if not request.user.email:
+            self.message_user(
+                request,
+                "Votre compte n'a pas d'adresse électronique : renseignez-la dans votre "
+                "profil pour recevoir un essai.",
+                messages.ERROR,
+            )
+            return back
+        subject, body = mail.step_text(step, kind)
+        mail.queue_step_test(step, kind, request.user.email, subject, body)
+        self.message_user(
+            request,
+            f"Essai du message « {MessageKind(kind).label} » envoyé à votre adresse "
+            f"({request.user.email}), avec un destinataire d'exemple et des liens inactifs.",
+            messages.SUCCESS,
+        )
+        return back
 
     def send_view(self, request, pk):
         return require_POST(self._send)(request, pk)

@@ -18,11 +18,14 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
+from campaigns import texts
 from campaigns.models import Message, MessageKind, MessageStatus, OptOut, normalise_email
 from survey.enums import ResponseStatus
+from survey.links import site_url
 from survey.typography import typeset, typeset_html
 
 logger = logging.getLogger(__name__)
@@ -47,16 +50,6 @@ INVITATION_SALT = "campaigns.invitation"
 # An invitation link opens the collectivité's response: it works for 30 days after its email
 # was written (each reminder carries a fresh one), and never after the edition's close.
 INVITATION_VALID_FOR = datetime.timedelta(days=30)
-SUBJECTS = {
-    MessageKind.INVITATION: "{title} : votre collectivité est invitée à répondre",
-    MessageKind.REMINDER_NOT_STARTED: "{title} : il est encore temps de répondre",
-    MessageKind.REMINDER_DRAFT: "{title} : vos réponses ne sont pas encore envoyées",
-    MessageKind.CLOSING_NOTICE: "{title} : clôture dans 48 heures, vos réponses attendent",
-}
-
-
-def site_url():
-    return settings.SITE_URL.rstrip("/")
 
 
 def queue(kind, recipient, subject, body_text="", *, edition=None, **rows):
@@ -140,30 +133,98 @@ def render(message):
     made at this moment, from the contact, respondent or access request of the message."""
     if message.kind in LINKED_KINDS:
         return message.subject, linked_text(message), None
+    if message.kind == MessageKind.STEP_TEST:
+        # A step's text as staff tried it (subject and body hold the templates, no link),
+        # written for a sample recipient with links that open nothing.
+        values = sample_values(message.edition, message.step)
+        subject, text, html = write(message.subject, message.body_text, values)
+        return f"[Essai] {subject}", text, html
     if not message.is_campaign:
         return message.subject, message.body_text, None
+    subject, body = step_text(message.step, message.kind)
+    return write(subject, body, campaign_values(message))
+
+
+def step_text(step, kind):
+    """(subject, body) templates of `kind` in `step`: staff's text, or the default one."""
+    written = None if step is None else step.texts.filter(kind=kind).first()
+    if written is not None:
+        return written.subject, written.body
+    return texts.default_text(kind)
+
+
+def closing_date(edition):
+    return date_format(timezone.localtime(edition.closes_at), "DATETIME_FORMAT")
+
+
+def campaign_values(message):
+    """The placeholders' values for the recipient of a campaign message, links made now."""
     edition = message.edition
-    context = {
-        "edition": edition,
-        "unsubscribe_url": unsubscribe_url(message),
-        "site_url": site_url(),
+    values = {
+        "edition": edition.title,
+        "date_cloture": closing_date(edition),
+        "lien_desinscription": unsubscribe_url(message),
     }
     if message.kind in (MessageKind.INVITATION, MessageKind.REMINDER_NOT_STARTED):
-        context["url"] = invitation_url(message.contact)
-        context["collectivite"] = message.contact.collectivite
-        context["name"] = inert(message.contact.name)
+        values["lien"] = invitation_url(message.contact)
+        values["collectivite"] = str(message.contact.collectivite)
+        values["nom"] = inert(message.contact.name)
     else:
         respondent = message.respondent
-        context["url"] = resume_url(respondent)
-        context["collectivite"] = respondent.response.collectivite
-        context["structure"] = inert(respondent.response.structure_label)
-    text = typeset(render_to_string(f"campaigns/emails/{message.kind}.txt", context)).strip()
-    subject = typeset(SUBJECTS[message.kind].format(title=edition.title))
-    body = html_text(text, [context["url"], context["unsubscribe_url"]])
+        response = respondent.response
+        values["lien"] = resume_url(respondent)
+        values["collectivite"] = (
+            str(response.collectivite)
+            if response.collectivite
+            else inert(response.structure_label) or "votre structure"
+        )
+    return values
+
+
+SAMPLE_NAME = "Camille Exemple"
+
+
+def sample_collectivite(step, found=None):
+    """The collectivité of the step's first recipient (the preview and the tests show it),
+    or None."""
+    from campaigns.audience import recipients
+
+    if step is None:
+        return None
+    found = recipients(step) if found is None else found
+    return next((recipient.collectivite for recipient in found if recipient.collectivite), None)
+
+
+def sample_values(edition, step=None, collectivite=None):
+    """The placeholders' values for a sample recipient (the preview, a test sent to staff):
+    the collectivité of the step's first recipient, a made-up name, and links that open
+    nothing (a test must never carry a working link to someone's response)."""
+    collectivite = collectivite or sample_collectivite(step)
+    return {
+        "edition": edition.title,
+        "date_cloture": closing_date(edition),
+        "collectivite": str(collectivite) if collectivite else "Commune exemple",
+        "nom": SAMPLE_NAME,
+        "lien": site_url() + reverse("campaigns:invitation", args=["exemple"]),
+        "lien_desinscription": site_url() + reverse("campaigns:unsubscribe", args=["exemple"]),
+    }
+
+
+def write(subject_template, body_template, values):
+    """(subject, plain text, HTML) from a step's templates and a recipient's values."""
+    text = typeset(texts.fill(body_template, values)).strip()
+    subject = typeset(texts.fill(subject_template, values)).strip()
+    body = html_text(text, [values["lien"], values["lien_desinscription"]])
     html = typeset_html(
         render_to_string("campaigns/emails/message.html", {"subject": subject, "body": body})
     )
     return subject, text, html
+
+
+def queue_step_test(step, kind, recipient, subject, body):
+    """Queue a test of one text of `step` to a staff member's own address: a STEP_TEST
+    message, which no campaign count reads."""
+    return queue(MessageKind.STEP_TEST, recipient, subject, body, edition=step.edition, step=step)
 
 
 # What mail clients turn into a link in plain text: a scheme, « www. », an address, a domain.

@@ -6,7 +6,9 @@ the same step twice (a unique constraint taken before anything leaves).
 """
 
 import datetime
+import zoneinfo
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -65,6 +67,10 @@ class StepKind(models.TextChoices):
     CLOSING_NOTICE = "closing", "Avis de clôture (48 h avant)"
 
 
+PARIS = zoneinfo.ZoneInfo("Europe/Paris")
+DEFAULT_SEND_TIME = datetime.time(9, 30)  # a working morning, Paris time
+
+
 class Step(models.Model):
     """One sending of an edition's campaign: the invitation, a reminder at J-n, or the notice
     48 hours before the close."""
@@ -84,6 +90,12 @@ class Step(models.Model):
         default=False,
         help_text="Ne viser que les collectivités des strates dont le taux de réponse est "
         "sous l'objectif (page de suivi de la collecte).",
+    )
+    send_time = models.TimeField(
+        "heure d'envoi",
+        default=DEFAULT_SEND_TIME,
+        help_text="Heure de Paris, le jour J-n (les avis de clôture partent 48 h avant la "
+        "clôture).",
     )
     started_at = models.DateTimeField("envoi lancé le", null=True, blank=True, editable=False)
 
@@ -122,7 +134,10 @@ class Step(models.Model):
             return self.edition.closes_at - datetime.timedelta(hours=48)
         if self.days_before_close is None:
             return None
-        return self.edition.closes_at - datetime.timedelta(days=self.days_before_close)
+        # The day J-n in Paris, at the hour staff chose (not the close's own hour, 23 h 59).
+        day = (self.edition.closes_at.astimezone(PARIS) - datetime.timedelta(
+            days=self.days_before_close)).date()  # fmt: skip
+        return datetime.datetime.combine(day, self.send_time, tzinfo=PARIS)
 
 
 class MessageKind(models.TextChoices):
@@ -135,6 +150,7 @@ class MessageKind(models.TextChoices):
     RECEIPT = "receipt", "Accusé de réception"
     ACCESS_REQUEST = "access-request", "Demande d'accès"
     ACCESS_GRANTED = "access-granted", "Accès accordé"
+    STEP_TEST = "step-test", "Essai d'une étape, envoyé à soi-même"
 
 
 # Campaign messages carry the one-click unsubscribe; the others answer the respondent's own
@@ -145,6 +161,48 @@ CAMPAIGN_KINDS = {
     MessageKind.REMINDER_DRAFT,
     MessageKind.CLOSING_NOTICE,
 }
+
+
+class StepText(models.Model):
+    """The text staff wrote for one kind of message of a step, with its placeholders and
+    never a link (links are made when each email is written: campaigns.mail.render)."""
+
+    step = models.ForeignKey(
+        Step, on_delete=models.CASCADE, related_name="texts", verbose_name="étape"
+    )
+    kind = models.CharField(
+        "message", max_length=24, choices=[(k.value, k.label) for k in MessageKind
+                                           if k in CAMPAIGN_KINDS]
+    )  # fmt: skip
+    subject = models.CharField("objet", max_length=300)
+    body = models.TextField("texte")
+    updated_at = models.DateTimeField("modifié le", auto_now=True)
+
+    class Meta:
+        verbose_name = "texte d'une étape"
+        verbose_name_plural = "textes des étapes"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["step", "kind"],
+                name="one_text_per_step_and_message_kind",
+                violation_error_message="Ce message de l'étape a déjà un texte.",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.step} — {self.get_kind_display()}"
+
+    def clean(self):
+        from campaigns import texts
+
+        errors = {}
+        for field, is_subject in (("subject", True), ("body", False)):
+            try:
+                texts.check(self.kind, getattr(self, field), subject=is_subject)
+            except ValidationError as error:
+                errors[field] = error.messages
+        if errors:
+            raise ValidationError(errors)
 
 
 class MessageStatus(models.TextChoices):

@@ -142,7 +142,9 @@ def per_stratum(edition):
 def failures(edition, limit=200):
     return (
         Message.objects.filter(
-            edition=edition, status__in=[MessageStatus.FAILED, MessageStatus.BOUNCED]
+            edition=edition,
+            kind__in=CAMPAIGN_KINDS,  # a test sent to staff is not the campaign's
+            status__in=[MessageStatus.FAILED, MessageStatus.BOUNCED],
         )
         .select_related("step", "contact__collectivite")
         .order_by("-created_at")[:limit]

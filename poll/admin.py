@@ -1,5 +1,6 @@
 import csv
 
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
@@ -10,6 +11,7 @@ from django.utils.html import format_html, format_html_join
 
 from poll.crossing import iter_table, page_context, store_crossing
 from poll.models import (
+    QUOTA_FIELDS,
     Fieldwork,
     Margin,
     MarginDimension,
@@ -18,11 +20,14 @@ from poll.models import (
     Quota,
     QuotaFull,
     WeightingRun,
+    profile_answers,
 )
+from poll.profile import PROFILE_QUESTIONS
 from poll.weighting import weigh
 from results.weighting import WeightingError
 from survey import numbers
 from survey.collection.admin import answers_by_section
+from survey.questionnaire.models import Edition
 
 
 @admin.register(Fieldwork)
@@ -64,13 +69,84 @@ class FieldworkAdmin(admin.ModelAdmin):
         return "oui (secret partagé renseigné)" if fieldwork.link_secret else "non"
 
 
+def poll_editions():
+    """The editions whose questionnaire has the profile questions quotas are made of."""
+    return Edition.objects.filter(
+        questions__code__in=[PROFILE_QUESTIONS[key] for key in QUOTA_FIELDS]
+    ).distinct()
+
+
+class QuotaForm(forms.ModelForm):
+    """Age, sex and région are chosen from the questionnaire's own answers (grouped by
+    edition); the model's `clean` checks them against the edition chosen."""
+
+    class Meta:
+        model = Quota
+        fields = ["edition", "dimension", "age", "sex", "region", "target"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        editions = list(poll_editions().select_related("survey").order_by("-year"))
+        self.fields["edition"].queryset = poll_editions()
+        answers = {edition: profile_answers(edition) for edition in editions}
+        for field in QUOTA_FIELDS:
+            groups = [
+                (str(edition), answers[edition][field][1])
+                for edition in editions
+                if field in answers[edition]
+            ]
+            current = getattr(self.instance, field)
+            known = {code for _, choices in groups for code, _ in choices}
+            if current and current not in known:
+                groups.append(
+                    ("Valeur actuelle, qui ne correspond à aucune réponse", [(current, current)])
+                )
+            self.fields[field] = forms.ChoiceField(
+                label=Quota._meta.get_field(field).verbose_name.capitalize(),
+                choices=[("", "—")] + groups,
+                required=False,
+            )
+
+
 @admin.register(Quota)
 class QuotaAdmin(admin.ModelAdmin):
-    list_display = ["edition", "dimension", "age", "sex", "region", "complets", "objectif"]
+    form = QuotaForm
+    list_display = [
+        "edition",
+        "dimension",
+        "age",
+        "sex",
+        "region",
+        "complets",
+        "objectif",
+        "matches",
+    ]
     list_filter = ["edition", "dimension"]
     readonly_fields = ["completes"]
     complets = numbers.admin_column("completes", "complets")
     objectif = numbers.admin_column("target", "objectif")
+
+    @admin.display(description="correspond aux réponses", boolean=True)
+    def matches(self, quota):
+        return not quota.unmatched(self._answers(quota.edition))
+
+    def _answers(self, edition):
+        cache = self.__dict__.setdefault("_answers_cache", {})
+        if edition.pk not in cache:
+            cache[edition.pk] = profile_answers(edition)
+        return cache[edition.pk]
+
+    def changelist_view(self, request, extra_context=None):
+        # Rows saved before answers were chosen from the questionnaire: never filled, say so.
+        self._answers_cache = {}
+        for quota in Quota.objects.select_related("edition__survey"):
+            for _, message in quota.unmatched(self._answers(quota.edition)):
+                messages.warning(
+                    request,
+                    f"Le quota « {quota} » de l'édition {quota.edition} ne compte personne : "
+                    f"{message} Modifiez-le ou supprimez-le.",
+                )
+        return super().changelist_view(request, extra_context)
 
 
 class FlagFilter(admin.SimpleListFilter):

@@ -19,10 +19,10 @@ from django.db import models, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from poll.profile import is_screened_out, profile_of
+from poll.profile import PROFILE_QUESTIONS, is_screened_out, profile_of
 from survey import numbers
 from survey.collection.models import Response, hash_token
-from survey.questionnaire.models import Edition
+from survey.questionnaire.models import Edition, Question
 
 PANEL_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._~-]{0,99}")  # a spreadsheet reads no formula
 PID_PLACEHOLDER = "{pid}"
@@ -184,6 +184,27 @@ class QuotaQuerySet(models.QuerySet):
         return self.cells_for(edition, profile).filter(completes__gte=F("target")).exists()
 
 
+QUOTA_FIELDS = ("age", "sex", "region")
+
+
+def profile_answers(edition):
+    """{age|sex|region: (question text, [(code, label)])}: the answers of `edition`'s profile
+    questions, the only values a quota cell can match."""
+    questions = {
+        question.code: question
+        for question in Question.objects.filter(
+            edition=edition, code__in=[PROFILE_QUESTIONS[key] for key in QUOTA_FIELDS]
+        ).prefetch_related("choices")
+    }
+    answers = {}
+    for key in QUOTA_FIELDS:
+        question = questions.get(PROFILE_QUESTIONS[key])
+        if question is not None:
+            choices = [(choice.code, choice.label) for choice in question.active_choices]
+            answers[key] = (question.text, choices)
+    return answers
+
+
 class Quota(models.Model):
     """A target number of completes in one cell (age band × sex, or région), set by staff."""
 
@@ -229,6 +250,40 @@ class Quota(models.Model):
     def __str__(self):
         cell = f"{self.age} × {self.sex}" if self.dimension == Dimension.AGE_SEX else self.region
         return f"{cell} : {self.completes}/{self.target}"
+
+    def unmatched(self, answers=None):
+        """[(field, message)]: the values of this cell that no answer of the edition's profile
+        questions has, so that no respondent would ever count in it (the cell would never
+        fill: silently unlimited)."""
+        answers = profile_answers(self.edition) if answers is None else answers
+        problems = []
+        for field in QUOTA_FIELDS:
+            value = getattr(self, field)
+            if not value:
+                continue
+            if field not in answers:
+                problems.append(
+                    (field, "Le questionnaire de cette édition n'a pas cette question.")
+                )
+                continue
+            text, choices = answers[field]
+            if value not in {code for code, _ in choices}:
+                labels = " ; ".join(label for _, label in choices)
+                problems.append(
+                    (
+                        field,
+                        f"« {value} » n'est pas une réponse de la question « {text} » : "
+                        f"choisissez parmi {labels}.",
+                    )
+                )
+        return problems
+
+    def clean(self):
+        super().clean()
+        if self.edition_id is not None:
+            problems = self.unmatched()
+            if problems:
+                raise ValidationError(dict(problems))
 
 
 class Flag(models.TextChoices):

@@ -68,5 +68,18 @@ class PublicationAdmin(admin.ModelAdmin):
     fields = ["edition", "question"]
     list_select_related = ["question", "edition"]
 
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        # Every edition's questions are offered here: each names its edition, its section
+        # and its full wording (several editions share codes such as « usage_ia »).
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.name == "question":
+            field.queryset = field.queryset.select_related("edition__survey", "section").order_by(
+                "-edition__year", "edition__survey__code", "section__position", "position"
+            )
+            field.label_from_instance = lambda question: (
+                f"{question.edition} · {question.section.title} · {question.code} — {question.text}"
+            )
+        return field
+
     def has_change_permission(self, request, obj=None):
         return False

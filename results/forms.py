@@ -64,21 +64,6 @@ class CrossForm(forms.Form):
         return None
 
 
-class PublicationWidget(forms.CheckboxSelectMultiple):
-    """Free-text questions are listed, greyed out: they can never be published."""
-
-    def __init__(self, free_text_codes=(), **kwargs):
-        super().__init__(**kwargs)
-        self.free_text_codes = set(free_text_codes)
-
-    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
-        option = super().create_option(name, value, label, selected, index, subindex, attrs)
-        if str(value) in self.free_text_codes:
-            option["attrs"]["disabled"] = True
-            option["label"] = f"{label} (texte libre : jamais publiée)"
-        return option
-
-
 class PublicationForm(forms.Form):
     """Which questions of an edition appear on its public results page."""
 
@@ -93,17 +78,29 @@ class PublicationForm(forms.Form):
                 "section__position", "position"
             )
         }
-        free_text = [
-            code
-            for code, question in self.questions_by_code.items()
-            if question.kind_class.free_text
+        self.fields["questions"].choices = [
+            (code, question.text) for code, question in self.questions_by_code.items()
         ]
-        field = self.fields["questions"]
-        field.choices = [
-            (code, f"{code} — {question.text}") for code, question in self.questions_by_code.items()
+
+    def sections(self):
+        """[(section, [(question, checked, publishable)])], in the questionnaire's order: the
+        page lists each section's questions with their full wording."""
+        data = self.data
+        checked = set(data.getlist("questions") if hasattr(data, "getlist") else data["questions"])
+        grouped = {}
+        for code, question in self.questions_by_code.items():
+            grouped.setdefault(question.section, []).append(
+                (question, code in checked, not question.kind_class.free_text)
+            )
+        return list(grouped.items())
+
+    def section_questions(self, slug):
+        """The publishable questions of the section `slug` (« tout cocher » in a section)."""
+        return [
+            question
+            for question in self.questions_by_code.values()
+            if question.section.slug == slug and not question.kind_class.free_text
         ]
-        field.widget = PublicationWidget(free_text_codes=free_text)
-        field.widget.choices = field.choices
 
     def clean_questions(self):
         refused = [

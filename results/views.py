@@ -202,6 +202,13 @@ def results_publication(request, admin_site, year):
         form = PublicationForm(request.POST, edition)
         if form.is_valid():
             chosen = form.cleaned_data["questions"]
+            # « Tout publier » / « Tout retirer » of a section: buttons, so no JavaScript needed.
+            if request.POST.get("tout_publier"):
+                added = form.section_questions(request.POST["tout_publier"])
+                chosen = chosen + [question for question in added if question not in chosen]
+            if request.POST.get("tout_retirer"):
+                removed = form.section_questions(request.POST["tout_retirer"])
+                chosen = [question for question in chosen if question not in removed]
             with transaction.atomic():
                 published.exclude(question__in=chosen).delete()
                 kept = set(published.values_list("question", flat=True))
@@ -227,6 +234,7 @@ def results_publication(request, admin_site, year):
         "form": form,
         "public_url": reverse("results_public", args=[edition.year]),
         "is_public": edition.has_closed(),
+        "editions": Edition.objects.of(BAROMETER_SURVEY).order_by("-year"),
     }
     return render(request, "results/staff_publication.html", context)
 

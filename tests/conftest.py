@@ -83,6 +83,15 @@ def client_factory():
 
 
 @pytest.fixture(autouse=True)
+def live_server_is_the_site(request):
+    """Under a live server, the links the site writes (SITE_URL) point to it, as `make run`
+    sets SITE_URL from PORT."""
+    if "live_server" in request.fixturenames:
+        settings = request.getfixturevalue("settings")
+        settings.SITE_URL = request.getfixturevalue("live_server").url
+
+
+@pytest.fixture(autouse=True)
 def observatoire_group(request):
     """The group the 0005 data migration creates, and results' 0002 extends. Browser tests
     flush the database (and a reused test database keeps that state), so make sure it is there

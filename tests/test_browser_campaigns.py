@@ -51,7 +51,7 @@ def test_staff_import_contacts_preview_send_and_follow_the_invitation(
     page.get_by_label("Édition").select_option(label=str(small_survey))
     page.get_by_label("Type").select_option(label="Invitation")
     page.get_by_role("button", name="Enregistrer", exact=True).click()
-    page.get_by_role("link", name="Aperçu des destinataires").click()
+    page.get_by_role("link", name="Textes et aperçu des destinataires").click()
     expect(page.get_by_test_id("preview-total")).to_have_text("2 destinataires")
     assert_accessible(page)
     assert not Message.objects.exists()
@@ -89,7 +89,7 @@ def test_staff_import_contacts_preview_send_and_follow_the_invitation(
     page.get_by_role("button", name="Enregistrer", exact=True).click()
     expect(page.get_by_role("row", name=re.compile("Relance J-7"))).to_be_visible()
     page.get_by_role("row", name=re.compile("Relance J-7")).get_by_role(
-        "link", name="Aperçu des destinataires"
+        "link", name="Textes et aperçu des destinataires"
     ).click()
     expect(page.get_by_test_id("preview-total")).to_have_text("2 destinataires")
     expect(page.get_by_role("row", name=re.compile("Vaulx-en-Velin"))).to_contain_text(

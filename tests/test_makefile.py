@@ -13,16 +13,17 @@ ROOT = Path(__file__).resolve().parent.parent
 FAKE = '#!/bin/sh\necho "$(basename "$0") LOCAL_TRIAL=${LOCAL_TRIAL:-} $*" >> "$CALLS"\n'
 
 
-def make(tmp_path, *arguments):
+def make(tmp_path, *arguments, fake=FAKE, environment=None):
     venv = tmp_path / "venv"
     (venv / "bin").mkdir(parents=True, exist_ok=True)
     for name in ("python", "ruff"):
         script = venv / "bin" / name
-        script.write_text(FAKE)
+        script.write_text(fake)
         script.chmod(0o755)
     calls = tmp_path / "calls.txt"
     calls.write_text("")
-    environment = {k: v for k, v in os.environ.items() if k not in {"PORT", "LOCAL_TRIAL"}}
+    unset = {"PORT", "LOCAL_TRIAL", "SITE_URL"}
+    environment = {k: v for k, v in os.environ.items() if k not in unset} | (environment or {})
     result = subprocess.run(
         [shutil.which("make"), "--no-print-directory", *arguments,
          f"VENV={venv}", f"PYTHON={venv}/bin/python"],
@@ -52,6 +53,22 @@ def test_make_run_serves_on_the_port_given(tmp_path):
     output, calls = make(tmp_path, "run", "PORT=8001")
     assert "python LOCAL_TRIAL= manage.py runserver --skip-checks 127.0.0.1:8001" in calls
     assert "http://127.0.0.1:8001/admin/" in output
+
+
+SITE_URL_FAKE = '#!/bin/sh\necho "$(basename "$0") SITE_URL=${SITE_URL:-} $*" >> "$CALLS"\n'
+
+
+def test_make_run_gives_the_links_of_emails_the_address_it_serves_on(tmp_path):
+    _, calls = make(tmp_path, "run", "PORT=8301", fake=SITE_URL_FAKE)
+    # The worker (in the background) and the server share the recipe's environment.
+    server = [call for call in calls if "runserver" in call]
+    assert server == [
+        "python SITE_URL=http://127.0.0.1:8301 manage.py runserver --skip-checks 127.0.0.1:8301"
+    ]
+    # A public address given by the operator wins.
+    public = {"SITE_URL": "https://barometre.example.fr"}
+    _, calls = make(tmp_path, "run", fake=SITE_URL_FAKE, environment=public)
+    assert all("SITE_URL=https://barometre.example.fr" in c for c in calls if "manage.py" in c)
 
 
 def test_make_run_starts_the_mail_worker_beside_the_web_server_and_stops_it_after(tmp_path):

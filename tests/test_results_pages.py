@@ -166,9 +166,9 @@ def test_staff_choose_the_published_questions_and_free_text_is_greyed_out(publis
     edition = computation.edition
     url = reverse("admin:results_publication", args=[edition.year])
     html = html_of(publisher.get(url))
-    assert 'value="orga_commentaire" id="id_questions_7" disabled>' in html
-    assert "orga_commentaire — Question" in html and "(texte libre : jamais publiée)" in html
-    assert 'value="usage_ia" id="id_questions_0">' in html
+    assert 'value="orga_commentaire" id="publier-orga_commentaire" disabled>' in html
+    assert "(texte libre : jamais publiée)" in html
+    assert 'value="usage_ia" id="publier-usage_ia">' in html
     response = publisher.post(url, {"questions": ["usage_ia", "usage_impacts"]})
     assert response.status_code == 302
     codes = set(

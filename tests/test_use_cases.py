@@ -271,9 +271,46 @@ def test_the_catalogue_is_searched_and_filtered_without_javascript(
     assert f">{hidden}</h2>" not in html
 
 
+def test_the_catalogue_is_filtered_by_the_staffs_tags_without_javascript(client, closed, validated):
+    chatbot = UseCase.objects.get(name="Chatbot")
+    chatbot.tags.add(Tag.objects.create(name="Relation usagers"))
+    Tag.objects.create(name="Jamais utilisée")
+    page = catalogue(client)
+    html = page.content.decode()
+    assert [label for _, label in page.context["form"].fields["etiquette"].choices] == [
+        "Toutes les étiquettes",
+        "Relation usagers",
+    ]  # only the tags of published projects are offered
+    assert 'href="?etiquette=Relation%20usagers"' in html
+    html = catalogue(client, etiquette="Relation usagers").content.decode()
+    assert ">Chatbot</h2>" in html and ">Covoiturage</h2>" not in html
+    # An unknown tag is a bad filter, not an empty page: everything is listed.
+    page = catalogue(client, etiquette="Inconnue")
+    assert page.status_code == 200 and ">Covoiturage</h2>" in page.content.decode()
+
+
+def test_every_page_links_to_the_latest_open_catalogue(client, edition, closed, validated):
+    footer = client.get(reverse("privacy")).content.decode()
+    latest = reverse("use_case_catalogue_latest")
+    assert f'href="{latest}"' in footer
+    assert client.get(latest).url == reverse("use_case_catalogue", args=[2025])
+
+
+def test_the_latest_catalogue_says_when_none_is_open_yet(client, edition):
+    page = client.get(reverse("use_case_catalogue_latest"))
+    assert page.status_code == 404 and "n’est pas encore publié" in page.content.decode()
+
+
+def test_the_home_page_of_a_closed_edition_links_to_its_catalogue(client, edition, closed):
+    html = client.get(reverse("home")).content.decode()
+    assert 'data-testid="catalogue-link"' in html
+    assert reverse("use_case_catalogue", args=[2025]) in html
+
+
 def test_the_catalogue_passes_the_nu_html_checker(client, closed, validated, tmp_path):
     from tests.test_html_validity import nu_problems
 
+    UseCase.objects.get(name="Chatbot").tags.add(Tag.objects.create(name="Accueil"))
     pages = [
         ("catalogue", catalogue(client).content.decode()),
         ("catalogue-search", catalogue(client, q="rien du tout").content.decode()),

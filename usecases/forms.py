@@ -15,10 +15,15 @@ class CatalogueSearchForm(forms.Form):
         choices=[("", "Tous les types"), *CollectiviteKind.choices],
     )
 
-    def __init__(self, data, domains, stages):
+    etiquette = forms.ChoiceField(label="Étiquette", required=False)
+
+    def __init__(self, data, domains, stages, tags=()):
         super().__init__(data)
         self.fields["domaine"].choices = [("", "Tous les domaines"), *domains]
         self.fields["stade"].choices = [("", "Tous les stades"), *stages]
+        self.fields["etiquette"].choices = [("", "Toutes les étiquettes")] + [
+            (name, name) for name in tags
+        ]
 
     def filter(self, use_cases):
         """The use cases (a list) that match the search and the filters."""
@@ -34,6 +39,8 @@ class CatalogueSearchForm(forms.Form):
                 continue
             collectivite = use_case.response.collectivite
             if data["type"] and (collectivite is None or collectivite.kind != data["type"]):
+                continue
+            if data["etiquette"] and data["etiquette"] not in use_case.tag_names:
                 continue
             if words and not all(word in use_case.search_text for word in words):
                 continue

@@ -2,7 +2,7 @@
 name and never a person's."""
 
 from django.http import Http404
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
 from survey.collection.models import Answer
@@ -73,6 +73,7 @@ def catalogue(request, year):
             UseCase.objects.public()
             .filter(response__edition=edition)
             .select_related("response__collectivite", "question")
+            .prefetch_related("tags")
             .order_by("response__collectivite__name", "number")
         )
     )
@@ -82,6 +83,7 @@ def catalogue(request, year):
             for code in SHOWN
             if code in use_case.sub_questions() and use_case.value.get(code) is not None
         ]
+        use_case.tag_names = [tag.name for tag in use_case.tags.all()]
         use_case.search_text = " ".join(
             [use_case.name, use_case.collectivite_name, *(text for _, text in use_case.shown)]
         ).casefold()
@@ -89,7 +91,29 @@ def catalogue(request, year):
         request.GET,
         _choices(edition, DOMAIN),
         _choices(edition, STAGE),
+        sorted({name for use_case in use_cases for name in use_case.tag_names}),
     )
     found = form.filter(use_cases)
     context = {"edition": edition, "form": form, "use_cases": found, "total": len(use_cases)}
     return render(request, "usecases/catalogue.html", context)
+
+
+def latest_open_edition():
+    """The most recent barometer edition whose catalogue the public may read, or None."""
+    for edition in Edition.objects.of(BAROMETER_SURVEY).order_by("-year"):
+        if catalogue_is_open(edition):
+            return edition
+    return None
+
+
+@require_GET
+def latest_catalogue(request):
+    """/cas-usage/: the most recent catalogue (the site's footer links here)."""
+    edition = latest_open_edition()
+    if edition is None:
+        current = Edition.objects.current(BAROMETER_SURVEY)
+        if current is None:
+            raise Http404("Aucune édition du baromètre.")
+        context = {"edition": current}
+        return render(request, "usecases/catalogue_unavailable.html", context, status=404)
+    return redirect("use_case_catalogue", edition.year)

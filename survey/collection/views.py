@@ -37,6 +37,7 @@ from survey.collection.models import (
 )
 from survey.collectivites.forms import CollectivitePickerForm
 from survey.collectivites.models import Collectivite
+from survey.links import absolute_url
 from survey.questionnaire.models import (
     BAROMETER_SURVEY,
     Edition,
@@ -53,7 +54,7 @@ RESUME_COOKIE_MAX_AGE = 400 * 24 * 3600  # the longest browsers keep a cookie
 
 
 def resume_url(request, token):
-    return request.build_absolute_uri(reverse("resume", args=[token]))
+    return absolute_url(reverse("resume", args=[token]))
 
 
 def set_resume_cookie(response, token):
@@ -170,7 +171,7 @@ def legal_notice(request):
 
 @require_GET
 def accessibility(request):
-    site_url = request.build_absolute_uri(reverse("home"))
+    site_url = absolute_url(reverse("home"))
     return render(request, "survey/accessibility.html", {"site_url": site_url})
 
 

@@ -1,9 +1,9 @@
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.urls import reverse
 
 from barometre.models import EnrolmentLink
+from survey.links import absolute_url
 
 
 class Command(BaseCommand):
@@ -23,4 +23,4 @@ class Command(BaseCommand):
             raise CommandError(f"Aucun compte du personnel « {username} ».")
         _, token = EnrolmentLink.issue(user)
         path = reverse("admin:two_factor_enrolment_link", args=[token])
-        self.stdout.write(settings.SITE_URL.rstrip("/") + path)
+        self.stdout.write(absolute_url(path))
