@@ -112,6 +112,9 @@ class Kind:
 
     # The option keys of a question in the TOML file that make sense for this kind.
     options = ()
+    # Kinds whose saved answers this kind takes in as they are: a question of one of them may
+    # become of this kind although answered, each saved answer cleaned again by this kind.
+    takes_answers_of = ()
     allows_exclusive = False
     allows_other = False
 
