@@ -10,6 +10,13 @@ from barometre import two_factor
 # Apps that only keep the site running and safe: grouped last, in one section, on the index.
 TECHNICAL_APPS = ("axes", "otp_totp", "otp_static", "django_tasks_database", "barometre")
 FIRST_APPS = ("survey", "auth")
+# Technical models whose packages name them in English only (no translation to load): the
+# index names them in French. (Their own pages keep the package's name.)
+FRENCH_NAMES = {
+    "TOTPDevice": "Applications d’authentification (TOTP)",
+    "StaticDevice": "Codes de secours",
+    "DBTaskResult": "Tâches en arrière-plan",
+}
 
 
 @admin.action(
@@ -82,7 +89,11 @@ class BarometreAdminSite(admin.AdminSite):
                 {
                     **technical[0],
                     "name": "Technique (verrouillages, doubles authentifications, tâches)",
-                    "models": [model for app in technical for model in app["models"]],
+                    "models": [
+                        {**model, "name": FRENCH_NAMES.get(model["object_name"], model["name"])}
+                        for app in technical
+                        for model in app["models"]
+                    ],
                 }
             )
         return others

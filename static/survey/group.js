@@ -86,14 +86,14 @@
     section.querySelector("[data-item-body]").hidden = true;
     section.querySelector("[data-item-removed]").hidden = false;
     refresh(group);
-    say("Le " + noun + " " + number + " est retiré. « Annuler le retrait » le rétablit.");
+    say("Le " + noun + " " + number + " est retiré. «\u00a0Annuler le retrait\u00a0» le rétablit.");
     section.querySelector("[data-group-restore]").focus();
   }
 
   function restore(group, section) {
     var shown = sections(group).filter(function (s) { return !isRemoved(s); }).length;
     if (shown >= group.max) {
-      say(group.max + " " + label(group) + "s au plus : retirez-en un d'abord.");
+      say(group.max + " " + label(group) + "s au plus\u202f: retirez-en un d’abord.");
       return;
     }
     section.querySelector("[data-item-body]").hidden = false;

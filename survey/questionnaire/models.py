@@ -298,7 +298,7 @@ class Question(models.Model):
         "active", default=True, help_text="Une question désactivée n'est plus posée."
     )
     open_data = models.BooleanField(
-        "publiable en open data",
+        "publiable en données ouvertes",
         default=True,
         help_text="Décocher pour les questions qui décrivent la personne qui répond.",
     )
@@ -566,7 +566,8 @@ def group_thousands(number):
 
 
 def _format_number(number):
-    return f"{decimal.Decimal(str(number)).normalize():f}".replace(".", ",")
+    """A bound in a message, written as the answers are (« 3 999 », « 0,5 »)."""
+    return group_thousands(decimal.Decimal(str(number)).normalize())
 
 
 class Choice(models.Model):

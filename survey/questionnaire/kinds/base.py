@@ -212,6 +212,11 @@ class Kind:
         """The answer as the respondent would say it: labels, not codes."""
         return str(value)
 
+    def item_words(self, question, value):
+        """[(item title, [(text, answer in words)])] for a kind of repeated items, which the
+        review lists one item under the other; None for the others (one answer, in words)."""
+        return None
+
     def staff_words(self, export, value):
         """The answer in words as staff read it in the admin (a QuestionExport's labels)."""
         return str(value)

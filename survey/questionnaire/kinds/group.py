@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 from django.forms.boundfield import BoundField
 
 from survey.questionnaire.kinds.base import COLON, SEMICOLON, Kind
-from survey.typography import typeset
+from survey.typography import colon_after, typeset
 
 DEFAULT_MAX_ITEMS = 10
 # The page form's fields of item `index` of group `name`: "{name}-{index}-{sub code}".
@@ -191,7 +191,7 @@ class Group(Kind):
 
     def words(self, question, value):
         return " ".join(
-            f"{title}{COLON}{SEMICOLON.join(f'{text}{COLON}{answer}' for text, answer in parts)}."
+            f"{title}{COLON}{SEMICOLON.join(colon_after(text) + answer for text, answer in parts)}."
             for title, parts in self.item_words(question, value)
         )
 
