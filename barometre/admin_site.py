@@ -150,7 +150,17 @@ class BarometreAdminSite(admin.AdminSite):
                 name="results_publication",
             ),
         ]
-        return [*enrol, *results_pages, *super().get_urls()]
+        from survey.collection.preview import preview
+
+        # Before the model pages: their « <id>/… » patterns would take it otherwise.
+        previews = [
+            path(
+                "survey/edition/<int:edition_id>/apercu/<slug:slug>/",
+                self.admin_view(preview),
+                name="survey_edition_preview",
+            ),
+        ]
+        return [*enrol, *results_pages, *previews, *super().get_urls()]
 
     def login(self, request, extra_context=None):
         if settings.ADMIN_OTP_REQUIRED:
