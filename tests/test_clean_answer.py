@@ -109,7 +109,7 @@ def test_integer_within_bounds():
     question = QuestionFactory(kind=QuestionKind.INTEGER, min_value=0, max_value=1000)
     assert question.clean_answer("1 000") == 1000
     assert question.clean_answer(12) == 12
-    assert "inférieur ou égal à 1000" in refused(question, 1001)
+    assert "inférieur ou égal à 1\u202f000" in refused(question, 1001)
     assert "supérieur ou égal à 0" in refused(question, -1)
     assert "entier" in refused(question, "12,5")
     assert "entier" in refused(question, True)

@@ -21,6 +21,7 @@
       list: list,
       items: block.querySelector("[data-group-items]"),
       removed: block.querySelector("[data-group-removed]"),
+      order: block.querySelector("[data-group-order]"),
       add: block.querySelector("[data-group-add]"),
       template: block.querySelector("template[data-group-template]"),
       max: Number(list.dataset.maxItems)
@@ -52,6 +53,9 @@
     });
     group.items.value = shown.join(" ");
     group.removed.value = removed.join(" ");
+    if (group.order) {
+      group.order.value = sections(group).map(function (s) { return s.dataset.index; }).join(" ");
+    }
     if (group.add) group.add.hidden = shown.length >= group.max;
     group.items.dispatchEvent(new Event("change", {bubbles: true}));
     return shown.length;

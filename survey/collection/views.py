@@ -538,7 +538,7 @@ def _summary(journey):
                     "question": question,
                     "answer": answer_text(question, values),
                     "lines": matrix_lines(question, values),
-                    "items": item_lines(question, values),
+                    "group_items": item_lines(question, values),
                 }
             )
         summary.append({"section": page.section, "rows": rows, "missing": journey.missing_on(page)})
