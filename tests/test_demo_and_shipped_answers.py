@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from poll.models import Fieldwork
 from survey.collection.models import Answer, Response
-from survey.questionnaire.models import BAROMETER_SURVEY, Edition
+from survey.questionnaire.models import BAROMETER_SURVEY, Choice, Edition, Question, Section
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("shipped")]
 
@@ -56,3 +56,45 @@ def test_full_time_equivalents_take_a_decimal_comma_or_point(client):
         assert saved.json()["saved"] is True
     answer = Answer.objects.get(response=Response.objects.get(), question=question)
     assert answer.value == "12.25"
+
+
+# -- Issue 24, point 16, on the shipped questionnaires ------------------------------------------
+
+
+def test_no_english_label_is_left_and_codes_are_kept():
+    edition = Edition.objects.for_year(2025, BAROMETER_SURVEY)
+    vision = Choice.objects.get(question__edition=edition, code="vision")
+    assert vision.label.startswith("Vision par ordinateur")
+    assert not Choice.objects.filter(label__icontains="computer vision").exists()
+    assert not Question.objects.filter(help_text__icontains="open data").exists()
+    assert not Section.objects.filter(intro__icontains="open data").exists()
+
+
+def test_a_hint_is_printed_once_on_each_page(client):
+    edition = Edition.objects.for_year(2025, BAROMETER_SURVEY)
+    Edition.objects.filter(pk=edition.pk).update(closes_at="2099-01-01T00:00:00Z")
+    client.post(reverse("start"))
+    for slug in edition.sections.values_list("slug", flat=True):
+        html = client.get(reverse("section", args=[slug])).content.decode()
+        hints = re.findall(r'<p class="form-text mt-0" id="[^"]+-hint">(.*?)</p>', html)
+        intro = re.findall(r"<p>(.*?)</p>", html)
+        assert not [hint for hint in hints if hint[:40] in " ".join(intro)], slug
+        if slug == "ia-generative":
+            assert html.count("L’IA générative désigne les outils") == 1
+
+
+def test_the_poll_fieldwork_is_named_without_bad_grammar():
+    poll = Edition.objects.for_year(2025, "sondage-citoyens")
+    fieldwork = Fieldwork(edition=poll, institute="Institut")
+    assert str(fieldwork).startswith("Terrain du sondage « Les Français")
+    assert "de Les" not in str(fieldwork)
+
+
+def test_the_domain_selector_lists_each_domain_once(shipped_results):
+    from results.models import Estimate
+    from results.presentation import domains
+
+    listed = domains(Estimate.objects.filter(computation=shipped_results))
+    labels = [label for _, label in listed]
+    assert "Départements" in labels  # a kind and a stratum, the same collectivités
+    assert len(labels) == len(set(labels))
