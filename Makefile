@@ -55,11 +55,14 @@ run: load staff-hint
 
 # The 2025 edition closed on 11 July 2025: `make demo` reopens it in the local database to try
 # the journey, with LOCAL_TRIAL on (a banner on every page; refused without debug).
+# The citizens' poll opens too, with a trial fieldwork whose return addresses lead back to the
+# site (open_local_fieldwork, refused outside LOCAL_TRIAL); it prints a test link.
 # `make run` loads the questionnaire file again, which restores the real dates.
 demo: export LOCAL_TRIAL := 1
 demo: export TASKS_IN_DATABASE := 1
 demo: load staff-hint
 	$(BIN)/python manage.py set_edition_dates --survey barometre-ia-collectivites --year 2025 --closes-at "$$(date -d 'next year' +%Y)-01-31T23:59:59+01:00"
+	$(BIN)/python manage.py open_local_fieldwork --year 2025
 	$(SERVE_WITH_WORKER)
 
 # The first staff account of the local database (the admin asks no second factor in debug).

@@ -11,6 +11,13 @@ from barometre.task_queue import STALL_AFTER, stalled_tasks
 # Apps that only keep the site running and safe: grouped last, in one section, on the index.
 TECHNICAL_APPS = ("axes", "otp_totp", "otp_static", "django_tasks_database", "barometre")
 FIRST_APPS = ("survey", "auth")
+# Technical models whose packages name them in English only (no translation to load): the
+# index names them in French. (Their own pages keep the package's name.)
+FRENCH_NAMES = {
+    "TOTPDevice": "Applications d’authentification (TOTP)",
+    "StaticDevice": "Codes de secours",
+    "DBTaskResult": "Tâches en arrière-plan",
+}
 
 
 @admin.action(
@@ -95,7 +102,11 @@ class BarometreAdminSite(admin.AdminSite):
                 {
                     **technical[0],
                     "name": "Technique (verrouillages, doubles authentifications, tâches)",
-                    "models": [model for app in technical for model in app["models"]],
+                    "models": [
+                        {**model, "name": FRENCH_NAMES.get(model["object_name"], model["name"])}
+                        for app in technical
+                        for model in app["models"]
+                    ],
                 }
             )
         return others
@@ -152,7 +163,17 @@ class BarometreAdminSite(admin.AdminSite):
                 name="results_publication",
             ),
         ]
-        return [*enrol, *results_pages, *super().get_urls()]
+        from survey.collection.preview import preview
+
+        # Before the model pages: their « <id>/… » patterns would take it otherwise.
+        previews = [
+            path(
+                "survey/edition/<int:edition_id>/apercu/<slug:slug>/",
+                self.admin_view(preview),
+                name="survey_edition_preview",
+            ),
+        ]
+        return [*enrol, *results_pages, *previews, *super().get_urls()]
 
     def login(self, request, extra_context=None):
         if settings.ADMIN_OTP_REQUIRED:

@@ -20,7 +20,7 @@ def participation_columns(options):
             Column(
                 "id_institut",
                 "Identifiant du répondant dans le panel de l'institut",
-                description="Seul lien avec l'institut ; absent du jeu open data.",
+                description="Seul lien avec l'institut ; absent du jeu de données ouvertes.",
             )
         )
     return columns + [

@@ -97,7 +97,7 @@ class Fieldwork(models.Model):
         verbose_name_plural = "terrains du sondage"
 
     def __str__(self):
-        return f"Terrain de {self.edition}"
+        return f"Terrain du sondage « {self.edition} »"
 
     def origins(self):
         """The institute's sites (scheme and host) that respondents are sent back to."""

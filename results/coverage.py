@@ -6,6 +6,7 @@ The HTML table and the CSV download read the same rows.
 """
 
 import datetime
+import math
 import zoneinfo
 from dataclasses import dataclass
 from decimal import Decimal
@@ -223,6 +224,10 @@ def responses_per_day(edition):
     return series
 
 
+MAX_TICKS = 6  # dated ticks under the bars: few enough to stay apart on a phone
+TICK_SPACE = 28
+
+
 def chart(series, width=640, height=200):
     """Bars of the responses sent per day, as SVG geometry for the template (no inline style)."""
     if not series:
@@ -246,4 +251,90 @@ def chart(series, width=640, height=200):
                 "started_height": started_height,
             }
         )
-    return {"width": width, "height": height, "peak": peak, "bars": bars}
+    every = math.ceil(len(bars) / MAX_TICKS)
+    ticks = [
+        {
+            "day": bar["day"],
+            "x": round(bar["x"] + bar["width"] / 2, 1),
+            # A label centred on the first or last bar would be cut by the chart's edge.
+            "label_x": min(max(round(bar["x"] + bar["width"] / 2, 1), 30), width - 30),
+        }
+        for bar in bars[::every]
+    ]
+    return {
+        "width": width,
+        "height": height,
+        "full_height": height + TICK_SPACE,
+        "label_y": height + TICK_SPACE - 6,
+        "peak": peak,
+        "bars": bars,
+        "ticks": ticks,
+    }
+
+
+# -- Drop-off: how far respondents go, page by page ------------------------------------------
+
+
+@dataclass
+class FunnelRow:
+    """One page of the questionnaire: who reached it, validated it, and stopped there."""
+
+    position: int
+    title: str
+    reached: int
+    finished: int
+
+    @property
+    def left(self):
+        """Reached the page and never validated it: drafts that stopped there (so far)."""
+        return self.reached - self.finished
+
+    @property
+    def left_share(self):
+        """The share of those who reached the page who stopped there, in percent."""
+        return round(Decimal(100 * self.left) / self.reached, 1) if self.reached else None
+
+
+def funnel(edition):
+    """[FunnelRow] per page, in the journey's order, from the pages each response has
+    validated (« Enregistrer et continuer », Response.completed_sections). A page is reached
+    once the page before it is validated (the first: once the response is started)."""
+    pages = list(edition.sections.order_by("position").values_list("slug", "title"))
+    reached = [0] * len(pages)
+    finished = [0] * len(pages)
+    validated_pages = Response.objects.filter(edition=edition).values_list(
+        "completed_sections", flat=True
+    )
+    for validated in validated_pages.iterator(chunk_size=2000):
+        done = set(validated or ())
+        for index, (slug, _) in enumerate(pages):
+            if slug in done:
+                finished[index] += 1
+            if index == 0 or slug in done or pages[index - 1][0] in done:
+                reached[index] += 1
+    return [
+        FunnelRow(position, title, reached[position - 1], finished[position - 1])
+        for position, (_, title) in enumerate(pages, start=1)
+    ]
+
+
+def funnel_chart(rows, width=640, row_height=56):
+    """Bars of the funnel as SVG geometry: per page, those who reached it (light) and those
+    who validated it (dark), on the scale of the first page."""
+    if not rows or not rows[0].reached:
+        return None
+    scale = max(row.reached for row in rows)
+    bars = []
+    for index, row in enumerate(rows):
+        y = index * row_height
+        bars.append(
+            {
+                "row": row,
+                "y": y,
+                "bar_y": y + 26,
+                "label_y": y + 20,
+                "reached_width": round(width * row.reached / scale, 1),
+                "finished_width": round(width * row.finished / scale, 1),
+            }
+        )
+    return {"width": width, "height": len(rows) * row_height, "bars": bars}

@@ -17,15 +17,20 @@ class CoverageForm(forms.Form):
         error_messages={"invalid": "Saisissez un pourcentage, par exemple 10 ou 12,5."},
     )
 
+    def _valid(self, name):
+        """The field's value if it is valid, whatever the other field holds (a mistyped rate
+        keeps the chosen level); None when unbound or invalid."""
+        if not self.is_bound:
+            return None
+        self.is_valid()
+        return self.cleaned_data.get(name)
+
     def target_rate(self):
-        if self.is_valid() and self.cleaned_data["objectif"] is not None:
-            return self.cleaned_data["objectif"]
-        return settings.COVERAGE_TARGET_RATE
+        rate = self._valid("objectif")
+        return settings.COVERAGE_TARGET_RATE if rate is None else rate
 
     def level(self):
-        if self.is_valid() and self.cleaned_data["niveau"]:
-            return self.cleaned_data["niveau"]
-        return "strate"
+        return self._valid("niveau") or "strate"
 
 
 class DomainForm(forms.Form):

@@ -224,7 +224,13 @@ def domain_sort_key(domain):
 def domains(estimates):
     """[(code, label)] of the domains present in `estimates`, in a reading order."""
     found = set(estimates.values_list("domain", "domain_label").distinct().order_by())
-    return sorted(found, key=domain_sort_key)
+    # « Départements » is both a kind and a stratum, the same collectivités: listed once.
+    listed, labels = [], set()
+    for code, label in sorted(found, key=domain_sort_key):
+        if label not in labels:
+            listed.append((code, label))
+            labels.add(label)
+    return listed
 
 
 def collapsed_strata(computation):

@@ -12,7 +12,15 @@ from django.views.decorators.http import require_GET
 from poll import crossing
 from poll.journey import SURVEY as POLL_SURVEY
 from results import crosstab, presentation
-from results.coverage import LEVELS, chart, coverage_rows, csv_rows, responses_per_day
+from results.coverage import (
+    LEVELS,
+    chart,
+    coverage_rows,
+    csv_rows,
+    funnel,
+    funnel_chart,
+    responses_per_day,
+)
 from results.exports import estimates_csv, estimates_of, estimates_xlsx
 from results.forms import CoverageForm, CrossForm, DomainForm, PublicationForm
 from results.models import Computation, Estimate, Frame, Publication, Weight
@@ -52,6 +60,7 @@ def coverage(request, admin_site):
         return response
     level = form.level()
     series = responses_per_day(edition) if edition else []
+    funnel_rows = funnel(edition) if edition else []
     context = {
         **admin_site.each_context(request),
         "title": "Suivi de la collecte",
@@ -64,6 +73,8 @@ def coverage(request, admin_site):
         "rows": list(coverage_rows(frame, level, target_rate)) if frame else [],
         "series": series,
         "chart": chart(series),
+        "funnel": funnel_rows,
+        "funnel_chart": funnel_chart(funnel_rows),
     }
     return render(request, "results/coverage.html", context)
 

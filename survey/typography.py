@@ -36,6 +36,15 @@ def typeset(text):
     return text
 
 
+def colon_after(text):
+    """`text` introducing what follows: « text : », or « text » and a space when it already
+    ends with « ? », « ! » or « : » (« Quel stade ? : » would say it twice)."""
+    text = text.rstrip()
+    if text.endswith(("?", "!", ":")):
+        return typeset(text) + " "
+    return typeset(text + " : ")
+
+
 # Elements whose text is code, or what the user is typing, or their answers shown verbatim.
 _VERBATIM_TAGS = {"script", "style", "pre", "textarea", "code"}
 _TAG = re.compile(

@@ -16,6 +16,11 @@ urlpatterns = [
     path("questionnaire/oublier/", views.forget_browser, name="forget_browser"),
     path("questionnaire/recapitulatif/", views.review, name="review"),
     path("questionnaire/envoye/", views.sent, name="sent"),
+    path(
+        "questionnaire/collectivite-prise/<str:code>/",
+        views.collectivite_taken,
+        name="collectivite_taken",
+    ),
     path("questionnaire/<slug:slug>/", views.section, name="section"),
     path("questionnaire/<slug:slug>/autosave/", views.autosave, name="autosave"),
     path("healthz", views.healthz, name="healthz"),

@@ -138,4 +138,4 @@ def test_a_cached_search_shows_a_collectivite_renamed_since(client):
     papeete = Collectivite.objects.get(name="Papeete")
     papeete.name = "Pape'ete"
     papeete.save()
-    assert _names(client, "papeete") == ["Pape'ete"]
+    assert _names(client, "papeete") == ["Pape\u2019ete"]  # typographic apostrophe

@@ -2,12 +2,14 @@
 
 import io
 import json
+from pathlib import Path
 
 import frictionless
 import openpyxl
 import pytest
 
 from survey.enums import QuestionKind
+from survey.exports.formats import EXPORTERS
 from survey.exports.rows import NOT_ASKED
 from tests.factories import CollectiviteFactory, QuestionFactory, ResponseFactory
 from tests.sample import answer, make_questionnaire, submitted
@@ -166,3 +168,27 @@ def test_the_round_trip_keeps_every_item_in_every_format(edition, lyon, tmp_path
     expected = ["Chatbot", "'=Tri"]
     assert [row["projets__nom"] for row in items] == long_names == xlsx_names == expected
     assert json_names == ["Chatbot", "=Tri"]  # JSON is not opened by a spreadsheet
+
+
+def test_the_exports_doc_describes_what_each_format_holds_of_a_repeated_group(
+    edition, lyon, tmp_path
+):
+    doc = (Path(__file__).resolve().parent.parent / "docs" / "exports.md").read_text()
+    section = doc.split("## Les groupes répétés", 1)[1].split("\n## ", 1)[0]
+    path = tmp_path / "export.xlsx"
+    path.write_bytes(export("xlsx", edition, status="all"))
+    sheet = openpyxl.load_workbook(path).sheetnames[1]
+    descriptor = unpack(export("datapackage", edition, status="all"), tmp_path)
+    long_lines = {
+        row["ligne"]
+        for row in csv_rows(export("long-csv", edition, status="all"))
+        if row["question"] == "projets"
+    }
+    assert "items-csv" in EXPORTERS and "**`items-csv`**" in section
+    assert (
+        "projets__nombre" in by_id(csv_rows(export("csv", edition, status="all")))[lyon.public_id]
+        and "`CODE__nombre`" in section
+    )
+    assert f"« {sheet} »" in section
+    assert descriptor["resources"][1]["name"] == "projets" and "ressource `projets`" in section
+    assert "2.stade" in long_lines and "« N.SOUS »" in section

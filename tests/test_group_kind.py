@@ -94,7 +94,7 @@ def test_a_group_in_words_names_each_item(projects):
         {"nom": "Tri"},
     ]
     assert projects.kind_class.words(projects, value) == typeset(
-        "Projet 1 : Nom du projet : Chatbot ; Stade : En production ; IA générative ? : Non. "
+        "Projet 1 : Nom du projet : Chatbot ; Stade : En production ; IA générative ? Non. "
         "Projet 2 : Nom du projet : Tri."
     )
 
@@ -155,13 +155,18 @@ def test_removing_a_project_without_javascript_can_be_undone_until_the_page_is_s
     assert "Projet 1 retiré" in html and "Annuler le retrait" in html
     assert 'name="q-cas_usage" value="2"' in html
     assert 'name="q-cas_usage-removed" value="1"' in html
+    # The removed project stays in its place, as with JavaScript.
+    assert 'name="q-cas_usage-order" value="1 2"' in html
+    assert html.index('data-index="1"') < html.index('data-index="2"')
     assert len(response.answers.get(question=projects).value) == 2  # nothing saved yet
     restored = post(
         client,
-        {**data, "q-cas_usage": "2", "q-cas_usage-removed": "1",
+        {**data, "q-cas_usage": "2", "q-cas_usage-removed": "1", "q-cas_usage-order": "1 2",
          "question-action": "restore:cas_usage:1"},
     )  # fmt: skip
-    assert 'name="q-cas_usage" value="2 1"' in restored.content.decode()
+    html = restored.content.decode()
+    assert 'name="q-cas_usage" value="1 2"' in html  # back in its place, not last
+    assert "Projet 1 rétabli" in html
     post(client, {**data, "q-cas_usage": "2", "q-cas_usage-removed": "1"})
     assert response.answers.get(question=projects).value == [{"nom": "Tri"}]
 
@@ -195,7 +200,10 @@ def test_a_saved_group_is_shown_back_on_its_page_and_on_the_review(client, proje
     page = client.get(reverse("section", args=["usages"])).content.decode()
     assert 'name="q-cas_usage-1-nom" id="id_q-cas_usage-1-nom" value="Chatbot"' in page
     review = client.get(reverse("review")).content.decode()
-    assert "Projet 1\u00a0: Nom du projet\u00a0: Chatbot." in review
+    # The review lists the projects, one under the other (issue 24).
+    items = review.split('data-testid="group-items"', 1)[1].split("</ol>", 1)[0]
+    assert '<li class="mb-2"><span class="fw-semibold">Projet 1</span>' in items
+    assert "<li>Nom du projet\u00a0: <strong>Chatbot</strong></li>" in items
 
 
 # -- The questionnaire file ---------------------------------------------------------------

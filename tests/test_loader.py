@@ -222,10 +222,22 @@ def test_removing_an_unanswered_question_deletes_it(tmp_path):
 
 
 def test_changing_the_kind_of_an_answered_question_is_refused(tmp_path):
-    load_questionnaire(write(tmp_path, VALID))
-    answer("orga_agents", 12)
+    decimal = VALID.replace('kind = "integer"', 'kind = "decimal"')
+    load_questionnaire(write(tmp_path, decimal))
+    answer("orga_agents", "4.5")
     with pytest.raises(QuestionnaireError, match="son type ne peut plus changer"):
-        load_questionnaire(write(tmp_path, VALID.replace('kind = "integer"', 'kind = "decimal"')))
+        load_questionnaire(write(tmp_path, VALID))
+    assert Answer.objects.get().value == "4.5"
+
+
+def test_an_answered_integer_question_may_become_decimal_and_keeps_its_answers(tmp_path):
+    load_questionnaire(write(tmp_path, VALID))
+    saved = answer("orga_agents", 12)
+    load_questionnaire(write(tmp_path, VALID.replace('kind = "integer"', 'kind = "decimal"')))
+    saved.refresh_from_db()
+    assert saved.question.kind == "decimal"
+    assert saved.value == "12"
+    assert saved.question.clean_answer("4,5") == "4.5"
 
 
 def test_the_command_reports_problems_in_french(tmp_path):

@@ -12,10 +12,17 @@ from django.contrib.auth.models import Group, User
 from django.urls import reverse
 from django.utils import timezone
 
-from results.coverage import coverage_rows, csv_rows, responses_per_day
+from results.coverage import (
+    chart,
+    coverage_rows,
+    csv_rows,
+    funnel,
+    funnel_chart,
+    responses_per_day,
+)
 from results.models import Frame
 from survey.enums import CollectiviteKind, ResponseStatus
-from tests.factories import CollectiviteFactory, EditionFactory, ResponseFactory
+from tests.factories import CollectiviteFactory, EditionFactory, ResponseFactory, SectionFactory
 
 pytestmark = pytest.mark.django_db
 PARIS = zoneinfo.ZoneInfo("Europe/Paris")
@@ -186,3 +193,63 @@ def test_a_target_rate_written_the_french_way_is_understood(client, collecting):
     html = page.content.decode()
     assert "Objectif\u00a0: 12,5\u00a0%" in html
     assert "objectif=12.5&amp;format=csv" in html
+
+
+# -- Issue 24: the level kept beside a bad rate, dated ticks, the breadcrumb, the drop-off ----
+
+
+def test_a_bad_target_rate_keeps_the_chosen_level_and_says_what_is_wrong(client, collecting):
+    page = observatoire_client(client).get(
+        reverse("admin:results_coverage"), {"niveau": "departement", "objectif": "abc"}
+    )
+    html = page.content.decode()
+    assert "Saisissez un pourcentage, par exemple 10 ou 12,5." in html
+    assert "Couverture par département" in html
+    assert "commune-lt3500" not in html
+    assert 'value="departement" selected' in html
+
+
+def test_the_daily_chart_has_dated_ticks_and_the_breadcrumb_is_the_admin_s_list(client, collecting):
+    html = observatoire_client(client).get(reverse("admin:results_coverage")).content.decode()
+    assert 'data-testid="chart-date"' in html and ">2 juin</text>" in html
+    assert '<ol class="breadcrumbs"><li><a href="/admin/">Accueil</a></li>' in html
+    assert '<li aria-current="page">Suivi de la collecte</li>' in html
+
+
+def test_dated_ticks_are_at_most_six_and_start_on_the_first_day():
+    days = [datetime.date(2025, 5, 5) + datetime.timedelta(days=n) for n in range(40)]
+    drawn = chart([(day, 1, 0) for day in days])
+    assert 2 <= len(drawn["ticks"]) <= 6
+    assert drawn["ticks"][0]["day"] == days[0]
+    assert all(30 <= tick["label_x"] <= drawn["width"] - 30 for tick in drawn["ticks"])
+
+
+@pytest.fixture
+def pages(collecting):
+    edition = collecting.edition
+    return [SectionFactory(edition=edition, slug=slug, position=n)
+            for n, slug in enumerate(["profil", "usages", "attentes"], start=1)]  # fmt: skip
+
+
+def test_the_funnel_counts_who_reached_validated_and_stopped_at_each_page(pages, collecting):
+    responses = list(collecting.edition.responses.order_by("pk"))
+    validated = [["profil", "usages", "attentes"], ["profil"], [], ["profil", "usages"], []]
+    for response, done in zip(responses, validated, strict=True):
+        response.completed_sections = done
+        response.save(update_fields=["completed_sections"])
+    rows = funnel(collecting.edition)
+    # By hand: all 5 reach page 1, 3 validate it; those 3 reach page 2, 2 validate it; ...
+    assert [(row.reached, row.finished, row.left) for row in rows] == [(5, 3, 2), (3, 2, 1),
+                                                                       (2, 1, 1)]  # fmt: skip
+    assert rows[0].left_share == 40
+    drawn = funnel_chart(rows)
+    assert [bar["finished_width"] for bar in drawn["bars"]] == [384.0, 256.0, 128.0]
+
+
+def test_the_coverage_page_shows_the_funnel_as_a_table_and_a_chart(client, pages, collecting):
+    collecting.edition.responses.update(completed_sections=["profil"])
+    html = observatoire_client(client).get(reverse("admin:results_coverage")).content.decode()
+    assert "Abandons page par page" in html
+    table = html.split('data-testid="funnel-table"', 1)[1].split("</table>", 1)[0]
+    assert '<th scope="row">1. ' in table and '<td class="number">5</td>' in table
+    assert 'data-testid="funnel-chart"' in html

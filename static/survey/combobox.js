@@ -31,6 +31,8 @@
     this.searchBox = root.querySelector("[data-picker-search]");
     this.changeButton = root.querySelector("[data-picker-change]");
     this.error = document.getElementById(this.target.id + "_error");
+    this.taken = root.querySelector("[data-picker-taken]");
+    this.takenUrl = root.getAttribute("data-taken-url");
     // A choice shows as a card; its « Changer » brings the search box back.
     this.searchBox.hidden = !this.card.hidden;
     this.changeButton.addEventListener("click", this.onChange.bind(this));
@@ -184,7 +186,7 @@
         }
         picker.close();
         picker.noJsButton.hidden = false;
-        picker.announce("La recherche ne répond pas : utilisez le bouton « Rechercher ».");
+        picker.announce("La recherche ne répond pas\u202f: utilisez le bouton «\u00a0Rechercher\u00a0».");
       });
   };
 
@@ -215,12 +217,12 @@
       this.announce(error);
     } else if (!results.length) {
       this.close();
-      this.announce("Aucune collectivité ne correspond à « " + query + " ».");
+      this.announce("Aucune collectivité ne correspond à «\u00a0" + query + "\u00a0».");
     } else {
       this.open();
       this.announce(
         (results.length === 1 ? "1 résultat" : results.length + " résultats") +
-          " : flèches haut et bas pour parcourir, Entrée pour choisir."
+          "\u202f: flèches haut et bas pour parcourir, Entrée pour choisir."
       );
     }
   };
@@ -259,7 +261,37 @@
     this.input.value = result.name;
     this.close();
     this.setChosen(result);
-    this.announce("Collectivité choisie : " + result.label + ".");
+    this.announce("Collectivité choisie\u202f: " + result.label + ".");
+    this.checkTaken(result);
+  };
+
+  // Right after the choice: a collectivité that already has a response is said now (with
+  // the way to ask to contribute), not once the whole page is filled and saved.
+  Picker.prototype.checkTaken = function (result) {
+    var picker = this;
+    this.taken.replaceChildren();
+    if (!this.takenUrl) {
+      return;
+    }
+    fetch(this.takenUrl.replace("CODE", encodeURIComponent(result.code)), {
+      headers: { Accept: "application/json" },
+      credentials: "same-origin",
+    })
+      .then(function (answer) {
+        return answer.ok ? answer.json() : { taken: false };
+      })
+      .then(function (data) {
+        if (!data.taken || picker.target.value !== result.code) {
+          return;
+        }
+        picker.taken.innerHTML = data.html; // the server's template, escaped there
+        picker.input.value = "";
+        picker.setChosen(null);
+        picker.searchBox.hidden = false;
+      })
+      .catch(function () {
+        // Offline: saving the page still refuses a taken collectivité, and says why.
+      });
   };
 
   Picker.prototype.setChosen = function (result) {
@@ -269,7 +301,7 @@
     if (result) {
       var strong = document.createElement("strong");
       strong.textContent = result.label;
-      this.chosen.replaceChildren("Collectivité choisie : ", strong);
+      this.chosen.replaceChildren("Collectivité choisie\u202f: ", strong);
       this.clearError();
       var hadFocus = document.activeElement === this.input;
       this.searchBox.hidden = true;

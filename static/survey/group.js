@@ -21,6 +21,7 @@
       list: list,
       items: block.querySelector("[data-group-items]"),
       removed: block.querySelector("[data-group-removed]"),
+      order: block.querySelector("[data-group-order]"),
       add: block.querySelector("[data-group-add]"),
       template: block.querySelector("template[data-group-template]"),
       max: Number(list.dataset.maxItems)
@@ -52,6 +53,9 @@
     });
     group.items.value = shown.join(" ");
     group.removed.value = removed.join(" ");
+    if (group.order) {
+      group.order.value = sections(group).map(function (s) { return s.dataset.index; }).join(" ");
+    }
     if (group.add) group.add.hidden = shown.length >= group.max;
     group.items.dispatchEvent(new Event("change", {bubbles: true}));
     return shown.length;
@@ -86,14 +90,14 @@
     section.querySelector("[data-item-body]").hidden = true;
     section.querySelector("[data-item-removed]").hidden = false;
     refresh(group);
-    say("Le " + noun + " " + number + " est retiré. « Annuler le retrait » le rétablit.");
+    say("Le " + noun + " " + number + " est retiré. «\u00a0Annuler le retrait\u00a0» le rétablit.");
     section.querySelector("[data-group-restore]").focus();
   }
 
   function restore(group, section) {
     var shown = sections(group).filter(function (s) { return !isRemoved(s); }).length;
     if (shown >= group.max) {
-      say(group.max + " " + label(group) + "s au plus : retirez-en un d'abord.");
+      say(group.max + " " + label(group) + "s au plus\u202f: retirez-en un d’abord.");
       return;
     }
     section.querySelector("[data-item-body]").hidden = false;

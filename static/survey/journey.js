@@ -117,13 +117,13 @@
 
   function refusedText() {
     var lines = Object.keys(refused).map(function (code) { return refused[code]; });
-    return "Pas enregistré : " + lines.join(" ") + " Vos autres réponses sont enregistrées.";
+    return "Pas enregistré\u202f: " + lines.join(" ") + " Vos autres réponses sont enregistrées.";
   }
 
   function refusalMessage(httpStatus, json) {
     if (json && json.message) return json.message;
     return "Le serveur n’a pas pu enregistrer vos dernières saisies (erreur " + httpStatus + "). " +
-      "Elles sont gardées dans ce navigateur : enregistrez la page avec l’un des boutons ci-dessous.";
+      "Elles sont gardées dans ce navigateur\u202f: enregistrez la page avec l’un des boutons ci-dessous.";
   }
 
   function save() {
@@ -156,7 +156,7 @@
       saving = false;
       if (result === null) {
         remember();
-        say("Connexion perdue : vos saisies sont gardées dans ce navigateur et seront enregistrées dès le retour de la connexion.", true);
+        say("Connexion perdue\u202f: vos saisies sont gardées dans ce navigateur et seront enregistrées dès le retour de la connexion.", true);
         timer = setTimeout(save, retryDelay);
         retryDelay = Math.min(retryDelay * 2, 30000);
         return;
@@ -189,7 +189,7 @@
       if (Object.keys(refused).length) {
         say(refusedText(), true);
       } else if (Object.keys(held).length) {
-        say("Dernière modification enregistrée à " + result.json.saved_at + " ; les autres saisies de la page ne sont pas encore enregistrées : enregistrez la page avec l’un des boutons ci-dessous.", true);
+        say("Dernière modification enregistrée à " + result.json.saved_at + "\u202f; les autres saisies de la page ne sont pas encore enregistrées\u202f: enregistrez la page avec l’un des boutons ci-dessous.", true);
       } else {
         say("Enregistré à " + result.json.saved_at + ".");
       }
@@ -297,7 +297,7 @@
           form.elements.version.value = version;  // so that the server checks for conflicts
         }
         paused = true;
-        say("Des saisies faites dans ce navigateur n’avaient pas été enregistrées : elles sont remises ci-dessous (questions signalées). Vérifiez-les, puis enregistrez la page avec l’un des boutons ci-dessous.", true);
+        say("Des saisies faites dans ce navigateur n’avaient pas été enregistrées\u202f: elles sont remises ci-dessous (questions signalées). Vérifiez-les, puis enregistrez la page avec l’un des boutons ci-dessous.", true);
       }
       remember();
     }

@@ -166,6 +166,17 @@ class Response(models.Model):
             return f"a déjà une réponse, envoyée le {format_datetime(self.submitted_at)}"
         return "a déjà une réponse en cours"
 
+    def taken_by(self, collectivite):
+        """The other response of this edition that already has `collectivite`, or None: what a
+        colleague is told as soon as they pick it (assign_structure still decides)."""
+        if collectivite is None or collectivite.pk == self.collectivite_id:
+            return None
+        return (
+            Response.objects.filter(edition=self.edition_id, collectivite=collectivite)
+            .exclude(pk=self.pk)
+            .first()
+        )
+
     @property
     def has_structure(self):
         return self.collectivite_id is not None or bool(self.other_structure_siren)

@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.db import connection, transaction
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
@@ -44,7 +45,7 @@ from survey.questionnaire.models import (
     EditionClosed,
     format_datetime,
 )
-from survey.typography import typeset
+from survey.typography import typeset, typeset_html
 
 RESUME_COOKIE = "barometre_reprise"
 RESUME_COOKIE_MAX_AGE = 400 * 24 * 3600  # the longest browsers keep a cookie
@@ -291,8 +292,13 @@ def section(request, slug):
     if request.method == "GET":
         form = SectionForm(current, values, suggestions=response.suggestions)
         read_only = not edition.is_open()
+        taken = {}
+        if picker is not None and (other := response.taken_by(picker.chosen)) is not None:
+            # Back from the search without JavaScript: say it now, not once the page is filled.
+            taken = taken_context(picker.chosen, other)
+            picker = structure_form(request, response, prefill=False)
         context = _section_context(
-            response, journey, current, form, read_only=read_only, picker=picker
+            response, journey, current, form, read_only=read_only, picker=picker, **taken
         )
         return render(request, "survey/section.html", context)
 
@@ -345,8 +351,7 @@ def section(request, slug):
         picker = CollectivitePickerForm()
         context = _section_context(
             response, journey, current, form, picker=picker,
-            taken=structure, taken_response=error.existing,
-            access_url=reverse("request_access", args=[structure.code]),
+            **taken_context(structure, error.existing),
         )  # fmt: skip
         return render(request, "survey/section.html", context, status=409)
     except EditConflict as conflict:
@@ -366,7 +371,31 @@ def section(request, slug):
     return redirect(journey.next(step).url())  # the review after the last page
 
 
-def structure_form(request, response):
+def taken_context(collectivite, other):
+    """What the picker says of a collectivité that `other` response already has."""
+    return {
+        "taken": collectivite,
+        "taken_response": other,
+        "access_url": reverse("request_access", args=[collectivite.code]),
+    }
+
+
+@require_GET
+@ratelimit(key="ip", rate="120/m", block=True)
+@with_response
+def collectivite_taken(request, code):
+    """For the picker's script, right after a choice: whether another response already has
+    that collectivité, and what to say (the same words as after saving the page)."""
+    collectivite = Collectivite.objects.by_code(code)
+    other = request.survey_response.taken_by(collectivite)
+    if other is None:
+        return JsonResponse({"taken": False})
+    context = taken_context(collectivite, other)
+    html = render_to_string("survey/includes/collectivite_taken.html", context, request=request)
+    return JsonResponse({"taken": True, "html": typeset_html(html)})
+
+
+def structure_form(request, response, prefill=True):
     """The collectivité picker of the first page, filled with what the response has."""
     if request.method == "POST":
         return CollectivitePickerForm(request.POST)
@@ -379,7 +408,9 @@ def structure_form(request, response):
             "other_name": response.other_structure_name,
             "other_siren": response.other_structure_siren,
         }
-    return CollectivitePickerForm(initial=initial, prefill=request.GET.get("collectivite"))
+    return CollectivitePickerForm(
+        initial=initial, prefill=request.GET.get("collectivite") if prefill else None
+    )
 
 
 @require_POST
@@ -508,6 +539,7 @@ def _summary(journey):
                     "question": question,
                     "answer": answer_text(question, values),
                     "lines": matrix_lines(question, values),
+                    "group_items": item_lines(question, values),
                 }
             )
         summary.append({"section": page.section, "rows": rows, "missing": journey.missing_on(page)})
@@ -520,6 +552,12 @@ def answer_text(question, values):
     if value is None:
         return None
     return question.kind_class.words(question, value)
+
+
+def item_lines(question, values):
+    """A repeated group's answer as its items, each with its answers; None otherwise."""
+    value = values.get(question.code)
+    return None if value is None else question.kind_class.item_words(question, value)
 
 
 def matrix_lines(question, values):

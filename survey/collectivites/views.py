@@ -11,6 +11,7 @@ from django_ratelimit.decorators import ratelimit
 
 from survey import numbers
 from survey.collectivites.search import MAX_QUERY_LENGTH, cached_search, search
+from survey.typography import typeset
 
 QUERY_TOO_LONG = f"Votre recherche est trop longue : {MAX_QUERY_LENGTH} caractères au plus."
 PAGE_RESULTS = 50
@@ -39,9 +40,10 @@ def as_results(collectivites):
     return [
         {
             "code": collectivite.code,
-            "name": collectivite.name,
-            "label": str(collectivite),
-            "detail": describe(collectivite),
+            # The script shows these as they are: French typography here (« L’Île-Saint-Denis »).
+            "name": typeset(collectivite.name),
+            "label": typeset(str(collectivite)),
+            "detail": typeset(describe(collectivite)),
         }
         for collectivite in collectivites
     ]

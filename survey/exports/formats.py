@@ -117,7 +117,7 @@ class DataPackageExporter(Exporter):
     """The open-data package (Frictionless): its descriptor and the wide CSV."""
 
     identifier = "datapackage"
-    verbose_name = "Jeu open data (datapackage.json + CSV, sans données personnelles)"
+    verbose_name = "Jeu de données ouvertes (datapackage.json + CSV, sans données personnelles)"
     extension = "zip"
     content_type = "application/zip"
     file_stem = "open-data"

@@ -17,7 +17,7 @@ class ExportForm(forms.Form):
         label="Libellés au lieu des codes",
         required=False,
         help_text="CSV et Excel. Le JSON donne toujours les codes et les libellés ; "
-        "le jeu open data, toujours les codes.",
+        "le jeu de données ouvertes, toujours les codes.",
     )
     # Defaults for the common case, Excel in French: a comma-separated file without a BOM
     # opens there as one column of garbled accents.
@@ -38,7 +38,7 @@ class ExportForm(forms.Form):
         "un outil de traitement de données : virgule, sans BOM.",
     )
     free_text = forms.BooleanField(
-        label="Publier les réponses en texte libre (open data)",
+        label="Publier les réponses en texte libre (données ouvertes)",
         required=False,
         help_text="À relire avant publication : un texte libre peut contenir des données "
         "personnelles.",
@@ -46,7 +46,7 @@ class ExportForm(forms.Form):
     contacts = forms.BooleanField(
         label="Inclure les coordonnées des répondants",
         required=False,
-        help_text="Jamais dans le jeu open data.",
+        help_text="Jamais dans le jeu de données ouvertes.",
     )
 
     def __init__(self, *args, user, with_edition=True, **kwargs):

@@ -7,241 +7,641 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Collectivite',
+            name="Collectivite",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('commune', 'Commune'), ('epci', 'EPCI'), ('departement', 'Département'), ('region', 'Région'), ('statut_particulier', 'Collectivité à statut particulier')], max_length=20, verbose_name='type')),
-                ('epci_nature', models.CharField(blank=True, help_text='CC, CA, CU, METRO ou MET69.', max_length=10, verbose_name="nature de l'EPCI")),
-                ('siren', models.CharField(max_length=9, unique=True, verbose_name='SIREN')),
-                ('insee_code', models.CharField(blank=True, max_length=5, verbose_name='code INSEE')),
-                ('name', models.CharField(max_length=200, verbose_name='nom')),
-                ('departement_code', models.CharField(blank=True, max_length=3, verbose_name='département')),
-                ('region_code', models.CharField(blank=True, max_length=2, verbose_name='région')),
-                ('population', models.PositiveIntegerField(default=0, verbose_name='population')),
-                ('population_band', models.CharField(blank=True, choices=[('lt3500', 'Moins de 3 500 habitants'), ('3500-10000', 'De 3 500 à 10 000 habitants'), ('10000-100000', 'De 10 000 à 100 000 habitants'), ('gt100000', 'Plus de 100 000 habitants')], max_length=20, verbose_name='strate de population')),
-                ('postcodes', models.CharField(blank=True, max_length=500, verbose_name='codes postaux')),
-                ('search_text', models.TextField(blank=True, editable=False, verbose_name='texte de recherche')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("commune", "Commune"),
+                            ("epci", "EPCI"),
+                            ("departement", "Département"),
+                            ("region", "Région"),
+                            ("statut_particulier", "Collectivité à statut particulier"),
+                        ],
+                        max_length=20,
+                        verbose_name="type",
+                    ),
+                ),
+                (
+                    "epci_nature",
+                    models.CharField(
+                        blank=True,
+                        help_text="CC, CA, CU, METRO ou MET69.",
+                        max_length=10,
+                        verbose_name="nature de l'EPCI",
+                    ),
+                ),
+                ("siren", models.CharField(max_length=9, unique=True, verbose_name="SIREN")),
+                (
+                    "insee_code",
+                    models.CharField(blank=True, max_length=5, verbose_name="code INSEE"),
+                ),
+                ("name", models.CharField(max_length=200, verbose_name="nom")),
+                (
+                    "departement_code",
+                    models.CharField(blank=True, max_length=3, verbose_name="département"),
+                ),
+                ("region_code", models.CharField(blank=True, max_length=2, verbose_name="région")),
+                ("population", models.PositiveIntegerField(default=0, verbose_name="population")),
+                (
+                    "population_band",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("lt3500", "Moins de 3 500 habitants"),
+                            ("3500-10000", "De 3 500 à 10 000 habitants"),
+                            ("10000-100000", "De 10 000 à 100 000 habitants"),
+                            ("gt100000", "Plus de 100 000 habitants"),
+                        ],
+                        max_length=20,
+                        verbose_name="strate de population",
+                    ),
+                ),
+                (
+                    "postcodes",
+                    models.CharField(blank=True, max_length=500, verbose_name="codes postaux"),
+                ),
+                (
+                    "search_text",
+                    models.TextField(blank=True, editable=False, verbose_name="texte de recherche"),
+                ),
             ],
             options={
-                'verbose_name': 'collectivité',
-                'verbose_name_plural': 'collectivités',
-                'ordering': ['name'],
+                "verbose_name": "collectivité",
+                "verbose_name_plural": "collectivités",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Edition',
+            name="Edition",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('year', models.PositiveSmallIntegerField(unique=True, verbose_name='année')),
-                ('title', models.CharField(max_length=200, verbose_name='titre')),
-                ('opens_at', models.DateTimeField(verbose_name='ouverture')),
-                ('closes_at', models.DateTimeField(verbose_name='clôture')),
-                ('estimated_minutes', models.PositiveSmallIntegerField(default=20, verbose_name='durée estimée (minutes)')),
-                ('intro', models.TextField(blank=True, verbose_name='présentation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("year", models.PositiveSmallIntegerField(unique=True, verbose_name="année")),
+                ("title", models.CharField(max_length=200, verbose_name="titre")),
+                ("opens_at", models.DateTimeField(verbose_name="ouverture")),
+                ("closes_at", models.DateTimeField(verbose_name="clôture")),
+                (
+                    "estimated_minutes",
+                    models.PositiveSmallIntegerField(
+                        default=20, verbose_name="durée estimée (minutes)"
+                    ),
+                ),
+                ("intro", models.TextField(blank=True, verbose_name="présentation")),
             ],
             options={
-                'verbose_name': 'édition',
-                'verbose_name_plural': 'éditions',
-                'ordering': ['-year'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('closes_at__gt', models.F('opens_at'))), name='edition_closes_after_opening', violation_error_message="La clôture doit suivre l'ouverture.")],
+                "verbose_name": "édition",
+                "verbose_name_plural": "éditions",
+                "ordering": ["-year"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("closes_at__gt", models.F("opens_at"))),
+                        name="edition_closes_after_opening",
+                        violation_error_message="La clôture doit suivre l'ouverture.",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Question',
+            name="Question",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('position', models.PositiveSmallIntegerField(verbose_name='position')),
-                ('code', models.SlugField(max_length=60, verbose_name='code')),
-                ('text', models.TextField(verbose_name='intitulé')),
-                ('help_text', models.TextField(blank=True, verbose_name='aide')),
-                ('kind', models.CharField(choices=[('single_choice', 'Choix unique'), ('multiple_choice', 'Choix multiple'), ('scale', 'Échelle'), ('matrix', 'Matrice'), ('integer', 'Nombre entier'), ('decimal', 'Nombre décimal'), ('short_text', 'Texte court'), ('long_text', 'Texte long'), ('yes_no', 'Oui / non')], max_length=20, verbose_name='type')),
-                ('required', models.BooleanField(default=False, verbose_name='obligatoire')),
-                ('is_active', models.BooleanField(default=True, help_text="Une question désactivée n'est plus posée.", verbose_name='active')),
-                ('open_data', models.BooleanField(default=True, help_text='Décocher pour les questions qui décrivent la personne qui répond.', verbose_name='publiable en open data')),
-                ('max_choices', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='nombre maximal de choix')),
-                ('min_value', models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True, verbose_name='valeur minimale')),
-                ('max_value', models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True, verbose_name='valeur maximale')),
-                ('max_length', models.PositiveIntegerField(blank=True, null=True, verbose_name='longueur maximale')),
-                ('condition_codes', models.JSONField(blank=True, default=list, help_text="Codes de choix (ou « oui » / « non ») dont l'un doit avoir été répondu.", verbose_name='condition : réponses qui affichent la question')),
-                ('condition_question', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='dependent_questions', to='survey.question', verbose_name='condition : question')),
-                ('edition', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='questions', to='survey.edition', verbose_name='édition')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("position", models.PositiveSmallIntegerField(verbose_name="position")),
+                ("code", models.SlugField(max_length=60, verbose_name="code")),
+                ("text", models.TextField(verbose_name="intitulé")),
+                ("help_text", models.TextField(blank=True, verbose_name="aide")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("single_choice", "Choix unique"),
+                            ("multiple_choice", "Choix multiple"),
+                            ("scale", "Échelle"),
+                            ("matrix", "Matrice"),
+                            ("integer", "Nombre entier"),
+                            ("decimal", "Nombre décimal"),
+                            ("short_text", "Texte court"),
+                            ("long_text", "Texte long"),
+                            ("yes_no", "Oui / non"),
+                        ],
+                        max_length=20,
+                        verbose_name="type",
+                    ),
+                ),
+                ("required", models.BooleanField(default=False, verbose_name="obligatoire")),
+                (
+                    "is_active",
+                    models.BooleanField(
+                        default=True,
+                        help_text="Une question désactivée n'est plus posée.",
+                        verbose_name="active",
+                    ),
+                ),
+                (
+                    "open_data",
+                    models.BooleanField(
+                        default=True,
+                        help_text="Décocher pour les questions qui décrivent la personne qui répond.",
+                        verbose_name="publiable en open data",
+                    ),
+                ),
+                (
+                    "max_choices",
+                    models.PositiveSmallIntegerField(
+                        blank=True, null=True, verbose_name="nombre maximal de choix"
+                    ),
+                ),
+                (
+                    "min_value",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=14,
+                        null=True,
+                        verbose_name="valeur minimale",
+                    ),
+                ),
+                (
+                    "max_value",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=14,
+                        null=True,
+                        verbose_name="valeur maximale",
+                    ),
+                ),
+                (
+                    "max_length",
+                    models.PositiveIntegerField(
+                        blank=True, null=True, verbose_name="longueur maximale"
+                    ),
+                ),
+                (
+                    "condition_codes",
+                    models.JSONField(
+                        blank=True,
+                        default=list,
+                        help_text="Codes de choix (ou « oui » / « non ») dont l'un doit avoir été répondu.",
+                        verbose_name="condition : réponses qui affichent la question",
+                    ),
+                ),
+                (
+                    "condition_question",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="dependent_questions",
+                        to="survey.question",
+                        verbose_name="condition : question",
+                    ),
+                ),
+                (
+                    "edition",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="questions",
+                        to="survey.edition",
+                        verbose_name="édition",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'question',
-                'verbose_name_plural': 'questions',
-                'ordering': ['section__position', 'position'],
+                "verbose_name": "question",
+                "verbose_name_plural": "questions",
+                "ordering": ["section__position", "position"],
             },
         ),
         migrations.CreateModel(
-            name='Response',
+            name="Response",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('public_id', models.CharField(default=survey.models.new_public_id, editable=False, max_length=32, unique=True, verbose_name='identifiant public')),
-                ('status', models.CharField(choices=[('draft', 'Brouillon'), ('submitted', 'Envoyée')], default='draft', max_length=10, verbose_name='statut')),
-                ('other_structure_name', models.CharField(blank=True, max_length=200, verbose_name='autre structure : nom')),
-                ('other_structure_siren', models.CharField(blank=True, max_length=9, verbose_name='autre structure : SIREN')),
-                ('version', models.PositiveIntegerField(default=0, verbose_name='version')),
-                ('completed_sections', models.JSONField(blank=True, default=list, editable=False, verbose_name='sections validées')),
-                ('progress', models.PositiveSmallIntegerField(default=0, help_text='Part des questions posées qui ont une réponse.', verbose_name='progression (%)')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='créée le')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='dernière activité')),
-                ('submitted_at', models.DateTimeField(blank=True, null=True, verbose_name='dernier envoi')),
-                ('collectivite', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='responses', to='survey.collectivite', verbose_name='collectivité')),
-                ('edition', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='responses', to='survey.edition', verbose_name='édition')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "public_id",
+                    models.CharField(
+                        default=survey.models.new_public_id,
+                        editable=False,
+                        max_length=32,
+                        unique=True,
+                        verbose_name="identifiant public",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("draft", "Brouillon"), ("submitted", "Envoyée")],
+                        default="draft",
+                        max_length=10,
+                        verbose_name="statut",
+                    ),
+                ),
+                (
+                    "other_structure_name",
+                    models.CharField(
+                        blank=True, max_length=200, verbose_name="autre structure : nom"
+                    ),
+                ),
+                (
+                    "other_structure_siren",
+                    models.CharField(
+                        blank=True, max_length=9, verbose_name="autre structure : SIREN"
+                    ),
+                ),
+                ("version", models.PositiveIntegerField(default=0, verbose_name="version")),
+                (
+                    "completed_sections",
+                    models.JSONField(
+                        blank=True, default=list, editable=False, verbose_name="sections validées"
+                    ),
+                ),
+                (
+                    "progress",
+                    models.PositiveSmallIntegerField(
+                        default=0,
+                        help_text="Part des questions posées qui ont une réponse.",
+                        verbose_name="progression (%)",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="créée le")),
+                (
+                    "updated_at",
+                    models.DateTimeField(auto_now=True, verbose_name="dernière activité"),
+                ),
+                (
+                    "submitted_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="dernier envoi"),
+                ),
+                (
+                    "collectivite",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="responses",
+                        to="survey.collectivite",
+                        verbose_name="collectivité",
+                    ),
+                ),
+                (
+                    "edition",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="responses",
+                        to="survey.edition",
+                        verbose_name="édition",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'réponse',
-                'verbose_name_plural': 'réponses',
-                'ordering': ['-updated_at'],
+                "verbose_name": "réponse",
+                "verbose_name_plural": "réponses",
+                "ordering": ["-updated_at"],
             },
         ),
         migrations.CreateModel(
-            name='Respondent',
+            name="Respondent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('email', models.EmailField(blank=True, max_length=254, verbose_name='adresse électronique')),
-                ('name', models.CharField(blank=True, max_length=200, verbose_name='nom')),
-                ('role', models.CharField(blank=True, max_length=200, verbose_name='fonction')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='créé le')),
-                ('response', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='respondents', to='survey.response', verbose_name='réponse')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "email",
+                    models.EmailField(
+                        blank=True, max_length=254, verbose_name="adresse électronique"
+                    ),
+                ),
+                ("name", models.CharField(blank=True, max_length=200, verbose_name="nom")),
+                ("role", models.CharField(blank=True, max_length=200, verbose_name="fonction")),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="créé le")),
+                (
+                    "response",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="respondents",
+                        to="survey.response",
+                        verbose_name="réponse",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'répondant',
-                'verbose_name_plural': 'répondants',
-                'permissions': [('view_contact_details', 'Voir les coordonnées des répondants')],
+                "verbose_name": "répondant",
+                "verbose_name_plural": "répondants",
+                "permissions": [("view_contact_details", "Voir les coordonnées des répondants")],
             },
         ),
         migrations.CreateModel(
-            name='Answer',
+            name="Answer",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('value', models.JSONField(verbose_name='valeur')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='modifiée le')),
-                ('question', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='answers', to='survey.question', verbose_name='question')),
-                ('response', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='answers', to='survey.response', verbose_name='réponse')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("value", models.JSONField(verbose_name="valeur")),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="modifiée le")),
+                (
+                    "question",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="answers",
+                        to="survey.question",
+                        verbose_name="question",
+                    ),
+                ),
+                (
+                    "response",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="answers",
+                        to="survey.response",
+                        verbose_name="réponse",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'réponse à une question',
-                'verbose_name_plural': 'réponses aux questions',
+                "verbose_name": "réponse à une question",
+                "verbose_name_plural": "réponses aux questions",
             },
         ),
         migrations.CreateModel(
-            name='ResponseSubmission',
+            name="ResponseSubmission",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('submitted_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='envoyée le')),
-                ('version', models.PositiveIntegerField(default=0, verbose_name='version envoyée')),
-                ('response', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='submissions', to='survey.response', verbose_name='réponse')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "submitted_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="envoyée le"
+                    ),
+                ),
+                ("version", models.PositiveIntegerField(default=0, verbose_name="version envoyée")),
+                (
+                    "response",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="submissions",
+                        to="survey.response",
+                        verbose_name="réponse",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'envoi',
-                'verbose_name_plural': 'envois',
-                'ordering': ['submitted_at'],
+                "verbose_name": "envoi",
+                "verbose_name_plural": "envois",
+                "ordering": ["submitted_at"],
             },
         ),
         migrations.CreateModel(
-            name='ResumeToken',
+            name="ResumeToken",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('token_hash', models.CharField(max_length=64, unique=True, verbose_name='empreinte')),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='créé le')),
-                ('respondent', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='tokens', to='survey.respondent', verbose_name='répondant')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "token_hash",
+                    models.CharField(max_length=64, unique=True, verbose_name="empreinte"),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="créé le")),
+                (
+                    "respondent",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="tokens",
+                        to="survey.respondent",
+                        verbose_name="répondant",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'lien de reprise',
-                'verbose_name_plural': 'liens de reprise',
+                "verbose_name": "lien de reprise",
+                "verbose_name_plural": "liens de reprise",
             },
         ),
         migrations.CreateModel(
-            name='Section',
+            name="Section",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('position', models.PositiveSmallIntegerField(verbose_name='position')),
-                ('slug', models.SlugField(verbose_name='identifiant')),
-                ('title', models.CharField(max_length=200, verbose_name='titre')),
-                ('intro', models.TextField(blank=True, verbose_name='introduction')),
-                ('edition', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='sections', to='survey.edition', verbose_name='édition')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("position", models.PositiveSmallIntegerField(verbose_name="position")),
+                ("slug", models.SlugField(verbose_name="identifiant")),
+                ("title", models.CharField(max_length=200, verbose_name="titre")),
+                ("intro", models.TextField(blank=True, verbose_name="introduction")),
+                (
+                    "edition",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="sections",
+                        to="survey.edition",
+                        verbose_name="édition",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'section',
-                'verbose_name_plural': 'sections',
-                'ordering': ['edition', 'position'],
+                "verbose_name": "section",
+                "verbose_name_plural": "sections",
+                "ordering": ["edition", "position"],
             },
         ),
         migrations.AddField(
-            model_name='question',
-            name='section',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='questions', to='survey.section', verbose_name='section'),
+            model_name="question",
+            name="section",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="questions",
+                to="survey.section",
+                verbose_name="section",
+            ),
         ),
         migrations.CreateModel(
-            name='MatrixItem',
+            name="MatrixItem",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(max_length=60, verbose_name='code')),
-                ('label', models.CharField(max_length=300, verbose_name='libellé')),
-                ('position', models.PositiveSmallIntegerField(verbose_name='position')),
-                ('question', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='items', to='survey.question', verbose_name='question')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.SlugField(max_length=60, verbose_name="code")),
+                ("label", models.CharField(max_length=300, verbose_name="libellé")),
+                ("position", models.PositiveSmallIntegerField(verbose_name="position")),
+                (
+                    "question",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="items",
+                        to="survey.question",
+                        verbose_name="question",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'ligne de matrice',
-                'verbose_name_plural': 'lignes de matrice',
-                'ordering': ['question', 'position'],
-                'constraints': [models.UniqueConstraint(fields=('question', 'code'), name='matrix_item_code_unique_per_question', violation_error_message='Une autre ligne de cette question a ce code.')],
+                "verbose_name": "ligne de matrice",
+                "verbose_name_plural": "lignes de matrice",
+                "ordering": ["question", "position"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("question", "code"),
+                        name="matrix_item_code_unique_per_question",
+                        violation_error_message="Une autre ligne de cette question a ce code.",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Choice',
+            name="Choice",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(max_length=60, verbose_name='code')),
-                ('label', models.CharField(max_length=300, verbose_name='libellé')),
-                ('position', models.PositiveSmallIntegerField(verbose_name='position')),
-                ('is_other', models.BooleanField(default=False, verbose_name='« Autre », à préciser')),
-                ('is_exclusive', models.BooleanField(default=False, help_text='Ne peut pas être combiné (« Je ne sais pas »…).', verbose_name='exclusif')),
-                ('is_active', models.BooleanField(default=True, verbose_name='actif')),
-                ('question', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='choices', to='survey.question', verbose_name='question')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.SlugField(max_length=60, verbose_name="code")),
+                ("label", models.CharField(max_length=300, verbose_name="libellé")),
+                ("position", models.PositiveSmallIntegerField(verbose_name="position")),
+                (
+                    "is_other",
+                    models.BooleanField(default=False, verbose_name="« Autre », à préciser"),
+                ),
+                (
+                    "is_exclusive",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Ne peut pas être combiné (« Je ne sais pas »…).",
+                        verbose_name="exclusif",
+                    ),
+                ),
+                ("is_active", models.BooleanField(default=True, verbose_name="actif")),
+                (
+                    "question",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="choices",
+                        to="survey.question",
+                        verbose_name="question",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'choix',
-                'verbose_name_plural': 'choix',
-                'ordering': ['question', 'position'],
-                'constraints': [models.UniqueConstraint(fields=('question', 'code'), name='choice_code_unique_per_question', violation_error_message='Un autre choix de cette question a ce code.')],
+                "verbose_name": "choix",
+                "verbose_name_plural": "choix",
+                "ordering": ["question", "position"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("question", "code"),
+                        name="choice_code_unique_per_question",
+                        violation_error_message="Un autre choix de cette question a ce code.",
+                    )
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='response',
-            constraint=models.UniqueConstraint(condition=models.Q(('collectivite__isnull', False)), fields=('edition', 'collectivite'), name='one_response_per_collectivite_and_edition', violation_error_message='Cette collectivité a déjà une réponse pour cette édition.'),
+            model_name="response",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("collectivite__isnull", False)),
+                fields=("edition", "collectivite"),
+                name="one_response_per_collectivite_and_edition",
+                violation_error_message="Cette collectivité a déjà une réponse pour cette édition.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='response',
-            constraint=models.CheckConstraint(condition=models.Q(('status', 'draft'), ('submitted_at__isnull', False), _connector='OR'), name='submitted_response_has_a_date', violation_error_message="Une réponse envoyée doit avoir une date d'envoi."),
+            model_name="response",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("status", "draft"), ("submitted_at__isnull", False), _connector="OR"
+                ),
+                name="submitted_response_has_a_date",
+                violation_error_message="Une réponse envoyée doit avoir une date d'envoi.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='answer',
-            constraint=models.UniqueConstraint(fields=('response', 'question'), name='one_answer_per_question_and_response', violation_error_message='Cette question a déjà une réponse.'),
+            model_name="answer",
+            constraint=models.UniqueConstraint(
+                fields=("response", "question"),
+                name="one_answer_per_question_and_response",
+                violation_error_message="Cette question a déjà une réponse.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='section',
-            constraint=models.UniqueConstraint(fields=('edition', 'slug'), name='section_slug_unique_per_edition', violation_error_message='Une autre section de cette édition a cet identifiant.'),
+            model_name="section",
+            constraint=models.UniqueConstraint(
+                fields=("edition", "slug"),
+                name="section_slug_unique_per_edition",
+                violation_error_message="Une autre section de cette édition a cet identifiant.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='question',
-            constraint=models.UniqueConstraint(fields=('edition', 'code'), name='question_code_unique_per_edition', violation_error_message='Une autre question de cette édition a ce code.'),
+            model_name="question",
+            constraint=models.UniqueConstraint(
+                fields=("edition", "code"),
+                name="question_code_unique_per_edition",
+                violation_error_message="Une autre question de cette édition a ce code.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='question',
-            constraint=models.CheckConstraint(condition=models.Q(('min_value__isnull', True), ('max_value__isnull', True), ('min_value__lte', models.F('max_value')), _connector='OR'), name='question_min_below_max', violation_error_message='Le minimum doit être inférieur au maximum.'),
+            model_name="question",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("min_value__isnull", True),
+                    ("max_value__isnull", True),
+                    ("min_value__lte", models.F("max_value")),
+                    _connector="OR",
+                ),
+                name="question_min_below_max",
+                violation_error_message="Le minimum doit être inférieur au maximum.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='question',
-            constraint=models.CheckConstraint(condition=models.Q(('max_choices__isnull', True), ('max_choices__gte', 1), _connector='OR'), name='question_max_choices_positive', violation_error_message="Le nombre maximal de choix doit être d'au moins 1."),
+            model_name="question",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("max_choices__isnull", True), ("max_choices__gte", 1), _connector="OR"
+                ),
+                name="question_max_choices_positive",
+                violation_error_message="Le nombre maximal de choix doit être d'au moins 1.",
+            ),
         ),
     ]

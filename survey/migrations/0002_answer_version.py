@@ -4,15 +4,18 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('survey', '0001_initial'),
+        ("survey", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='answer',
-            name='version',
-            field=models.PositiveIntegerField(default=0, help_text='Version de la réponse lors de la dernière modification.', verbose_name='version'),
+            model_name="answer",
+            name="version",
+            field=models.PositiveIntegerField(
+                default=0,
+                help_text="Version de la réponse lors de la dernière modification.",
+                verbose_name="version",
+            ),
         ),
     ]

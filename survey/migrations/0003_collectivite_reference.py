@@ -28,36 +28,39 @@ def drop_trigram_indexes(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('survey', '0002_answer_version'),
+        ("survey", "0002_answer_version"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='collectivite',
-            name='departement_name',
-            field=models.CharField(blank=True, max_length=100, verbose_name='nom du département'),
+            model_name="collectivite",
+            name="departement_name",
+            field=models.CharField(blank=True, max_length=100, verbose_name="nom du département"),
         ),
         migrations.AddField(
-            model_name='collectivite',
-            name='region_name',
-            field=models.CharField(blank=True, max_length=100, verbose_name='nom de la région'),
+            model_name="collectivite",
+            name="region_name",
+            field=models.CharField(blank=True, max_length=100, verbose_name="nom de la région"),
         ),
         migrations.AlterField(
-            model_name='collectivite',
-            name='insee_code',
-            field=models.CharField(blank=True, db_index=True, max_length=5, verbose_name='code INSEE'),
+            model_name="collectivite",
+            name="insee_code",
+            field=models.CharField(
+                blank=True, db_index=True, max_length=5, verbose_name="code INSEE"
+            ),
         ),
         migrations.AlterField(
-            model_name='collectivite',
-            name='region_code',
-            field=models.CharField(blank=True, max_length=3, verbose_name='région'),
+            model_name="collectivite",
+            name="region_code",
+            field=models.CharField(blank=True, max_length=3, verbose_name="région"),
         ),
         migrations.AlterField(
-            model_name='collectivite',
-            name='siren',
-            field=models.CharField(blank=True, max_length=9, null=True, unique=True, verbose_name='SIREN'),
+            model_name="collectivite",
+            name="siren",
+            field=models.CharField(
+                blank=True, max_length=9, null=True, unique=True, verbose_name="SIREN"
+            ),
         ),
         migrations.RunPython(create_trigram_indexes, drop_trigram_indexes, elidable=False),
     ]

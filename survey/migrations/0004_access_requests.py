@@ -5,26 +5,46 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('survey', '0003_collectivite_reference'),
+        ("survey", "0003_collectivite_reference"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='AccessRequest',
+            name="AccessRequest",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('email', models.EmailField(max_length=254, verbose_name='adresse du demandeur')),
-                ('token_hash', models.CharField(max_length=64, unique=True, verbose_name="empreinte du lien d'accord")),
-                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='demandé le')),
-                ('granted_at', models.DateTimeField(blank=True, null=True, verbose_name='accordé le')),
-                ('response', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='access_requests', to='survey.response', verbose_name='réponse')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("email", models.EmailField(max_length=254, verbose_name="adresse du demandeur")),
+                (
+                    "token_hash",
+                    models.CharField(
+                        max_length=64, unique=True, verbose_name="empreinte du lien d'accord"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="demandé le")),
+                (
+                    "granted_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="accordé le"),
+                ),
+                (
+                    "response",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="access_requests",
+                        to="survey.response",
+                        verbose_name="réponse",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': "demande d'accès",
-                'verbose_name_plural': "demandes d'accès",
-                'ordering': ['-created_at'],
+                "verbose_name": "demande d'accès",
+                "verbose_name_plural": "demandes d'accès",
+                "ordering": ["-created_at"],
             },
         ),
     ]

@@ -21,9 +21,7 @@ def create_observatoire_group(apps, schema_editor):
     # Permissions are normally created after every migration has run: create them now.
     app_config = apps.get_app_config("survey")
     app_config.models_module = True
-    create_permissions(
-        app_config, apps=apps, verbosity=0, using=schema_editor.connection.alias
-    )
+    create_permissions(app_config, apps=apps, verbosity=0, using=schema_editor.connection.alias)
     app_config.models_module = None
 
     Group = apps.get_model("auth", "Group")

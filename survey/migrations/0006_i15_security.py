@@ -4,19 +4,29 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('survey', '0005_exports_and_observatoire_group'),
+        ("survey", "0005_exports_and_observatoire_group"),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='response',
-            options={'ordering': ['-updated_at'], 'permissions': [('export_responses', 'Exporter les réponses'), ('correct_after_close', 'Réattribuer ou fusionner des réponses après la clôture')], 'verbose_name': 'réponse', 'verbose_name_plural': 'réponses'},
+            name="response",
+            options={
+                "ordering": ["-updated_at"],
+                "permissions": [
+                    ("export_responses", "Exporter les réponses"),
+                    (
+                        "correct_after_close",
+                        "Réattribuer ou fusionner des réponses après la clôture",
+                    ),
+                ],
+                "verbose_name": "réponse",
+                "verbose_name_plural": "réponses",
+            },
         ),
         migrations.AddField(
-            model_name='accessrequest',
-            name='revoked_at',
-            field=models.DateTimeField(blank=True, null=True, verbose_name='révoquée le'),
+            model_name="accessrequest",
+            name="revoked_at",
+            field=models.DateTimeField(blank=True, null=True, verbose_name="révoquée le"),
         ),
     ]

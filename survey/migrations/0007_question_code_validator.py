@@ -6,15 +6,23 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('survey', '0006_i15_security'),
+        ("survey", "0006_i15_security"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='question',
-            name='code',
-            field=models.SlugField(max_length=60, validators=[django.core.validators.RegexValidator(re.compile('^[a-z][a-z0-9_]{0,59}$'), "Le code doit commencer par une lettre minuscule et ne contenir que des minuscules, chiffres et « _ » : c'est le nom de la colonne dans les exports.")], verbose_name='code'),
+            model_name="question",
+            name="code",
+            field=models.SlugField(
+                max_length=60,
+                validators=[
+                    django.core.validators.RegexValidator(
+                        re.compile("^[a-z][a-z0-9_]{0,59}$"),
+                        "Le code doit commencer par une lettre minuscule et ne contenir que des minuscules, chiffres et « _ » : c'est le nom de la colonne dans les exports.",
+                    )
+                ],
+                verbose_name="code",
+            ),
         ),
     ]

@@ -5,15 +5,20 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('survey', '0007_question_code_validator'),
+        ("survey", "0007_question_code_validator"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='edition',
-            name='structure_version',
-            field=models.CharField(default=survey.questionnaire.models.new_structure_version, editable=False, help_text='Change à chaque modification du questionnaire : les pages en cache la suivent.', max_length=32, verbose_name='version du questionnaire'),
+            model_name="edition",
+            name="structure_version",
+            field=models.CharField(
+                default=survey.questionnaire.models.new_structure_version,
+                editable=False,
+                help_text="Change à chaque modification du questionnaire : les pages en cache la suivent.",
+                max_length=32,
+                verbose_name="version du questionnaire",
+            ),
         ),
     ]

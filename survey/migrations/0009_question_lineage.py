@@ -5,29 +5,62 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('survey', '0008_edition_structure_version'),
+        ("survey", "0008_edition_structure_version"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='question',
-            name='continues',
-            field=models.ForeignKey(blank=True, help_text="La question d'une édition antérieure que celle-ci prolonge.", null=True, on_delete=django.db.models.deletion.PROTECT, related_name='continued_by', to='survey.question', verbose_name='continue la question'),
+            model_name="question",
+            name="continues",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="La question d'une édition antérieure que celle-ci prolonge.",
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="continued_by",
+                to="survey.question",
+                verbose_name="continue la question",
+            ),
         ),
         migrations.AddField(
-            model_name='question',
-            name='lineage',
-            field=models.CharField(choices=[('new', 'Nouvelle question'), ('identical', 'Identique'), ('reworded', 'Libellé modifié, comparable'), ('recoded', 'Réponses recodées, comparable'), ('scope_changed', 'Périmètre modifié, non comparable')], default='new', max_length=20, verbose_name='filiation'),
+            model_name="question",
+            name="lineage",
+            field=models.CharField(
+                choices=[
+                    ("new", "Nouvelle question"),
+                    ("identical", "Identique"),
+                    ("reworded", "Libellé modifié, comparable"),
+                    ("recoded", "Réponses recodées, comparable"),
+                    ("scope_changed", "Périmètre modifié, non comparable"),
+                ],
+                default="new",
+                max_length=20,
+                verbose_name="filiation",
+            ),
         ),
         migrations.AddField(
-            model_name='question',
-            name='recoding',
-            field=models.JSONField(blank=True, default=dict, help_text="Pour des réponses recodées : code de l'édition antérieure → code actuel.", verbose_name='recodage des réponses'),
+            model_name="question",
+            name="recoding",
+            field=models.JSONField(
+                blank=True,
+                default=dict,
+                help_text="Pour des réponses recodées : code de l'édition antérieure → code actuel.",
+                verbose_name="recodage des réponses",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='question',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('continues__isnull', True), ('lineage', 'new')), models.Q(models.Q(('lineage', 'new'), _negated=True), ('continues__isnull', False)), _connector='OR'), name='question_lineage_names_its_predecessor', violation_error_message="Une question qui en continue une autre la nomme ; une nouvelle question n'en nomme aucune."),
+            model_name="question",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("continues__isnull", True), ("lineage", "new")),
+                    models.Q(
+                        models.Q(("lineage", "new"), _negated=True), ("continues__isnull", False)
+                    ),
+                    _connector="OR",
+                ),
+                name="question_lineage_names_its_predecessor",
+                violation_error_message="Une question qui en continue une autre la nomme ; une nouvelle question n'en nomme aucune.",
+            ),
         ),
     ]

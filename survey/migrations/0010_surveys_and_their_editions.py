@@ -19,44 +19,74 @@ def attach_editions_to_the_barometer(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('survey', '0009_question_lineage'),
+        ("survey", "0009_question_lineage"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Survey',
+            name="Survey",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(max_length=60, unique=True, verbose_name='code')),
-                ('title', models.CharField(max_length=200, verbose_name='titre')),
-                ('audience', models.CharField(choices=[('collectivites', 'Collectivités territoriales'), ('citoyens', 'Citoyens')], max_length=20, verbose_name='public')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.SlugField(max_length=60, unique=True, verbose_name="code")),
+                ("title", models.CharField(max_length=200, verbose_name="titre")),
+                (
+                    "audience",
+                    models.CharField(
+                        choices=[
+                            ("collectivites", "Collectivités territoriales"),
+                            ("citoyens", "Citoyens"),
+                        ],
+                        max_length=20,
+                        verbose_name="public",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'enquête',
-                'verbose_name_plural': 'enquêtes',
-                'ordering': ['code'],
+                "verbose_name": "enquête",
+                "verbose_name_plural": "enquêtes",
+                "ordering": ["code"],
             },
         ),
         migrations.AlterField(
-            model_name='edition',
-            name='year',
-            field=models.PositiveSmallIntegerField(verbose_name='année'),
+            model_name="edition",
+            name="year",
+            field=models.PositiveSmallIntegerField(verbose_name="année"),
         ),
         migrations.AddField(
-            model_name='edition',
-            name='survey',
-            field=models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='editions', to='survey.survey', verbose_name='enquête'),
+            model_name="edition",
+            name="survey",
+            field=models.ForeignKey(
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="editions",
+                to="survey.survey",
+                verbose_name="enquête",
+            ),
         ),
         migrations.RunPython(attach_editions_to_the_barometer, migrations.RunPython.noop),
         migrations.AlterField(
-            model_name='edition',
-            name='survey',
-            field=models.ForeignKey(default=survey.questionnaire.models.default_survey, on_delete=django.db.models.deletion.PROTECT, related_name='editions', to='survey.survey', verbose_name='enquête'),
+            model_name="edition",
+            name="survey",
+            field=models.ForeignKey(
+                default=survey.questionnaire.models.default_survey,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="editions",
+                to="survey.survey",
+                verbose_name="enquête",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='edition',
-            constraint=models.UniqueConstraint(fields=('survey', 'year'), name='edition_once_a_year_per_survey', violation_error_message='Cette enquête a déjà une édition cette année-là.'),
+            model_name="edition",
+            constraint=models.UniqueConstraint(
+                fields=("survey", "year"),
+                name="edition_once_a_year_per_survey",
+                violation_error_message="Cette enquête a déjà une édition cette année-là.",
+            ),
         ),
     ]

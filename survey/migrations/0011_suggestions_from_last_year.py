@@ -4,15 +4,20 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('survey', '0010_surveys_and_their_editions'),
+        ("survey", "0010_surveys_and_their_editions"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='response',
-            name='suggestions',
-            field=models.JSONField(blank=True, default=dict, editable=False, help_text="Réponses de l'édition précédente de la collectivité aux questions identiques, proposées à confirmer : elles ne deviennent des réponses qu'une fois la page enregistrée.", verbose_name='réponses suggérées'),
+            model_name="response",
+            name="suggestions",
+            field=models.JSONField(
+                blank=True,
+                default=dict,
+                editable=False,
+                help_text="Réponses de l'édition précédente de la collectivité aux questions identiques, proposées à confirmer : elles ne deviennent des réponses qu'une fois la page enregistrée.",
+                verbose_name="réponses suggérées",
+            ),
         ),
     ]

@@ -4,20 +4,39 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('survey', '0011_suggestions_from_last_year'),
+        ("survey", "0011_suggestions_from_last_year"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='question',
-            name='group',
-            field=models.JSONField(blank=True, default=dict, help_text="Pour un groupe répété : ses sous-questions, le nom d'un élément et leur nombre maximal, tels que le fichier du questionnaire les décrit.", verbose_name='groupe répété'),
+            model_name="question",
+            name="group",
+            field=models.JSONField(
+                blank=True,
+                default=dict,
+                help_text="Pour un groupe répété : ses sous-questions, le nom d'un élément et leur nombre maximal, tels que le fichier du questionnaire les décrit.",
+                verbose_name="groupe répété",
+            ),
         ),
         migrations.AlterField(
-            model_name='question',
-            name='kind',
-            field=models.CharField(choices=[('single_choice', 'Choix unique'), ('multiple_choice', 'Choix multiple'), ('scale', 'Échelle'), ('matrix', 'Matrice'), ('integer', 'Nombre entier'), ('decimal', 'Nombre décimal'), ('short_text', 'Texte court'), ('long_text', 'Texte long'), ('yes_no', 'Oui / non'), ('group', 'Groupe répété')], max_length=20, verbose_name='type'),
+            model_name="question",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("single_choice", "Choix unique"),
+                    ("multiple_choice", "Choix multiple"),
+                    ("scale", "Échelle"),
+                    ("matrix", "Matrice"),
+                    ("integer", "Nombre entier"),
+                    ("decimal", "Nombre décimal"),
+                    ("short_text", "Texte court"),
+                    ("long_text", "Texte long"),
+                    ("yes_no", "Oui / non"),
+                    ("group", "Groupe répété"),
+                ],
+                max_length=20,
+                verbose_name="type",
+            ),
         ),
     ]

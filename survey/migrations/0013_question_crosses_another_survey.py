@@ -4,29 +4,54 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('survey', '0012_repeated_group_kind'),
+        ("survey", "0012_repeated_group_kind"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='question',
-            name='crosses_items_left_out',
-            field=models.JSONField(blank=True, default=list, help_text="Les lignes de cette question que l'autre n'a pas (un contrôle d'attention).", verbose_name='croise : lignes laissées de côté'),
+            model_name="question",
+            name="crosses_items_left_out",
+            field=models.JSONField(
+                blank=True,
+                default=list,
+                help_text="Les lignes de cette question que l'autre n'a pas (un contrôle d'attention).",
+                verbose_name="croise : lignes laissées de côté",
+            ),
         ),
         migrations.AddField(
-            model_name='question',
-            name='crosses_question',
-            field=models.CharField(blank=True, help_text="Le code de la question de l'autre enquête : mêmes lignes, mêmes réponses.", max_length=60, verbose_name='croise : question'),
+            model_name="question",
+            name="crosses_question",
+            field=models.CharField(
+                blank=True,
+                help_text="Le code de la question de l'autre enquête : mêmes lignes, mêmes réponses.",
+                max_length=60,
+                verbose_name="croise : question",
+            ),
         ),
         migrations.AddField(
-            model_name='question',
-            name='crosses_survey',
-            field=models.CharField(blank=True, help_text="Le code de l'autre enquête de la même année qui pose la même question.", max_length=60, verbose_name='croise : enquête'),
+            model_name="question",
+            name="crosses_survey",
+            field=models.CharField(
+                blank=True,
+                help_text="Le code de l'autre enquête de la même année qui pose la même question.",
+                max_length=60,
+                verbose_name="croise : enquête",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='question',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('crosses_question', ''), ('crosses_survey', '')), models.Q(models.Q(('crosses_survey', ''), _negated=True), models.Q(('crosses_question', ''), _negated=True)), _connector='OR'), name='question_crossing_names_survey_and_question', violation_error_message="Une question croisée nomme l'enquête et la question qu'elle croise."),
+            model_name="question",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("crosses_question", ""), ("crosses_survey", "")),
+                    models.Q(
+                        models.Q(("crosses_survey", ""), _negated=True),
+                        models.Q(("crosses_question", ""), _negated=True),
+                    ),
+                    _connector="OR",
+                ),
+                name="question_crossing_names_survey_and_question",
+                violation_error_message="Une question croisée nomme l'enquête et la question qu'elle croise.",
+            ),
         ),
     ]

@@ -4,7 +4,9 @@ from django.db.models import Count
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect
-from django.urls import path
+from django.urls import path, reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 
 from survey import numbers
 from survey.collection.models import (
@@ -35,6 +37,23 @@ class EditionAdmin(admin.ModelAdmin):
     list_filter = ["survey"]
     list_select_related = ["survey"]
     inlines = [SectionInline]
+    readonly_fields = ["preview_links"]
+
+    @admin.display(description="Aperçu des pages (comme un répondant les voit)")
+    def preview_links(self, edition):
+        if edition.pk is None:
+            return "—"
+        return (
+            format_html_join(
+                mark_safe("<br>"),
+                '<a href="{}">{}</a>',
+                (
+                    (reverse("admin:survey_edition_preview", args=[edition.pk, s.slug]), s.title)
+                    for s in edition.sections.order_by("position")
+                ),
+            )
+            or "Aucune page."
+        )
 
 
 class QuestionInline(admin.TabularInline):
@@ -54,7 +73,16 @@ class QuestionInline(admin.TabularInline):
 
 @admin.register(Section)
 class SectionAdmin(admin.ModelAdmin):
-    list_display = ["title", "edition", "position", "slug"]
+    list_display = ["title", "edition", "position", "slug", "preview_link"]
+    readonly_fields = ["preview_link"]
+
+    @admin.display(description="Aperçu")
+    def preview_link(self, section):
+        if section.pk is None:
+            return "—"
+        url = reverse("admin:survey_edition_preview", args=[section.edition_id, section.slug])
+        return format_html('<a href="{}">Voir la page comme un répondant</a>', url)
+
     list_filter = ["edition"]
     list_select_related = ["edition"]
     ordering = ["edition", "position"]

@@ -669,6 +669,7 @@ def _apply_question(edition, section, position, data, existing, questions_by_cod
         **_lineage_values(edition.survey, data.get("continues")),
         **_crossing_values(data.get("crosses")),
     }
+    previous_kind = existing[data["code"]].kind if data["code"] in existing else None
     question = _sync(
         existing.get(data["code"]),
         Question,
@@ -677,9 +678,21 @@ def _apply_question(edition, section, position, data, existing, questions_by_cod
         {"edition": edition, "code": data["code"]},
         values,
     )
+    if previous_kind is not None and previous_kind != question.kind:
+        _clean_answers_again(question)
     _apply_children(question, Choice, question.choices, data.get("choices") or [], report)
     _apply_children(question, MatrixItem, question.items, data.get("items") or [], report)
     return question
+
+
+def _clean_answers_again(question):
+    """Store the answers of a question whose kind changed as its new kind keeps them (an
+    integer 4 becomes the decimal "4"); _refuse_answered_removals allowed only kinds that
+    take them in."""
+    answers = list(question.answers.all())
+    for answer in answers:
+        answer.value = question.kind_class.clean(question, answer.value)
+    Answer.objects.bulk_update(answers, ["value"])
 
 
 def _apply_survey(data, report):
@@ -769,7 +782,10 @@ def _refuse_answered_removals(edition, existing_questions, wanted_codes, data):
                 "du fichier. Gardez-la, ou désactivez-la dans l'administration."
             )
             continue
-        if wanted[code]["kind"] != question.kind:
+        new_kind = KINDS.get(wanted[code]["kind"])
+        if wanted[code]["kind"] != question.kind and question.kind not in getattr(
+            new_kind, "takes_answers_of", ()
+        ):
             problems.append(
                 f"question « {code} » : elle a déjà des réponses, son type ne peut plus "
                 f"changer ({question.kind} → {wanted[code]['kind']})."

@@ -299,7 +299,7 @@ class Question(models.Model):
         "active", default=True, help_text="Une question désactivée n'est plus posée."
     )
     open_data = models.BooleanField(
-        "publiable en open data",
+        "publiable en données ouvertes",
         default=True,
         help_text="Décocher pour les questions qui décrivent la personne qui répond.",
     )
@@ -559,6 +559,7 @@ def ungroup(text):
 
 
 def _format_number(number):
+    """A bound in a message, written as the answers are (« 3 999 », « 0,5 »)."""
     return numbers.plain(decimal.Decimal(str(number)))
 
 

@@ -9,7 +9,9 @@ from survey.questionnaire.models import Edition
 
 
 class Command(BaseCommand):
-    help = "Exporte les réponses d'une édition (CSV, CSV long, XLSX, JSON, jeu open data)."
+    help = (
+        "Exporte les réponses d'une édition (CSV, CSV long, XLSX, JSON, jeu de données ouvertes)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -26,12 +28,12 @@ class Command(BaseCommand):
         parser.add_argument(
             "--free-text",
             action="store_true",
-            help="Jeu open data : publier aussi les réponses en texte libre.",
+            help="Jeu de données ouvertes : publier aussi les réponses en texte libre.",
         )
         parser.add_argument(
             "--contacts",
             action="store_true",
-            help="Inclure les coordonnées des répondants (jamais dans le jeu open data).",
+            help="Inclure les coordonnées des répondants (jamais dans le jeu de données ouvertes).",
         )
         parser.add_argument(
             "--output", required=True, help="Fichier à écrire (« - » : la sortie standard)."

@@ -112,6 +112,9 @@ class Kind:
 
     # The option keys of a question in the TOML file that make sense for this kind.
     options = ()
+    # Kinds whose saved answers this kind takes in as they are: a question of one of them may
+    # become of this kind although answered, each saved answer cleaned again by this kind.
+    takes_answers_of = ()
     allows_exclusive = False
     allows_other = False
 
@@ -208,6 +211,11 @@ class Kind:
     def words(self, question, value):
         """The answer as the respondent would say it: labels, not codes."""
         return str(value)
+
+    def item_words(self, question, value):
+        """[(item title, [(text, answer in words)])] for a kind of repeated items, which the
+        review lists one item under the other; None for the others (one answer, in words)."""
+        return None
 
     def staff_words(self, export, value):
         """The answer in words as staff read it in the admin (a QuestionExport's labels)."""

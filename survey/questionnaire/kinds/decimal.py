@@ -14,6 +14,7 @@ class Decimal(Integer):
     code = "decimal"
     label = "Nombre décimal"
     inputmode = "decimal"
+    takes_answers_of = ("integer",)  # every whole number is a decimal one
 
     def initial(self, question, value, name):
         return {name: numbers.exact(decimal.Decimal(value))}

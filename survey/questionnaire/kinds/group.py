@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 from django.forms.boundfield import BoundField
 
 from survey.questionnaire.kinds.base import COLON, SEMICOLON, Kind
-from survey.typography import typeset
+from survey.typography import colon_after, typeset
 
 DEFAULT_MAX_ITEMS = 10
 # The page form's fields of item `index` of group `name`: "{name}-{index}-{sub code}".
@@ -25,6 +25,12 @@ def removed_field(name):
     return f"{name}-removed"
 
 
+def order_field(name):
+    """Every item of the page, removed ones included, in the order shown: « Annuler le
+    retrait » puts an item back in its place (the script reads the same order from the page)."""
+    return f"{name}-order"
+
+
 def parse_indexes(text, limit):
     """The item indexes a page posted ("1 2 4"), in order, each once, within 1..limit."""
     indexes = []
@@ -32,6 +38,14 @@ def parse_indexes(text, limit):
         if part.isdigit() and 1 <= int(part) <= limit and int(part) not in indexes:
             indexes.append(int(part))
     return indexes
+
+
+def page_order(text, shown, removed, limit):
+    """The order of every item on the page: as posted, for the items still there, then any
+    the page did not list (a page posted before this field, or by the script)."""
+    present = set(shown) | set(removed)
+    order = [index for index in parse_indexes(text, limit) if index in present]
+    return order + [index for index in [*shown, *removed] if index not in order]
 
 
 class Group(Kind):
@@ -191,7 +205,7 @@ class Group(Kind):
 
     def words(self, question, value):
         return " ".join(
-            f"{title}{COLON}{SEMICOLON.join(f'{text}{COLON}{answer}' for text, answer in parts)}."
+            f"{title}{COLON}{SEMICOLON.join(colon_after(text) + answer for text, answer in parts)}."
             for title, parts in self.item_words(question, value)
         )
 
@@ -302,6 +316,7 @@ class Group(Kind):
         # item has its fields, so that any index a page posts can be read.
         fields = {name: forms.CharField(widget=forms.HiddenInput)}
         fields[removed_field(name)] = forms.CharField(widget=forms.HiddenInput)
+        fields[order_field(name)] = forms.CharField(widget=forms.HiddenInput)
         for index in range(1, self.max_items(question) + 1):
             for sub in self.sub_questions(question):
                 fields.update(sub.kind_class.form_fields(sub, self.part_name(name, index, sub)))
@@ -336,27 +351,29 @@ class Group(Kind):
         ]
         label = self.item_label(question)
         used = set(shown) | set(removed)
+        order = page_order(form[order_field(name)].value(), shown, removed, limit)
+        numbers = {index: number for number, index in enumerate(shown, start=1)}
         return {
             "label": label,
             "noun": label.lower(),
             "max_items": limit,
             "can_add": len(shown) < limit,
-            "items": [
+            # Removed items stay in their place, as the script leaves them.
+            "entries": [
                 {
                     "index": index,
-                    "number": number,
+                    "number": numbers.get(index, "(retiré)"),
+                    "removed": index not in numbers,
                     "parts": self._parts(form, question, name, index),
                 }
-                for number, index in enumerate(shown, start=1)
-            ],
-            "removed": [
-                {"index": index, "parts": self._parts(form, question, name, index)}
-                for index in removed
+                for index in order
             ],
             "template_parts": self._parts(form, question, name, TEMPLATE_INDEX),
             "next_index": min(set(range(1, limit + 1)) - used, default=0),
             "removed_name": removed_field(name),
             "removed_value": " ".join(str(index) for index in removed),
+            "order_name": order_field(name),
+            "order_value": " ".join(str(index) for index in order),
         }
 
     def _parts(self, form, question, name, index):
@@ -396,6 +413,7 @@ class Group(Kind):
         limit = kind.max_items(question)
         shown = parse_indexes(data.get(name), limit)
         removed = parse_indexes(data.get(removed_field(name)), limit)
+        order = page_order(data.get(order_field(name)), shown, removed, limit)
         label = kind.item_label(question)
         if action == "add":
             if len(shown) >= limit:
@@ -405,9 +423,11 @@ class Group(Kind):
             free = min(unused) if unused else removed[0]
             if free in removed:
                 removed.remove(free)
+                order.remove(free)
                 for key in [key for key in data if key.startswith(f"{name}-{free}-")]:
                     del data[key]
             shown.append(free)
+            order.append(free)
             message = f"{label} {len(shown)} ajouté : il sera enregistré avec la page."
         elif action == "remove" and index in shown:
             number = shown.index(index) + 1
@@ -419,12 +439,13 @@ class Group(Kind):
             )
         elif action == "restore" and index in removed and len(shown) < limit:
             removed.remove(index)
-            shown.append(index)
-            message = f"{label} {len(shown)} rétabli."
+            shown = [i for i in order if i in shown or i == index]  # back in its place
+            message = f"{label} {shown.index(index) + 1} rétabli."
         else:
             return None
         data[name] = " ".join(str(i) for i in shown)
         data[removed_field(name)] = " ".join(str(i) for i in removed)
+        data[order_field(name)] = " ".join(str(i) for i in order)
         return typeset(message)
 
     # -- The loader -------------------------------------------------------------------------
