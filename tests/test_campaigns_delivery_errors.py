@@ -25,8 +25,10 @@ ADDRESS = "agent.secret@mairie.fr"
 
 
 def queue_one(edition=None):
+    # A receipt: the one kind whose text is written when queued (a message with a link is
+    # written from its rows when sent, and cancelled without them).
     return campaign_mail.queue(
-        MessageKind.RESUME_LINK, ADDRESS, "Votre lien", "Le lien", edition=edition
+        MessageKind.RECEIPT, ADDRESS, "Votre accusé de réception", "Vos réponses", edition=edition
     )
 
 

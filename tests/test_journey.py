@@ -65,7 +65,7 @@ def test_starting_without_email_sends_nothing(client, small_survey):
 def test_a_bad_email_at_start_is_refused_with_a_french_message(client, small_survey):
     page = client.post(reverse("start"), {"email": "pas-une-adresse"})
     assert page.status_code == 400
-    assert "Saisissez une adresse de courriel valide." in page.content.decode()
+    assert "Saisissez une adresse électronique simple" in page.content.decode()
     assert not Response.objects.exists()
 
 
