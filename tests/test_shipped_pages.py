@@ -231,11 +231,18 @@ def test_the_crossed_page_waits_for_a_crossed_question_to_be_published(client):
     assert "Pas encore de regards croisés" in page.content.decode()
 
 
-def test_the_crossed_page_of_2025_answers_once_a_crossed_question_is_published(client):
+def test_the_crossed_page_of_2025_answers_once_a_crossed_question_is_published_and_stored(
+    client,
+):
     edition = barometer_2025()
     Publication.objects.create(edition=edition, question=edition.questions.get(code="diff_risques"))
+    # The public page reads stored figures only (issue 23, point 11): none yet, no page.
+    assert client.get(reverse("poll:public_crossing", args=[2025])).status_code == 404
+    call_command("compute_crossing", "--year", "2025", stdout=io.StringIO())
     page = client.get(reverse("poll:public_crossing", args=[2025]))
     assert page.status_code == 200
+    # The poll has no accepted weights in what ships: its side is not published, and says so.
+    assert 'data-testid="citizens-not-published"' in page.content.decode()
 
 
 def test_the_2025_use_case_catalogue_answers_after_the_close(client):
