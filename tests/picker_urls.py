@@ -33,5 +33,6 @@ def picker_page(request):
 
 urlpatterns = [
     path("essai/collectivite", picker_page, name="picker_test_page"),
+    path("", include("usecases.urls")),  # the footer links to the catalogue
     path("", include("survey.urls")),
 ]

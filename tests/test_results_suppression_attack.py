@@ -88,7 +88,7 @@ def page_figures(client, questions):
                 continue
             question, row = slugs[table.group("slug")]
             head = [text(cell) for cell in CELL.findall(table.group(0).split("<tbody>")[0])]
-            value_at, n_at = head.index("Estimation"), head.index("Réponses (n)")
+            value_at, n_at = head.index("Estimation"), head.index("Effectif (option)")
             for line in ROW.findall(table.group(0)):
                 cells = [text(cell) for cell in CELL.findall(line)]
                 code = codes[question.code][cells[0]]
