@@ -81,9 +81,12 @@ format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+# The suite on every core (pytest-xdist: one test database per worker); TEST_WORKERS=0 for one
+# process.
+TEST_WORKERS ?= auto
 test: install lint
 	$(BIN)/python manage.py makemigrations --check --dry-run
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 # Dev-only: recompute tests/data/r_reference.json with R's survey package (Debian:
 # apt-get install r-base-core r-cran-survey). The tests read the JSON: CI needs no R.
