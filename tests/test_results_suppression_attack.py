@@ -149,7 +149,12 @@ def relations(domains, options, options_add_up):
         ("toutes", [d for d in ("3500-plus", "strate:commune-lt3500") if d in domains]),
     ]
     for kind, strata in STRATA_OF_KIND.items():
-        groups.append((f"type:{kind}", [f"strate:{s}" for s in strata if f"strate:{s}" in domains]))
+        parts = [f"strate:{s}" for s in strata if f"strate:{s}" in domains]
+        if len(strata) == 1 and not parts:
+            # A kind of one stratum is listed once (« Départements »): its stratum is the same
+            # collectivités, not an empty domain.
+            continue
+        groups.append((f"type:{kind}", parts))
     for whole, parts in groups:
         if whole not in domains:
             continue
