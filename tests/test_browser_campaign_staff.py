@@ -2,6 +2,7 @@
 (320 px) and a desktop (1,280 px): the steps' links on screen, each email's text, preview and
 test, and the choice of published questions by section without JavaScript."""
 
+import os
 import re
 from pathlib import Path
 
@@ -103,7 +104,7 @@ def test_staff_read_edit_preview_and_try_the_emails_of_a_step(
     expect(page.locator(".messagelist")).to_contain_text("enregistré")
     email = page.get_by_test_id("email-invitation")
     expect(email.get_by_test_id("email-html")).to_contain_text("Votre lien pour Villeurbanne")
-    if width == 1280:
+    if width == 1280 and os.environ.get("SAVE_SCREENSHOTS"):  # docs/screenshots, on demand
         SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SCREENSHOT), full_page=True)
 

@@ -2,6 +2,7 @@
 chosen, the required notice and the progress bar, the staff's preview of a page, and the
 drop-off on the coverage page (screenshots in docs/screenshots/)."""
 
+import os
 from pathlib import Path
 
 import pytest
@@ -125,7 +126,8 @@ def test_staff_preview_a_questionnaire_page_as_respondents_see_it(
     assert_accessible(page)
     if width == 1280:
         page.get_by_role("link", name="Page précédente").click()
-        page.screenshot(path=SCREENSHOTS / "staff-preview.png", full_page=False)
+        if os.environ.get("SAVE_SCREENSHOTS"):  # rewritten on demand only
+            page.screenshot(path=SCREENSHOTS / "staff-preview.png", full_page=False)
     assert not Response.objects.exists()
 
 
@@ -164,4 +166,5 @@ def test_the_team_reads_the_drop_off_page_by_page_on_the_coverage_page(
     assert_accessible(page)
     if width == 1280:
         page.get_by_role("heading", name="Abandons page par page").scroll_into_view_if_needed()
-        page.screenshot(path=SCREENSHOTS / "coverage-funnel.png", full_page=False)
+        if os.environ.get("SAVE_SCREENSHOTS"):  # rewritten on demand only
+            page.screenshot(path=SCREENSHOTS / "coverage-funnel.png", full_page=False)
