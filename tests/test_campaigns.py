@@ -237,22 +237,27 @@ def test_the_import_answers_any_file_with_french_errors_or_contacts(small_survey
 
 
 def test_the_invitation_email_has_plain_text_html_and_one_click_unsubscribe(contact):
-    step = Step.objects.create(edition=contact.edition, kind=StepKind.INVITATION)
-    assert send(step) == 1
-    email = mail.outbox[0]
-    assert email.to == ["dsi@villeurbanne.fr"]
-    assert "Observatoire Data Publica" in email.from_email
-    assert email.subject == "Baromètre de test\u00a0: votre collectivité est invitée à répondre"
-    assert campaign_mail.invitation_url(contact) in email.body
-    html, mimetype = email.alternatives[0]
-    assert mimetype == "text/html" and "<img" not in html  # no tracking pixel
-    assert f'href="{campaign_mail.invitation_url(contact)}"' in html
-    message = Message.objects.get()
-    assert email.extra_headers["List-Unsubscribe"] == f"<{campaign_mail.unsubscribe_url(message)}>"
-    assert email.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
-    # On the wire, the address is written out whole, as RFC 2369 wants it (no encoded word).
-    raw = email.message().as_string()
-    assert f"List-Unsubscribe: <{campaign_mail.unsubscribe_url(message)}>\n" in raw
+    # Links are signed with the time: the clock stands still, so the links made again below are
+    # the ones the email carries, whatever second the sending ended in.
+    with time_machine.travel(timezone.now(), tick=False):
+        step = Step.objects.create(edition=contact.edition, kind=StepKind.INVITATION)
+        assert send(step) == 1
+        email = mail.outbox[0]
+        assert email.to == ["dsi@villeurbanne.fr"]
+        assert "Observatoire Data Publica" in email.from_email
+        assert email.subject == "Baromètre de test\u00a0: votre collectivité est invitée à répondre"
+        assert campaign_mail.invitation_url(contact) in email.body
+        html, mimetype = email.alternatives[0]
+        assert mimetype == "text/html" and "<img" not in html  # no tracking pixel
+        assert f'href="{campaign_mail.invitation_url(contact)}"' in html
+        message = Message.objects.get()
+        assert (
+            email.extra_headers["List-Unsubscribe"] == f"<{campaign_mail.unsubscribe_url(message)}>"
+        )
+        assert email.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+        # On the wire, the address is written out whole, as RFC 2369 wants it (no encoded word).
+        raw = email.message().as_string()
+        assert f"List-Unsubscribe: <{campaign_mail.unsubscribe_url(message)}>\n" in raw
 
 
 # -- Reminders -----------------------------------------------------------------------------
