@@ -324,8 +324,8 @@ class CrossedBlock:
     slug: str
     pairs: list = field(default_factory=list)  # (answer label, citizens line, theirs)
 
-    def chart(self, width=600):
-        return bar_chart([line for _, *lines in self.pairs for line in lines], width)
+    def chart(self):
+        return bar_chart([line for _, *lines in self.pairs for line in lines])
 
 
 @dataclass

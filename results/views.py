@@ -3,7 +3,7 @@ from decimal import Decimal
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -23,9 +23,10 @@ from results.coverage import (
 )
 from results.exports import estimates_csv, estimates_of, estimates_xlsx
 from results.forms import CoverageForm, CrossForm, DomainForm, PublicationForm
-from results.models import Computation, Estimate, Frame, Publication, Weight
+from results.models import Computation, Estimate, Frame, Publication, Statistic, Weight
 from results.statistics import UnknownDomain
 from survey.exports.renderers import render_csv
+from survey.links import absolute_url
 from survey.models import Edition, Question
 from survey.questionnaire.models import BAROMETER_SURVEY
 
@@ -316,6 +317,67 @@ def public_results(request, year):
         "crossing_public": crossing.is_public(year),
     }
     return render(request, "results/public_results.html", context)
+
+
+@require_GET
+def public_figure(request, year, domain, question, option, row=""):
+    """A published figure's own page, its permalink: the figure, its interval, base and
+    reliability, and « Citer ce chiffre ». A figure the rule keeps back says so, without it."""
+    edition, computation, unavailable = public_computation(request, year)
+    if unavailable:
+        return unavailable
+    published = Publication.objects.filter(edition=edition).values("question")
+    estimate = (
+        Estimate.objects.filter(
+            computation=computation,
+            question__in=published,
+            question__code=question,
+            domain=domain,
+            row_code=row,
+        )
+        .filter(
+            Q(statistic=Statistic.PROPORTION, choice_code=option)
+            | Q(statistic=option, choice_code="")
+        )
+        .select_related("question__section")
+        .prefetch_related("question__choices", "question__items")
+        .first()
+    )
+    if estimate is None:
+        raise Http404("Aucun chiffre publié à cette adresse.")
+    question = estimate.question
+    (line,) = presentation.blocks(question, [estimate], public=True)[0].lines
+    _, _, rows = presentation.line_labels(question)
+    row_label = rows.get(row, row) if row else ""
+    url = absolute_url(request.path)
+    context = {
+        "edition": edition,
+        "question": question,
+        "line": line,
+        "row_label": row_label,
+        "domain": domain,
+        "domain_label": estimate.domain_label,
+        "permalink": url,
+        "citation": presentation.citation(
+            edition, question, line, row_label, estimate.domain_label, url
+        ),
+        "reason": presentation.reason_text(estimate),
+    }
+    return render(request, "results/public_figure.html", context)
+
+
+@require_GET
+def public_figures_csv(request, year):
+    """Every published figure of the edition, all domains, as the open data lists them."""
+    edition, computation, unavailable = public_computation(request, year)
+    if unavailable:
+        return unavailable
+    response = StreamingHttpResponse(
+        estimates_csv(estimates_of(computation, public=True), public=True),
+        content_type="text/csv; charset=utf-8",
+    )
+    response["Content-Disposition"] = f'attachment; filename="chiffres-publies-{edition.year}.csv"'
+    return response
 
 
 @require_GET

@@ -154,7 +154,7 @@ def test_staff_read_the_crossed_bars_and_table_and_download_it(both_sides, clien
     page = client.get("/admin/poll/participation/croisement/2025/")
     html = page.content.decode()
     assert 'data-testid="crossing-table"' in html
-    assert html.count('<svg class="results-chart"') == 8  # one chart per crossed row
+    assert html.count('<div class="results-chart" role="img"') == 8  # one chart per crossed row
     # Citizens 50 % (30 of 60) very worried by bias, collectivités 40 of 60.
     assert "Très préoccupant — citoyens" in html and "Très préoccupant — collectivités" in html
     assert "50,0\u00a0%" in html and "66,7\u00a0%" in html
@@ -203,7 +203,7 @@ def test_the_public_crossing_shows_both_sides_with_intervals_once_published(
     page = client.get("/resultats/2025/citoyens-et-collectivites/")
     html = page.content.decode()
     assert page.status_code == 200
-    assert html.count('<svg class="results-chart"') == 8
+    assert html.count('<div class="results-chart" role="img"') == 8
     assert "50,0\u00a0%" in html and "66,7\u00a0%" in html
     assert "Pour vérifier votre attention" not in html
     region = client.get(
