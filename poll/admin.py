@@ -2,6 +2,7 @@ import csv
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -22,8 +23,10 @@ from poll.models import (
     WeightingRun,
     profile_answers,
 )
+from poll.permissions import STORE_CROSSING, WEIGH
 from poll.profile import PROFILE_QUESTIONS
 from poll.weighting import weigh
+from results.permissions import VIEW_RESULTS
 from results.weighting import WeightingError
 from survey import numbers
 from survey.collection.admin import answers_by_section
@@ -207,7 +210,9 @@ class ParticipationAdmin(admin.ModelAdmin):
     def get_urls(self):
         crossing = path(
             "croisement/<int:year>/",
-            self.admin_site.admin_view(self.crossing_view),
+            self.admin_site.admin_view(
+                permission_required(VIEW_RESULTS, raise_exception=True)(self.crossing_view)
+            ),
             name="poll_crossing",
         )
         return [crossing, *super().get_urls()]
@@ -215,10 +220,8 @@ class ParticipationAdmin(admin.ModelAdmin):
     def crossing_view(self, request, year):
         """Citizens' weighted answers next to the collectivités', as a table and a CSV; a POST
         stores the figures the public page reads."""
-        if not request.user.has_perm("results.view_results"):
-            raise PermissionDenied
         if request.method == "POST":
-            if not request.user.has_perm("poll.add_crossingcomputation"):
+            if not request.user.has_perm(STORE_CROSSING):
                 raise PermissionDenied
             computation = store_crossing(year)
             if computation is None:
@@ -239,7 +242,7 @@ class ParticipationAdmin(admin.ModelAdmin):
             **self.admin_site.each_context(request),
             **page_context(year, request.GET.get("domaine"), public=False),
             "title": f"Citoyens et collectivités, {year}",
-            "can_store": request.user.has_perm("poll.add_crossingcomputation"),
+            "can_store": request.user.has_perm(STORE_CROSSING),
         }
         return render(request, "admin/poll/crossing.html", context)
 
@@ -311,7 +314,7 @@ class MarginAdmin(admin.ModelAdmin):
         return False
 
     def has_weigh_permission(self, request):
-        return request.user.has_perm("poll.add_weightingrun")
+        return request.user.has_perm(WEIGH)
 
     @admin.action(
         description="Calculer les poids du sondage avec les marges de cette édition",

@@ -1,7 +1,7 @@
 from decimal import Decimal
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.contrib.auth.decorators import permission_required
 from django.db import transaction
 from django.db.models import Count, Q
 from django.http import Http404, HttpResponse, StreamingHttpResponse
@@ -24,6 +24,7 @@ from results.coverage import (
 from results.exports import estimates_csv, estimates_of, estimates_xlsx
 from results.forms import CoverageForm, CrossForm, DomainForm, PublicationForm
 from results.models import Computation, Estimate, Frame, Publication, Statistic, Weight
+from results.permissions import PUBLISH, VIEW_COVERAGE, VIEW_RESULTS
 from results.statistics import UnknownDomain
 from survey.exports.renderers import render_csv
 from survey.links import absolute_url
@@ -41,10 +42,9 @@ def barometer_edition(year):
     return edition
 
 
+@permission_required(VIEW_COVERAGE, raise_exception=True)
 def coverage(request, admin_site):
     """Staff page: who of the edition's frame has answered so far, and how fast."""
-    if not request.user.has_perm("results.view_coverage"):
-        raise PermissionDenied
     year = request.GET.get("edition", "")
     edition = barometer_edition(year) if year else Edition.objects.current(BAROMETER_SURVEY)
     form = CoverageForm(request.GET or None)
@@ -110,16 +110,13 @@ def _results_context(request, admin_site, edition, computation, title):
         "edition": edition,
         "computation": computation,
         "collapsed": presentation.collapsed_strata(computation) if computation else [],
-        "may_publish": request.user.has_perms(
-            ["results.add_publication", "results.delete_publication"]
-        ),
+        "may_publish": request.user.has_perms(PUBLISH),
     }
 
 
+@permission_required(VIEW_RESULTS, raise_exception=True)
 def results_index(request, admin_site):
     """Staff page: the current computation's method figures and the questions to read."""
-    if not request.user.has_perm("results.view_results"):
-        raise PermissionDenied
     edition = _edition_from(request)
     computation = Computation.objects.current(edition) if edition else None
     if computation and request.GET.get("format") in ("csv", "xlsx"):
@@ -160,10 +157,9 @@ def results_index(request, admin_site):
     return render(request, "results/staff_index.html", context)
 
 
+@permission_required(VIEW_RESULTS, raise_exception=True)
 def results_question(request, admin_site, year, code):
     """Staff page: one question's estimates in a domain, as a table and bars with whiskers."""
-    if not request.user.has_perm("results.view_results"):
-        raise PermissionDenied
     edition = barometer_edition(year)
     question = get_object_or_404(
         Question.objects.prefetch_related("choices", "items"), edition=edition, code=code
@@ -204,10 +200,9 @@ def results_question(request, admin_site, year, code):
     return render(request, "results/staff_question.html", context)
 
 
+@permission_required(PUBLISH, raise_exception=True)
 def results_publication(request, admin_site, year):
     """Staff page: choose the questions that the public results page of the edition shows."""
-    if not request.user.has_perms(["results.add_publication", "results.delete_publication"]):
-        raise PermissionDenied
     edition = barometer_edition(year)
     published = Publication.objects.filter(edition=edition)
     if request.method == "POST":
