@@ -12,8 +12,8 @@ from openpyxl import Workbook
 
 from results.models import Computation, Estimate, Publication, Reliability, Stratum, Weight
 from results.presentation import interval_text, line_labels, publication_rule, value_text
-from survey.exports.renderers import render_csv
-from survey.exports.rows import Column, neutralise
+from survey.exports.csv import neutralise, render_csv
+from survey.exports.rows import Column
 
 ESTIMATE_COLUMNS = [
     Column("question", "Code de la question", constraints={"required": True}),

@@ -11,9 +11,10 @@ from django.utils import timezone
 
 from survey.collection.models import Answer, Respondent
 from survey.enums import QuestionKind
+from survey.exports.csv import neutralise
 from survey.exports.formats import render
 from survey.exports.options import ExportOptions
-from survey.exports.rows import NOT_ASKED, neutralise
+from survey.exports.rows import NOT_ASKED
 from survey.questionnaire.models import Choice, Question
 from survey.typography import typeset
 from tests.factories import CollectiviteFactory, QuestionFactory, ResponseFactory
