@@ -313,7 +313,7 @@ class QuestionExport:
             )
         if not question.is_active:
             parts.append("Question désactivée : elle n'est plus posée.")
-        if any(choice.code == "nsp" for choice in self.choices):
+        if any(choice.is_dont_know for choice in self.choices):
             parts.append(DONT_KNOW_NOTE)
         return " ".join(parts)
 
