@@ -1,10 +1,9 @@
-import csv
+import itertools
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import path
@@ -30,6 +29,7 @@ from results.permissions import VIEW_RESULTS
 from results.weighting import WeightingError
 from survey import numbers
 from survey.collection.admin import answers_by_section
+from survey.exports.csv import csv_download
 from survey.questionnaire.models import Edition
 
 
@@ -231,13 +231,7 @@ class ParticipationAdmin(admin.ModelAdmin):
                                   "publique.")  # fmt: skip
             return redirect(request.get_full_path())
         if request.GET.get("format") == "csv":
-            page = HttpResponse(content_type="text/csv; charset=utf-8")
-            page["Content-Disposition"] = (
-                f'attachment; filename="citoyens-collectivites-{year}.csv"'
-            )
-            # Codes, numbers and the module's own domain labels: nothing typed by anyone.
-            csv.writer(page).writerows(iter_table(year))
-            return page
+            return csv_download(f"citoyens-collectivites-{year}.csv", iter_table(year))
         context = {
             **self.admin_site.each_context(request),
             **page_context(year, request.GET.get("domaine"), public=False),
@@ -287,15 +281,11 @@ class ParticipationAdmin(admin.ModelAdmin):
     @admin.action(description="Exporter pour l'institut (identifiant du panel et issue)")
     def export_for_institute(self, request, queryset):
         # The institute's accounting of its completes: the panel id and the outcome, no answer.
-        page = HttpResponse(content_type="text/csv; charset=utf-8")
-        page["Content-Disposition"] = 'attachment; filename="sondage-issues.csv"'
-        writer = csv.writer(page)
-        writer.writerow(["pid", "issue", "exclue"])
-        for panel_id, outcome, excluded in queryset.values_list(
-            "panel_id", "outcome", "excluded"
-        ).order_by("started_at"):
-            writer.writerow([panel_id, outcome, "oui" if excluded else "non"])
-        return page
+        outcomes = queryset.values_list("panel_id", "outcome", "excluded").order_by("started_at")
+        rows = ([pid, outcome, "oui" if excluded else "non"] for pid, outcome, excluded in outcomes)
+        return csv_download(
+            "sondage-issues.csv", itertools.chain([["pid", "issue", "exclue"]], rows)
+        )
 
 
 @admin.register(Margin)

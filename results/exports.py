@@ -20,8 +20,8 @@ from results.models import (
     Weight,
 )
 from results.presentation import interval_text, line_labels, publication_rule, value_text
-from survey.exports.renderers import render_csv
-from survey.exports.rows import Column, neutralise
+from survey.exports.csv import neutralise, render_csv
+from survey.exports.rows import Column
 
 ESTIMATE_COLUMNS = [
     Column("question", "Code de la question", constraints={"required": True}),

@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.db import transaction
 from django.db.models import Count, Q
-from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
@@ -21,12 +21,12 @@ from results.coverage import (
     funnel_chart,
     responses_per_day,
 )
-from results.exports import estimates_csv, estimates_of, estimates_xlsx
+from results.exports import estimates_of, estimates_xlsx, iter_estimate_rows
 from results.forms import CoverageForm, CrossForm, DomainForm, PublicationForm
 from results.models import Computation, Estimate, Frame, Publication, Statistic, Weight
 from results.permissions import PUBLISH, VIEW_COVERAGE, VIEW_RESULTS
 from results.statistics import UnknownDomain
-from survey.exports.renderers import render_csv
+from survey.exports.csv import csv_download
 from survey.links import absolute_url
 from survey.models import Edition, Question
 from survey.questionnaire.models import BAROMETER_SURVEY
@@ -51,14 +51,7 @@ def coverage(request, admin_site):
     target_rate = Decimal(form.target_rate())
     frame = Frame.objects.for_edition(edition) if edition else None
     if frame and request.GET.get("format") == "csv":
-        response = StreamingHttpResponse(
-            render_csv(csv_rows(frame, target_rate), bom=True),
-            content_type="text/csv; charset=utf-8",
-        )
-        response["Content-Disposition"] = (
-            f'attachment; filename="suivi-collecte-{edition.year}.csv"'
-        )
-        return response
+        return csv_download(f"suivi-collecte-{edition.year}.csv", csv_rows(frame, target_rate))
     level = form.level()
     series = responses_per_day(edition) if edition else []
     funnel_rows = funnel(edition) if edition else []
@@ -91,15 +84,10 @@ def _edition_from(request):
 
 
 def _download(estimates, computation, stem, file_format):
-    if file_format == "xlsx":
-        response = HttpResponse(estimates_xlsx(estimates, computation), content_type=XLSX_TYPE)
-        extension = "xlsx"
-    else:
-        response = StreamingHttpResponse(
-            estimates_csv(estimates), content_type="text/csv; charset=utf-8"
-        )
-        extension = "csv"
-    response["Content-Disposition"] = f'attachment; filename="{stem}.{extension}"'
+    if file_format != "xlsx":
+        return csv_download(f"{stem}.csv", iter_estimate_rows(estimates))
+    response = HttpResponse(estimates_xlsx(estimates, computation), content_type=XLSX_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="{stem}.xlsx"'
     return response
 
 
@@ -367,12 +355,10 @@ def public_figures_csv(request, year):
     edition, computation, unavailable = public_computation(request, year)
     if unavailable:
         return unavailable
-    response = StreamingHttpResponse(
-        estimates_csv(estimates_of(computation, public=True), public=True),
-        content_type="text/csv; charset=utf-8",
+    return csv_download(
+        f"chiffres-publies-{edition.year}.csv",
+        iter_estimate_rows(estimates_of(computation, public=True), public=True),
     )
-    response["Content-Disposition"] = f'attachment; filename="chiffres-publies-{edition.year}.csv"'
-    return response
 
 
 @require_GET

@@ -57,13 +57,13 @@ def small_survey(db):
     usage = QuestionFactory(
         section=usages, position=1, code="usage_ia", required=True,
         kind=QuestionKind.SINGLE_CHOICE, text="Utilisez-vous l'IA ?",
-        choices=["oui", "non", "nsp"],
+        choices=["oui", "non", ("nsp", {"is_dont_know": True})],
     )  # fmt: skip
     QuestionFactory(
         section=usages, position=2, code="usage_domaines", required=True,
         kind=QuestionKind.MULTIPLE_CHOICE, text="Dans quels domaines ?",
         condition_question=usage, condition_codes=["oui"],
-        choices=["mobilite", "eau", ("nsp", {"is_exclusive": True})],
+        choices=["mobilite", "eau", ("nsp", {"is_exclusive": True, "is_dont_know": True})],
     )  # fmt: skip
     QuestionFactory(
         section=usages, position=3, code="usage_description", kind=QuestionKind.LONG_TEXT,

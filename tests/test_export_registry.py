@@ -14,10 +14,10 @@ from django.db import connection
 from django.urls import reverse
 
 from survey.collection.models import Answer, Respondent
+from survey.exports.csv import render_csv
 from survey.exports.formats import EXPORTERS, CsvExporter, render
 from survey.exports.forms import ExportForm
 from survey.exports.options import STATUSES, ExportOptions
-from survey.exports.renderers import render_csv
 from survey.management.commands.export_responses import Command
 from tests.factories import (
     CollectiviteFactory,

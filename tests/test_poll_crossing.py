@@ -1,4 +1,6 @@
+import csv
 import datetime
+import io
 import re
 from pathlib import Path
 
@@ -164,7 +166,11 @@ def test_staff_read_the_crossed_bars_and_table_and_download_it(both_sides, clien
     )
     assert "<h2>Région Bretagne</h2>" in region.content.decode()
     download = client.get("/admin/poll/participation/croisement/2025/", {"format": "csv"})
-    assert download.content.decode().splitlines()[0] == ",".join(HEADER)
+    text = b"".join(download.streaming_content).decode("utf-8-sig")
+    assert next(csv.reader(io.StringIO(text))) == HEADER
+    command = io.StringIO()
+    call_command("export_poll_crossing", "--year", "2025", stdout=command)
+    assert list(csv.reader(io.StringIO(command.getvalue()))) == list(csv.reader(io.StringIO(text)))
 
 
 def test_the_staff_results_page_links_to_the_crossed_page(both_sides, client):
