@@ -56,7 +56,7 @@ def publish(edition, *codes):
 
 def table_row(html, label):
     """The HTML of the table row whose header is `label` (a link on public pages)."""
-    header = re.search(rf'<th scope="row">(<a [^>]*>)?{re.escape(label)}(</th>|<span)', html)
+    header = re.search(rf'<th scope="row">(<a [^>]*>)?{re.escape(label)}(</a>)?</th>', html)
     return html[header.start() :].split("</tr>", 1)[0]
 
 
@@ -320,7 +320,8 @@ def test_the_methodology_page_is_generated_from_the_frame_and_the_computation(cl
     frame = computation.frame
     assert f"{frame.collectivite_count} collectivités" in html
     small = html[html.index("Communes de moins de 3 500 habitants") :].split("</tr>", 1)[0]
-    assert '<td class="text-end">1</td>' in small  # N_h = 1 and n_h = 1
+    assert '<td class="text-end" data-label="Collectivités (Nh)">1</td>' in small  # N_h = 1
+    assert '<td class="text-end" data-label="Répondants (nh)">1</td>' in small  # n_h = 1
     assert "Post-stratification sur le type et la taille" in html
     assert "de 0,50 à 2,50" in html and "0,813" in html and "1,6" in html
     assert "Logit avec correction de population finie" in html
@@ -410,7 +411,7 @@ def figure_links(html):
     """The permalinks of a public page's figures, by answer label."""
     return {
         label: href
-        for href, label in re.findall(r'<th scope="row"><a href="([^"]+)">([^<]+)<span', html)
+        for href, label in re.findall(r'<th scope="row"><a href="([^"]+)">([^<]+)</a>', html)
     }
 
 
