@@ -14,6 +14,7 @@ from django.db import connection
 from django.urls import reverse
 
 from survey.collection.models import Answer, Respondent
+from survey.exports.extensions import COLUMN_GROUPS
 from survey.exports.formats import EXPORTERS, CsvExporter, render
 from survey.exports.forms import ExportForm
 from survey.exports.options import STATUSES, ExportOptions
@@ -124,10 +125,9 @@ PINNED = {
 
 @pytest.fixture
 def without_weight_columns(monkeypatch):
-    """The results' weight columns (results.exports) close every wide row, as one group: without
-    them, every format must write the bytes pinned above."""
-    monkeypatch.setattr("results.exports.weight_columns", lambda: [])
-    monkeypatch.setattr("results.exports.WeightCells", lambda edition, labels: lambda r: [])
+    """The results register their weight columns (survey/exports/extensions.py), which close
+    every wide row as one group: without them, every format must write the bytes pinned above."""
+    monkeypatch.delitem(COLUMN_GROUPS, "results.weights")
 
 
 @pytest.mark.parametrize(("format_key", "options"), list(PINNED))
