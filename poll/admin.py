@@ -26,7 +26,7 @@ from poll.profile import PROFILE_QUESTIONS
 from poll.weighting import weigh
 from results.weighting import WeightingError
 from survey import numbers
-from survey.collection.admin import answers_by_section
+from survey.exports.answers import answers_by_section
 from survey.questionnaire.models import Edition
 
 
