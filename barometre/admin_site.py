@@ -7,6 +7,7 @@ from django_otp import user_has_device
 
 from barometre import two_factor
 from barometre.task_queue import STALL_AFTER, stalled_tasks
+from results.permissions import VIEW_COVERAGE, VIEW_RESULTS
 
 # Apps that only keep the site running and safe: grouped last, in one section, on the index.
 TECHNICAL_APPS = ("axes", "otp_totp", "otp_static", "django_tasks_database", "barometre")
@@ -34,8 +35,8 @@ def add_results_pages(app_list, app_label, request):
     if app_label not in (None, "results"):
         return
     pages = [
-        ("results.view_coverage", "Suivi de la collecte", "Coverage", "admin:results_coverage"),
-        ("results.view_results", "Résultats pondérés", "Results", "admin:results_index"),
+        (VIEW_COVERAGE, "Suivi de la collecte", "Coverage", "admin:results_coverage"),
+        (VIEW_RESULTS, "Résultats pondérés", "Results", "admin:results_index"),
     ]
     pages = [page for page in pages if request.user.has_perm(page[0])]
     if not pages:

@@ -10,6 +10,7 @@ urlpatterns = [
     path("favicon.ico", lambda request: redirect(static("favicon.svg"), permanent=True)),
     path("", include("campaigns.urls")),
     path("", include("editions.urls")),
+    path("", include("results.urls")),
     path("", include("poll.urls")),
     path("", include("usecases.urls")),
     path("", include("survey.urls")),

@@ -15,17 +15,17 @@ from campaigns import mail, report, texts
 from campaigns.audience import queue_step, recipients, shared_addresses
 from campaigns.imports import import_contacts
 from campaigns.models import Contact, Message, MessageKind, OptOut, Step, StepText
+from campaigns.permissions import SEND_CAMPAIGN, VIEW_CONTACT
 from survey.addresses import PlainEmailField
 from survey.enums import Audience
 from survey.questionnaire.models import Edition
 
-CONTACTS_PERMISSION = "campaigns.view_contact"
 IMPORT_MAX_SIZE = 10 * 1024 * 1024  # 36,000 contacts are about 2 MB
 PREVIEW_LINES = 500
 
 
 def may_see_addresses(request):
-    return request.user.has_perm(CONTACTS_PERMISSION)
+    return request.user.has_perm(VIEW_CONTACT)
 
 
 class ImportForm(forms.Form):
@@ -180,7 +180,7 @@ class StepAdmin(admin.ModelAdmin):
         ]
 
     def has_send_permission(self, request):
-        return request.user.has_perm("campaigns.send_campaign")
+        return request.user.has_perm(SEND_CAMPAIGN)
 
     def preview_view(self, request, pk):
         """Each email of the step (its text, editable, and how a recipient will read it),

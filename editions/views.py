@@ -1,7 +1,7 @@
 """Year over year, for staff (admin) and, for published questions, for everyone; and the
 public pages of an edition known only by its published table (2023)."""
 
-from django.core.exceptions import PermissionDenied
+from django.contrib.auth.decorators import permission_required
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
@@ -11,6 +11,7 @@ from results import views as results_views
 from results.estimation import INTERVAL_METHOD
 from results.forms import DomainForm
 from results.models import Computation, Publication, Reliability
+from results.permissions import VIEW_RESULTS
 from results.views import barometer_edition, public_computation
 from survey.models import Edition
 from survey.questionnaire.models import BAROMETER_SURVEY
@@ -42,10 +43,9 @@ def _trends_context(request, edition, computation, questions=None):
     }
 
 
+@permission_required(VIEW_RESULTS, raise_exception=True)
 def staff_trends(request, admin_site, year):
     """Every comparable question of the edition beside the one it continues."""
-    if not request.user.has_perm("results.view_results"):
-        raise PermissionDenied
     edition = barometer_edition(year)
     computation = Computation.objects.current(edition)
     context = {**admin_site.each_context(request), "title": "Évolution d'une édition à l'autre"}

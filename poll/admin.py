@@ -1,9 +1,9 @@
-import csv
+import itertools
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import path
@@ -22,11 +22,14 @@ from poll.models import (
     WeightingRun,
     profile_answers,
 )
+from poll.permissions import STORE_CROSSING, WEIGH
 from poll.profile import PROFILE_QUESTIONS
 from poll.weighting import weigh
+from results.permissions import VIEW_RESULTS
 from results.weighting import WeightingError
 from survey import numbers
 from survey.exports.answers import answers_by_section
+from survey.exports.csv import csv_download
 from survey.questionnaire.models import Edition
 
 
@@ -207,7 +210,9 @@ class ParticipationAdmin(admin.ModelAdmin):
     def get_urls(self):
         crossing = path(
             "croisement/<int:year>/",
-            self.admin_site.admin_view(self.crossing_view),
+            self.admin_site.admin_view(
+                permission_required(VIEW_RESULTS, raise_exception=True)(self.crossing_view)
+            ),
             name="poll_crossing",
         )
         return [crossing, *super().get_urls()]
@@ -215,10 +220,8 @@ class ParticipationAdmin(admin.ModelAdmin):
     def crossing_view(self, request, year):
         """Citizens' weighted answers next to the collectivités', as a table and a CSV; a POST
         stores the figures the public page reads."""
-        if not request.user.has_perm("results.view_results"):
-            raise PermissionDenied
         if request.method == "POST":
-            if not request.user.has_perm("poll.add_crossingcomputation"):
+            if not request.user.has_perm(STORE_CROSSING):
                 raise PermissionDenied
             computation = store_crossing(year)
             if computation is None:
@@ -228,18 +231,12 @@ class ParticipationAdmin(admin.ModelAdmin):
                                   "publique.")  # fmt: skip
             return redirect(request.get_full_path())
         if request.GET.get("format") == "csv":
-            page = HttpResponse(content_type="text/csv; charset=utf-8")
-            page["Content-Disposition"] = (
-                f'attachment; filename="citoyens-collectivites-{year}.csv"'
-            )
-            # Codes, numbers and the module's own domain labels: nothing typed by anyone.
-            csv.writer(page).writerows(iter_table(year))
-            return page
+            return csv_download(f"citoyens-collectivites-{year}.csv", iter_table(year))
         context = {
             **self.admin_site.each_context(request),
             **page_context(year, request.GET.get("domaine"), public=False),
             "title": f"Citoyens et collectivités, {year}",
-            "can_store": request.user.has_perm("poll.add_crossingcomputation"),
+            "can_store": request.user.has_perm(STORE_CROSSING),
         }
         return render(request, "admin/poll/crossing.html", context)
 
@@ -284,15 +281,11 @@ class ParticipationAdmin(admin.ModelAdmin):
     @admin.action(description="Exporter pour l'institut (identifiant du panel et issue)")
     def export_for_institute(self, request, queryset):
         # The institute's accounting of its completes: the panel id and the outcome, no answer.
-        page = HttpResponse(content_type="text/csv; charset=utf-8")
-        page["Content-Disposition"] = 'attachment; filename="sondage-issues.csv"'
-        writer = csv.writer(page)
-        writer.writerow(["pid", "issue", "exclue"])
-        for panel_id, outcome, excluded in queryset.values_list(
-            "panel_id", "outcome", "excluded"
-        ).order_by("started_at"):
-            writer.writerow([panel_id, outcome, "oui" if excluded else "non"])
-        return page
+        outcomes = queryset.values_list("panel_id", "outcome", "excluded").order_by("started_at")
+        rows = ([pid, outcome, "oui" if excluded else "non"] for pid, outcome, excluded in outcomes)
+        return csv_download(
+            "sondage-issues.csv", itertools.chain([["pid", "issue", "exclue"]], rows)
+        )
 
 
 @admin.register(Margin)
@@ -311,7 +304,7 @@ class MarginAdmin(admin.ModelAdmin):
         return False
 
     def has_weigh_permission(self, request):
-        return request.user.has_perm("poll.add_weightingrun")
+        return request.user.has_perm(WEIGH)
 
     @admin.action(
         description="Calculer les poids du sondage avec les marges de cette édition",

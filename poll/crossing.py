@@ -28,7 +28,7 @@ from poll.models import (
     WeightingRun,
 )
 from poll.profile import PROFILE_QUESTIONS, profiles_of
-from poll.weighting import COMMUNE_SIZES, REGION_CODES
+from poll.weighting import COMMUNE_SIZES, region_codes
 from results.estimation import blocks, estimates_for, figures_of
 from results.models import Computation, Estimate, Publication, Reliability, Statistic, Stratum
 from results.presentation import Line, bar_chart, line_labels
@@ -202,7 +202,8 @@ class CitizensSample:
             cell_index=np.array([keys.index(cell) for cell in cells], dtype=int),
             cell_totals=np.array([totals[key] for key in keys], dtype=float),
         )
-        self.regions = np.array([REGION_CODES.get(p["region"], "") for p in profiles])
+        codes = region_codes()
+        self.regions = np.array([codes.get(p["region"], "") for p in profiles])
         self.sizes = np.array([p["commune_size"] or "" for p in profiles])
 
     def mask(self, domain):
@@ -232,9 +233,11 @@ def domains(year):
             question__code=PROFILE_QUESTIONS["region"],
         ).values_list("code", "label")
     )
+    codes = region_codes()
     found = [("toutes", "toutes", "Ensemble")]
-    found += [(f"region:{code}", f"region:{code}", f"Région {names.get(answer, answer)}")
-              for answer, code in REGION_CODES.items()]  # fmt: skip
+    found += [(f"region:{codes[answer]}", f"region:{codes[answer]}", f"Région {label}")
+              for answer, label in (names or {code: code for code in codes}).items()
+              if answer in codes]  # fmt: skip
     found += [(f"taille:{size}", f"strate:{stratum}", stratum.label)
               for size, stratum in COMMUNE_STRATA.items()]  # fmt: skip
     return found
@@ -335,8 +338,8 @@ class CrossedBlock:
     slug: str
     pairs: list = field(default_factory=list)  # (answer label, citizens line, theirs)
 
-    def chart(self, width=600):
-        return bar_chart([line for _, *lines in self.pairs for line in lines], width)
+    def chart(self):
+        return bar_chart([line for _, *lines in self.pairs for line in lines])
 
 
 @dataclass

@@ -20,10 +20,13 @@ the end. Each run is recorded as a WeightingRun with a copy of its margins (docs
 """
 
 import csv
+import functools
 import io
+import re
 
 import numpy as np
 from django.db import transaction
+from unidecode import unidecode
 
 from poll.models import (
     MERGE_SEPARATOR,
@@ -37,6 +40,7 @@ from poll.profile import PROFILE_QUESTIONS, SCREENED_OUT_AGES, profiles_of
 from results.weighting import FACTOR_BOUNDS, RakingMargin, WeightingError, rake
 from survey import numbers
 from survey.collectivites.models import Collectivite
+from survey.collectivites.search import official_regions
 from survey.enums import CollectiviteKind, PopulationBand
 
 HEADER = ["critere", "categorie", "effectif", "source", "annee"]
@@ -46,27 +50,20 @@ TEST_COLUMN = "test"
 # category), or whose adjustment factors leave FACTOR_BOUNDS (docs/poll.md).
 ACCEPTED_GAP = 0.01
 
-# The INSEE code of each région of the questionnaire (the official list's `region_code`).
-REGION_CODES = {
-    "auvergne_rhone_alpes": "84",
-    "bourgogne_franche_comte": "27",
-    "bretagne": "53",
-    "centre_val_de_loire": "24",
-    "corse": "94",
-    "grand_est": "44",
-    "hauts_de_france": "32",
-    "ile_de_france": "11",
-    "normandie": "28",
-    "nouvelle_aquitaine": "75",
-    "occitanie": "76",
-    "pays_de_la_loire": "52",
-    "provence_alpes_cote_d_azur": "93",
-    "guadeloupe": "01",
-    "martinique": "02",
-    "guyane": "03",
-    "la_reunion": "04",
-    "mayotte": "06",
-}
+
+def region_answer_code(name):
+    """The poll's answer code of a région: its official name in lower-case ASCII words joined
+    by « _ » (« Provence-Alpes-Côte d'Azur » is provence_alpes_cote_d_azur)."""
+    return "_".join(re.findall(r"[a-z0-9]+", unidecode(name).lower()))
+
+
+@functools.cache
+def region_codes():
+    """{poll answer code: INSEE code} of every région, from the official list of collectivités
+    (its `region_code`, which the collectivités' results use)."""
+    return {region_answer_code(name): code for code, name in official_regions()}
+
+
 COMMUNE_SIZES = {
     "moins_3500": PopulationBand.UNDER_3500,
     "de_3500_a_10000": PopulationBand.FROM_3500_TO_10000,
@@ -190,7 +187,7 @@ def margins_from_official_list(edition, year):
     """Région and commune-size margins summed from the communes' populations in the database."""
     communes = Collectivite.objects.filter(kind=CollectiviteKind.COMMUNE)
     margins = []
-    for category, code in REGION_CODES.items():
+    for category, code in region_codes().items():
         population = sum(communes.filter(region_code=code).values_list("population", flat=True))
         if population:
             margins.append(

@@ -1,6 +1,7 @@
 from django.contrib import admin, messages
 
 from results.models import Frame, FrameError, FrameStratum, Publication
+from results.permissions import REFREEZE_FRAME
 from survey import numbers
 
 
@@ -53,9 +54,7 @@ class FrameAdmin(admin.ModelAdmin):
                 )
 
     def has_refreeze_permission(self, request):
-        return request.user.has_perm("results.add_frame") and request.user.has_perm(
-            "results.delete_frame"
-        )
+        return request.user.has_perms(REFREEZE_FRAME)
 
 
 @admin.register(Publication)

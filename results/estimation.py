@@ -82,9 +82,8 @@ class Block:
 
 
 def has_dont_know(question):
-    return any(
-        choice.label.lower().startswith("je ne sais pas") for choice in question.active_choices
-    )
+    """Whether one of the question's options is « Je ne sais pas » (as its file declares)."""
+    return any(choice.is_dont_know for choice in question.active_choices)
 
 
 def base_text(question):

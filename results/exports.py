@@ -10,10 +10,18 @@ import io
 
 from openpyxl import Workbook
 
-from results.models import Computation, Estimate, Publication, Reliability, Stratum, Weight
+from results.models import (
+    Computation,
+    Estimate,
+    Publication,
+    Reliability,
+    Statistic,
+    Stratum,
+    Weight,
+)
 from results.presentation import interval_text, line_labels, publication_rule, value_text
-from survey.exports.renderers import render_csv
-from survey.exports.rows import Column, neutralise
+from survey.exports.csv import neutralise, render_csv
+from survey.questionnaire.columns import Column
 
 ESTIMATE_COLUMNS = [
     Column("question", "Code de la question", constraints={"required": True}),
@@ -36,7 +44,8 @@ ESTIMATE_COLUMNS = [
         "estimation",
         "Estimation pondérée",
         "number",
-        "Proportion entre 0 et 1, ou moyenne, ou médiane.",
+        "Proportion entre 0 et 1, ou moyenne, ou médiane ; dans les fichiers publics, "
+        "arrondie au millième pour une proportion, au dixième sinon (de même pour les bornes).",
     ),
     Column("ic95_bas", "Borne basse de l'intervalle de confiance à 95 %", "number"),
     Column("ic95_haut", "Borne haute de l'intervalle de confiance à 95 %", "number"),
@@ -80,8 +89,31 @@ def estimates_of(computation, questions=None, public=False):
     )
 
 
-def iter_estimate_rows(estimates):
-    """Header, then one row per estimate."""
+# The public files give each figure to the precision the pages show, one digit more: a
+# proportion to the thousandth (43,3 % is 0.433), a mean or a median to the tenth, and no
+# more, since the data allow no more. Staff downloads keep every digit for their checks.
+PUBLIC_DIGITS = {Statistic.PROPORTION: 3, Statistic.MEAN: 1, Statistic.MEDIAN: 1}
+
+
+def _public_figures(estimate):
+    """(estimate, low, high, cv, effective n) rounded as the public files give them."""
+    digits = PUBLIC_DIGITS[estimate.statistic]
+
+    def rounded(value, places):
+        return None if value is None else round(value, places)
+
+    return (
+        rounded(estimate.value, digits),
+        rounded(estimate.ci_low, digits),
+        rounded(estimate.ci_high, digits),
+        rounded(estimate.cv, 2),
+        rounded(estimate.effective_n, 1),
+    )
+
+
+def iter_estimate_rows(estimates, public=False):
+    """Header, then one row per estimate (rounded as the public files give them if
+    `public`)."""
     yield ESTIMATES_HEADER
     labels = {}
     for estimate in estimates.iterator(chunk_size=2000):
@@ -89,6 +121,17 @@ def iter_estimate_rows(estimates):
         if question.pk not in labels:
             labels[question.pk] = line_labels(question)
         choices, _, rows = labels[question.pk]
+        figures = (
+            _public_figures(estimate)
+            if public
+            else (
+                estimate.value,
+                estimate.ci_low,
+                estimate.ci_high,
+                estimate.cv,
+                estimate.effective_n,
+            )
+        )
         yield [
             question.code,
             question.text,
@@ -102,19 +145,15 @@ def iter_estimate_rows(estimates):
             estimate.base,
             estimate.n,
             estimate.base_n,
-            estimate.value,
-            estimate.ci_low,
-            estimate.ci_high,
-            estimate.cv,
-            estimate.effective_n,
+            *figures,
             estimate.reliability,
             value_text(estimate),
             interval_text(estimate),
         ]
 
 
-def estimates_csv(estimates, bom=True):
-    return render_csv(iter_estimate_rows(estimates), bom=bom)
+def estimates_csv(estimates, bom=True, public=False):
+    return render_csv(iter_estimate_rows(estimates, public=public), bom=bom)
 
 
 def estimates_xlsx(estimates, computation):
@@ -169,7 +208,7 @@ def open_data_estimates(edition):
         "dialect": {"delimiter": ","},
         "schema": estimates_schema(),
     }
-    return resource, estimates_csv(estimates_of(computation, public=True), bom=False)
+    return resource, estimates_csv(estimates_of(computation, public=True), bom=False, public=True)
 
 
 # -- The weight columns of the responses' exports -------------------------------------------

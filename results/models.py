@@ -482,6 +482,12 @@ class Estimate(models.Model):
     def __str__(self):
         return f"{self.question_id} · {self.domain} · {self.row_code}{self.choice_code}"
 
+    @property
+    def option(self):
+        """What the figure is of, as its permalink names it: the option's code for a
+        proportion, « moyenne » or « mediane » for a number."""
+        return self.choice_code if self.statistic == Statistic.PROPORTION else self.statistic
+
 
 class Publication(models.Model):
     """A question that staff chose to publish on the public results page of its edition."""

@@ -2,9 +2,9 @@
 
 Pages only read what `compute_results` stored. A question's estimates in one domain become
 blocks (one per matrix row, else one), each a list of lines (one per option, or the mean and
-the median of a number). The chart is SVG geometry for the template: horizontal bars with
-their 95 % interval as whiskers, drawn on the server so that no script or inline style is
-needed (strict CSP).
+the median of a number). The chart is geometry for the template: horizontal bars with their
+95 % interval as whiskers, drawn on the server (SVG without text, labels and figures as the
+page's own text) so that no script or inline style is needed (strict CSP).
 """
 
 from dataclasses import dataclass, field
@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from results import statistics
 from results.models import Estimate, Reliability, Statistic, Stratum
 from survey import numbers
+from survey.typography import typeset
 
 DOMAIN_ORDER = ["toutes", "3500-plus", "type:", "strate:", "region:", "question:"]
 RELIABILITY_NOTES = {
@@ -105,6 +106,23 @@ def interval_text(estimate):
     return numbers.interval(estimate.ci_low, estimate.ci_high, 1)
 
 
+def citation(edition, question, line, row_label, domain_label, url):
+    """« Citer ce chiffre »: the sentence a journalist copies, with everything a reader needs
+    to weigh the figure (question, answer, interval, domain, base, source and edition)."""
+    estimate = line.estimate
+    answer = f"« {row_label} », « {line.label} »" if row_label else f"« {line.label} »"
+    caution = ", à interpréter avec prudence" if line.is_caution else ""
+    year = str(edition.year)
+    edition_name = edition.title if year in edition.title else f"{edition.title}, {year}"
+    text = (
+        f"« {question.text} » — {answer} : {line.value_text} (intervalle de confiance à 95 % : "
+        f"{line.interval_text}){caution}. {domain_label}, base : "
+        f"{numbers.integer(estimate.base_n)} répondants dont {numbers.integer(estimate.n)} pour "
+        f"cette réponse, estimation pondérée. Source : Observatoire Data Publica, {edition_name}."
+    )
+    return f"{typeset(text)} {url}"
+
+
 @dataclass
 class Line:
     """One estimate with its label and its figures as shown."""
@@ -172,8 +190,13 @@ class Block:
         first = self.lines[0].estimate
         return first.base, first.base_n
 
-    def chart(self, width=600):
-        return bar_chart(self.lines, width)
+    @property
+    def denominator(self):
+        """The denominator rule as a clause, for a sentence that goes on after it."""
+        return self.base[0].rstrip(".")
+
+    def chart(self):
+        return bar_chart(self.lines)
 
 
 def line_labels(question):
@@ -252,36 +275,30 @@ def collapsed_strata(computation):
 
 # -- The chart ------------------------------------------------------------------------------
 
-ROW_HEIGHT = 40
-LABEL_HEIGHT = 15
-BAR_HEIGHT = 14
-VALUE_SPACE = 70
 
+def bar_chart(lines):
+    """Horizontal bars with 95 % interval whiskers: geometry for `results/includes/bars.html`.
 
-def bar_chart(lines, width=600):
-    """Horizontal bars with 95 % interval whiskers: geometry for `results/_bars.html`.
-
-    Proportions are drawn on 0–100 %; means and medians on 0 to the highest bound. Lines
-    with no figure to show are left out of the chart (the table says why).
+    Each bar is drawn on a scale of 0 to 100 (a share of the plot's width), so the bar
+    stretches with the page while its label and figure stay text of the page's size, however
+    narrow the screen. Proportions are drawn on 0–100 %; means and medians on 0 to the highest
+    bound. Lines with no figure to show are left out of the chart (the table says why).
     """
     drawn = [line for line in lines if not line.suppressed]
     if not drawn:
         return None
-    if all(line.is_percent for line in drawn):
+    percent = all(line.is_percent for line in drawn)
+    if percent:
         peak = 1.0
     else:
         peak = max(max(line.estimate.value, line.estimate.ci_high or 0) for line in drawn) or 1.0
-    plot = width - VALUE_SPACE
 
     def x(value):
-        return round(plot * max(0.0, min(value, peak)) / peak, 1)
+        return round(100 * max(0.0, min(value, peak)) / peak, 2)
 
     bars = []
-    for position, line in enumerate(drawn):
+    for line in drawn:
         estimate = line.estimate
-        top = position * ROW_HEIGHT
-        bar_y = top + LABEL_HEIGHT + 4
-        middle = bar_y + BAR_HEIGHT / 2
         bar = {
             "label": line.label,
             "value_text": line.value_text,
@@ -289,25 +306,10 @@ def bar_chart(lines, width=600):
             "tone": line.tone,
             "suppressed_for_staff": estimate.reliability in Reliability.hidden(),
             "withheld_for_staff": estimate.reliability == Reliability.WITHHELD,
-            "label_y": top + LABEL_HEIGHT - 2,
-            "y": bar_y,
-            "height": BAR_HEIGHT,
-            "width": max(x(estimate.value), 0.5),
-            "middle": middle,
-            "text_y": middle + 4,
+            "width": max(x(estimate.value), 0.3),
             "whisker": None,
         }
         if estimate.ci_low is not None and estimate.ci_high is not None:
-            low, high = x(estimate.ci_low), x(estimate.ci_high)
-            bar["whisker"] = {"low": low, "high": high, "top": bar_y, "bottom": bar_y + BAR_HEIGHT}
-            bar["value_x"] = max(high, bar["width"]) + 6
-        else:
-            bar["value_x"] = bar["width"] + 6
+            bar["whisker"] = {"low": x(estimate.ci_low), "high": x(estimate.ci_high)}
         bars.append(bar)
-    return {
-        "width": width,
-        "height": len(drawn) * ROW_HEIGHT + 4,
-        "plot": plot,
-        "bars": bars,
-        "percent": peak == 1.0 and all(line.is_percent for line in drawn),
-    }
+    return {"bars": bars, "percent": percent}

@@ -1,10 +1,10 @@
 from decimal import Decimal
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.contrib.auth.decorators import permission_required
 from django.db import transaction
-from django.db.models import Count
-from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.db.models import Count, Q
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
@@ -19,12 +19,14 @@ from results.coverage import (
     funnel_chart,
     responses_per_day,
 )
-from results.exports import estimates_csv, estimates_of, estimates_xlsx
+from results.exports import estimates_of, estimates_xlsx, iter_estimate_rows
 from results.extensions import page_context
 from results.forms import CoverageForm, CrossForm, DomainForm, PublicationForm
-from results.models import Computation, Estimate, Frame, Publication, Weight
+from results.models import Computation, Estimate, Frame, Publication, Statistic, Weight
+from results.permissions import PUBLISH, VIEW_COVERAGE, VIEW_RESULTS
 from results.statistics import UnknownDomain
-from survey.exports.renderers import render_csv
+from survey.exports.csv import csv_download
+from survey.links import absolute_url
 from survey.models import Edition, Question
 from survey.questionnaire.models import BAROMETER_SURVEY
 
@@ -39,24 +41,16 @@ def barometer_edition(year):
     return edition
 
 
+@permission_required(VIEW_COVERAGE, raise_exception=True)
 def coverage(request, admin_site):
     """Staff page: who of the edition's frame has answered so far, and how fast."""
-    if not request.user.has_perm("results.view_coverage"):
-        raise PermissionDenied
     year = request.GET.get("edition", "")
     edition = barometer_edition(year) if year else Edition.objects.current(BAROMETER_SURVEY)
     form = CoverageForm(request.GET or None)
     target_rate = Decimal(form.target_rate())
     frame = Frame.objects.for_edition(edition) if edition else None
     if frame and request.GET.get("format") == "csv":
-        response = StreamingHttpResponse(
-            render_csv(csv_rows(frame, target_rate), bom=True),
-            content_type="text/csv; charset=utf-8",
-        )
-        response["Content-Disposition"] = (
-            f'attachment; filename="suivi-collecte-{edition.year}.csv"'
-        )
-        return response
+        return csv_download(f"suivi-collecte-{edition.year}.csv", csv_rows(frame, target_rate))
     level = form.level()
     series = responses_per_day(edition) if edition else []
     funnel_rows = funnel(edition) if edition else []
@@ -89,15 +83,10 @@ def _edition_from(request):
 
 
 def _download(estimates, computation, stem, file_format):
-    if file_format == "xlsx":
-        response = HttpResponse(estimates_xlsx(estimates, computation), content_type=XLSX_TYPE)
-        extension = "xlsx"
-    else:
-        response = StreamingHttpResponse(
-            estimates_csv(estimates), content_type="text/csv; charset=utf-8"
-        )
-        extension = "csv"
-    response["Content-Disposition"] = f'attachment; filename="{stem}.{extension}"'
+    if file_format != "xlsx":
+        return csv_download(f"{stem}.csv", iter_estimate_rows(estimates))
+    response = HttpResponse(estimates_xlsx(estimates, computation), content_type=XLSX_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="{stem}.xlsx"'
     return response
 
 
@@ -108,16 +97,13 @@ def _results_context(request, admin_site, edition, computation, title):
         "edition": edition,
         "computation": computation,
         "collapsed": presentation.collapsed_strata(computation) if computation else [],
-        "may_publish": request.user.has_perms(
-            ["results.add_publication", "results.delete_publication"]
-        ),
+        "may_publish": request.user.has_perms(PUBLISH),
     }
 
 
+@permission_required(VIEW_RESULTS, raise_exception=True)
 def results_index(request, admin_site):
     """Staff page: the current computation's method figures and the questions to read."""
-    if not request.user.has_perm("results.view_results"):
-        raise PermissionDenied
     edition = _edition_from(request)
     computation = Computation.objects.current(edition) if edition else None
     if computation and request.GET.get("format") in ("csv", "xlsx"):
@@ -159,10 +145,9 @@ def results_index(request, admin_site):
     return render(request, "results/staff_index.html", context)
 
 
+@permission_required(VIEW_RESULTS, raise_exception=True)
 def results_question(request, admin_site, year, code):
     """Staff page: one question's estimates in a domain, as a table and bars with whiskers."""
-    if not request.user.has_perm("results.view_results"):
-        raise PermissionDenied
     edition = barometer_edition(year)
     question = get_object_or_404(
         Question.objects.prefetch_related("choices", "items"), edition=edition, code=code
@@ -203,10 +188,9 @@ def results_question(request, admin_site, year, code):
     return render(request, "results/staff_question.html", context)
 
 
+@permission_required(PUBLISH, raise_exception=True)
 def results_publication(request, admin_site, year):
     """Staff page: choose the questions that the public results page of the edition shows."""
-    if not request.user.has_perms(["results.add_publication", "results.delete_publication"]):
-        raise PermissionDenied
     edition = barometer_edition(year)
     published = Publication.objects.filter(edition=edition)
     if request.method == "POST":
@@ -316,6 +300,65 @@ def public_results(request, year):
         **page_context("public_results", edition),
     }
     return render(request, "results/public_results.html", context)
+
+
+@require_GET
+def public_figure(request, year, domain, question, option, row=""):
+    """A published figure's own page, its permalink: the figure, its interval, base and
+    reliability, and « Citer ce chiffre ». A figure the rule keeps back says so, without it."""
+    edition, computation, unavailable = public_computation(request, year)
+    if unavailable:
+        return unavailable
+    published = Publication.objects.filter(edition=edition).values("question")
+    estimate = (
+        Estimate.objects.filter(
+            computation=computation,
+            question__in=published,
+            question__code=question,
+            domain=domain,
+            row_code=row,
+        )
+        .filter(
+            Q(statistic=Statistic.PROPORTION, choice_code=option)
+            | Q(statistic=option, choice_code="")
+        )
+        .select_related("question__section")
+        .prefetch_related("question__choices", "question__items")
+        .first()
+    )
+    if estimate is None:
+        raise Http404("Aucun chiffre publié à cette adresse.")
+    question = estimate.question
+    (line,) = presentation.blocks(question, [estimate], public=True)[0].lines
+    _, _, rows = presentation.line_labels(question)
+    row_label = rows.get(row, row) if row else ""
+    url = absolute_url(request.path)
+    context = {
+        "edition": edition,
+        "question": question,
+        "line": line,
+        "row_label": row_label,
+        "domain": domain,
+        "domain_label": estimate.domain_label,
+        "permalink": url,
+        "citation": presentation.citation(
+            edition, question, line, row_label, estimate.domain_label, url
+        ),
+        "reason": presentation.reason_text(estimate),
+    }
+    return render(request, "results/public_figure.html", context)
+
+
+@require_GET
+def public_figures_csv(request, year):
+    """Every published figure of the edition, all domains, as the open data lists them."""
+    edition, computation, unavailable = public_computation(request, year)
+    if unavailable:
+        return unavailable
+    return csv_download(
+        f"chiffres-publies-{edition.year}.csv",
+        iter_estimate_rows(estimates_of(computation, public=True), public=True),
+    )
 
 
 @require_GET

@@ -12,3 +12,51 @@ def assert_accessible(page):
 
 def resume_href(page):
     return page.get_by_test_id("resume-link").get_attribute("href")
+
+
+# Which figures a reader cannot read on this screen: a table cell out of the window or behind a
+# sideways scroll, a chart's label or figure (or a table's text) smaller than the smallest text
+# of the page's paragraphs, a page wider than the window.
+_UNREADABLE_FIGURES = """() => {
+  const problems = [];
+  const width = window.innerWidth;
+  const visible = (element) => element.getClientRects().length > 0
+    && getComputedStyle(element).visibility !== "hidden";
+  const size = (element) => parseFloat(getComputedStyle(element).fontSize);
+  const paragraphs = [...document.querySelectorAll("main p")]
+    .filter((p) => visible(p) && !p.closest(".visually-hidden") && p.textContent.trim());
+  const smallest = Math.min(...paragraphs.map(size));
+  if (document.documentElement.scrollWidth > width) {
+    problems.push(`page ${document.documentElement.scrollWidth}px wide in ${width}px`);
+  }
+  for (const table of document.querySelectorAll("main table")) {
+    const name = (table.caption ? table.caption.textContent : "table").trim().slice(0, 60);
+    const box = table.parentElement;
+    if (box.scrollWidth > box.clientWidth + 1) {
+      problems.push(`${name}: scrolls sideways (${box.scrollWidth} > ${box.clientWidth})`);
+    }
+    for (const cell of table.querySelectorAll("tbody th, tbody td")) {
+      const rect = cell.getBoundingClientRect();
+      if (!visible(cell) || rect.right > width + 1 || rect.left < -1) {
+        problems.push(`${name}: cell « ${cell.textContent.trim().slice(0, 30)} » hidden`);
+      } else if (size(cell) < smallest) {
+        problems.push(`${name}: cell text ${size(cell)}px < ${smallest}px`);
+      }
+    }
+  }
+  for (const text of document.querySelectorAll(".results-bar__label, .results-bar__value")) {
+    const rect = text.getBoundingClientRect();
+    if (!visible(text) || rect.right > width + 1) {
+      problems.push(`chart label « ${text.textContent.trim().slice(0, 30)} » hidden`);
+    } else if (size(text) < smallest) {
+      problems.push(`chart label « ${text.textContent.trim().slice(0, 30)} » ${size(text)}px`);
+    }
+  }
+  if (document.querySelector("main svg text")) problems.push("text drawn inside an SVG");
+  return problems;
+}"""
+
+
+def unreadable_figures(page):
+    """What the reader of `page` cannot read of its tables and charts (empty when all is)."""
+    return page.evaluate(_UNREADABLE_FIGURES)

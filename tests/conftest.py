@@ -57,13 +57,13 @@ def small_survey(db):
     usage = QuestionFactory(
         section=usages, position=1, code="usage_ia", required=True,
         kind=QuestionKind.SINGLE_CHOICE, text="Utilisez-vous l'IA ?",
-        choices=["oui", "non", "nsp"],
+        choices=["oui", "non", ("nsp", {"is_dont_know": True})],
     )  # fmt: skip
     QuestionFactory(
         section=usages, position=2, code="usage_domaines", required=True,
         kind=QuestionKind.MULTIPLE_CHOICE, text="Dans quels domaines ?",
         condition_question=usage, condition_codes=["oui"],
-        choices=["mobilite", "eau", ("nsp", {"is_exclusive": True})],
+        choices=["mobilite", "eau", ("nsp", {"is_exclusive": True, "is_dont_know": True})],
     )  # fmt: skip
     QuestionFactory(
         section=usages, position=3, code="usage_description", kind=QuestionKind.LONG_TEXT,
@@ -89,43 +89,6 @@ def live_server_is_the_site(request):
     if "live_server" in request.fixturenames:
         settings = request.getfixturevalue("settings")
         settings.SITE_URL = request.getfixturevalue("live_server").url
-
-
-@pytest.fixture(autouse=True)
-def observatoire_group(request):
-    """The group the 0005 data migration creates, and results' 0002 extends. Browser tests
-    flush the database (and a reused test database keeps that state), so make sure it is there
-    for every test."""
-    uses_db = request.node.get_closest_marker("django_db") or {
-        "db",
-        "transactional_db",
-        "live_server",
-    } & set(request.fixturenames)
-    if not uses_db:
-        return
-    from importlib import import_module
-
-    from django.contrib.auth.models import Group, Permission
-
-    migration = import_module("survey.migrations.0005_exports_and_observatoire_group")
-    request.getfixturevalue("transactional_db" if "live_server" in request.fixturenames else "db")
-    codenames = [f"view_{model}" for model in migration.VIEWED_MODELS] + ["export_responses"]
-    group, _ = Group.objects.get_or_create(name=migration.GROUP)
-    results = import_module("results.migrations.0002_view_coverage_permission")
-    campaigns = import_module("campaigns.migrations.0002_observatoire_follows_campaigns")
-    results_pages = import_module("results.migrations.0005_view_results_permission")
-    poll = import_module("poll.migrations.0004_observatoire_follows_the_poll")
-    group.permissions.set(
-        Permission.objects.filter(content_type__app_label="survey", codename__in=codenames)
-        | Permission.objects.filter(
-            content_type__app_label="results",
-            codename__in=results.CODENAMES + results_pages.CODENAMES,
-        )
-        | Permission.objects.filter(
-            content_type__app_label="campaigns", codename__in=campaigns.CODENAMES
-        )
-        | Permission.objects.filter(content_type__app_label="poll", codename__in=poll.CODENAMES)
-    )
 
 
 @pytest.fixture(autouse=True)

@@ -69,7 +69,9 @@ def make_questionnaire():
         open_data=False,
         choices=["dsi", "elu"],
     )
-    Choice.objects.filter(question__edition=edition, code="nsp").update(label="Je ne sais pas")
+    Choice.objects.filter(question__edition=edition, code="nsp").update(
+        label="Je ne sais pas", is_dont_know=True
+    )
     return edition
 
 

@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser import assert_accessible
+from tests.browser import assert_accessible, unreadable_figures
 from tests.test_browser_results_pages import assert_fits, open_page, row
 from tests.test_html_validity import nu_problems
 from tests.test_past_edition_pages import load_as_make_run
@@ -38,6 +38,7 @@ def test_a_reader_reads_2023_and_its_methodology_on_a_phone_and_a_desktop(
         expect(oui).to_contain_text("Non publié")
         expect(oui.get_by_role("cell").last).to_have_text(re.compile(r"^43\s%$"))
         assert_fits(page, width)
+        assert unreadable_figures(page) == []
         pages.append((f"past-{width}", page.content()))
 
         page.get_by_label("Collectivités concernées").select_option("Régions")
@@ -45,6 +46,7 @@ def test_a_reader_reads_2023_and_its_methodology_on_a_phone_and_a_desktop(
         expect(page.get_by_role("heading", level=2, name="Régions", exact=True)).to_be_visible()
         expect(page.get_by_role("table", name=RGPD).get_by_role("columnheader")).to_have_count(6)
         assert_fits(page, width)
+        assert unreadable_figures(page) == []
 
         page.get_by_role("link", name=re.compile("^Méthodologie 2023")).click()
         expect(
@@ -56,6 +58,7 @@ def test_a_reader_reads_2023_and_its_methodology_on_a_phone_and_a_desktop(
             page.get_by_role("heading", name="Pourquoi les deux chiffres diffèrent")
         ).to_be_visible()
         assert_fits(page, width)
+        assert unreadable_figures(page) == []
         pages.append((f"past-methodology-{width}", page.content()))
         assert page.blocked == []
 
@@ -65,5 +68,6 @@ def test_a_reader_reads_2023_and_its_methodology_on_a_phone_and_a_desktop(
             checked.goto(f"{live_server.url}{path}")
             assert_accessible(checked)
             assert_fits(checked, width)
+            assert unreadable_figures(checked) == []
         assert checked.blocked == []
     assert nu_problems(pages, tmp_path) == []

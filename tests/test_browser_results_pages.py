@@ -8,7 +8,7 @@ from django.contrib.auth.models import Group, User
 from playwright.sync_api import expect
 
 from results.models import Publication
-from tests.browser import assert_accessible
+from tests.browser import assert_accessible, unreadable_figures
 from tests.results_sample import compute
 from tests.sample import make_questionnaire
 
@@ -121,4 +121,5 @@ def test_anyone_reads_the_published_results_of_a_closed_edition_without_javascri
         checked.goto(f"{live_server.url}{path}")
         assert_accessible(checked)
         assert_fits(checked, width)
+        assert unreadable_figures(checked) == []
     assert not checked.blocked, checked.blocked

@@ -16,11 +16,11 @@ from django.urls import reverse
 
 from survey.collection.models import Answer, Respondent
 from survey.enums import Audience
+from survey.exports.csv import render_csv
 from survey.exports.extensions import COLUMN_GROUPS, register_columns
 from survey.exports.formats import EXPORTERS, CsvExporter, render
 from survey.exports.forms import ExportForm
 from survey.exports.options import STATUSES, ExportOptions
-from survey.exports.renderers import render_csv
 from survey.management.commands.export_responses import Command
 from survey.questionnaire.columns import Column
 from tests.factories import (

@@ -11,9 +11,10 @@ from django.utils import timezone
 
 from survey.collection.models import Answer, Respondent
 from survey.enums import QuestionKind
+from survey.exports.csv import neutralise
 from survey.exports.formats import render
 from survey.exports.options import ExportOptions
-from survey.exports.rows import NOT_ASKED, neutralise
+from survey.exports.rows import NOT_ASKED
 from survey.questionnaire.models import Choice, Question
 from survey.typography import typeset
 from tests.factories import CollectiviteFactory, QuestionFactory, ResponseFactory
@@ -219,6 +220,17 @@ def test_json_groups_answers_by_section_with_codes_and_labels(full, draft, editi
     hidden = objects[draft.public_id]["reponses"]["usages"]
     assert hidden["usage_domaines"] == {"etat": "non_posee"}
     assert hidden["usage_stade"] == {"etat": "sans_reponse"}
+
+
+def test_the_dont_know_note_follows_the_choices_flag_not_its_code_or_label(edition):
+    Choice.objects.filter(question__code="usage_ia", code="nsp").update(is_dont_know=False)
+    Choice.objects.filter(question__code="usage_stade", code="avance").update(
+        label="Ne se prononce pas", is_dont_know=True
+    )
+    schema = json.loads(export("schema", edition))
+    fields = {field["name"]: field for field in schema["fields"]}
+    assert "pas une valeur manquante" not in fields["usage_ia"]["description"]
+    assert "pas une valeur manquante" in fields["usage_stade"]["description"]
 
 
 def test_json_of_no_response_is_an_empty_list(edition):

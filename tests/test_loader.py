@@ -1,3 +1,4 @@
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -52,7 +53,7 @@ choices = [
   { code = "mobilite", label = "Mobilité" },
   { code = "eau", label = "Eau" },
   { code = "autre", label = "Autre", other = true },
-  { code = "nsp", label = "Je ne sais pas", exclusive = true },
+  { code = "nsp", label = "Je ne sais pas", exclusive = true, dont_know = true },
 ]
 
 [[sections]]
@@ -92,6 +93,9 @@ def test_a_valid_file_loads_sections_questions_and_choices(tmp_path):
     assert domains.condition_codes == ["oui"]
     assert domains.choices.get(code="nsp").is_exclusive
     assert domains.choices.get(code="autre").is_other
+    assert [c.code for c in domains.choices.all() if c.is_dont_know] == ["nsp"]
+    # The file is the truth: a « Je ne sais pas » it does not flag is an ordinary option.
+    assert not Question.objects.get(code="usage_ia").choices.get(code="nsp").is_dont_know
     assert edition.closes_at.isoformat() == "2030-07-11T21:59:59+00:00"
 
 
@@ -151,6 +155,10 @@ INVALID_FILES = {
     "exclusive choice on a single choice": (
         ('label = "Je ne sais pas" },\n]', 'label = "Je ne sais pas", exclusive = true },\n]'),
         "est exclusif",
+    ),
+    "two dont-know choices": (
+        ('{ code = "eau", label = "Eau" }', '{ code = "eau", label = "Eau", dont_know = true }'),
+        "un seul choix « Je ne sais pas » (dont_know) par question, pas 2 (eau, nsp)",
     ),
     "choice question without choices": (
         ('choices = "oui_non_nsp"', ""),
@@ -243,6 +251,26 @@ def test_an_answered_integer_question_may_become_decimal_and_keeps_its_answers(t
 def test_the_command_reports_problems_in_french(tmp_path):
     with pytest.raises(CommandError, match="n'a pas été chargé, rien n'y a été modifié"):
         call_command("load_questionnaire", str(write(tmp_path, HEADER)))
+
+
+def entries_labelled(node, label):
+    """Every table of a parsed questionnaire file whose label is `label`."""
+    if isinstance(node, dict):
+        if node.get("label") == label:
+            yield node
+        for value in node.values():
+            yield from entries_labelled(value, label)
+    elif isinstance(node, list):
+        for value in node:
+            yield from entries_labelled(value, label)
+
+
+@pytest.mark.parametrize("name", ["2023.toml", "2025.toml", "citoyens-2025.toml"])
+def test_every_je_ne_sais_pas_of_the_shipped_files_is_flagged_as_such(name):
+    data = tomllib.loads((ROOT / "questionnaires" / name).read_text(encoding="utf-8"))
+    choices = list(entries_labelled(data, "Je ne sais pas"))
+    assert choices
+    assert all(choice.get("dont_know") is True for choice in choices)
 
 
 def test_the_2025_questionnaire_loads_with_its_themed_sections_and_stable_codes():

@@ -1,4 +1,6 @@
+import csv
 import datetime
+import io
 import re
 from pathlib import Path
 
@@ -154,7 +156,7 @@ def test_staff_read_the_crossed_bars_and_table_and_download_it(both_sides, clien
     page = client.get("/admin/poll/participation/croisement/2025/")
     html = page.content.decode()
     assert 'data-testid="crossing-table"' in html
-    assert html.count('<svg class="results-chart"') == 8  # one chart per crossed row
+    assert html.count('<div class="results-chart" role="img"') == 8  # one chart per crossed row
     # Citizens 50 % (30 of 60) very worried by bias, collectivités 40 of 60.
     assert "Très préoccupant — citoyens" in html and "Très préoccupant — collectivités" in html
     assert "50,0\u00a0%" in html and "66,7\u00a0%" in html
@@ -164,7 +166,11 @@ def test_staff_read_the_crossed_bars_and_table_and_download_it(both_sides, clien
     )
     assert "<h2>Région Bretagne</h2>" in region.content.decode()
     download = client.get("/admin/poll/participation/croisement/2025/", {"format": "csv"})
-    assert download.content.decode().splitlines()[0] == ",".join(HEADER)
+    text = b"".join(download.streaming_content).decode("utf-8-sig")
+    assert next(csv.reader(io.StringIO(text))) == HEADER
+    command = io.StringIO()
+    call_command("export_poll_crossing", "--year", "2025", stdout=command)
+    assert list(csv.reader(io.StringIO(command.getvalue()))) == list(csv.reader(io.StringIO(text)))
 
 
 def test_the_staff_results_page_links_to_the_crossed_page(both_sides, client):
@@ -203,7 +209,7 @@ def test_the_public_crossing_shows_both_sides_with_intervals_once_published(
     page = client.get("/resultats/2025/citoyens-et-collectivites/")
     html = page.content.decode()
     assert page.status_code == 200
-    assert html.count('<svg class="results-chart"') == 8
+    assert html.count('<div class="results-chart" role="img"') == 8
     assert "50,0\u00a0%" in html and "66,7\u00a0%" in html
     assert "Pour vérifier votre attention" not in html
     region = client.get(

@@ -1,4 +1,6 @@
+import csv
 import datetime
+import io
 
 import pytest
 from django.contrib.auth.models import Group, User
@@ -93,7 +95,11 @@ def test_the_institutes_export_carries_the_panel_id_and_the_outcome_but_no_answe
     export = admin.post(
         CHANGELIST, {"action": "export_for_institute", "_selected_action": [participation.pk]}
     )
-    assert export.content.decode().splitlines() == ["pid,issue,exclue", "id-77,complete,non"]
+    text = b"".join(export.streaming_content).decode("utf-8-sig")
+    assert list(csv.reader(io.StringIO(text))) == [
+        ["pid", "issue", "exclue"],
+        ["id-77", "complete", "non"],
+    ]
 
 
 def test_staff_read_a_sittings_answers_next_to_its_flags(client, client_factory, clock, edition):

@@ -1,5 +1,6 @@
 import datetime
 import io
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -9,7 +10,14 @@ from django.core.management.base import CommandError
 from django.urls import reverse
 
 from poll.models import Margin, MarginDimension, Participation, RunStatus, WeightingRun
-from poll.weighting import MarginFileError, read_margins, replace_margins, weigh
+from poll.weighting import (
+    MarginFileError,
+    read_margins,
+    region_answer_code,
+    region_codes,
+    replace_margins,
+    weigh,
+)
 from results.weighting import WeightingError
 from survey import numbers
 from survey.enums import CollectiviteKind, PopulationBand
@@ -381,3 +389,26 @@ def test_margins_loaded_with_test_are_marked_and_the_run_on_them_says_so(sample,
         "load_poll_margins", "--edition", "2025", "--test", str(path), stdout=io.StringIO()
     )
     assert not Margin.objects.filter(is_test=False).exists()
+
+
+def test_each_region_the_poll_asks_about_has_its_code_from_the_official_list():
+    path = Path(__file__).parent.parent / "questionnaires" / "citoyens-2025.toml"
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    (question,) = [
+        question
+        for section in data["sections"]
+        for question in section["questions"]
+        if question["code"] == "profil_region"
+    ]
+    codes = region_codes()
+    assert [codes[choice["code"]] for choice in question["choices"]] == [
+        "84", "27", "53", "24", "94", "44", "32", "11", "28", "75", "76", "52", "93",
+        "01", "02", "03", "04", "06",
+    ]  # fmt: skip
+    assert len(codes) == 18  # the overseas collectivités (975, 988…) are not régions
+
+
+def test_a_regions_answer_code_is_its_official_name_in_plain_words():
+    assert region_answer_code("Provence-Alpes-Côte d'Azur") == "provence_alpes_cote_d_azur"
+    assert region_answer_code("Île-de-France") == "ile_de_france"
+    assert region_answer_code("La Réunion") == "la_reunion"

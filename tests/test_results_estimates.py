@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from results.estimation import Sample, estimates_for, run_computation
+from results.estimation import Sample, base_text, estimates_for, has_dont_know, run_computation
 from results.models import Computation, Estimate, Frame, Reliability, Statistic
 from results.statistics import (
     Design,
@@ -218,7 +218,7 @@ def computed(db):
         kind=QuestionKind.SINGLE_CHOICE,
         choices=["oui", "non", "nsp"],
     )
-    usage.choices.filter(code="nsp").update(label="Je ne sais pas")
+    usage.choices.filter(code="nsp").update(label="Je ne sais pas", is_dont_know=True)
     domaines = QuestionFactory(
         section=section,
         code="domaines",
@@ -294,6 +294,17 @@ def test_the_single_choice_proportions_are_weighted_and_keep_je_ne_sais_pas_in_t
     assert sum(e.value for e in usage.values()) == pytest.approx(1)
     assert usage["", "oui", Statistic.PROPORTION].base_n == 11
     assert "«\u00a0Je ne sais pas\u00a0» compris" in usage["", "oui", Statistic.PROPORTION].base
+
+
+@pytest.mark.parametrize(
+    ("label", "flagged"), [("Ne se prononce pas", True), ("Je ne sais pas", False)]
+)
+def test_je_ne_sais_pas_is_the_choice_the_file_flags_whatever_its_label(db, label, flagged):
+    question = QuestionFactory(kind=QuestionKind.SINGLE_CHOICE, choices=["oui", "non", "x"])
+    question.choices.filter(code="x").update(label=label, is_dont_know=flagged)
+    question = type(question).objects.get(pk=question.pk)
+    assert has_dont_know(question) is flagged
+    assert ("«\u00a0Je ne sais pas\u00a0» compris" in base_text(question)) is flagged
 
 
 def test_the_towns_answered_in_full_have_zero_width_intervals(computed):

@@ -56,6 +56,17 @@ def publish(edition, *codes):
         Publication.objects.create(edition=edition, question=edition.questions.get(code=code))
 
 
+def table_row(html, label):
+    """The HTML of the table row whose header is `label` (a link on public pages)."""
+    header = re.search(rf'<th scope="row">(<a [^>]*>)?{re.escape(label)}(</th>|<span)', html)
+    return html[header.start() :].split("</tr>", 1)[0]
+
+
+def chart_of(html):
+    """The first bar chart of a page, up to the end of its figure."""
+    return html[html.index('<div class="results-chart"') :].split("</figure>", 1)[0]
+
+
 def html_of(response):
     """The page's HTML with French typography's no-break spaces as plain spaces."""
     return response.content.decode().replace("\u202f", " ").replace("\u00a0", " ")
@@ -116,9 +127,12 @@ def test_a_question_shows_its_table_and_svg_bars_with_whiskers_in_the_chosen_dom
     # count of the option, base, estimate, interval, effective n
     assert cells == ["40", "100", "43,0 %", "[33,0 ; 53,0]", "63"]  # 62,5 rounds away from 0
     assert "À interpréter avec prudence" in html and "Non publiable" in html
-    svg = html[html.index('<svg class="results-chart"') :].split("</svg>", 1)[0]
-    assert 'role="img"' in svg and "<title" in svg
-    assert svg.count("<rect") == 3 and svg.count("<line") == 3 * 3 + 1  # whiskers and axis
+    chart = chart_of(html)
+    assert 'role="img" aria-labelledby="chart-usage_ia-options-title"' in chart
+    assert 'id="chart-usage_ia-options-title"' in html
+    # A bar and its whisker (three lines) per option; labels and figures are the page's text.
+    assert chart.count("<rect") == 3 and chart.count("<line") == 3 * 3
+    assert "<text" not in chart and '<span class="results-bar__value">43,0 %</span>' in chart
     assert "style=" not in html.split("<body", 1)[1] and "<script>" not in html
 
 
@@ -242,10 +256,9 @@ def test_public_results_show_only_published_questions_and_suppress_unreliable_ce
     assert "orga_agents" not in html and "1 250" not in html
     assert "43,0 %" in html
     assert "À interpréter avec prudence" in html and "40,0 %" in html
-    nsp = html[html.index('<th scope="row">Je ne sais pas</th>') :].split("</tr>", 1)[0]
+    nsp = table_row(html, "Je ne sais pas")
     assert "17,0" not in nsp and "Non publié" in nsp
-    svg = html[html.index('<svg class="results-chart"') :].split("</svg>", 1)[0]
-    assert svg.count("<rect") == 2  # the suppressed cell has no bar
+    assert chart_of(html).count("<rect") == 2  # the suppressed cell has no bar
     assert "<script" not in html.split("</footer>")[0].split("<main", 1)[1]
 
 
@@ -279,10 +292,17 @@ def test_each_public_figure_shows_the_options_count_and_its_base_as_the_rule_sta
     html = html_of(client.get(reverse("results_public", args=[edition.year])))
     assert '<th scope="col" class="text-end">Effectif (option)</th>' in html
     assert '<th scope="col" class="text-end">Base (répondants)</th>' in html
-    yes_row = html[html.index('<th scope="row">Oui</th>') :].split("</tr>", 1)[0]
-    cells = re.findall(r'<td class="text-end text-nowrap">([^<]*)</td>', yes_row)
-    assert cells == ["43,0 %", "[33,0 ; 53,0]", "40", "100"]
-    nsp = html[html.index('<th scope="row">Je ne sais pas</th>') :].split("</tr>", 1)[0]
+    cells = re.findall(
+        r'<td class="text-end text-nowrap" data-label="([^"]*)">([^<]*)</td>',
+        table_row(html, "Oui"),
+    )
+    assert cells == [
+        ("Estimation", "43,0 %"),
+        ("Intervalle à 95 %", "[33,0 ; 53,0]"),
+        ("Effectif (option)", "40"),
+        ("Base (répondants)", "100"),
+    ]
+    nsp = table_row(html, "Je ne sais pas")
     assert "100" not in nsp  # a suppressed cell shows neither its count nor its base
     # The methodology states the code's rule, which says that each figure shows both.
     rules = publication_rule()
@@ -397,3 +417,93 @@ def test_the_publication_admin_refuses_free_text_in_french(client, edition):
     assert page.status_code == 200
     assert "les réponses en texte libre ne sont jamais publiées" in html_of(page)
     assert not Publication.objects.exists()
+
+
+# -- Citing a figure: its permalink, « Citer ce chiffre » and the published figures' CSV ----
+
+
+def figure_links(html):
+    """The permalinks of a public page's figures, by answer label."""
+    return {
+        label: href
+        for href, label in re.findall(r'<th scope="row"><a href="([^"]+)">([^<]+)<span', html)
+    }
+
+
+def test_each_published_figure_links_to_its_page_with_a_line_to_cite_it(
+    client, computation, settings
+):
+    settings.SITE_URL = "https://barometre.example.fr"
+    edition = computation.edition
+    publish(edition, "usage_ia")
+    html = html_of(client.get(reverse("results_public", args=[edition.year])))
+    links = figure_links(html)
+    assert links["Oui"] == f"/resultats/{edition.year}/chiffres/toutes/usage_ia/oui/"
+    assert "Je ne sais pas" not in links  # a figure kept back has no page of its own
+
+    figure = html_of(client.get(links["Oui"]))
+    citation = re.search(r'data-testid="citation"><p class="mb-0">(.*?)</p>', figure).group(1)
+    assert citation == (
+        "« Utilisez-vous l’IA ? » — « Oui » : 43,0 % (intervalle de confiance à 95 % : "
+        "[33,0 ; 53,0]). Toutes collectivités, base : 100 répondants dont 40 pour cette "
+        "réponse, estimation pondérée. Source : Observatoire Data Publica, Baromètre 2031. "
+        f"https://barometre.example.fr/resultats/{edition.year}/chiffres/toutes/usage_ia/oui/"
+    )
+    assert "Fiable" in figure
+
+
+def test_a_figure_of_a_matrix_row_names_its_row_and_one_to_read_with_caution_says_so(
+    client, computation
+):
+    edition = computation.edition
+    publish(edition, "usage_ia", "usage_impacts")
+    html = html_of(client.get(reverse("results_public", args=[edition.year])))
+    row_link = f"/resultats/{edition.year}/chiffres/toutes/usage_impacts/agents/positif/"
+    assert f'href="{row_link}"' in html
+    figure = html_of(client.get(row_link))
+    assert "Agents : « Positif » — Toutes collectivités" in figure
+    assert "« Quels impacts ? » — « Agents », « Positif » : " in figure
+
+    caution = html_of(client.get(figure_links(html)["Non"]))
+    assert "À interpréter avec prudence" in caution
+    assert "« Utilisez-vous l’IA ? » — « Non » : 40,0 %" in caution
+    assert "), à interpréter avec prudence. Toutes collectivités" in caution
+
+
+def test_a_figure_kept_back_says_why_without_its_number_and_unknown_ones_are_not_found(
+    client, computation
+):
+    edition = computation.edition
+    publish(edition, "usage_ia")
+    base = f"/resultats/{edition.year}/chiffres"
+    kept_back = client.get(f"{base}/toutes/usage_ia/nsp/")
+    assert kept_back.status_code == 200
+    html = html_of(kept_back)
+    assert "Ce chiffre n’est pas publié" in html and "17,0" not in html
+    assert 'data-testid="citation"' not in html
+    # Not published, not a figure of the question, not a domain: no page.
+    assert client.get(f"{base}/toutes/usage_impacts/agents/positif/").status_code == 404
+    assert client.get(f"{base}/toutes/usage_ia/peut-etre/").status_code == 404
+    assert client.get(f"{base}/mars/usage_ia/oui/").status_code == 404
+
+
+def test_the_published_figures_download_as_one_csv_rounded_as_pages_show_them(client, computation):
+    edition = computation.edition
+    publish(edition, "usage_ia")
+    html = html_of(client.get(reverse("results_public", args=[edition.year])))
+    url = reverse("results_csv", args=[edition.year])
+    assert f'href="{url}">Tous les chiffres publiés (CSV)</a>' in html
+    response = client.get(url)
+    assert response["Content-Disposition"] == (
+        f'attachment; filename="chiffres-publies-{edition.year}.csv"'
+    )
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert {row["question"] for row in rows} == {"usage_ia"}
+    assert not {row["fiabilite"] for row in rows} & {"non-publie", "masque"}
+    everything = next(row for row in rows if row["domaine"] == "toutes" and row["option"] == "oui")
+    assert everything["estimation"] == "0.43" and everything["texte_estimation"] == "43,0\u00a0%"
+    # Three decimals at most: the thousandth is the precision the pages show, plus none.
+    for row in rows:
+        for column in ["estimation", "ic95_bas", "ic95_haut"]:
+            assert len(row[column].partition(".")[2]) <= 3, row

@@ -1,10 +1,7 @@
-import csv
-
 from django.contrib import admin, messages
-from django.http import HttpResponse
 from django.utils.html import format_html_join
 
-from survey.exports.rows import neutralise
+from survey.exports.csv import csv_download
 from survey.questionnaire.models import Edition
 from usecases.models import QUESTION_CODES, Catalogue, Review, Tag, UseCase
 
@@ -149,26 +146,25 @@ class UseCaseAdmin(admin.ModelAdmin):
 
     @admin.action(description="Exporter les projets sélectionnés avec leurs étiquettes (CSV)")
     def export_csv(self, request, queryset):
-        response = HttpResponse(content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = 'attachment; filename="cas-usage.csv"'
-        writer = csv.writer(response)
-        first = queryset.select_related("question").first()
-        codes = list(first.sub_questions()) if first else []
-        writer.writerow(
-            ["identifiant", "numero", "collectivite", "region", "type", "relecture",
-             "etiquettes", *codes]
-        )  # fmt: skip
-        for use_case in queryset.select_related("response__collectivite", "question"):
-            collectivite = use_case.response.collectivite
-            cells = [
-                use_case.response.public_id,
-                use_case.number,
-                use_case.collectivite_name,
-                collectivite.region_name if collectivite else "",
-                collectivite.get_kind_display() if collectivite else "",
-                use_case.get_review_display(),
-                " | ".join(tag.name for tag in use_case.tags.all()),
-                *(use_case.words(code) for code in codes),
-            ]
-            writer.writerow([neutralise(cell) if isinstance(cell, str) else cell for cell in cells])
-        return response
+        return csv_download("cas-usage.csv", use_case_rows(queryset))
+
+
+def use_case_rows(queryset):
+    """The use cases' CSV: a header, then one row per use case with its tags and answers."""
+    first = queryset.select_related("question").first()
+    codes = list(first.sub_questions()) if first else []
+    yield ["identifiant", "numero", "collectivite", "region", "type", "relecture", "etiquettes",
+           *codes]  # fmt: skip
+    use_cases = queryset.select_related("response__collectivite", "question")
+    for use_case in use_cases.prefetch_related("tags"):
+        collectivite = use_case.response.collectivite
+        yield [
+            use_case.response.public_id,
+            use_case.number,
+            use_case.collectivite_name,
+            collectivite.region_name if collectivite else "",
+            collectivite.get_kind_display() if collectivite else "",
+            use_case.get_review_display(),
+            " | ".join(tag.name for tag in use_case.tags.all()),
+            *(use_case.words(code) for code in codes),
+        ]

@@ -1,10 +1,8 @@
 from django.db import migrations
 
-from barometre.group_permissions import grant_to_observatoire
-
-# The Observatoire team follows the campaigns (steps, the delivery log, the campaign page);
-# the contacts' addresses need the contact permission, given to named people only.
-CODENAMES = ["view_step", "view_message"]
+# This gave the « Observatoire » group the campaigns. The apps now declare the
+# group's permissions (AppConfig.observatoire_permissions), granted after every migrate
+# by barometre.group_permissions: one declaration, no list here to keep in step.
 
 
 class Migration(migrations.Migration):
@@ -13,4 +11,4 @@ class Migration(migrations.Migration):
         ("survey", "0005_exports_and_observatoire_group"),
     ]
 
-    operations = [grant_to_observatoire("campaigns", CODENAMES)]
+    operations = []

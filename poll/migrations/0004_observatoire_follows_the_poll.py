@@ -1,17 +1,8 @@
 from django.db import migrations
 
-from barometre.group_permissions import grant_to_observatoire
-
-# The Observatoire team follows the poll's fieldwork (return addresses, quotas, sittings with
-# their flags, margins, weighting runs) and reads it; excluding a response, loading margins
-# and running the weights are changes, given to named people.
-CODENAMES = [
-    "view_fieldwork",
-    "view_quota",
-    "view_participation",
-    "view_margin",
-    "view_weightingrun",
-]
+# This gave the « Observatoire » group the poll's fieldwork. The apps now declare the
+# group's permissions (AppConfig.observatoire_permissions), granted after every migrate
+# by barometre.group_permissions: one declaration, no list here to keep in step.
 
 
 class Migration(migrations.Migration):
@@ -20,4 +11,4 @@ class Migration(migrations.Migration):
         ("survey", "0005_exports_and_observatoire_group"),
     ]
 
-    operations = [grant_to_observatoire("poll", CODENAMES)]
+    operations = []

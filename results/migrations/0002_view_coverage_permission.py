@@ -2,10 +2,9 @@
 
 from django.db import migrations
 
-from barometre.group_permissions import grant_to_observatoire
-
-# The Observatoire team follows the collection: the coverage page and the frozen frames.
-CODENAMES = ["view_coverage", "view_frame", "view_framestratum"]
+# This gave the « Observatoire » group the coverage page and the frozen frames. The apps now declare the
+# group's permissions (AppConfig.observatoire_permissions), granted after every migrate
+# by barometre.group_permissions: one declaration, no list here to keep in step.
 
 
 class Migration(migrations.Migration):
@@ -24,5 +23,4 @@ class Migration(migrations.Migration):
                 "verbose_name_plural": "bases de sondage",
             },
         ),
-        grant_to_observatoire("results", CODENAMES),
     ]

@@ -1,10 +1,8 @@
 from django.db import migrations
 
-from barometre.group_permissions import grant_to_observatoire
-
-# The Observatoire team reads the weighted results (and changes nothing: publishing questions
-# takes results.add_publication and results.delete_publication, given person by person).
-CODENAMES = ["view_results", "view_computation", "view_publication"]
+# This gave the « Observatoire » group the weighted results. The apps now declare the
+# group's permissions (AppConfig.observatoire_permissions), granted after every migrate
+# by barometre.group_permissions: one declaration, no list here to keep in step.
 
 
 class Migration(migrations.Migration):
@@ -22,5 +20,4 @@ class Migration(migrations.Migration):
                 "verbose_name_plural": "calculs des résultats",
             },
         ),
-        grant_to_observatoire("results", CODENAMES),
     ]

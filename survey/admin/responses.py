@@ -16,7 +16,6 @@ from django.utils.html import format_html
 
 from survey import numbers
 from survey.collection.models import (
-    CONTACT_PERMISSION,
     PERSONAL_FIELDS,
     AccessRequest,
     CollectiviteTaken,
@@ -28,6 +27,7 @@ from survey.collectivites.models import Collectivite
 from survey.enums import Audience, ResponseStatus
 from survey.exports.admin import ExportResponsesMixin
 from survey.exports.answers import answers_by_section
+from survey.permissions import CHANGE_RESPONSE, CORRECT_AFTER_CLOSE, VIEW_CONTACT_DETAILS
 
 
 class ReassignForm(forms.Form):
@@ -63,7 +63,7 @@ class PersonalFieldsAdmin(admin.ModelAdmin):
     def lookup_allowed(self, lookup, value, request):
         field = lookup.split(LOOKUP_SEP, 1)[0]
         if field in PERSONAL_FIELDS.get(self.model, ()) and not request.user.has_perm(
-            CONTACT_PERMISSION
+            VIEW_CONTACT_DETAILS
         ):
             return False
         return super().lookup_allowed(lookup, value, request)
@@ -80,7 +80,7 @@ class AccessRequestAdmin(PersonalFieldsAdmin):
     actions = ["revoke"]
 
     def has_revoke_permission(self, request):
-        return request.user.has_perm("survey.delete_accessrequest")
+        return self.has_delete_permission(request)
 
     @admin.action(description="Révoquer les liens d'accord sélectionnés", permissions=["revoke"])
     def revoke(self, request, queryset):
@@ -88,7 +88,7 @@ class AccessRequestAdmin(PersonalFieldsAdmin):
         self.message_user(request, f"{count} lien(s) d'accord révoqué(s).", messages.SUCCESS)
 
     def get_fields(self, request, obj=None):
-        if request.user.has_perm("survey.view_contact_details"):
+        if request.user.has_perm(VIEW_CONTACT_DETAILS):
             return self.fields
         return [field for field in self.fields if field != "email"]
 
@@ -146,7 +146,7 @@ class RespondentInline(admin.TabularInline):
     can_delete = False
 
     def has_view_permission(self, request, obj=None):
-        return request.user.has_perm("survey.view_contact_details")
+        return request.user.has_perm(VIEW_CONTACT_DETAILS)
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -287,15 +287,13 @@ class ResponseAdmin(ExportResponsesMixin, PersonalFieldsAdmin):
 
     def has_merge_permission(self, request):
         # Reassigning and merging fix duplicates; the Observatoire group only reads.
-        return request.user.has_perm("survey.change_response")
+        return request.user.has_perm(CHANGE_RESPONSE)
 
     @staticmethod
     def may_correct(request, response):
         """After the close, the collected data are final: only a dedicated permission may
         still reassign or merge, with a reason."""
-        return not response.edition.has_closed() or request.user.has_perm(
-            "survey.correct_after_close"
-        )
+        return not response.edition.has_closed() or request.user.has_perm(CORRECT_AFTER_CLOSE)
 
     @staticmethod
     def logged_reason(reason):
@@ -308,7 +306,7 @@ class ResponseAdmin(ExportResponsesMixin, PersonalFieldsAdmin):
         hidden = set()
         if not self.has_merge_permission(request):
             hidden.add("reassign_link")
-        if not request.user.has_perm(CONTACT_PERMISSION):
+        if not request.user.has_perm(VIEW_CONTACT_DETAILS):
             hidden.update(PERSONAL_FIELDS[Response])
         return [
             (name, {**options, "fields": [f for f in options["fields"] if f not in hidden]})
@@ -413,7 +411,7 @@ class ResponseAdmin(ExportResponsesMixin, PersonalFieldsAdmin):
         results, may_have_duplicates = super().get_search_results(request, queryset, term)
         # Searching by email would tell who answered: only for those who may see contacts.
         # A subquery rather than a join, which would need DISTINCT on 36,000 rows.
-        if term and request.user.has_perm("survey.view_contact_details"):
+        if term and request.user.has_perm(VIEW_CONTACT_DETAILS):
             respondents = Respondent.objects.filter(response=OuterRef("pk"), email__icontains=term)
             results |= queryset.filter(Exists(respondents))
         return results, may_have_duplicates

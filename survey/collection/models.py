@@ -728,7 +728,6 @@ PERSONAL_FIELDS = {
     AccessRequest: ("email",),
     Response: ("other_structure_name",),  # may be a person's business name
 }
-CONTACT_PERMISSION = "survey.view_contact_details"
 ERASED = "[effacé]"
 
 

@@ -5,7 +5,7 @@ the conditional ones), no button saves, and nothing is written: the response it 
 is never saved.
 """
 
-from django.core.exceptions import PermissionDenied
+from django.contrib.auth.decorators import permission_required
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
@@ -16,6 +16,7 @@ from survey.collection.models import Response
 from survey.collection.views import _find_section, _section_context
 from survey.collectivites.forms import CollectivitePickerForm
 from survey.enums import Audience
+from survey.permissions import VIEW_EDITION
 from survey.questionnaire.models import Edition
 
 
@@ -24,9 +25,8 @@ def preview_url(edition_id, slug):
 
 
 @require_GET
+@permission_required(VIEW_EDITION, raise_exception=True)
 def preview(request, edition_id, slug):
-    if not request.user.has_perm("survey.view_edition"):
-        raise PermissionDenied
     edition = get_object_or_404(Edition.objects.select_related("survey"), pk=edition_id)
     sections = edition.questionnaire()
     current = _find_section(sections, slug)

@@ -10,6 +10,7 @@ PostgreSQL alike.
 
 import csv
 import dataclasses
+import functools
 import gzip
 import hashlib
 import io
@@ -247,6 +248,15 @@ def _read_rows(path):
         return list(reader)
     except (UnicodeDecodeError, csv.Error) as error:
         raise CollectiviteFileError(f"{path} n'est pas un CSV UTF-8 lisible : {error}") from None
+
+
+@functools.cache
+def official_regions(path=DEFAULT_DATA_FILE):
+    """[(code, name)] of the régions in the official list's file, by code. A région has a
+    two-digit INSEE code; the overseas collectivités' three-digit codes are not régions."""
+    rows = _read_rows(path)
+    return sorted({(row["region_code"], row["region_name"]) for row in rows
+                   if len(row["region_code"]) == 2})  # fmt: skip
 
 
 def _identity(siren, insee_code):

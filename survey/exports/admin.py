@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from survey.exports.formats import EXPORTERS
 from survey.exports.forms import ExportForm
+from survey.permissions import EXPORT_RESPONSES
 from survey.questionnaire.models import Edition
 
 logger = logging.getLogger(__name__)
@@ -18,7 +19,7 @@ class ExportResponsesMixin:
     """The admin export view of responses (a whole edition, or the selected responses)."""
 
     def has_export_permission(self, request):
-        return request.user.has_perm("survey.export_responses")
+        return request.user.has_perm(EXPORT_RESPONSES)
 
     def export_view(self, request):
         """The export page: a whole edition, with options."""

@@ -11,12 +11,12 @@ import json
 
 from django.utils import timezone
 
+from survey.exports.csv import render_csv
 from survey.exports.extensions import open_data_resources
 from survey.exports.items import ItemTable
 from survey.exports.options import STATUSES, select_responses
 from survey.exports.renderers import (
     datapackage_descriptor,
-    render_csv,
     render_json,
     render_xlsx,
     render_zip,

@@ -2,6 +2,7 @@ from django import forms
 
 from survey.exports.formats import exporter_choices
 from survey.exports.options import DEFAULT_STATUS, ExportOptions, status_choices
+from survey.permissions import VIEW_CONTACT_DETAILS
 from survey.questionnaire.models import BAROMETER_SURVEY, Edition
 
 
@@ -57,7 +58,7 @@ class ExportForm(forms.Form):
         else:
             del self.fields["edition"]
         # Contact details are only for those allowed to see them.
-        if not user.has_perm("survey.view_contact_details"):
+        if not user.has_perm(VIEW_CONTACT_DETAILS):
             del self.fields["contacts"]
 
     def options(self):

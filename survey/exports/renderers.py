@@ -1,11 +1,9 @@
-"""Renderers: rows to CSV, XLSX, JSON and ZIP bytes, streamed."""
+"""Renderers: rows to XLSX, JSON and ZIP bytes, streamed (CSV: survey.exports.csv)."""
 
-import csv
 import datetime
 import decimal
 import io
 import json
-import re
 import zipfile
 from xml.sax.saxutils import escape
 
@@ -15,6 +13,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import to_excel
 
+from survey.exports.csv import neutralise
 from survey.exports.options import STATUSES
 from survey.exports.rows import (
     DATA_PACKAGE_PROFILE,
@@ -22,58 +21,8 @@ from survey.exports.rows import (
     LICENCE,
     NOT_ASKED,
     _local,
-    neutralise,
     table_schema,
 )
-
-# A spreadsheet may open a CSV with another separator than it was written with (French
-# Excel splits on « ; », others on tabs) or cut a quoted line at its line breaks: a formula
-# prefix after any of these starts a cell too.
-FORMULA_AFTER_ANY_SEPARATOR = re.compile(r"(?:^|(?<=[,;\t|\r\n]))(?=[=+\-@\t\r])")
-
-
-# Codes and short labels repeat over millions of cells: their neutralised text is kept.
-SHORT_TEXT = 64
-SHORT_TEXT_CACHE = 8192
-
-
-def _csv_text(text, cache):
-    neutralised = FORMULA_AFTER_ANY_SEPARATOR.sub("'", text)
-    if len(text) <= SHORT_TEXT and len(cache) < SHORT_TEXT_CACHE:
-        cache[text] = neutralised
-    return neutralised
-
-
-def _csv_cells(row, cache):
-    """A row as the csv module writes it (None is empty): text neutralised at its start and
-    after any separator, dates in ISO 8601. Most cells are None or 0/1: they go first."""
-    return [
-        value
-        if value is None or value.__class__ is int
-        else (cache.get(value) or _csv_text(value, cache))
-        if value.__class__ is str
-        else value.isoformat()
-        if value.__class__ is datetime.datetime
-        else value
-        for value in row
-    ]
-
-
-def render_csv(rows, delimiter=",", bom=False, flush_every=200):
-    """Stream rows as CSV bytes (UTF-8, optionally with a BOM for Excel)."""
-    buffer = io.StringIO()
-    # Every text field quoted, so that its separators and line breaks stay inside it.
-    writer = csv.writer(buffer, delimiter=delimiter, quoting=csv.QUOTE_STRINGS)
-    if bom:
-        buffer.write("\ufeff")
-    cache = {}
-    for count, row in enumerate(rows, start=1):
-        writer.writerow(_csv_cells(row, cache))
-        if count % flush_every == 0:
-            yield buffer.getvalue().encode()
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue().encode()
 
 
 def _xlsx_cell(value):

@@ -54,17 +54,7 @@ LICENCE = {
 TABLE_SCHEMA_PROFILE = "https://datapackage.org/profiles/2.0/tableschema.json"
 DATA_PACKAGE_PROFILE = "https://datapackage.org/profiles/2.0/datapackage.json"
 
-# Spreadsheets run a cell beginning with one of these as a formula (CSV injection).
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
 CHUNK_SIZE = 1000
-
-
-def neutralise(text):
-    """Make a text cell inert in spreadsheets: prefix formula-like text with a quote."""
-    if text and text.startswith(FORMULA_PREFIXES):
-        return "'" + text
-    return text
 
 
 # -- Columns -------------------------------------------------------------------------------
@@ -294,7 +284,7 @@ class QuestionExport:
             )
         if not question.is_active:
             parts.append("Question désactivée : elle n'est plus posée.")
-        if any(choice.code == "nsp" for choice in self.choices):
+        if any(choice.is_dont_know for choice in self.choices):
             parts.append(DONT_KNOW_NOTE)
         return " ".join(parts)
 

@@ -111,7 +111,7 @@ class ChoiceInline(admin.TabularInline):
     model = Choice
     formset = AnsweredCodesFormSet
     extra = 0
-    fields = ["position", "code", "label", "is_other", "is_exclusive", "is_active"]
+    fields = ["position", "code", "label", "is_other", "is_exclusive", "is_dont_know", "is_active"]
     ordering = ["position"]
 
 

@@ -40,7 +40,7 @@ QUESTION_KEYS = {
 CONTINUES_KEYS = {"edition", "question", "relation", "recoding"}
 CROSSES_KEYS = {"survey", "question", "items_left_out"}
 RELATIONS = [relation for relation in Lineage if relation != Lineage.NEW]
-CHOICE_KEYS = {"code", "label", "other", "exclusive"}
+CHOICE_KEYS = {"code", "label", "other", "exclusive", "dont_know"}
 
 
 class QuestionnaireError(Exception):
@@ -239,6 +239,13 @@ def _validate_choices(where, kind_class, choices):
             )
         if choice.get("other") and not kind_class.allows_other:
             problems.append(f"{where} : un choix « Autre » n'a de sens que pour un choix.")
+    entries = choices if isinstance(choices, list) else []
+    flagged = [c.get("code") for c in entries if isinstance(c, dict) and c.get("dont_know")]
+    if len(flagged) > 1:
+        problems.append(
+            f"{where} : un seul choix « Je ne sais pas » (dont_know) par question, pas "
+            f"{len(flagged)} ({', '.join(map(str, flagged))})."
+        )
     return problems
 
 
@@ -737,6 +744,7 @@ def _apply_children(question, model, manager, entries, report):
             values |= {
                 "is_other": entry.get("other", False),
                 "is_exclusive": entry.get("exclusive", False),
+                "is_dont_know": entry.get("dont_know", False),
                 "is_active": True,
             }
         _sync(

@@ -576,6 +576,12 @@ class Choice(models.Model):
     is_exclusive = models.BooleanField(
         "exclusif", default=False, help_text="Ne peut pas être combiné (« Je ne sais pas »…)."
     )
+    is_dont_know = models.BooleanField(
+        "« Je ne sais pas »",
+        default=False,
+        help_text="Une réponse comptée comme les autres, que les résultats et les exports "
+        "signalent (déclaré dans le fichier du questionnaire : dont_know = true).",
+    )
     is_active = models.BooleanField("actif", default=True)
 
     objects = QuestionnaireQuerySet.as_manager()

@@ -113,6 +113,8 @@ def _choice(choice):
         entry["other"] = True
     if choice.is_exclusive:
         entry["exclusive"] = True
+    if choice.is_dont_know:
+        entry["dont_know"] = True
     return entry
 
 

@@ -1,8 +1,7 @@
-import csv
-
 from django.core.management.base import BaseCommand
 
 from poll.crossing import iter_table
+from survey.exports.csv import render_csv
 
 
 class Command(BaseCommand):
@@ -12,4 +11,5 @@ class Command(BaseCommand):
         parser.add_argument("--year", type=int, required=True)
 
     def handle(self, *args, **options):
-        csv.writer(self.stdout).writerows(iter_table(options["year"]))
+        for chunk in render_csv(iter_table(options["year"])):
+            self.stdout.write(chunk.decode(), ending="")

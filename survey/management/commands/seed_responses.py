@@ -71,7 +71,7 @@ class ResponseMaker:
 
     @staticmethod
     def weight(choice):
-        return 0.15 if choice.code == "nsp" or choice.is_other else 1
+        return 0.15 if choice.is_dont_know or choice.is_other else 1
 
     def other(self, choice):
         return f"Précision libre n° {self.rng.randint(1, 999)}" if choice.is_other else ""

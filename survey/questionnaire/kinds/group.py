@@ -93,7 +93,8 @@ class Group(Kind):
         )
         sub.__dict__["active_choices"] = [
             Choice(code=c["code"], label=c["label"], position=position,
-                   is_exclusive=c.get("exclusive", False))
+                   is_exclusive=c.get("exclusive", False),
+                   is_dont_know=c.get("dont_know", False))
             for position, c in enumerate(data.get("choices") or [], start=1)
         ]  # fmt: skip
         sub.__dict__["active_items"] = [
