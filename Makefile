@@ -86,6 +86,8 @@ format: install
 TEST_WORKERS ?= auto
 test: install lint
 	$(BIN)/python manage.py makemigrations --check --dry-run
+	# The layers (README « Architecture », contracts in pyproject.toml): no import points up.
+	$(BIN)/lint-imports --no-logo
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 # Dev-only: recompute tests/data/r_reference.json with R's survey package (Debian:

@@ -9,6 +9,7 @@ urlpatterns = [
     # Browsers and tools ask for /favicon.ico before reading any page: WhiteNoise serves it.
     path("favicon.ico", lambda request: redirect(static("favicon.svg"), permanent=True)),
     path("", include("campaigns.urls")),
+    path("", include("editions.urls")),
     path("", include("results.urls")),
     path("", include("poll.urls")),
     path("", include("usecases.urls")),

@@ -13,7 +13,7 @@ from campaigns.models import Contact, Message, OptOut
 from survey.collection import emails
 from survey.collection.journey import Journey
 from survey.collection.models import AccessRequest, CollectiviteTaken, Respondent, Response
-from survey.collection.views import (
+from survey.collection.pages import (
     closed_page,
     current_respondent,
     secret_address,

@@ -28,7 +28,7 @@ from poll.weighting import weigh
 from results.permissions import VIEW_RESULTS
 from results.weighting import WeightingError
 from survey import numbers
-from survey.collection.admin import answers_by_section
+from survey.exports.answers import answers_by_section
 from survey.exports.csv import csv_download
 from survey.questionnaire.models import Edition
 

@@ -115,6 +115,17 @@ def is_public(year):
     return published.exists() and poll.crossing_computations.exists()
 
 
+def public_results_context(edition):
+    """What the public results of `edition`'s year show of the crossing (results/extensions.py):
+    the link to its page, once public."""
+    return {"crossing_public": is_public(edition.year)}
+
+
+def staff_results_context(edition):
+    """The poll's edition of the same year, which the staff results page links to."""
+    return {"poll_edition": Edition.objects.for_year(edition.year, SURVEY)}
+
+
 COMMUNE_STRATA = {
     "moins_3500": Stratum.COMMUNE_UNDER_3500,
     "de_3500_a_10000": Stratum.COMMUNE_3500_10000,

@@ -6,7 +6,7 @@ can match its own data; never in the open-data set.
 """
 
 from poll.models import Flag, Outcome, Participation
-from survey.exports.rows import Column
+from survey.questionnaire.columns import Column
 
 OUTCOME_CATEGORIES = [(outcome.value, outcome.label) for outcome in Outcome]
 OUTCOME_LABELS = dict(Outcome.choices)

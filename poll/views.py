@@ -22,7 +22,7 @@ from poll.journey import SURVEY, poll_journey
 from poll.models import PANEL_ID, Outcome, Participation, Quota
 from poll.profile import PROFILE_SECTION, is_screened_out, profile_of
 from survey.collection.forms import SectionForm
-from survey.collection.views import closed_message, edition_context
+from survey.collection.pages import closed_message, edition_context
 from survey.questionnaire.models import Edition, EditionClosed
 
 COOKIE = "sondage_participation"

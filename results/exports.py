@@ -21,7 +21,7 @@ from results.models import (
 )
 from results.presentation import interval_text, line_labels, publication_rule, value_text
 from survey.exports.csv import neutralise, render_csv
-from survey.exports.rows import Column
+from survey.questionnaire.columns import Column
 
 ESTIMATE_COLUMNS = [
     Column("question", "Code de la question", constraints={"required": True}),
@@ -216,7 +216,7 @@ def open_data_estimates(edition):
 STRATUM_CATEGORIES = [(stratum.value, stratum.label) for stratum in Stratum]
 
 
-def weight_columns():
+def weight_columns(options):
     """One group of columns, after every other: the response's stratum, weighting cell and
     weight in the current computation; empty when it has none."""
     return [
@@ -251,9 +251,9 @@ class WeightCells:
 
     width = 3
 
-    def __init__(self, edition, labels=False):
+    def __init__(self, edition, options):
         self.edition = edition
-        self.labels = dict(STRATUM_CATEGORIES) if labels else {}
+        self.labels = dict(STRATUM_CATEGORIES) if options.labels else {}
         self._by_response = None
 
     def _load(self):

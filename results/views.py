@@ -9,8 +9,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
-from poll import crossing
-from poll.journey import SURVEY as POLL_SURVEY
 from results import crosstab, presentation
 from results.coverage import (
     LEVELS,
@@ -22,6 +20,7 @@ from results.coverage import (
     responses_per_day,
 )
 from results.exports import estimates_of, estimates_xlsx, iter_estimate_rows
+from results.extensions import page_context
 from results.forms import CoverageForm, CrossForm, DomainForm, PublicationForm
 from results.models import Computation, Estimate, Frame, Publication, Statistic, Weight
 from results.permissions import PUBLISH, VIEW_COVERAGE, VIEW_RESULTS
@@ -141,7 +140,8 @@ def results_index(request, admin_site):
     context["editions"] = (
         Edition.objects.of(BAROMETER_SURVEY).filter(computations__isnull=False).distinct()
     )
-    context["poll_edition"] = edition and Edition.objects.for_year(edition.year, POLL_SURVEY)
+    if edition:
+        context |= page_context("staff_index", edition)
     return render(request, "results/staff_index.html", context)
 
 
@@ -297,7 +297,7 @@ def public_results(request, year):
         "domain": domain,
         "domain_label": dict(form.fields["domaine"].choices).get(domain, domain),
         "sections": sections,
-        "crossing_public": crossing.is_public(year),
+        **page_context("public_results", edition),
     }
     return render(request, "results/public_results.html", context)
 

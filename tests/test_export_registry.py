@@ -1,6 +1,7 @@
 """The exporters: a registry by identifier that the admin and the command read, and the bytes
 of every format pinned over a fixed data set (a restructuring must not change one byte)."""
 
+import csv
 import datetime
 import hashlib
 import io
@@ -14,11 +15,14 @@ from django.db import connection
 from django.urls import reverse
 
 from survey.collection.models import Answer, Respondent
+from survey.enums import Audience
 from survey.exports.csv import render_csv
+from survey.exports.extensions import COLUMN_GROUPS, register_columns
 from survey.exports.formats import EXPORTERS, CsvExporter, render
 from survey.exports.forms import ExportForm
 from survey.exports.options import STATUSES, ExportOptions
 from survey.management.commands.export_responses import Command
+from survey.questionnaire.columns import Column
 from tests.factories import (
     CollectiviteFactory,
     EditionFactory,
@@ -124,10 +128,29 @@ PINNED = {
 
 @pytest.fixture
 def without_weight_columns(monkeypatch):
-    """The results' weight columns (results.exports) close every wide row, as one group: without
-    them, every format must write the bytes pinned above."""
-    monkeypatch.setattr("results.exports.weight_columns", lambda: [])
-    monkeypatch.setattr("results.exports.WeightCells", lambda edition, labels: lambda r: [])
+    """The results register their weight columns (survey/exports/extensions.py), which close
+    every wide row as one group: without them, every format must write the bytes pinned above."""
+    monkeypatch.delitem(COLUMN_GROUPS, "results.weights")
+
+
+def test_an_app_registers_columns_that_close_the_wide_rows_of_its_audience_only(fixed, monkeypatch):
+    monkeypatch.setattr("survey.exports.extensions.COLUMN_GROUPS", dict(COLUMN_GROUPS))
+    register_columns(
+        "tests.reviewed",
+        Audience.COLLECTIVITES,
+        lambda options: [Column("relue", "Relue par l'équipe", "boolean")],
+        lambda edition, options: lambda response: [True],
+    )
+    register_columns(
+        "tests.citizens",
+        Audience.CITOYENS,
+        lambda options: [Column("citoyens", "Colonne du sondage")],
+        lambda edition, options: lambda response: ["x"],
+    )
+    text = b"".join(render("csv", fixed, ExportOptions())).decode()
+    header, *rows = csv.reader(io.StringIO(text))
+    assert header[-2:] == ["poids", "relue"] and "citoyens" not in header
+    assert rows and all(row[-1] == "True" for row in rows)
 
 
 @pytest.mark.parametrize(("format_key", "options"), list(PINNED))

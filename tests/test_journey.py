@@ -15,7 +15,7 @@ from survey.collection.models import (
     ResponseSubmission,
     ResumeToken,
 )
-from survey.collection.views import RESUME_COOKIE
+from survey.collection.pages import RESUME_COOKIE
 from survey.enums import ResponseStatus
 from survey.typography import typeset
 

@@ -1,7 +1,7 @@
 """`make run` for a newcomer: what it installs, where it serves, what `make demo` turns on.
 
-The real Makefile runs with a stand-in for the virtualenv whose `python` and `ruff` only
-write down how they were called, so nothing is installed nor served.
+The real Makefile runs with a stand-in for the virtualenv whose `python`, `ruff` and
+`lint-imports` only write down how they were called, so nothing is installed nor served.
 """
 
 import os
@@ -16,7 +16,7 @@ FAKE = '#!/bin/sh\necho "$(basename "$0") LOCAL_TRIAL=${LOCAL_TRIAL:-} $*" >> "$
 def make(tmp_path, *arguments, fake=FAKE, environment=None):
     venv = tmp_path / "venv"
     (venv / "bin").mkdir(parents=True, exist_ok=True)
-    for name in ("python", "ruff"):
+    for name in ("python", "ruff", "lint-imports"):
         script = venv / "bin" / name
         script.write_text(fake)
         script.chmod(0o755)
@@ -94,6 +94,7 @@ def test_make_test_after_make_run_installs_the_dev_extras_only(tmp_path):
     _, calls = make(tmp_path, "test")
     assert installs(calls) == ["python LOCAL_TRIAL= -m pip install --quiet -e .[dev]"]
     assert calls[-1].startswith("python LOCAL_TRIAL= -m pytest")
+    assert calls[-2] == "lint-imports LOCAL_TRIAL= --no-logo"  # the layers, before the tests
     _, calls = make(tmp_path, "test")
     assert installs(calls) == []
 

@@ -12,7 +12,9 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from results.models import Publication
-from survey.questionnaire.models import Question
+from survey.enums import Audience
+from survey.questionnaire.models import Question, Survey
+from tests.factories import EditionFactory
 from tests.results_sample import compute
 from tests.sample import make_questionnaire
 
@@ -96,6 +98,20 @@ def test_the_results_page_shows_the_method_figures_and_lists_the_questions(
     assert "Communautés urbaines → Communautés d’agglomération" in html
     assert question_url(edition, "usage_ia") in html
     assert "Texte libre : jamais publié" in html
+
+
+def test_the_results_page_links_to_the_poll_of_the_same_year_as_the_poll_registers_it(
+    observatoire, computation
+):
+    edition = computation.edition
+    crossing = reverse("admin:poll_crossing", args=[edition.year])
+    page = {"edition": edition.year}
+    assert crossing not in html_of(observatoire.get(reverse("admin:results_index"), page))
+    citizens = Survey.objects.create(
+        code="sondage-citoyens", title="Sondage citoyens", audience=Audience.CITOYENS
+    )
+    EditionFactory(survey=citizens, year=edition.year)
+    assert crossing in html_of(observatoire.get(reverse("admin:results_index"), page))
 
 
 def test_a_question_shows_its_table_and_svg_bars_with_whiskers_in_the_chosen_domain(

@@ -2,7 +2,7 @@ import pytest
 from django.urls import reverse
 
 from survey.collection.models import Respondent
-from survey.collection.views import RESUME_COOKIE
+from survey.collection.pages import RESUME_COOKIE
 from tests.factories import ResponseFactory
 from tests.sample import answer, make_questionnaire
 

@@ -36,6 +36,16 @@ from survey.collection.models import (
     Response,
     ResumeToken,
 )
+from survey.collection.pages import (
+    RESUME_COOKIE,
+    closed_message,
+    closed_page,
+    current_respondent,
+    edition_context,
+    resume_url,
+    secret_address,
+    set_resume_cookie,
+)
 from survey.collectivites.forms import CollectivitePickerForm
 from survey.collectivites.models import Collectivite
 from survey.links import absolute_url
@@ -43,47 +53,11 @@ from survey.questionnaire.models import (
     BAROMETER_SURVEY,
     Edition,
     EditionClosed,
-    format_datetime,
 )
 from survey.typography import typeset, typeset_html
 
-RESUME_COOKIE = "barometre_reprise"
-RESUME_COOKIE_MAX_AGE = 400 * 24 * 3600  # the longest browsers keep a cookie
-
-
 # -- Helpers ---------------------------------------------------------------------------------
-
-
-def resume_url(request, token):
-    return absolute_url(reverse("resume", args=[token]))
-
-
-def set_resume_cookie(response, token):
-    response.set_cookie(
-        RESUME_COOKIE,
-        token,
-        max_age=RESUME_COOKIE_MAX_AGE,
-        secure=settings.SESSION_COOKIE_SECURE,
-        httponly=True,
-        samesite="Lax",
-    )
-    return response
-
-
-def current_respondent(request):
-    return ResumeToken.find_respondent(request.COOKIES.get(RESUME_COOKIE))
-
-
-def edition_context(edition, now=None):
-    now = now or timezone.now()
-    return {
-        "edition": edition,
-        "is_open": edition.is_open(now),
-        "not_yet_open": edition.has_not_opened(now),
-        "closed": edition.has_closed(now),
-        "days_left": edition.days_left(now),
-        "countdown": edition.is_open(now) and edition.days_left(now) < 7,
-    }
+# The ones other apps' pages share are in pages.py.
 
 
 def with_response(view):
@@ -104,34 +78,6 @@ def with_response(view):
         page = view(request, *args, **kwargs)
         # Answers, the review and the resume link must not stay in a shared browser's cache.
         add_never_cache_headers(page)
-        return page
-
-    return wrapper
-
-
-def closed_page(request, edition, status=403, form=None, section=None, sections=None):
-    """The edition is not open: say so, with the dates, and show back what was typed."""
-    context = edition_context(edition) | {
-        "form": form,
-        "section": section,
-        "sections": sections or [],
-        "read_only": True,
-    }
-    return render(request, "survey/closed.html", context, status=status)
-
-
-def secret_address(view):
-    """The page's address holds a secret: browsers must not send it to any other site.
-
-    « same-origin » rather than « no-referrer »: a form posted under « no-referrer » carries
-    `Origin: null`, which Django's CSRF check refuses; the site's own requests that carry the
-    address (static files) reach only its logs, which mask it (barometre.logging).
-    """
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        page = view(request, *args, **kwargs)
-        page["Referrer-Policy"] = "same-origin"
         return page
 
     return wrapper
@@ -477,13 +423,6 @@ def conflict_rows(conflict):
         {"question": question, "saved": answer_text(question, values)}
         for question in conflict.conflicts
     ]
-
-
-def closed_message(edition):
-    return typeset(
-        f"Le questionnaire est clos depuis le {format_datetime(edition.closes_at)} : "
-        "vos dernières modifications n'ont pas été enregistrées."
-    )
 
 
 @require_http_methods(["GET", "POST"])

@@ -12,6 +12,7 @@ import json
 from django.utils import timezone
 
 from survey.exports.csv import render_csv
+from survey.exports.extensions import open_data_resources
 from survey.exports.items import ItemTable
 from survey.exports.options import STATUSES, select_responses
 from survey.exports.renderers import (
@@ -126,17 +127,15 @@ class DataPackageExporter(Exporter):
         return options.for_open_data()
 
     def write(self, layout, responses):
-        from results.exports import open_data_estimates
-
         descriptor = datapackage_descriptor(layout)
         members = [("reponses.csv", render_csv(iter_wide_rows(layout, responses)))]
         # A repeated group's items: a resource of their own, keyed to the responses.
         if (items := ItemTable(layout)).exists:
             descriptor["resources"].append(items.resource())
             members.append((f"{items.name}.csv", render_csv(items.rows(responses))))
-        # The published estimates, once the results are computed: a second resource.
-        if (estimates := open_data_estimates(self.edition)) is not None:
-            resource, rows = estimates
+        # The files other apps add (survey/exports/extensions.py): the published estimates,
+        # once the results are computed.
+        for resource, rows in open_data_resources(self.edition):
             descriptor["resources"].append(resource)
             members.append((resource["path"], rows))
         descriptor = json.dumps(descriptor, ensure_ascii=False, indent=2)

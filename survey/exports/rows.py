@@ -1,7 +1,6 @@
 """Export rows: columns, layouts and the row generators every format renders."""
 
 from collections import defaultdict, namedtuple
-from dataclasses import dataclass, field
 from itertools import batched
 
 from django.db import transaction
@@ -17,17 +16,20 @@ from survey.enums import (
     PopulationBand,
     ResponseStatus,
 )
-from survey.questionnaire.models import Question, is_empty
+from survey.exports.extensions import column_groups
+from survey.questionnaire.columns import (
+    ANSWERED_STATE,
+    NOT_ANSWERED_STATE,
+    NOT_ASKED_STATE,
+    Column,
+)
+from survey.questionnaire.models import is_empty
 from survey.typography import typeset
 
 # The cell of a question that was not asked. Choice codes are lower case, so it cannot clash.
 NOT_ASKED = "NON_POSEE"
 # A question asked but left without answer is an empty cell (None in the row generators).
 NOT_ANSWERED = None
-
-ANSWERED_STATE = "repondue"
-NOT_ANSWERED_STATE = "sans_reponse"
-NOT_ASKED_STATE = "non_posee"
 
 MISSING_VALUES = [
     {"value": "", "label": "Sans réponse : la question a été posée mais laissée sans réponse."},
@@ -58,38 +60,7 @@ CHUNK_SIZE = 1000
 # -- Columns -------------------------------------------------------------------------------
 
 
-@dataclass
-class Column:
-    """One column of the wide table, as the codebook describes it."""
-
-    name: str
-    title: str
-    type: str = "string"
-    description: str = ""
-    categories: list = field(default_factory=list)  # [(value, label)]
-    constraints: dict = field(default_factory=dict)
-    question: Question | None = None
-
-    def schema_field(self, labels=False):
-        descriptor = {"name": self.name, "title": self.title, "type": self.type}
-        if self.description:
-            descriptor["description"] = self.description
-        constraints = dict(self.constraints)
-        if self.categories:
-            if labels:
-                constraints["enum"] = [label for _, label in self.categories]
-            else:
-                constraints["enum"] = [value for value, _ in self.categories]
-                descriptor["categories"] = [
-                    {"value": value, "label": label} for value, label in self.categories
-                ]
-        if constraints:
-            descriptor["constraints"] = constraints
-        return descriptor
-
-
 STATUS_CATEGORIES = [(status.value, status.label) for status in ResponseStatus]
-CHECKED_CATEGORIES = [(1, "Coché"), (0, "Non coché")]
 
 
 def shows_personal_data(options):
@@ -397,19 +368,12 @@ class Layout:
         self.columns = self.metadata + [
             column for export in self.questions for column in export.columns()
         ]
-        # One group after the others (imported here: these apps build on the exports): the
+        # Then the groups other apps register (survey/exports/extensions.py): the
         # collectivités' weights and strata of the current results computation, or the poll's
         # outcome, quality flags, exclusion and weight of each sitting.
-        if self.structure:
-            from results.exports import WeightCells, weight_columns
-
-            self.columns += weight_columns()
-            self.weight_cells = WeightCells(edition, labels=options.labels)
-        else:
-            from poll.exports import ParticipationCells, participation_columns
-
-            self.columns += participation_columns(options)
-            self.weight_cells = ParticipationCells(edition, options)
+        groups = column_groups(edition.survey.audience)
+        self.columns += [column for group in groups for column in group.columns(options)]
+        self.group_cells = [group.cells(edition, options) for group in groups]
         names = [column.name for column in self.columns]
         duplicates = sorted({name for name in names if names.count(name) > 1})
         if duplicates:
@@ -546,7 +510,8 @@ def iter_wide_rows(layout, responses):
         )
         for export in layout.questions:
             row += export.cells_in(values, unasked)
-        row += layout.weight_cells(response)
+        for cells in layout.group_cells:
+            row += cells(response)
         yield row
 
 

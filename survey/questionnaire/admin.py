@@ -9,9 +9,6 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
 from survey import numbers
-from survey.collection.models import (
-    Answer,
-)
 from survey.questionnaire.loader import codes_used_in_answers
 from survey.questionnaire.models import Choice, Edition, MatrixItem, Question, Section, Survey
 
@@ -201,10 +198,11 @@ class QuestionAdmin(admin.ModelAdmin):
 
     def get_deleted_objects(self, objs, request):
         answered = (
-            Answer.objects.filter(question__in=objs)
-            .values_list("question__code")
-            .annotate(count=Count("pk"))
-            .order_by("question__code")
+            Question.objects.filter(pk__in=[question.pk for question in objs])
+            .annotate(count=Count("answers"))
+            .filter(count__gt=0)
+            .order_by("code")
+            .values_list("code", "count")
         )
         if answered:
             protected = [

@@ -16,7 +16,6 @@ from pathlib import Path
 from django.db import transaction
 from unidecode import unidecode
 
-from survey.collection.models import Answer
 from survey.enums import Audience, Lineage
 from survey.questionnaire.kinds import KINDS
 from survey.questionnaire.kinds.base import Kind
@@ -699,7 +698,7 @@ def _clean_answers_again(question):
     answers = list(question.answers.all())
     for answer in answers:
         answer.value = question.kind_class.clean(question, answer.value)
-    Answer.objects.bulk_update(answers, ["value"])
+    question.answers.bulk_update(answers, ["value"])
 
 
 def _apply_survey(data, report):
@@ -765,9 +764,7 @@ def _refuse_answered_removals(edition, existing_questions, wanted_codes, data):
     """Refuse a file that would delete, or change the kind of, something already answered."""
     wanted = {q["code"]: q for s in data["sections"] for q in s["questions"]}
     answered = set(
-        Answer.objects.filter(question__edition=edition)
-        .values_list("question__code", flat=True)
-        .distinct()
+        edition.questions.filter(answers__isnull=False).values_list("code", flat=True).distinct()
     )
     problems = []
     continued = dict(

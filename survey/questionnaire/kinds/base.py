@@ -1,5 +1,6 @@
 """What every question kind knows; one subclass per kind, registered in `KINDS`."""
 
+from survey.questionnaire.columns import Column
 from survey.questionnaire.models import is_empty  # noqa: F401  (the kinds' shared helper)
 from survey.typography import typeset
 
@@ -155,8 +156,6 @@ class Kind:
 
     def export_columns(self, export, description):
         """The wide table's columns of the question (its codebook entries)."""
-        from survey.exports.rows import Column
-
         question = export.question
         return [
             Column(export.code, question.text, self.export_type, description, question=question)

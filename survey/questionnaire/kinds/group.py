@@ -13,6 +13,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.forms.boundfield import BoundField
 
+from survey.questionnaire.columns import ANSWERED_STATE, NOT_ANSWERED_STATE, Column
 from survey.questionnaire.kinds.base import COLON, SEMICOLON, Kind
 from survey.typography import colon_after, typeset
 
@@ -218,14 +219,13 @@ class Group(Kind):
     export_type = "integer"
 
     def sub_exports(self, export):
-        """A QuestionExport per sub-question (its columns named « group__sub »)."""
-        from survey.exports.rows import QuestionExport
-
+        """An export of each sub-question, of the same class as `export` (its columns named
+        « group__sub »)."""
         cached = export.__dict__.get("_sub_exports")
         if cached is None:
             cached = []
             for sub in self.sub_questions(export.question):
-                sub_export = QuestionExport(sub, export.options)
+                sub_export = type(export)(sub, export.options)
                 sub_export.code = f"{export.code}__{sub.code}"
                 sub_export.sub_code = sub.code
                 cached.append(sub_export)
@@ -233,8 +233,6 @@ class Group(Kind):
         return cached
 
     def export_columns(self, export, description):
-        from survey.exports.rows import Column
-
         question = export.question
         noun = self.item_label(question).lower()
         return [
@@ -263,8 +261,6 @@ class Group(Kind):
 
     def item_rows(self, export, value):
         """(number, cells) of each item, in the order of `item_columns`."""
-        from survey.exports.rows import ANSWERED_STATE, NOT_ANSWERED_STATE
-
         for number, item in self.exported_items(export, value):
             cells = []
             for sub_export in self.sub_exports(export):
@@ -279,8 +275,6 @@ class Group(Kind):
 
     def long_rows(self, export, state, value, other):
         """One row per item, sub-question (and choice or line): « 2.domaine »."""
-        from survey.exports.rows import ANSWERED_STATE, NOT_ANSWERED_STATE
-
         rows = []
         for number, item in self.exported_items(export, value):
             for sub_export in self.sub_exports(export):
@@ -294,8 +288,6 @@ class Group(Kind):
         return rows
 
     def json_fields(self, export, value):
-        from survey.exports.rows import ANSWERED_STATE, NOT_ANSWERED_STATE
-
         items = []
         for number, item in self.exported_items(export, value):
             entry = {"numero": number}

@@ -1,6 +1,7 @@
 from django import forms
 from django.core.exceptions import ValidationError
 
+from survey.questionnaire.columns import ANSWERED_STATE, NOT_ANSWERED_STATE, Column
 from survey.questionnaire.kinds.base import COLON, OPTIONS, SEMICOLON, Kind, is_empty
 from survey.questionnaire.kinds.single_choice import choice_labels
 from survey.typography import typeset
@@ -83,8 +84,6 @@ class Matrix(Kind):
         return [(export.item_labels.get(item, item), text) for item, text in answers.items()]
 
     def export_columns(self, export, description):
-        from survey.exports.rows import Column
-
         title = export.question.text
         categories = [(c.code, c.label) for c in export.choices]
         return [
@@ -108,8 +107,6 @@ class Matrix(Kind):
         return [(export.item_text(item.code), state, None, None) for item in export.items]
 
     def long_rows(self, export, state, value, other):
-        from survey.exports.rows import ANSWERED_STATE, NOT_ANSWERED_STATE
-
         rows = []
         for item in export.items:
             code = value.get(item.code)

@@ -1,6 +1,7 @@
 from django import forms
 from django.core.exceptions import ValidationError
 
+from survey.questionnaire.columns import CHECKED_CATEGORIES, Column
 from survey.questionnaire.kinds.base import COLON, OPTIONS, SEMICOLON, Kind
 from survey.questionnaire.kinds.single_choice import choice_labels, clean_other, with_other
 
@@ -112,8 +113,6 @@ class MultipleChoice(Kind):
         return with_other(" ; ".join(self.answer_labels(value, export.choice_labels)), value)
 
     def export_columns(self, export, description):
-        from survey.exports.rows import CHECKED_CATEGORIES, Column
-
         title = export.question.text
         return [
             Column(

@@ -1,6 +1,7 @@
 from django import forms
 from django.core.exceptions import ValidationError
 
+from survey.questionnaire.columns import Column
 from survey.questionnaire.kinds.base import COLON, OPTIONS, Kind
 from survey.questionnaire.models import clean_text
 from survey.typography import typeset
@@ -94,8 +95,6 @@ class SingleChoice(Kind):
         return with_other(self.answer_labels(value, export.choice_labels), value)
 
     def export_columns(self, export, description):
-        from survey.exports.rows import Column
-
         question = export.question
         categories = [(c.code, c.label) for c in export.choices]
         return [

@@ -2,6 +2,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from survey.enums import NO_CODE, YES_CODE
+from survey.questionnaire.columns import Column
 from survey.questionnaire.kinds.base import OPTIONS, Kind
 
 YES_NO_CHOICES = [(YES_CODE, "Oui"), (NO_CODE, "Non")]
@@ -51,8 +52,6 @@ class YesNo(Kind):
     staff_words = words
 
     def export_columns(self, export, description):
-        from survey.exports.rows import Column
-
         question = export.question
         return [
             Column(

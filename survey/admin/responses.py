@@ -1,3 +1,6 @@
+"""The responses' admin, the staff's desk: filters and counts, reassigning and merging,
+access requests, and the exports of the responses (built on survey.exports, above them)."""
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
@@ -23,13 +26,7 @@ from survey.collection.models import (
 from survey.collectivites.models import Collectivite
 from survey.enums import Audience, ResponseStatus
 from survey.exports.admin import ExportResponsesMixin
-from survey.exports.options import ExportOptions
-from survey.exports.rows import (
-    ANSWERED_STATE,
-    NOT_ASKED_STATE,
-    Layout,
-    answer_state,
-)
+from survey.exports.answers import answers_by_section
 from survey.permissions import CHANGE_RESPONSE, CORRECT_AFTER_CLOSE, VIEW_CONTACT_DETAILS
 
 
@@ -171,35 +168,6 @@ class SubmissionInline(admin.TabularInline):
 
     def has_change_permission(self, request, obj=None):
         return False
-
-
-def readable_answer(export, value):
-    """An answer in words, as staff read it: labels rather than codes."""
-    return export.question.kind_class.staff_words(export, value)
-
-
-def answers_by_section(response):
-    """[(section, [(question, state, answer in words, hidden stored answer)])] of a response."""
-    layout = Layout(response.edition, ExportOptions())
-    values = {
-        layout.codes_by_id[question_id]: value
-        for question_id, value in response.answers.values_list("question_id", "value")
-    }
-    sections = []
-    for section, question_exports in layout.sections():
-        rows = []
-        for export in question_exports:
-            state, value = answer_state(export.question, values)
-            stored = values.get(export.code)
-            hidden = (
-                readable_answer(export, stored)
-                if state == NOT_ASKED_STATE and stored not in (None, "", [], {})
-                else None
-            )
-            shown = readable_answer(export, value) if state == ANSWERED_STATE else None
-            rows.append((export.question, state, shown, hidden))
-        sections.append((section, rows))
-    return sections
 
 
 class CollectivitesEditionFilter(admin.RelatedFieldListFilter):

@@ -1,3 +1,6 @@
+"""The retention rule for every app's personal data: the survey's and the campaigns', login
+traces and finished background tasks. A project command, as it reaches into every app."""
+
 import datetime
 
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
