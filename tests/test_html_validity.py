@@ -167,6 +167,19 @@ def test_the_results_pages_pass_the_nu_html_checker(client, tmp_path):
         ("publication", client.get(reverse("admin:results_publication", args=[edition.year]))),
         ("public", client.get(reverse("results_public", args=[edition.year]))),
         ("methodology", client.get(reverse("results_methodology", args=[edition.year]))),
+        (
+            "figure",
+            client.get(reverse("results_figure", args=[edition.year, "toutes", "usage_ia", "oui"])),
+        ),
+        (
+            "figure-row-kept-back",
+            client.get(
+                reverse(
+                    "results_figure_row",
+                    args=[edition.year, "toutes", "usage_impacts", "agents", "nsp"],
+                )
+            ),
+        ),
         ("home-closed", client.get(reverse("home"))),
     ]
     assert Permission.objects.filter(codename="view_results").exists()
