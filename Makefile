@@ -7,6 +7,8 @@ RUN_STAMP := $(VENV)/.installed-run
 DEV_STAMP := $(VENV)/.installed-dev
 # In order: an edition before the editions that continue its questions.
 QUESTIONNAIRES := questionnaires/2023.toml questionnaires/2025.toml questionnaires/citoyens-2025.toml
+# The project's Python packages (each a directory with an __init__.py at the root).
+PACKAGES := barometre campaigns editions poll results survey usecases
 PORT ?= 8000
 # Every link the site writes (emails, resume links, enrolment links) starts with SITE_URL:
 # by default the address the server listens on.
@@ -15,23 +17,33 @@ export SITE_URL ?= http://127.0.0.1:$(PORT)
 # Development defaults; production sets DJANGO_DEBUG=0 and a real SECRET_KEY.
 export DJANGO_DEBUG ?= 1
 
-.PHONY: run demo superuser staff-hint test install install-run lint format migrate load clean r-reference
+.PHONY: run demo superuser staff-hint test install install-run bytecode lint format migrate load clean r-reference
 
 $(RUN_STAMP): pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit("Python >= 3.12 est requis" if sys.version_info < (3, 12) else 0)'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	# No byte-compiling of every installed module up front (a third of the install's time):
-	# Python compiles the ones the project imports, when it first imports them.
+	# No byte-compiling of every installed module up front (a third of the install's time)...
 	$(BIN)/python -m pip install --quiet --no-compile -e .
+	# ...but when the environment sets PYTHONDONTWRITEBYTECODE=1, Python never writes a .pyc
+	# and every process compiles from source all it imports: Django starts in a third of the
+	# CPU time with them (docs/benchmarks.md). One import of what the server loads (settings,
+	# every app, the URLs), allowed to write, leaves the .pyc of the installed modules it uses.
+	PYTHONDONTWRITEBYTECODE= DJANGO_SETTINGS_MODULE=barometre.settings SECRET_KEY=build-only \
+		$(BIN)/python -c 'import django; django.setup(); import barometre.urls'
 	touch $(RUN_STAMP)
 
 $(DEV_STAMP): $(RUN_STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(DEV_STAMP)
 
-install-run: $(RUN_STAMP)
+# The project's own .pyc, brought up to date at each `make run` or `make test` (a no-op for
+# the files that did not change).
+bytecode: $(RUN_STAMP)
+	$(BIN)/python -m compileall -q -j 0 $(PACKAGES) manage.py
 
-install: $(DEV_STAMP)
+install-run: $(RUN_STAMP) bytecode
+
+install: $(DEV_STAMP) bytecode
 
 migrate: install-run
 	$(BIN)/python manage.py migrate --noinput

@@ -366,3 +366,19 @@ def test_a_group_behind_a_display_condition_is_saved_only_when_asked(client, sma
     assert response.answers.get(question=group).value == [{"nom": "Chatbot"}]
     page = client.get(reverse("section", args=["usages"])).content.decode()
     assert 'data-condition-question="q-usage_ia"' in page.split('id="question-cas_usage"')[1][:200]
+
+
+def test_the_page_form_holds_the_fields_of_the_items_on_the_page_only(client, projects):
+    from survey.collection.forms import SectionForm
+
+    section = next(s for s in projects.edition.questionnaire() if s.slug == "usages")
+    saved = SectionForm(section, {"cas_usage": [{"nom": "Chatbot"}]})
+    assert "q-cas_usage-1-nom" in saved.fields and "q-cas_usage-2-nom" not in saved.fields
+    posted = SectionForm(section, {}, {"q-cas_usage": "3", "q-cas_usage-removed": "2"})
+    assert {"q-cas_usage-3-nom", "q-cas_usage-2-nom"} <= set(posted.fields)
+    assert "q-cas_usage-1-nom" not in posted.fields
+    # An item posted under any free index is read and saved.
+    response = start_on_usages(client)
+    post(client, {"q-usage_ia": "non", "q-cas_usage": "3", "q-cas_usage-3-nom": "Tri",
+                  "action": "later"})  # fmt: skip
+    assert response.answers.get(question=projects).value == [{"nom": "Tri"}]

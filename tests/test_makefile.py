@@ -117,3 +117,35 @@ def test_make_r_reference_runs_the_r_script_and_nothing_from_the_virtualenv(tmp_
     output, calls = make(tmp_path, "--dry-run", "r-reference")
     assert output.splitlines() == ["Rscript scripts/r_reference/reference.R"]
     assert calls == []
+
+
+def test_make_run_leaves_compiled_bytecode_of_the_project_and_of_what_the_server_imports(
+    tmp_path,
+):
+    _, calls = make(tmp_path, "run")
+    compiled = [call for call in calls if " -m compileall " in call]
+    packages = sorted(path.parent.name for path in ROOT.glob("*/__init__.py"))
+    assert compiled == [f"python LOCAL_TRIAL= -m compileall -q -j 0 {' '.join(packages)} manage.py"]
+    warmed = [call for call in calls if "django.setup()" in call]
+    assert warmed == ["python LOCAL_TRIAL= -c import django; django.setup(); import barometre.urls"]
+    # Both come before the first command that starts Django.
+    first_manage = next(n for n, call in enumerate(calls) if " manage.py " in call)
+    assert calls.index(compiled[0]) < first_manage and calls.index(warmed[0]) < first_manage
+
+
+def test_the_import_that_writes_bytecode_does_so_even_where_the_environment_forbids_it(tmp_path):
+    fake = '#!/bin/sh\necho "NOPYC=${PYTHONDONTWRITEBYTECODE:-} $*" >> "$CALLS"\n'
+    _, calls = make(tmp_path, "run", fake=fake, environment={"PYTHONDONTWRITEBYTECODE": "1"})
+    warmed = [call for call in calls if "django.setup()" in call]
+    assert warmed == ["NOPYC= -c import django; django.setup(); import barometre.urls"]
+    assert "NOPYC=1 manage.py migrate --noinput" in calls
+
+
+def test_the_image_compiles_every_package_of_the_project_at_build_time():
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    line = next(line for line in dockerfile.splitlines() if "-m compileall" in line)
+    packages = sorted(path.parent.name for path in ROOT.glob("*/__init__.py"))
+    assert line.startswith("RUN python -m compileall")
+    assert line.split()[-len(packages) - 1 :] == [*packages, "manage.py"]
+    assert dockerfile.index("-m compileall") > dockerfile.index("COPY --chown=barometre")
+    assert "--no-compile" not in dockerfile  # pip compiles the installed modules

@@ -79,7 +79,7 @@ class SectionForm(forms.Form):
 
     def _add_fields(self, question):
         # The fields only read and check what is posted: each kind's template draws the inputs.
-        self.fields.update(question.kind_class.form_fields(question, field_name(question)))
+        self.fields.update(question.kind_class.page_fields(question, field_name(question), self))
         if any(choice.is_other for choice in question.active_choices):
             self.fields[field_name(question, "other")] = forms.CharField(strip=False)
         for field in self._fields_of(question):
@@ -216,6 +216,10 @@ class SectionForm(forms.Form):
         """What the template needs for each question, in order."""
         blocks = []
         numbers = {q.code: n for n, q in enumerate(self.asked_questions, start=1)}
+        # A condition's parent as this page holds it, with its choices already read (the
+        # question's own `condition_question` is another object, whose choices would cost a
+        # query per dependent question).
+        on_page = {q.code: q for q in self.asked_questions}
         for number, question in enumerate(self.asked_questions, start=1):
             name = field_name(question)
             main = self[name] if name in self.fields else None
@@ -244,7 +248,7 @@ class SectionForm(forms.Form):
                     "inline": question.kind_class.inline_options,
                     "inputmode": question.kind_class.inputmode,
                     "max_choices": question.kind_class.choice_limit(question),
-                    "condition": self._condition(question, numbers),
+                    "condition": self._condition(question, numbers, on_page),
                     "suggested": not self.is_bound and question.code in self.suggestions,
                 }
             )
@@ -258,11 +262,12 @@ class SectionForm(forms.Form):
         )
 
     @staticmethod
-    def _condition(question, numbers):
+    def _condition(question, numbers, on_page):
         """For a question that depends on an answer of the same page: what the script needs."""
         parent = question.condition_question
         if parent is None or parent.code not in numbers:
             return None
+        parent = on_page[parent.code]
         labels = parent.kind_class.option_labels(parent)
         wanted = [f"« {labels[code]} »" for code in question.condition_codes if code in labels]
         return {

@@ -33,23 +33,27 @@ def _xlsx_cell(value):
     return value
 
 
-XLSX_DATA_SHEET = "xl/worksheets/sheet1.xml"
 # The template's only non-default cell style: openpyxl's date format, used by its export date.
 XLSX_DATE_STYLE = 1
 
 
-def _xlsx_template(header, codebook_rows, extra_sheets=()):
-    """A small workbook from openpyxl (write-only): the data sheet's header, the other tables
-    (a repeated group's items: a few rows per response), the codebook."""
+def _xlsx_sheet_path(number):
+    """The part openpyxl writes the `number`th sheet to (in the order the sheets are made)."""
+    return f"xl/worksheets/sheet{number}.xml"
+
+
+def _xlsx_template(header, codebook_rows, extra_headers=()):
+    """A small workbook from openpyxl (write-only): the header of each table (the responses,
+    then each of `extra_headers`: (title, header)) and the codebook; the tables' rows are
+    streamed into it afterwards."""
     workbook = Workbook(write_only=True)
     data = workbook.create_sheet("Réponses")
     data.freeze_panes = "B2"
     data.append(header)
-    for title, rows in extra_sheets:
+    for title, extra_header in extra_headers:
         sheet = workbook.create_sheet(title[:31])  # Excel's limit
         sheet.freeze_panes = "D2"
-        for row in rows:
-            sheet.append([_xlsx_cell(value) for value in row])
+        sheet.append([_xlsx_cell(value) for value in extra_header])
     codebook = workbook.create_sheet("Dictionnaire")
     for row in codebook_rows:
         codebook.append([_xlsx_cell(value) for value in row])
@@ -71,6 +75,8 @@ def _xlsx_row(number, letters, row):
             value = ILLEGAL_CHARACTERS_RE.sub("", neutralise(value))
             space = ' xml:space="preserve"' if value != value.strip() else ""
             cells.append(f'<c r="{ref}" t="inlineStr"><is><t{space}>{escape(value)}</t></is></c>')
+        elif isinstance(value, bool):
+            cells.append(f'<c r="{ref}" t="b"><v>{int(value)}</v></c>')
         elif isinstance(value, datetime.datetime):
             serial = to_excel(value.replace(tzinfo=None))
             cells.append(f'<c r="{ref}" s="{XLSX_DATE_STYLE}" t="n"><v>{serial}</v></c>')
@@ -82,29 +88,39 @@ def _xlsx_row(number, letters, row):
     return "".join(cells).encode()
 
 
+def _xlsx_sheet(markup, header, rows):
+    """A table sheet's markup with `rows` (after its header) streamed into its sheetData."""
+    letters = [get_column_letter(index) for index in range(1, len(header) + 1)]
+    head, tail = markup.decode().split("</sheetData>")
+    yield head.encode()
+    for number, row in enumerate(rows, start=2):
+        yield _xlsx_row(number, letters, row)
+    yield f"</sheetData>{tail}".encode()
+
+
 def render_xlsx(data_rows, codebook_rows, extra_sheets=()):
     """Stream an XLSX workbook: a data sheet, `extra_sheets` ((title, rows)) and a codebook.
 
-    openpyxl (write-only) writes the workbook, the header and the codebook; the data rows
-    are then streamed into the data sheet, so that bytes flow from the first response on.
+    openpyxl (write-only) writes the workbook, each table's header and the codebook; every
+    table's rows (the responses, a repeated group's items) are then streamed into its sheet,
+    so that bytes flow from the first response on and no sheet is held in memory. Each table
+    sheet reads the responses once, in turn.
     """
-    rows = iter(data_rows)
-    header = next(rows)
-    letters = [get_column_letter(index) for index in range(1, len(header) + 1)]
-    with zipfile.ZipFile(_xlsx_template(header, codebook_rows, extra_sheets)) as template:
-        parts = [(name, template.read(name)) for name in template.namelist()]
-    if XLSX_DATA_SHEET not in dict(parts):
-        raise RuntimeError("openpyxl n'a pas écrit la feuille de données attendue.")
-
-    def data_sheet(markup):
-        head, tail = markup.decode().split("</sheetData>")
-        yield head.encode()
-        for number, row in enumerate(rows, start=2):
-            yield _xlsx_row(number, letters, row)
-        yield f"</sheetData>{tail}".encode()
-
+    tables = [iter(data_rows)] + [iter(rows) for _, rows in extra_sheets]
+    headers = [next(rows) for rows in tables]
+    titles = [title for title, _ in extra_sheets]
+    template = _xlsx_template(headers[0], codebook_rows, zip(titles, headers[1:], strict=True))
+    with zipfile.ZipFile(template) as archive:
+        parts = [(name, archive.read(name)) for name in archive.namelist()]
+    # openpyxl numbers the sheets in the order they were made: the tables first.
+    streamed = {
+        _xlsx_sheet_path(number): (header, rows)
+        for number, (header, rows) in enumerate(zip(headers, tables, strict=True), start=1)
+    }
+    if not set(streamed) <= {name for name, _ in parts}:
+        raise RuntimeError("openpyxl n'a pas écrit les feuilles de données attendues.")
     return render_zip(
-        (name, data_sheet(markup) if name == XLSX_DATA_SHEET else [markup])
+        (name, _xlsx_sheet(markup, *streamed[name]) if name in streamed else [markup])
         for name, markup in parts
     )
 

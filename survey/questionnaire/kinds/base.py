@@ -69,6 +69,11 @@ class Kind:
         """{field name: form field} collecting the raw input; `name` is the main field's."""
         raise NotImplementedError
 
+    def page_fields(self, question, name, form):
+        """The fields a page's `form` needs (its data or initial values are set): by default
+        every field of the question."""
+        return self.form_fields(question, name)
+
     def initial(self, question, value, name):
         """{field name: initial value} showing a saved (non-None) answer."""
         return {name: value}

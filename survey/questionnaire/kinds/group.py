@@ -304,16 +304,27 @@ class Group(Kind):
     def part_name(self, name, index, sub):
         return f"{name}-{index}-{sub.code}"
 
-    def form_fields(self, question, name):
+    def form_fields(self, question, name, indexes=None):
         # The main field lists the items on the page by index ("1 2 4"); every possible
-        # item has its fields, so that any index a page posts can be read.
+        # item has its fields (or those of `indexes`), so that any index posted can be read.
         fields = {name: forms.CharField(widget=forms.HiddenInput)}
         fields[removed_field(name)] = forms.CharField(widget=forms.HiddenInput)
         fields[order_field(name)] = forms.CharField(widget=forms.HiddenInput)
-        for index in range(1, self.max_items(question) + 1):
+        if indexes is None:
+            indexes = range(1, self.max_items(question) + 1)
+        for index in indexes:
             for sub in self.sub_questions(question):
                 fields.update(sub.kind_class.form_fields(sub, self.part_name(name, index, sub)))
         return fields
+
+    def page_fields(self, question, name, form):
+        """The fields of the items this page holds (posted, removed or saved), not of all
+        `max_items`: the page's template item is drawn from fields made for it."""
+        limit = self.max_items(question)
+        source = form.data if form.is_bound else form.initial
+        keys = (name, removed_field(name), order_field(name))
+        indexes = sorted({i for key in keys for i in parse_indexes(source.get(key), limit)})
+        return self.form_fields(question, name, indexes)
 
     def initial(self, question, value, name):
         initial = {name: " ".join(str(index) for index in range(1, len(value) + 1))}
