@@ -2,9 +2,32 @@ import os
 import shutil
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 # Playwright's sync API runs an event loop in the test thread; live_server is synchronous.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+# Hypothesis: the full count of examples in CI (`ci`, Hypothesis' default of 100), a fifth of it
+# on a developer's machine (`dev`). Tests that ask for another count scale it with
+# `tests.helpers.fuzz.examples`. HYPOTHESIS_PROFILE chooses; CI (.ci/run) sets CI_REQUIRE_BROWSER.
+hypothesis_settings.register_profile("ci", max_examples=100)
+hypothesis_settings.register_profile("dev", max_examples=20)
+hypothesis_settings.load_profile(
+    os.environ.get("HYPOTHESIS_PROFILE")
+    or ("ci" if os.environ.get("CI_REQUIRE_BROWSER") == "1" else "dev")
+)
+
+
+def pytest_collection_modifyitems(items):
+    """A test that drives Chromium is marked `browser` (`make test` runs those as a step of
+    their own, `make test-fast` leaves them out): every test of a tests/test_browser_*.py file,
+    and every test that asks for Playwright's `page`."""
+    for item in items:
+        if item.path.name.startswith("test_browser_") or "page" in getattr(
+            item, "fixturenames", ()
+        ):
+            item.add_marker(pytest.mark.browser)
+
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
