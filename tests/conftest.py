@@ -98,6 +98,44 @@ def small_survey(db):
 
 
 @pytest.fixture
+def journey_response(client):
+    """A response sent through the pages of the sample questionnaire (tests/sample.py), with
+    answers that exports must type, label and neutralise: (edition, response)."""
+    from django.urls import reverse
+
+    from survey.collection.models import Response
+    from tests.factories import CollectiviteFactory
+    from tests.sample import make_questionnaire
+
+    edition = make_questionnaire()
+    CollectiviteFactory(name="Lyon", siren="216901231", insee_code="69123", population=520000)
+    client.post(reverse("start"))
+    pages = {
+        "usages": {
+            "collectivite": "216901231",
+            "q-usage_ia": "oui",
+            "q-usage_domaines": ["eau", "autre"],
+            "q-usage_domaines-other": "Gestion des cimetières",
+            "q-usage_stade": "avance",
+            "q-usage_impacts-agents": "positif",
+            "q-usage_impacts-usagers": "nsp",
+        },
+        "organisation": {
+            "q-orga_agents": "1 250",
+            "q-orga_budget": "3,5",
+            "q-orga_charte": "oui",
+            "q-orga_commentaire": "@SOMME(A1) à éviter",
+            "q-orga_fonction": "elu",
+        },
+    }
+    for slug, data in pages.items():
+        page = client.post(reverse("section", args=[slug]), {**data, "action": "continue"})
+        assert page.status_code == 302, page.content.decode()[:3000]
+    assert client.post(reverse("review")).url == reverse("sent")
+    return edition, Response.objects.get()
+
+
+@pytest.fixture
 def client_factory():
     """Fresh, independent browsers (clients with their own cookies)."""
     from django.test import Client
@@ -198,19 +236,13 @@ def shipped(shipped_snapshot, django_db_blocker):
     """The module's tests run on the configuration that ships: every questionnaire of the
     Makefile (both surveys), the 2023 published table, the official list. Written in a
     transaction that stays open for the module (each test's own is a savepoint in it) and is
-    rolled back at its end."""
-    from django.db import transaction
+    rolled back at its end (tests/helpers/database.py)."""
+    from tests.helpers.database import kept_for_the_module
 
-    atomic = transaction.atomic()
-    with django_db_blocker.unblock():
-        atomic.__enter__()
-        shipped_snapshot.restore()
-    try:
-        yield shipped_snapshot
-    finally:
+    with kept_for_the_module(django_db_blocker):
         with django_db_blocker.unblock():
-            transaction.set_rollback(True)
-            atomic.__exit__(None, None, None)
+            shipped_snapshot.restore()
+        yield shipped_snapshot
 
 
 @pytest.fixture(scope="module")
