@@ -17,7 +17,7 @@ export SITE_URL ?= http://127.0.0.1:$(PORT)
 # Development defaults; production sets DJANGO_DEBUG=0 and a real SECRET_KEY.
 export DJANGO_DEBUG ?= 1
 
-.PHONY: run demo superuser staff-hint test install install-run bytecode lint format migrate load clean r-reference
+.PHONY: run demo superuser staff-hint test test-fast install install-run bytecode lint format migrate load clean r-reference
 
 $(RUN_STAMP): pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit("Python >= 3.12 est requis" if sys.version_info < (3, 12) else 0)'
@@ -94,13 +94,21 @@ format: install
 	$(BIN)/ruff check --fix .
 
 # The suite on every core (pytest-xdist: one test database per worker); TEST_WORKERS=0 for one
-# process.
+# process. Two steps: the tests without a browser, then the browser tests (Playwright and
+# Chromium, required: a missing Chromium fails them). The second step reuses the databases the
+# first one made, so it leaves out a `--create-db` given in PYTEST_ARGS.
+# `make test-fast` is the first step alone, to run after each change.
 TEST_WORKERS ?= auto
+PYTEST = $(BIN)/python -m pytest -n $(TEST_WORKERS)
 test: install lint
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	# The layers (README « Architecture », contracts in pyproject.toml): no import points up.
 	$(BIN)/lint-imports --no-logo
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
+	$(PYTEST) -m "not browser" $(PYTEST_ARGS)
+	$(PYTEST) -m browser $(filter-out --create-db,$(PYTEST_ARGS))
+
+test-fast: install
+	$(PYTEST) -m "not browser" $(PYTEST_ARGS)
 
 # Dev-only: recompute tests/data/r_reference.json with R's survey package (Debian:
 # apt-get install r-base-core r-cran-survey). The tests read the JSON: CI needs no R.

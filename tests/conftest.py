@@ -2,9 +2,32 @@ import os
 import shutil
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 # Playwright's sync API runs an event loop in the test thread; live_server is synchronous.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+# Hypothesis: the full count of examples in CI (`ci`, Hypothesis' default of 100), a fifth of it
+# on a developer's machine (`dev`). Tests that ask for another count scale it with
+# `tests.helpers.fuzz.examples`. HYPOTHESIS_PROFILE chooses; CI (.ci/run) sets CI_REQUIRE_BROWSER.
+hypothesis_settings.register_profile("ci", max_examples=100)
+hypothesis_settings.register_profile("dev", max_examples=20)
+hypothesis_settings.load_profile(
+    os.environ.get("HYPOTHESIS_PROFILE")
+    or ("ci" if os.environ.get("CI_REQUIRE_BROWSER") == "1" else "dev")
+)
+
+
+def pytest_collection_modifyitems(items):
+    """A test that drives Chromium is marked `browser` (`make test` runs those as a step of
+    their own, `make test-fast` leaves them out): every test of a tests/test_browser_*.py file,
+    and every test that asks for Playwright's `page`."""
+    for item in items:
+        if item.path.name.startswith("test_browser_") or "page" in getattr(
+            item, "fixturenames", ()
+        ):
+            item.add_marker(pytest.mark.browser)
+
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -75,6 +98,44 @@ def small_survey(db):
 
 
 @pytest.fixture
+def journey_response(client):
+    """A response sent through the pages of the sample questionnaire (tests/sample.py), with
+    answers that exports must type, label and neutralise: (edition, response)."""
+    from django.urls import reverse
+
+    from survey.collection.models import Response
+    from tests.factories import CollectiviteFactory
+    from tests.sample import make_questionnaire
+
+    edition = make_questionnaire()
+    CollectiviteFactory(name="Lyon", siren="216901231", insee_code="69123", population=520000)
+    client.post(reverse("start"))
+    pages = {
+        "usages": {
+            "collectivite": "216901231",
+            "q-usage_ia": "oui",
+            "q-usage_domaines": ["eau", "autre"],
+            "q-usage_domaines-other": "Gestion des cimetières",
+            "q-usage_stade": "avance",
+            "q-usage_impacts-agents": "positif",
+            "q-usage_impacts-usagers": "nsp",
+        },
+        "organisation": {
+            "q-orga_agents": "1 250",
+            "q-orga_budget": "3,5",
+            "q-orga_charte": "oui",
+            "q-orga_commentaire": "@SOMME(A1) à éviter",
+            "q-orga_fonction": "elu",
+        },
+    }
+    for slug, data in pages.items():
+        page = client.post(reverse("section", args=[slug]), {**data, "action": "continue"})
+        assert page.status_code == 302, page.content.decode()[:3000]
+    assert client.post(reverse("review")).url == reverse("sent")
+    return edition, Response.objects.get()
+
+
+@pytest.fixture
 def client_factory():
     """Fresh, independent browsers (clients with their own cookies)."""
     from django.test import Client
@@ -138,19 +199,13 @@ def shipped(shipped_snapshot, django_db_blocker):
     """The module's tests run on the configuration that ships: every questionnaire of the
     Makefile (both surveys), the 2023 published table, the official list. Written in a
     transaction that stays open for the module (each test's own is a savepoint in it) and is
-    rolled back at its end."""
-    from django.db import transaction
+    rolled back at its end (tests/helpers/database.py)."""
+    from tests.helpers.database import kept_for_the_module
 
-    atomic = transaction.atomic()
-    with django_db_blocker.unblock():
-        atomic.__enter__()
-        shipped_snapshot.restore()
-    try:
-        yield shipped_snapshot
-    finally:
+    with kept_for_the_module(django_db_blocker):
         with django_db_blocker.unblock():
-            transaction.set_rollback(True)
-            atomic.__exit__(None, None, None)
+            shipped_snapshot.restore()
+        yield shipped_snapshot
 
 
 @pytest.fixture(scope="module")

@@ -18,13 +18,11 @@ for all its tests (`pytestmark = pytest.mark.usefixtures("shipped")`), and holds
 import io
 import re
 import shlex
-from dataclasses import dataclass
 from pathlib import Path
 
-from django.apps import apps
 from django.core.management import call_command
-from django.core.management.color import no_style
-from django.db import connection
+
+from tests.helpers.database import snapshot_of
 
 ROOT = Path(__file__).resolve().parent.parent
 MAKEFILE = ROOT / "Makefile"
@@ -55,51 +53,16 @@ def load_commands():
     return commands
 
 
-@dataclass
-class Snapshot:
-    """The rows the shipped load created, model by model, as plain field values."""
-
-    rows: dict
-
-    def restore(self):
-        """Write the rows back with their keys (inside the caller's transaction)."""
-        from survey.questionnaire.models import forget_questionnaires
-
-        for model, values in self.rows.items():
-            model._base_manager.bulk_create((model(**row) for row in values), batch_size=2000)
-        # Rows written with their keys leave PostgreSQL's sequences behind: move them on.
-        with connection.cursor() as cursor:
-            for sql in connection.ops.sequence_reset_sql(no_style(), list(self.rows)):
-                cursor.execute(sql)
-        forget_questionnaires()
-
-    def count(self, model):
-        return len(self.rows.get(model, ()))
-
-
-def _models():
-    return [
-        model
-        for model in apps.get_models(include_auto_created=True)
-        if model._meta.managed and not model._meta.proxy
-    ]
-
-
 def load_shipped():
     """Run the Makefile's load commands and return the rows they created (the caller rolls
     the load back: the snapshot is restored where it is wanted)."""
-    before = {model: set(model._base_manager.values_list("pk", flat=True)) for model in _models()}
-    for command in load_commands():
-        call_command(*command, stdout=io.StringIO(), verbosity=0)
-    rows = {}
-    for model in _models():
-        attnames = [field.attname for field in model._meta.concrete_fields]
-        created = list(
-            model._base_manager.exclude(pk__in=before[model]).order_by("pk").values(*attnames)
-        )
-        if created:
-            rows[model] = created
-    return Snapshot(rows)
+
+    def load():
+        for command in load_commands():
+            call_command(*command, stdout=io.StringIO(), verbosity=0)
+
+    _, snapshot = snapshot_of(load)
+    return snapshot
 
 
 def seed_and_compute(count=SEEDED_RESPONSES, seed=SEED):

@@ -15,6 +15,7 @@ from survey.enums import CollectiviteKind, PopulationBand, QuestionKind, Respons
 from survey.questionnaire.models import Choice, Question
 from survey.typography import typeset
 from tests.factories import CollectiviteFactory, QuestionFactory, ResponseFactory
+from tests.helpers.admin import question_form_data
 from tests.poll_sample import poll_edition
 from tests.sample import answer, make_questionnaire, submitted
 
@@ -246,36 +247,6 @@ def test_the_detail_page_groups_answers_by_section_with_labels(observatoire, lyo
 
 
 # -- Questionnaire ------------------------------------------------------------------------------
-
-
-def question_form_data(question, **changes):
-    """The change form of a question as the browser posts it, with its choice inline."""
-    data = {
-        "edition": question.edition_id,
-        "section": question.section_id,
-        "position": question.position,
-        "code": question.code,
-        "kind": question.kind,
-        "text": question.text,
-        "help_text": "",
-        "condition_codes": "[]",
-        "is_active": "on",
-        "open_data": "on",
-        "choices-TOTAL_FORMS": question.choices.count(),
-        "choices-INITIAL_FORMS": question.choices.count(),
-        "items-TOTAL_FORMS": 0,
-        "items-INITIAL_FORMS": 0,
-    }
-    for index, choice in enumerate(question.choices.order_by("position")):
-        data |= {
-            f"choices-{index}-id": choice.pk,
-            f"choices-{index}-question": question.pk,
-            f"choices-{index}-position": choice.position,
-            f"choices-{index}-code": choice.code,
-            f"choices-{index}-label": choice.label,
-            f"choices-{index}-is_active": "on",
-        }
-    return data | changes
 
 
 def test_an_answered_question_keeps_its_code_and_an_answered_choice_stays(superuser, lyon):

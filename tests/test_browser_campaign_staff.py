@@ -14,9 +14,9 @@ from playwright.sync_api import expect
 from campaigns.models import Contact, Message, MessageKind, Step, StepKind, StepText
 from results.models import Publication
 from survey.collectivites.models import Collectivite
-from tests.browser import assert_accessible
+from tests.helpers.browser import assert_accessible
+from tests.helpers.html import nu_problems
 from tests.sample import make_questionnaire
-from tests.test_html_validity import nu_problems
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from campaigns.models import Contact, Message, MessageStatus
 from survey.collection.models import Response
-from tests.browser import assert_accessible
+from tests.helpers.browser import assert_accessible
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

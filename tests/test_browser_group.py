@@ -6,10 +6,9 @@ import pytest
 from playwright.sync_api import expect
 
 from survey.enums import QuestionKind
-from tests.browser import assert_accessible
 from tests.factories import QuestionFactory
-from tests.test_browser_journey import saved, start
-from tests.test_group_kind import PROJECTS
+from tests.helpers.browser import assert_accessible, saved, start
+from tests.helpers.questionnaires import PROJECTS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

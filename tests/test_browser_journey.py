@@ -7,35 +7,9 @@ from playwright.sync_api import expect
 
 from survey.collection.models import Response
 from survey.enums import ResponseStatus
-from tests.browser import assert_accessible, resume_href
+from tests.helpers.browser import assert_accessible, fill_profile, resume_href, saved, start
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def saved(response_qs=None):
-    response = Response.objects.get()
-    return {a.question.code: a.value for a in response.answers.select_related("question")}
-
-
-def start(page, live_server, email=""):
-    page.goto(live_server.url)
-    if email:
-        page.get_by_label("Votre adresse électronique (facultatif)").fill(email)
-    page.get_by_role("button", name="Commencer le questionnaire").click()
-    expect(page.get_by_test_id("resume-link")).to_be_visible()
-    return resume_href(page)
-
-
-def pick_collectivite(page, typed="villeurb", name="Villeurbanne"):
-    page.get_by_role("combobox", name="Rechercher votre collectivité").fill(typed)
-    page.get_by_role("option", name=name).click()
-    expect(page.locator("[data-picker-chosen]")).to_contain_text(name)
-
-
-def fill_profile(page):
-    pick_collectivite(page)
-    page.get_by_label("Dsi").check()
-    page.get_by_label("Combien d’agents compte votre collectivité").fill("250")
 
 
 def test_a_respondent_fills_and_sends_the_whole_questionnaire(page, live_server, small_survey):

@@ -10,8 +10,8 @@ from playwright.sync_api import expect
 
 from survey.questionnaire.loader import load_questionnaire
 from survey.questionnaire.models import Edition
-from tests.browser import assert_accessible
 from tests.factories import CollectiviteFactory
+from tests.helpers.browser import assert_accessible
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -7,10 +7,15 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser import assert_accessible, unreadable_figures
-from tests.test_browser_results_pages import assert_fits, open_page, row
-from tests.test_html_validity import nu_problems
-from tests.test_past_edition_pages import load_as_make_run
+from tests.helpers.browser import (
+    assert_accessible,
+    assert_fits,
+    open_page,
+    row,
+    unreadable_figures,
+)
+from tests.helpers.html import nu_problems
+from tests.helpers.results import load_as_make_run
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

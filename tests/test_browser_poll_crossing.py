@@ -11,13 +11,19 @@ from playwright.sync_api import expect
 from time_machine import escape_hatch
 
 from results.models import Publication
-from tests.browser import assert_accessible, unreadable_figures
-from tests.test_html_validity import nu_problems
-from tests.test_poll_crossing import both_sides, real_margins  # noqa: F401 (the fixture)
+from tests.helpers.browser import assert_accessible, unreadable_figures
+from tests.helpers.html import nu_problems
+from tests.helpers.poll import BEFORE, real_margins, weigh_both_sides
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PASSWORD = "un mot de passe assez long"
+
+
+@pytest.fixture
+def both_sides(time_machine, tmp_path):
+    time_machine.move_to(BEFORE, tick=False)
+    return weigh_both_sides(time_machine, tmp_path)
 
 
 def expect_both_sides_drawn(page):
@@ -40,7 +46,7 @@ def expect_both_sides_drawn(page):
 
 
 def test_staff_and_public_follow_the_links_to_both_sides_bars(
-    both_sides,  # noqa: F811
+    both_sides,
     page,
     live_server,
     settings,
@@ -86,7 +92,7 @@ def test_staff_and_public_follow_the_links_to_both_sides_bars(
 
 
 def test_staff_see_the_test_margins_banner_and_the_public_reads_why_citizens_are_not_shown(
-    both_sides,  # noqa: F811
+    both_sides,
     page,
     live_server,
     settings,

@@ -6,7 +6,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from poll.models import Flag, Outcome, Participation
-from tests.browser import assert_accessible
+from tests.helpers.browser import assert_accessible
 from tests.poll_sample import poll_edition
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

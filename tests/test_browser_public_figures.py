@@ -15,9 +15,8 @@ from playwright.sync_api import expect
 
 from results.models import Publication
 from survey.questionnaire.models import BAROMETER_SURVEY, Edition
-from tests.browser import assert_accessible, unreadable_figures
+from tests.helpers.browser import assert_accessible, open_page, unreadable_figures
 from tests.shipped import load_commands, seed_and_compute
-from tests.test_browser_results_pages import open_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -4,8 +4,7 @@ question numbers."""
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser import assert_accessible
-from tests.test_browser_journey import saved, start
+from tests.helpers.browser import assert_accessible, saved, start
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -12,8 +12,8 @@ from playwright.sync_api import expect
 from survey.collection.models import Response
 from survey.questionnaire.loader import load_questionnaire
 from survey.questionnaire.models import BAROMETER_SURVEY, Edition
-from tests.browser import assert_accessible, resume_href
 from tests.factories import CollectiviteFactory, ResponseFactory
+from tests.helpers.browser import assert_accessible, resume_href
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

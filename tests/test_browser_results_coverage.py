@@ -9,8 +9,8 @@ from playwright.sync_api import expect
 
 from results.models import Frame
 from survey.enums import ResponseStatus
-from tests.browser import assert_accessible
 from tests.factories import CollectiviteFactory, EditionFactory, ResponseFactory
+from tests.helpers.browser import assert_accessible
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

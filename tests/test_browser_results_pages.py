@@ -8,36 +8,18 @@ from django.contrib.auth.models import Group, User
 from playwright.sync_api import expect
 
 from results.models import Publication
-from tests.browser import assert_accessible, unreadable_figures
+from tests.helpers.browser import (
+    PASSWORD,
+    assert_accessible,
+    assert_fits,
+    open_page,
+    row,
+    unreadable_figures,
+)
 from tests.results_sample import compute
 from tests.sample import make_questionnaire
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-PASSWORD = "un mot de passe assez long"
-
-
-def open_page(browser, width, java_script=True):
-    context = browser.new_context(
-        viewport={"width": width, "height": 800}, java_script_enabled=java_script
-    )
-    page = context.new_page()
-    page.blocked = []
-    page.on(
-        "console",
-        lambda m: page.blocked.append(m.text) if "Content Security" in m.text else None,
-    )
-    return page
-
-
-def row(table, header):
-    """The row of a table whose header cell is exactly `header`."""
-    return table.locator("tr", has=table.page.get_by_role("rowheader", name=header, exact=True))
-
-
-def assert_fits(page, width):
-    scroll_width = page.evaluate("document.documentElement.scrollWidth")
-    assert scroll_width <= page.evaluate("window.innerWidth"), f"{scroll_width}px at {width}px"
 
 
 @pytest.mark.parametrize("width", [320, 1280])

@@ -7,10 +7,10 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from survey.collection.models import Answer
-from tests.browser import assert_accessible
 from tests.factories import CollectiviteFactory
+from tests.helpers.browser import assert_accessible
+from tests.helpers.use_cases import make_edition, project
 from tests.sample import submitted
-from tests.test_use_cases import make_edition, project
 from usecases.models import UseCase
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -34,6 +34,7 @@ from campaigns.report import failures as report_failures
 from survey.collection.models import Respondent, Response
 from survey.collectivites.models import Collectivite
 from tests.factories import CollectiviteFactory, ResponseFactory
+from tests.helpers.fuzz import examples
 
 pytestmark = pytest.mark.django_db
 FIXTURES = HealthCheck.function_scoped_fixture  # the client keeps no state that matters here
@@ -206,7 +207,7 @@ def test_an_invitation_to_a_response_someone_else_started_asks_them_for_access(c
 @given(token=st.text(max_size=300))
 @example(token="")
 @example(token="1:abc:def")
-@hypothesis_settings(max_examples=40, deadline=None, suppress_health_check=[FIXTURES])
+@hypothesis_settings(max_examples=examples(40), deadline=None, suppress_health_check=[FIXTURES])
 def test_a_forged_or_mangled_invitation_or_unsubscribe_link_is_a_clear_404(client, token):
     from django.core.cache import cache
 
@@ -228,7 +229,7 @@ def test_a_forged_or_mangled_invitation_or_unsubscribe_link_is_a_clear_404(clien
 @example(data=b'siren;email\n"216902641;a@b.fr\n')
 @example(data=b"siren,email\n\x00\x00,\x00\n")
 @example(data=b'siren;email\n"' + b"x" * 140_000 + b'"\n')  # beyond the csv module's limit
-@hypothesis_settings(max_examples=60, deadline=None, suppress_health_check=[FIXTURES])
+@hypothesis_settings(max_examples=examples(60), deadline=None, suppress_health_check=[FIXTURES])
 def test_the_import_answers_any_file_with_french_errors_or_contacts(small_survey, data):
     before = Contact.objects.count()
     result = import_contacts(small_survey, data)
@@ -453,7 +454,7 @@ def test_the_webhook_refuses_a_caller_without_the_secret(client, invited):
 @given(body=st.binary(max_size=500))
 @example(body=b'{"RecordType": "Bounce"}')
 @example(body=b"[]")
-@hypothesis_settings(max_examples=30, deadline=None, suppress_health_check=[FIXTURES])
+@hypothesis_settings(max_examples=examples(30), deadline=None, suppress_health_check=[FIXTURES])
 def test_the_webhook_never_answers_a_500(client, small_survey, body):
     auth = base64.b64encode(b"fournisseur:secret-de-test").decode()
     page = client.post(

@@ -9,7 +9,7 @@ from django.test import Client
 from django.urls import reverse
 from playwright.sync_api import expect
 
-from tests.browser import assert_accessible
+from tests.helpers.browser import assert_accessible
 
 VILLEURBANNE = "216902641"
 

@@ -6,11 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from survey.questionnaire.loader import QuestionnaireError, load_questionnaire
+from survey.questionnaire.loader import load_questionnaire
 from survey.questionnaire.models import Edition, Question
 from survey.questionnaire.writer import next_edition_file
-from tests.test_lineage import with_dates
-from tests.test_loader import snapshot, write
+from tests.helpers.questionnaires import problems_of, snapshot, with_dates, write
 
 pytestmark = pytest.mark.django_db
 
@@ -82,12 +81,6 @@ items = [
 ]
 choices = "preoccupation"
 """
-
-
-def problems_of(path):
-    with pytest.raises(QuestionnaireError) as raised:
-        load_questionnaire(path)
-    return raised.value.problems
 
 
 def test_a_declared_crossing_is_stored_on_the_question(tmp_path):

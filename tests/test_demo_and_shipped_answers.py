@@ -2,6 +2,7 @@
 and a test link (issue 24, point 10); the barometer's full-time equivalents take decimals
 (point 11)."""
 
+import datetime
 import io
 import re
 
@@ -24,7 +25,11 @@ def test_the_trial_fieldwork_is_refused_outside_the_local_trial(settings):
     assert not Fieldwork.objects.exists()
 
 
-def test_make_demo_opens_the_poll_and_its_test_link_reaches_the_first_page(client, settings):
+def test_make_demo_opens_the_poll_and_its_test_link_reaches_the_first_page(
+    client, settings, time_machine
+):
+    # A day after the shipped 2025 barometer closed (11 July 2025), whatever the day it runs.
+    time_machine.move_to(datetime.datetime(2025, 9, 1, 9, tzinfo=datetime.UTC))
     settings.LOCAL_TRIAL = True
     settings.DEBUG = True
     assert "open_local_fieldwork" in (settings.BASE_DIR / "Makefile").read_text()

@@ -12,9 +12,9 @@ from survey.enums import QuestionKind
 from survey.exports.formats import EXPORTERS
 from survey.exports.rows import NOT_ASKED
 from tests.factories import CollectiviteFactory, QuestionFactory, ResponseFactory
+from tests.helpers.exports import by_id, csv_rows, export, unpack
+from tests.helpers.questionnaires import PROJECTS
 from tests.sample import answer, make_questionnaire, submitted
-from tests.test_exports import by_id, csv_rows, export, unpack
-from tests.test_group_kind import PROJECTS
 
 pytestmark = pytest.mark.django_db
 

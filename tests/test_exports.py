@@ -1,8 +1,5 @@
-import csv
 import datetime
-import io
 import json
-import zipfile
 
 import frictionless
 import openpyxl
@@ -12,12 +9,11 @@ from django.utils import timezone
 from survey.collection.models import Answer, Respondent
 from survey.enums import QuestionKind
 from survey.exports.csv import neutralise
-from survey.exports.formats import render
-from survey.exports.options import ExportOptions
 from survey.exports.rows import NOT_ASKED
 from survey.questionnaire.models import Choice, Question
 from survey.typography import typeset
 from tests.factories import CollectiviteFactory, QuestionFactory, ResponseFactory
+from tests.helpers.exports import by_id, csv_rows, export, unpack
 from tests.sample import answer, make_questionnaire, submitted
 
 pytestmark = pytest.mark.django_db
@@ -55,19 +51,6 @@ def draft(edition):
     answer(response, "usage_ia", "non")
     answer(response, "usage_impacts", {"agents": "negatif"})
     return response
-
-
-def export(format_key, edition, **options):
-    return b"".join(render(format_key, edition, ExportOptions(**options)))
-
-
-def csv_rows(data, delimiter=","):
-    text = data.decode("utf-8-sig")
-    return list(csv.DictReader(io.StringIO(text), delimiter=delimiter))
-
-
-def by_id(rows, key="identifiant"):
-    return {row[key]: row for row in rows}
 
 
 # -- Round trip -------------------------------------------------------------------------
@@ -251,12 +234,6 @@ def test_table_schema_documents_codes_labels_and_missing_values(full, edition):
 
 
 # -- Open data ----------------------------------------------------------------------------
-
-
-def unpack(data, directory):
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        archive.extractall(directory)
-    return json.loads((directory / "datapackage.json").read_text())
 
 
 def test_the_open_data_package_validates_with_frictionless(full, draft, edition, tmp_path):

@@ -9,12 +9,13 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from survey.collection.models import Answer, Response
+from tests.helpers.fuzz import examples
 
 pytestmark = pytest.mark.django_db
 
-EXAMPLES = 200
+EXAMPLES = 200  # under the `ci` profile (tests/helpers/fuzz.py)
 FUZZ = settings(
-    max_examples=EXAMPLES,
+    max_examples=examples(EXAMPLES),
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
@@ -176,7 +177,7 @@ EXPORT_FIELDS = ["edition", "format", "status", "labels", "delimiter", "bom", "f
 
 
 @settings(
-    max_examples=EXAMPLES // 2,
+    max_examples=examples(EXAMPLES // 2),
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )

@@ -10,28 +10,9 @@ from survey.questionnaire.loader import QuestionnaireError, load_questionnaire
 from survey.questionnaire.models import Question
 from survey.typography import typeset
 from tests.factories import QuestionFactory
-from tests.test_loader import VALID, write
+from tests.helpers.questionnaires import GROUP_FILE, PROJECTS, VALID, write
 
 pytestmark = pytest.mark.django_db
-
-PROJECTS = {
-    "item": "Projet",
-    "max_items": 3,
-    "questions": [
-        {"code": "nom", "kind": "short_text", "text": "Nom du projet", "required": True},
-        {
-            "code": "stade",
-            "kind": "single_choice",
-            "text": "Stade",
-            "choices": [
-                {"code": "idee", "label": "Idée"},
-                {"code": "production", "label": "En production"},
-            ],
-        },
-        {"code": "agents", "kind": "integer", "text": "Agents concernés", "min": 0},
-        {"code": "generative", "kind": "yes_no", "text": "IA générative ?"},
-    ],
-}
 
 
 @pytest.fixture
@@ -208,19 +189,6 @@ def test_a_saved_group_is_shown_back_on_its_page_and_on_the_review(client, proje
 
 # -- The questionnaire file ---------------------------------------------------------------
 
-GROUP_FILE = """
-[[sections.questions]]
-code = "cas_usage"
-kind = "group"
-text = "Vos projets"
-item = "Projet"
-max_items = 5
-questions = [
-  { code = "nom", kind = "short_text", text = "Nom", required = true },
-  { code = "stade", kind = "single_choice", text = "Stade", choices = "oui_non_nsp" },
-]
-"""
-
 
 def test_the_loader_stores_a_group_with_its_sub_questions_and_their_named_choice_lists(tmp_path):
     load_questionnaire(write(tmp_path, VALID + GROUP_FILE))
@@ -266,7 +234,7 @@ def test_the_page_draws_each_project_with_its_sub_questions_and_buttons(client, 
 
 
 def test_the_pages_with_projects_pass_the_nu_html_checker(client, projects, tmp_path):
-    from tests.test_html_validity import nu_problems
+    from tests.helpers.html import nu_problems
 
     start_on_usages(client)
     data = {
@@ -290,7 +258,7 @@ def test_the_pages_with_projects_pass_the_nu_html_checker(client, projects, tmp_
 def test_next_years_file_keeps_the_group_with_its_sub_questions(tmp_path):
     from survey.questionnaire.models import Edition
     from survey.questionnaire.writer import next_edition_file
-    from tests.test_lineage import with_dates
+    from tests.helpers.questionnaires import with_dates
 
     load_questionnaire(write(tmp_path, VALID + GROUP_FILE))
     text = with_dates(next_edition_file(Edition.objects.get(year=2030), 2031))

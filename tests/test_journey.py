@@ -18,27 +18,9 @@ from survey.collection.models import (
 from survey.collection.pages import RESUME_COOKIE
 from survey.enums import ResponseStatus
 from survey.typography import typeset
+from tests.helpers.journey import answers, save, start
 
 pytestmark = pytest.mark.django_db
-
-
-def start(client, email=""):
-    page = client.post(reverse("start"), {"email": email})
-    assert page.status_code == 302
-    return Response.objects.latest("created_at")
-
-
-def answers(response):
-    return {a.question.code: a.value for a in response.answers.select_related("question")}
-
-
-VILLEURBANNE = "216902641"
-
-
-def save(client, slug, data, action="continue"):
-    if slug == "profil":
-        data = {"collectivite": VILLEURBANNE, **data}
-    return client.post(reverse("section", args=[slug]), {**data, "action": action})
 
 
 def test_starting_creates_a_draft_and_shows_the_personal_resume_link(client, small_survey):

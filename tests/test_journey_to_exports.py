@@ -8,45 +8,11 @@ import zipfile
 import frictionless
 import openpyxl
 import pytest
-from django.urls import reverse
 
-from survey.collection.models import Response
 from survey.exports.formats import render
 from survey.exports.options import ExportOptions
-from tests.factories import CollectiviteFactory
-from tests.sample import make_questionnaire
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def journey_response(client):
-    edition = make_questionnaire()
-    CollectiviteFactory(name="Lyon", siren="216901231", insee_code="69123", population=520000)
-    client.post(reverse("start"))
-    pages = {
-        "usages": {
-            "collectivite": "216901231",
-            "q-usage_ia": "oui",
-            "q-usage_domaines": ["eau", "autre"],
-            "q-usage_domaines-other": "Gestion des cimetières",
-            "q-usage_stade": "avance",
-            "q-usage_impacts-agents": "positif",
-            "q-usage_impacts-usagers": "nsp",
-        },
-        "organisation": {
-            "q-orga_agents": "1 250",
-            "q-orga_budget": "3,5",
-            "q-orga_charte": "oui",
-            "q-orga_commentaire": "@SOMME(A1) à éviter",
-            "q-orga_fonction": "elu",
-        },
-    }
-    for slug, data in pages.items():
-        page = client.post(reverse("section", args=[slug]), {**data, "action": "continue"})
-        assert page.status_code == 302, page.content.decode()[:3000]
-    assert client.post(reverse("review")).url == reverse("sent")
-    return edition, Response.objects.get()
 
 
 def export(edition, format_key, **options):

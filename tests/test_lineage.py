@@ -16,9 +16,8 @@ from survey.exports.options import ExportOptions
 from survey.exports.rows import Layout, iter_codebook_rows
 from survey.questionnaire.loader import QuestionnaireError, load_questionnaire
 from survey.questionnaire.models import Edition, Question
-from survey.questionnaire.writer import next_edition_file
 from tests.factories import ResponseFactory
-from tests.test_loader import snapshot, write
+from tests.helpers.questionnaires import POLL, problems_of, snapshot, write
 
 pytestmark = pytest.mark.django_db
 
@@ -91,12 +90,6 @@ def later(tmp_path, continues, text=SAME_TEXT, choices=SAME_CHOICES):
 def earlier(tmp_path):
     load_questionnaire(write(tmp_path, EARLIER, "earlier.toml"))
     return Edition.objects.get(year=2028)
-
-
-def problems_of(path):
-    with pytest.raises(QuestionnaireError) as raised:
-        load_questionnaire(path)
-    return raised.value.problems
 
 
 def test_the_2025_file_declares_which_questions_continue_2023_and_how():
@@ -281,154 +274,11 @@ def test_the_command_loads_several_files_in_order_and_names_the_one_refused(tmp_
     assert list(Edition.objects.order_by("year").values_list("year", flat=True)) == [2023, 2025]
 
 
-# -- The next edition from the last ----------------------------------------------------------
-
-
-@pytest.fixture
-def edition_2025():
-    call_command(
-        "load_questionnaire",
-        QUESTIONNAIRES / "2023.toml",
-        QUESTIONNAIRES / "2025.toml",
-        verbosity=0,
-    )
-    return Edition.objects.get(year=2025)
-
-
-def with_dates(text):
-    return text.replace(
-        "[edition]\n",
-        "[edition]\nopens_at = 2026-05-04T09:00:00+02:00\ncloses_at = 2026-07-10T23:59:59+02:00\n",
-        1,
-    )
-
-
-def test_next_years_file_continues_every_active_question_identically(edition_2025, tmp_path):
-    edition_2025.questions.filter(code="usage_ia_description").update(is_active=False)
-    output = tmp_path / "2026.toml"
-    call_command("prepare_next_edition", edition=2025, output=str(output), verbosity=0)
-
-    text = output.read_text(encoding="utf-8")
-    assert text.startswith("# Questionnaire 2026, préparé à partir de l’édition 2025.")
-    load_questionnaire(write(tmp_path, with_dates(text), "2026-dated.toml"))
-
-    edition_2026 = Edition.objects.get(year=2026)
-    assert edition_2026.title == edition_2025.title.replace("2025", "2026")
-    kept = edition_2025.questions.filter(is_active=True)
-    assert sorted(edition_2026.questions.values_list("code", flat=True)) == sorted(
-        kept.values_list("code", flat=True)
-    )
-    for question in edition_2026.questions.select_related("continues__edition"):
-        assert question.lineage == Lineage.IDENTICAL
-        assert question.continues.edition == edition_2025
-        assert question.continues.code == question.code
-    matrix = edition_2026.questions.get(code="usage_ia_impacts")
-    previous = edition_2025.questions.get(code="usage_ia_impacts")
-    assert list(matrix.items.values_list("code", "label")) == list(
-        previous.items.values_list("code", "label")
-    )
-    assert list(matrix.choices.values_list("code", "label", "is_exclusive", "is_other")) == list(
-        previous.choices.values_list("code", "label", "is_exclusive", "is_other")
-    )
-
-
-def test_next_years_file_is_refused_until_its_dates_are_set(edition_2025, tmp_path):
-    output = tmp_path / "2026.toml"
-    call_command("prepare_next_edition", edition=2025, output=str(output), verbosity=0)
-    problems = problems_of(output)
-    assert "[edition] : la clé « opens_at » manque." in problems
-    assert "[edition] : la clé « closes_at » manque." in problems
-
-
-def test_preparing_the_next_edition_refuses_what_would_lose_work(edition_2025, tmp_path):
-    missing = r"Aucune édition 2019 de l'enquête « barometre-ia-collectivites » \(éditions : 2023, "
-    with pytest.raises(CommandError, match=missing):
-        call_command("prepare_next_edition", edition=2019, output=str(tmp_path / "x.toml"))
-    existing = tmp_path / "2026.toml"
-    existing.write_text("# travail en cours", encoding="utf-8")
-    with pytest.raises(CommandError, match="existe déjà : --force pour le remplacer"):
-        call_command("prepare_next_edition", edition=2025, output=str(existing))
-    assert existing.read_text(encoding="utf-8") == "# travail en cours"
-    with pytest.raises(CommandError, match="L'année à préparer doit suivre 2025."):
-        call_command("prepare_next_edition", edition=2025, year=2023, output=str(existing))
-    with pytest.raises(
-        CommandError, match="L'édition 2025 de « barometre-ia-collectivites » existe déjà"
-    ):
-        call_command("prepare_next_edition", edition=2023, year=2025, output=str(existing))
-
-
-# -- Surveys: editions of several surveys side by side ------------------------------------------
-
-POLL = """
-[survey]
-code = "sondage-citoyens"
-title = "Les citoyens et l'IA dans les services publics"
-audience = "citoyens"
-
-[edition]
-year = 2025
-title = "Sondage 2025"
-opens_at = 2025-05-05T09:00:00+02:00
-closes_at = 2025-07-11T23:59:59+02:00
-
-[[sections]]
-slug = "confiance"
-title = "Confiance"
-
-[[sections.questions]]
-code = "confiance_ia"
-kind = "yes_no"
-text = "Faites-vous confiance à l'IA dans les services publics ?"
-"""
-
-
-def test_another_survey_may_have_its_own_edition_in_the_same_year(edition_2025, tmp_path):
-    load_questionnaire(write(tmp_path, POLL, "poll.toml"))
-    poll = Edition.objects.get(survey__code="sondage-citoyens")
-    assert poll.year == 2025 and poll.survey.get_audience_display() == "Citoyens"
-    assert Edition.objects.current("barometre-ia-collectivites") == edition_2025
-    assert Edition.objects.current("sondage-citoyens") == poll
-    assert Edition.objects.for_year(2025, "barometre-ia-collectivites") == edition_2025
-    assert edition_2025.survey.code == "barometre-ia-collectivites"
-
-
-def test_a_survey_has_one_edition_a_year(edition_2025):
-    with transaction.atomic(), pytest.raises(IntegrityError):
-        Edition.objects.create(
-            survey=edition_2025.survey,
-            year=2025,
-            title="Doublon",
-            opens_at=edition_2025.opens_at,
-            closes_at=edition_2025.closes_at,
-        )
-
-
-def test_a_question_continues_only_an_edition_of_its_own_survey(edition_2025, tmp_path):
-    continued = POLL.replace(
-        'text = "Faites-vous',
-        'continues = { edition = 2023, question = "usage_ia", relation = "scope_changed" }\n'
-        'text = "Faites-vous',
-    )
-    assert problems_of(write(tmp_path, continued, "poll.toml")) == [
-        "question « confiance_ia » : l'édition 2023 n'est pas chargée ; chargez d'abord son "
-        "questionnaire (questionnaires/2023.toml)."
-    ]
-
-
 def test_a_malformed_survey_table_is_refused(tmp_path):
     broken = POLL.replace('audience = "citoyens"', 'audience = "elus"\ncouleur = "bleu"')
     problems = problems_of(write(tmp_path, broken, "poll.toml"))
     assert "[survey] : clé inconnue « couleur »." in problems
     assert "[survey] : « audience » doit valoir collectivites ou citoyens." in problems
-
-
-def test_next_years_file_of_another_survey_names_its_survey(edition_2025, tmp_path):
-    load_questionnaire(write(tmp_path, POLL, "poll.toml"))
-    poll = Edition.objects.get(survey__code="sondage-citoyens")
-    text = with_dates(next_edition_file(poll, 2026))
-    load_questionnaire(write(tmp_path, text, "poll-2026.toml"))
-    assert Edition.objects.current("sondage-citoyens").year == 2026
-    assert Edition.objects.current("barometre-ia-collectivites").year == 2025
 
 
 # -- Exports: the edition on every row, the lineage in the codebook ----------------------------

@@ -8,80 +8,13 @@ from django.core.management.base import CommandError
 from survey.collection.models import Answer
 from survey.enums import QuestionKind
 from survey.questionnaire.loader import QuestionnaireError, load_questionnaire
-from survey.questionnaire.models import Choice, Edition, Question, Section
+from survey.questionnaire.models import Choice, Edition, Question
 from tests.factories import ResponseFactory
+from tests.helpers.questionnaires import HEADER, VALID, snapshot, write
 
 pytestmark = pytest.mark.django_db
 
 ROOT = Path(__file__).resolve().parent.parent
-
-HEADER = """
-[edition]
-year = 2030
-title = "Baromètre de test"
-opens_at = 2030-05-01T09:00:00+02:00
-closes_at = 2030-07-11T23:59:59+02:00
-
-[choice_lists]
-oui_non_nsp = [
-  { code = "oui", label = "Oui" },
-  { code = "non", label = "Non" },
-  { code = "nsp", label = "Je ne sais pas" },
-]
-"""
-
-VALID = (
-    HEADER
-    + """
-[[sections]]
-slug = "usages"
-title = "Usages"
-
-[[sections.questions]]
-code = "usage_ia"
-kind = "single_choice"
-text = "Utilisez-vous l'IA ?"
-required = true
-choices = "oui_non_nsp"
-
-[[sections.questions]]
-code = "usage_domaines"
-kind = "multiple_choice"
-text = "Dans quels domaines ?"
-show_if = { question = "usage_ia", any_of = ["oui"] }
-choices = [
-  { code = "mobilite", label = "Mobilité" },
-  { code = "eau", label = "Eau" },
-  { code = "autre", label = "Autre", other = true },
-  { code = "nsp", label = "Je ne sais pas", exclusive = true, dont_know = true },
-]
-
-[[sections]]
-slug = "organisation"
-title = "Organisation"
-
-[[sections.questions]]
-code = "orga_agents"
-kind = "integer"
-text = "Combien d'agents ?"
-min = 0
-"""
-)
-
-
-def write(tmp_path, text, name="questionnaire.toml"):
-    path = tmp_path / name
-    path.write_text(text, encoding="utf-8")
-    return path
-
-
-def snapshot():
-    return (
-        list(Edition.objects.values()),
-        list(Section.objects.values()),
-        list(Question.objects.values()),
-        list(Choice.objects.values()),
-    )
 
 
 def test_a_valid_file_loads_sections_questions_and_choices(tmp_path):

@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
 
-from tests.browser import assert_accessible
+from tests.helpers.browser import assert_accessible
 
 ROOT = Path(__file__).resolve().parent.parent
 BANNER = "Essai local — les réponses ne comptent pas"

@@ -94,9 +94,26 @@ def test_make_test_after_make_run_installs_the_dev_extras_only(tmp_path):
     _, calls = make(tmp_path, "test")
     assert installs(calls) == ["python LOCAL_TRIAL= -m pip install --quiet -e .[dev]"]
     assert calls[-1].startswith("python LOCAL_TRIAL= -m pytest")
-    assert calls[-2] == "lint-imports LOCAL_TRIAL= --no-logo"  # the layers, before the tests
+    assert calls[-2].startswith("python LOCAL_TRIAL= -m pytest")
+    assert calls[-3] == "lint-imports LOCAL_TRIAL= --no-logo"  # the layers, before the tests
     _, calls = make(tmp_path, "test")
     assert installs(calls) == []
+
+
+def test_make_test_runs_the_browser_tests_as_a_step_of_their_own_and_test_fast_leaves_them_out(
+    tmp_path,
+):
+    _, calls = make(tmp_path, "test", "TEST_WORKERS=2", "PYTEST_ARGS=--create-db -x")
+    pytest_calls = [call for call in calls if " -m pytest " in call]
+    assert pytest_calls == [
+        "python LOCAL_TRIAL= -m pytest -n 2 -m not browser --create-db -x",
+        # The first step made the test databases: the second reuses them.
+        "python LOCAL_TRIAL= -m pytest -n 2 -m browser -x",
+    ]
+    _, calls = make(tmp_path, "test-fast", "PYTEST_ARGS=-x")
+    assert [call for call in calls if " -m pytest " in call] == [
+        "python LOCAL_TRIAL= -m pytest -n auto -m not browser -x"
+    ]
 
 
 def test_make_demo_reopens_the_edition_under_the_local_trial_banner(tmp_path):

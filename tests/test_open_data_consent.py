@@ -9,8 +9,8 @@ import pytest
 from survey.questionnaire.loader import load_questionnaire
 from survey.questionnaire.models import Edition
 from tests.factories import CollectiviteFactory
+from tests.helpers.exports import by_id, csv_rows, export, unpack
 from tests.sample import answer, submitted
-from tests.test_exports import by_id, csv_rows, export, unpack
 
 pytestmark = pytest.mark.django_db
 FILE = Path(__file__).resolve().parent.parent / "questionnaires" / "2025.toml"
@@ -71,8 +71,7 @@ def test_the_2025_file_names_the_publication_question_as_the_projects_consent(ed
 
 def test_the_loader_refuses_a_consent_that_is_not_a_yes_no_sub_question(tmp_path):
     from survey.questionnaire.loader import QuestionnaireError
-    from tests.test_group_kind import GROUP_FILE
-    from tests.test_loader import VALID, write
+    from tests.helpers.questionnaires import GROUP_FILE, VALID, write
 
     with pytest.raises(QuestionnaireError) as error:
         text = GROUP_FILE.replace("max_items = 5", 'max_items = 5\nconsent = "stade"')

@@ -7,7 +7,6 @@ from html import unescape
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
 from django.db import transaction
 from django.urls import reverse
 
@@ -17,34 +16,13 @@ from editions.models import PublishedPercentage, PublishedTotal
 from results.models import Reliability
 from survey import numbers
 from survey.models import Collectivite, Edition
-from tests.test_html_validity import nu_problems
-from tests.test_year_over_year import LARGE_AI_2023, ai_table
+from tests.helpers.html import nu_problems
+from tests.helpers.results import LARGE_AI_2023, ai_table, load_as_make_run, shipped_questionnaires
 
 ROOT = Path(__file__).resolve().parent.parent
 LABEL = (
     "Total pondéré publié en 2023 (collectivités de 3\u202f500 habitants ou plus, règle de 2023)"
 )
-
-
-def shipped_questionnaires():
-    """The questionnaire files in the order the Makefile loads them."""
-    text = (ROOT / "Makefile").read_text(encoding="utf-8")
-    (line,) = re.findall(r"^QUESTIONNAIRES := (.*)$", text, re.M)
-    return [ROOT / name for name in line.split()]
-
-
-def load_as_make_run():
-    """What `make load` does after migrating: every questionnaire, the 2023 published table,
-    the official list."""
-    call_command("load_questionnaire", *shipped_questionnaires(), verbosity=0)
-    call_command(
-        "import_published_counts",
-        ROOT / "data" / "published-2023.csv",
-        edition=2023,
-        national=ROOT / "data" / "national-counts-2023.csv",
-        verbosity=0,
-    )
-    call_command("load_collectivites", verbosity=0)
 
 
 @pytest.fixture(scope="module")

@@ -1,84 +1,35 @@
 import csv
-import datetime
 import io
 import re
-from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import User
 from django.core.management import call_command
+from time_machine import travel
 
 from poll.crossing import HEADER, crossed_rows, declared_crossings, iter_table
-from results.estimation import run_computation
-from results.models import Frame
-from survey.enums import CollectiviteKind
-from survey.questionnaire.loader import load_questionnaire
 from survey.questionnaire.models import Edition
 from survey.typography import typeset
-from tests.factories import CollectiviteFactory
-from tests.poll_sample import PAGES, PROFILE, answer_pages, poll_edition, quick_complete
-from tests.sample import answer, submitted
+from tests.helpers.database import kept_for_the_module
+from tests.helpers.poll import BEFORE, SOURCE, WEIGHED, weigh_both_sides
 
 pytestmark = pytest.mark.django_db
 
-ROOT = Path(__file__).resolve().parent.parent
-TEST_MARGINS = ROOT / "data" / "poll" / "marges-TEST.csv"
-JUNE = datetime.datetime(2025, 6, 2, 10, tzinfo=datetime.UTC)
-BEFORE = datetime.datetime(2025, 4, 1, tzinfo=datetime.UTC)
 
-
-SOURCE = "INSEE : estimations de population (table de la fixture)"
-
-
-def real_margins(folder):
-    """The shipped test file's counts as if they came from a published table: not marked."""
-    lines = TEST_MARGINS.read_text("utf-8").splitlines()
-    text = "critere,categorie,effectif,source,annee\n" + "".join(
-        ",".join([*line.split(",")[:3], SOURCE, "2024"]) + "\n" for line in lines[1:]
-    )
-    path = folder / "marges.csv"
-    path.write_text(text, "utf-8")
-    return path
+@pytest.fixture(scope="module")
+def weighed_once(django_db_setup, django_db_blocker, tmp_path_factory):
+    """Both sides weighted (tests/helpers/poll.py), built once for the module."""
+    with kept_for_the_module(django_db_blocker):
+        with django_db_blocker.unblock(), travel(BEFORE, tick=False) as clock:
+            poll, barometer = weigh_both_sides(clock, tmp_path_factory.mktemp("marges"))
+        yield poll.pk, barometer.pk
 
 
 @pytest.fixture
-def both_sides(time_machine, client_factory, tmp_path):
-    """Sixty collectivités and sixty citizens who answered the risks, each side weighted: enough
-    for the publication rule (an effective size of 30 or more, intervals under 30 points)."""
-    time_machine.move_to(BEFORE, tick=False)
-    load_questionnaire(ROOT / "questionnaires" / "2023.toml")
-    load_questionnaire(ROOT / "questionnaires" / "2025.toml")
-    barometer = Edition.objects.for_year(2025, "barometre-ia-collectivites")
-    communes = [
-        CollectiviteFactory(kind=CollectiviteKind.COMMUNE, region_code="53", population=800 + i)
-        for i in range(180)
-    ]
-    frame = Frame.freeze(barometer)  # a third of the communes answer: not a census
-    time_machine.move_to(JUNE, tick=False)
-    for index, commune in enumerate(communes[:60]):
-        response = submitted(barometer, collectivite=commune)
-        worry = "tres_preoccupant" if index % 3 else "peu_preoccupant"
-        answer(response, "diff_risques", {"biais": worry, "erreurs": "assez_preoccupant"})
-    poll = poll_edition()
-    # Two citizens answer through the pages, the others are saved directly (faster).
-    for index in range(2):
-        client = client_factory()
-        client.get("/sondage/", {"pid": f"c{index}"})
-        worry = "tres_preoccupant" if index % 2 else "assez_preoccupant"
-        answer_pages(client, list(PAGES), inquietudes={"q-risques-biais": worry})
-    risks = {key.removeprefix("q-risques-"): value for key, value in PAGES["inquietudes"].items()
-             if key.startswith("q-risques-")}  # fmt: skip
-    for index in range(2, 60):
-        worry = "tres_preoccupant" if index % 2 else "assez_preoccupant"
-        quick_complete(poll, f"c{index}", {**PROFILE, "risques": {**risks, "biais": worry}})
-    call_command("load_poll_margins", "--edition", "2025", str(real_margins(tmp_path)))
-    # Every citizen here is a woman of 25 to 34 in a small commune of Bretagne: the margins
-    # of the others go.
-    poll.margins.exclude(category__in=["age_25_34:femme", "bretagne", "moins_3500"]).delete()
-    time_machine.move_to(datetime.datetime(2025, 8, 1, tzinfo=datetime.UTC), tick=False)
-    run_computation(frame)
-    call_command("weigh_poll", "--edition", "2025")
-    return poll, barometer
+def both_sides(weighed_once, time_machine):
+    """Each test sees both sides as weighed, with the clock still on the day of weighing."""
+    time_machine.move_to(WEIGHED, tick=False)
+    return tuple(Edition.objects.get(pk=pk) for pk in weighed_once)
 
 
 def test_the_crossings_are_the_pairs_declared_in_the_poll_file(both_sides):
@@ -150,7 +101,7 @@ def test_the_crossed_table_exports_with_a_header_and_one_line_per_pair(both_side
 
 def test_staff_read_the_crossed_bars_and_table_and_download_it(both_sides, client, tmp_path):
 
-    from tests.test_html_validity import nu_problems
+    from tests.helpers.html import nu_problems
 
     client.force_login(User.objects.create_superuser("admin"))
     page = client.get("/admin/poll/participation/croisement/2025/")
@@ -200,7 +151,7 @@ def test_the_public_crossing_shows_both_sides_with_intervals_once_published(
     both_sides, client, tmp_path
 ):
     from results.models import Publication
-    from tests.test_html_validity import nu_problems
+    from tests.helpers.html import nu_problems
 
     _, barometer = both_sides
     Publication.objects.create(

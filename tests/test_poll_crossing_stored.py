@@ -21,9 +21,9 @@ from survey.enums import CollectiviteKind
 from survey.questionnaire.loader import load_questionnaire
 from survey.questionnaire.models import Edition
 from tests.factories import CollectiviteFactory
+from tests.helpers.poll import real_margins
 from tests.poll_sample import PAGES, PROFILE, poll_edition, quick_complete
 from tests.sample import answer, submitted
-from tests.test_poll_crossing import real_margins
 
 pytestmark = pytest.mark.django_db
 

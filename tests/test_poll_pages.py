@@ -6,9 +6,9 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from poll.models import Outcome, Participation
-from tests.browser import assert_accessible
+from tests.helpers.browser import assert_accessible
+from tests.helpers.html import nu_problems
 from tests.poll_sample import PAGES, answer_pages, poll_edition
-from tests.test_html_validity import nu_problems
 
 
 def open_now(edition):

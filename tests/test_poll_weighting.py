@@ -7,7 +7,9 @@ import pytest
 from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.test import Client
 from django.urls import reverse
+from time_machine import travel
 
 from poll.models import Margin, MarginDimension, Participation, RunStatus, WeightingRun
 from poll.weighting import (
@@ -21,7 +23,9 @@ from poll.weighting import (
 from results.weighting import WeightingError
 from survey import numbers
 from survey.enums import CollectiviteKind, PopulationBand
+from survey.questionnaire.models import Edition
 from tests.factories import CollectiviteFactory
+from tests.helpers.database import built_once
 from tests.poll_sample import PAGES, answer_pages, poll_edition
 
 pytestmark = pytest.mark.django_db
@@ -120,17 +124,33 @@ MARGINS = {
 }
 
 
-@pytest.fixture
-def sample(edition, client_factory):
+def build_sample():
+    """The poll loaded, the SAMPLE completes through the pages and the MARGINS (every
+    test of the module that uses the sample restores this, written once)."""
+    edition = poll_edition()
     for sex, region, size, count in SAMPLE:
         for index in range(count):
-            complete(client_factory, f"{sex}-{region}-{size}-{index}", age="age_25_34",
+            complete(Client, f"{sex}-{region}-{size}-{index}", age="age_25_34",
                      sexe=sex, region=region, taille_commune=size)  # fmt: skip
     for dimension, (populations, source, year) in MARGINS.items():
         for category, population in populations.items():
             Margin.objects.create(edition=edition, dimension=dimension, category=category,
                                   population=population, source=source, year=year)  # fmt: skip
-    return edition
+    return edition.pk
+
+
+@pytest.fixture(scope="module")
+def sample_once(django_db_setup, django_db_blocker):
+    with travel(JUNE, tick=False):
+        return built_once(django_db_blocker, build_sample)
+
+
+@pytest.fixture
+def sample(sample_once, time_machine):
+    time_machine.move_to(JUNE, tick=False)
+    pk, snapshot = sample_once
+    snapshot.restore()
+    return Edition.objects.get(pk=pk)
 
 
 def respondents():

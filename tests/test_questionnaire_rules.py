@@ -20,8 +20,8 @@ from survey.questionnaire.models import (
     forget_questionnaires,
 )
 from tests.factories import QuestionFactory
+from tests.helpers.admin import question_form_data
 from tests.sample import make_questionnaire
-from tests.test_admin import question_form_data
 
 pytestmark = pytest.mark.django_db
 

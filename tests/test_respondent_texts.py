@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from survey.collection.models import Response
 from survey.typography import colon_after
-from tests.test_html_validity import nu_problems
+from tests.helpers.html import nu_problems
 
 pytestmark = pytest.mark.django_db
 

@@ -16,7 +16,6 @@ from tests.factories import (
     ResponseFactory,
     SectionFactory,
 )
-from tests.test_journey_to_exports import journey_response  # noqa: F401  (a fixture)
 
 pytestmark = pytest.mark.django_db
 
@@ -88,7 +87,7 @@ def test_an_edition_without_frame_or_without_sent_responses_is_a_french_error():
         compute(2031)
 
 
-def test_a_real_journey_goes_through_compute_results(journey_response):  # noqa: F811
+def test_a_real_journey_goes_through_compute_results(journey_response):
     edition, response = journey_response
     Frame.freeze(edition)
     output = compute(edition.year)

@@ -19,6 +19,7 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("shipped_results")]
 
 POLL_SURVEY = "sondage-citoyens"
 LATER = datetime.datetime(2027, 1, 31, 23, 59, 59, tzinfo=datetime.UTC)
+AFTER_THE_CLOSE = datetime.datetime(2025, 9, 1, 9, tzinfo=datetime.UTC)
 
 
 def barometer_2025():
@@ -245,7 +246,9 @@ def test_the_crossed_page_of_2025_answers_once_a_crossed_question_is_published_a
     assert 'data-testid="citizens-not-published"' in page.content.decode()
 
 
-def test_the_2025_use_case_catalogue_answers_after_the_close(client):
+def test_the_2025_use_case_catalogue_answers_after_the_close(client, time_machine):
+    # The shipped 2025 barometer closed on 11 July 2025: a day after, whatever the day it runs.
+    time_machine.move_to(AFTER_THE_CLOSE)
     page = client.get(reverse("use_case_catalogue", args=[2025]))
     assert page.status_code == 200
     assert page.context["edition"] == barometer_2025()

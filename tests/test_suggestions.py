@@ -12,11 +12,10 @@ from playwright.sync_api import expect
 from survey.collection.models import Answer, Response
 from survey.enums import Lineage, QuestionKind, ResponseStatus
 from survey.models import Collectivite
-from tests.browser import assert_accessible
 from tests.factories import EditionFactory, QuestionFactory, ResponseFactory, SectionFactory
-from tests.test_browser_journey import fill_profile
-from tests.test_browser_journey import start as browser_start
-from tests.test_journey import VILLEURBANNE, answers, save, start
+from tests.helpers.browser import assert_accessible, fill_profile
+from tests.helpers.browser import start as browser_start
+from tests.helpers.journey import VILLEURBANNE, answers, save, start
 
 pytestmark = pytest.mark.django_db
 

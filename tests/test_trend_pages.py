@@ -13,10 +13,9 @@ from playwright.sync_api import expect
 from editions.importer import import_published
 from results.models import Publication
 from survey.questionnaire.models import Edition
-from tests.browser import assert_accessible
-from tests.test_browser_results_pages import PASSWORD, assert_fits, open_page
-from tests.test_html_validity import nu_problems
-from tests.test_year_over_year import LARGE_AI_2023, ai_table, computation_2025
+from tests.helpers.browser import PASSWORD, assert_accessible, assert_fits, open_page
+from tests.helpers.html import nu_problems
+from tests.helpers.results import LARGE_AI_2023, ai_table, computation_2025
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -10,7 +10,7 @@ from django.core import mail
 from django.urls import reverse
 
 from survey.typography import NBSP, typeset, typeset_html
-from tests.test_html_validity import journey_pages
+from tests.helpers.html import journey_pages
 
 PLAIN_SPACE_BEFORE_SIGN = re.compile(r"[ \t\r\n][:;!?»]|«[ \t\r\n]")
 STRAIGHT_APOSTROPHE = re.compile(r"[^\W\d_]'[^\W\d_]")

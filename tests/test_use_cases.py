@@ -12,55 +12,20 @@ from django.urls import reverse
 from django.utils import timezone
 
 from survey.collection.models import Answer, Respondent
-from survey.enums import CollectiviteKind, QuestionKind
-from tests.factories import CollectiviteFactory, EditionFactory, QuestionFactory, SectionFactory
+from survey.enums import CollectiviteKind
+from tests.factories import CollectiviteFactory
+from tests.helpers.use_cases import make_edition, project
 from tests.sample import answer, submitted
 from usecases.models import Catalogue, Review, Tag, UseCase
 
 pytestmark = pytest.mark.django_db
 
-CHOICE = {
-    "domaine": [("eau", "Eau"), ("mobilite", "Mobilité")],
-    "stade": [("idee", "Idée"), ("production", "En production"), ("abandonne", "Abandonné")],
-}
-USE_CASES = {
-    "item": "Projet",
-    "max_items": 10,
-    "questions": [
-        {"code": "nom", "kind": "short_text", "text": "Nom du projet", "required": True},
-        *(
-            {
-                "code": code,
-                "kind": "single_choice",
-                "text": code.capitalize(),
-                "choices": [{"code": c, "label": label} for c, label in choices],
-            }
-            for code, choices in CHOICE.items()
-        ),
-        {"code": "description", "kind": "long_text", "text": "Description courte"},
-        {"code": "publication", "kind": "yes_no", "text": "Publication acceptée ?"},
-    ],
-}
 LIST = reverse("admin:usecases_usecase_changelist")
 
 
 @pytest.fixture
 def edition():
     return make_edition()
-
-
-def make_edition():
-    """An edition of 2025 with a use-case group (the codes the usecases app reads)."""
-    edition = EditionFactory(year=2025)
-    QuestionFactory(
-        section=SectionFactory(edition=edition, slug="usages"), code="usage_ia_projets",
-        kind=QuestionKind.GROUP, text="Vos projets", group=USE_CASES,
-    )  # fmt: skip
-    return edition
-
-
-def project(name, domaine="eau", stade="production", publication="oui", **more):
-    return {"nom": name, "domaine": domaine, "stade": stade, "publication": publication, **more}
 
 
 @pytest.fixture
@@ -308,7 +273,7 @@ def test_the_home_page_of_a_closed_edition_links_to_its_catalogue(client, editio
 
 
 def test_the_catalogue_passes_the_nu_html_checker(client, closed, validated, tmp_path):
-    from tests.test_html_validity import nu_problems
+    from tests.helpers.html import nu_problems
 
     UseCase.objects.get(name="Chatbot").tags.add(Tag.objects.create(name="Accueil"))
     pages = [

@@ -11,7 +11,7 @@ from django.utils import timezone
 from editions.comparison import Change, Side, panel, year_over_year
 from editions.estimates import published_estimates
 from editions.importer import import_published
-from results.models import Computation, Estimate, Frame, Reliability
+from results.models import Estimate, Reliability
 from results.statistics import difference_interval
 from survey.collection.models import Answer
 from survey.enums import Lineage, ResponseStatus
@@ -24,94 +24,28 @@ from tests.factories import (
     ResponseFactory,
     SectionFactory,
 )
+from tests.helpers.database import kept_for_the_module
+from tests.helpers.results import AI_2023, NATIONAL, ai_table, computation_2025
 
 pytestmark = pytest.mark.django_db
 
 ROOT = Path(__file__).resolve().parent.parent
-NATIONAL = (ROOT / "data" / "national-counts-2023.csv").read_text(encoding="utf-8")
-HEADER = (
-    "Question,Structure,Réponses,Occurrences,Nombre de réponses,Effectifs par structure,"
-    "Pourcentage\n"
-)
-# A made-up 2023 table for the AI question (test data): (oui, non, nsp) per stratum.
-AI_2023 = {
-    "Communes de moins de 3 500 hab.": (1, 7, 0),
-    "Communes de 3 500 à 10 000 hab.": (2, 4, 0),
-    "Communes de 10 000 à 100 000 hab.": (4, 6, 0),
-    "Communes de plus de 100 000 hab.": (3, 2, 0),
-    "Un EPCI (hors métropole)": (10, 20, 3),
-    "Une métropole": (8, 10, 0),
-    "Un département": (9, 15, 1),
-    "Une région": (3, 7, 0),
-}
 
 
-# A made-up table large enough for the publication rule (test data).
-LARGE_AI_2023 = {
-    "Communes de moins de 3 500 hab.": (30, 350, 20),
-    "Communes de 3 500 à 10 000 hab.": (40, 150, 10),
-    "Communes de 10 000 à 100 000 hab.": (60, 130, 10),
-    "Communes de plus de 100 000 hab.": (15, 20, 0),
-    "Un EPCI (hors métropole)": (60, 120, 20),
-    "Une métropole": (10, 8, 0),
-    "Un département": (40, 50, 5),
-    "Une région": (8, 8, 0),
-}
-
-
-def ai_table(codes=("usage_ia",), table=AI_2023):
-    rows = []
-    for code in codes:
-        for structure, (oui, non, nsp) in table.items():
-            total = oui + non + nsp
-            for label, count in (("Oui", oui), ("Non", non), ("Je ne sais pas", nsp)):
-                rows.append(f"x,{structure},{label},{count},{total},{total},0,{code}")
-    return HEADER.replace("Pourcentage\n", "Pourcentage,Code\n") + "\n".join(rows)
+@pytest.fixture(scope="module")
+def loaded_once(django_db_setup, django_db_blocker):
+    """Both questionnaires and 2023's made-up table, loaded once for the module."""
+    with kept_for_the_module(django_db_blocker):
+        with django_db_blocker.unblock():
+            load_questionnaire(ROOT / "questionnaires" / "2023.toml")
+            load_questionnaire(ROOT / "questionnaires" / "2025.toml")
+            import_published(Edition.objects.get(year=2023), ai_table(), NATIONAL)
+        yield
 
 
 @pytest.fixture
-def editions():
-    load_questionnaire(ROOT / "questionnaires" / "2023.toml")
-    load_questionnaire(ROOT / "questionnaires" / "2025.toml")
-    earlier, current = Edition.objects.get(year=2023), Edition.objects.get(year=2025)
-    import_published(earlier, ai_table(), NATIONAL)
-    return earlier, current
-
-
-def computation_2025(edition, figures):
-    """A stored 2025 computation with the given (question, choice, value, cv, base_n)."""
-    frame = Frame.objects.create(edition=edition, frozen_at=timezone.now(), source="test")
-    computation = Computation.objects.create(
-        edition=edition,
-        frame=frame,
-        computed_at=timezone.now(),
-        respondent_count=300,
-        method="test",
-        factor_min=1,
-        factor_max=1,
-        weight_min=1,
-        weight_max=1,
-        kish_efficiency=1,
-        effective_n=300,
-        interval_method="logit",
-    )
-    for code, choice, value, cv, base_n in figures:
-        Estimate.objects.create(
-            computation=computation,
-            question=edition.questions.get(code=code),
-            domain="toutes",
-            domain_label="Toutes collectivités",
-            choice_code=choice,
-            base="test",
-            n=round(value * base_n),
-            base_n=base_n,
-            value=value,
-            ci_low=value * 0.8,
-            ci_high=min(1, value * 1.2),
-            cv=cv,
-            reliability=Reliability.PUBLISHED,
-        )
-    return computation
+def editions(loaded_once):
+    return Edition.objects.get(year=2023), Edition.objects.get(year=2025)
 
 
 def test_the_change_of_a_comparable_question_combines_both_years_intervals(editions):
