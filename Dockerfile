@@ -17,7 +17,7 @@ COPY --chown=barometre:barometre . .
 # The project runs from /app, not site-packages: its .pyc are written here, at build time, since
 # PYTHONDONTWRITEBYTECODE keeps every process from writing them and each would otherwise compile
 # the whole project from source as it starts (three times the CPU time; docs/benchmarks.md).
-RUN python -m compileall -q -j 0 barometre campaigns editions poll results survey usecases manage.py
+RUN python -m compileall -q -j 0 barometre campaigns editions outbox poll results survey usecases manage.py
 # collectstatic needs settings but no secret nor database.
 RUN DJANGO_DEBUG=0 SECRET_KEY=build-only python manage.py collectstatic --noinput
 

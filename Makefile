@@ -8,7 +8,7 @@ DEV_STAMP := $(VENV)/.installed-dev
 # In order: an edition before the editions that continue its questions.
 QUESTIONNAIRES := questionnaires/2023.toml questionnaires/2025.toml questionnaires/citoyens-2025.toml
 # The project's Python packages (each a directory with an __init__.py at the root).
-PACKAGES := barometre campaigns editions poll results survey usecases
+PACKAGES := barometre campaigns editions outbox poll results survey usecases
 PORT ?= 8000
 # Every link the site writes (emails, resume links, enrolment links) starts with SITE_URL:
 # by default the address the server listens on.

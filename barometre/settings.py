@@ -45,7 +45,9 @@ INSTALLED_APPS = [
     "campaigns",
     "poll",
     "usecases",
-    # After campaigns: its `db_worker` (the worker that recovers what a dead one left) wins.
+    # Every email: the message log, its templates and its delivery (below the survey).
+    "outbox",
+    # After outbox: its `db_worker` (the worker that recovers what a dead one left) wins.
     "django_tasks_db",
 ]
 
@@ -170,7 +172,7 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 # Email: Django 6.1's MAILERS: SMTP with EMAIL_HOST, any backend with MAILER_BACKEND; without
 # either, mail is printed to the console (development). Every email leaves from the background
-# worker (campaigns.tasks), never during a request.
+# worker (outbox.tasks), never during a request.
 _smtp_host = env_str("EMAIL_HOST")
 if _smtp_host:
     MAILERS = {

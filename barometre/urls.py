@@ -16,6 +16,6 @@ urlpatterns = [
     path("", include("survey.urls")),
 ]
 if settings.ANYMAIL["WEBHOOK_SECRET"]:
-    from campaigns import webhooks
+    from outbox import webhooks
 
     urlpatterns.append(path("fournisseur/", include(webhooks.urlpatterns())))

@@ -216,7 +216,8 @@ class StepAdmin(admin.ModelAdmin):
                 )
                 return redirect(reverse("admin:campaigns_step_preview", args=[step.pk])
                                 + f"#message-{kind}")  # fmt: skip
-            written = mail.write(subject, body, mail.sample_values(step.edition, step, sample))
+            values = mail.sample_values(step.edition, step, sample)
+            written = mail.write(subject, body, values, kind=kind)
             emails.append({
                 "kind": kind,
                 "label": MessageKind(kind).label,

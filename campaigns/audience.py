@@ -149,7 +149,7 @@ def shared_addresses(found):
 def queue_step(step, now=None):
     """Write one Message per recipient (the constraints refuse a second one), then send them
     in background batches after the commit. Returns the number of messages queued."""
-    from campaigns.tasks import send_batch
+    from outbox.tasks import send_batch
 
     now = now or timezone.now()
     with transaction.atomic():

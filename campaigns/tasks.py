@@ -1,21 +1,7 @@
-"""The background sending of messages (django.tasks; see TASKS in the settings)."""
+"""The sending tasks live in outbox.tasks. Task rows queued before the move name
+`campaigns.tasks.send_message` and `campaigns.tasks.send_batch` (django.tasks imports a row's
+task by that path when it runs it): these names keep such rows running."""
 
-from django.core.mail import mailers
-from django.tasks import task
+from outbox.tasks import send_batch, send_message
 
-from campaigns import mail
-
-
-@task()
-def send_message(pk):
-    """Send one queued message; a no-op when it was sent, cancelled or taken meanwhile."""
-    return mail.deliver(pk)
-
-
-@task()
-def send_batch(pks):
-    """Send the queued messages of a campaign step, one after the other, through one
-    connection to the mail server."""
-    with mailers.default as backend:
-        statuses = [mail.deliver(pk, backend=backend) for pk in pks]
-    return sum(status == "sent" for status in statuses)
+__all__ = ["send_batch", "send_message"]

@@ -1,7 +1,7 @@
 """The texts of campaign emails: templates that staff read and edit, with placeholders.
 
 A text is stored as written, with its placeholders (`{lien}`, `{collectivite}`…) and never a
-link: the links are made when the email is written for its recipient (campaigns.mail.render).
+link: the links are made when the email is written for its recipient (outbox.kinds.render).
 Placeholders are replaced by plain substitution, never by Django's template language, so a
 text edited in the admin cannot reach anything but the values listed here.
 """

@@ -29,6 +29,10 @@ class SurveyConfig(AppConfig):
         from survey.questionnaire.models import connect_signals
 
         connect_signals()
+        # The respondents' emails, written by the outbox from their templates.
+        from survey.collection import emails
+
+        emails.declare_kinds()
         # A collectivité changed (in the admin): cached search results are left behind.
         for signal in (signals.post_save, signals.post_delete):
             signal.connect(forget_searches, sender=Collectivite, dispatch_uid="forget_searches")

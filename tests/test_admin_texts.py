@@ -54,7 +54,7 @@ def test_technical_apps_are_grouped_last_on_the_index(superuser):
     labels = [app["app_label"] for app in page.context["app_list"]]
     assert not {"otp_totp", "otp_static", "django_tasks_database"} & set(labels)
     assert labels[:2] == ["survey", "auth"] and labels[-1] == "axes"  # technical ones under it
-    assert set(labels[2:-1]) == {"campaigns", "results", "editions", "poll", "usecases"}
+    assert set(labels[2:-1]) == {"campaigns", "outbox", "results", "editions", "poll", "usecases"}
 
 
 def test_the_export_page_defaults_to_what_french_excel_reads(client, responses):

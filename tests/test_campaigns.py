@@ -506,7 +506,7 @@ def test_staff_without_the_contact_permission_see_no_address(client, invited):
     for url in (
         reverse("admin:campaigns_step_preview", args=[step.pk]),
         reverse("admin:campaigns_step_campaign", args=[invited.pk]),
-        reverse("admin:campaigns_message_changelist"),
+        reverse("admin:outbox_message_changelist"),
     ):
         page = client.get(url)
         assert page.status_code == 200, url

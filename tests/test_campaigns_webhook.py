@@ -166,7 +166,7 @@ def test_wrong_webhook_passwords_are_throttled_and_the_right_one_waits_too(clien
 
 
 def test_the_webhook_module_serves_the_tracking_views_it_wraps():
-    webhooks = importlib.import_module("campaigns.webhooks")
+    webhooks = importlib.import_module("outbox.webhooks")
     patterns, app_name = webhooks.urlpatterns()
     assert app_name == "anymail"
     assert reverse("anymail:postmark_tracking_webhook") == POSTMARK

@@ -32,7 +32,8 @@ def permission(dotted):
 @pytest.mark.django_db
 def test_after_migrate_the_group_has_exactly_the_permissions_the_apps_declare():
     declared = declared_permissions()
-    assert {name.split(".")[0] for name in declared} == {"survey", "results", "campaigns", "poll"}
+    apps = {name.split(".")[0] for name in declared}
+    assert apps == {"survey", "results", "campaigns", "outbox", "poll"}
     assert group_permissions() == declared
 
 

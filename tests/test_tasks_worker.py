@@ -65,7 +65,7 @@ def test_a_worker_killed_mid_batch_is_recovered_by_the_next_worker_at_once(
 
     from campaigns import audience
     from campaigns.models import Contact, Message, MessageStatus, Step, StepKind
-    from campaigns.worker import DEAD_WORKER
+    from outbox.worker import DEAD_WORKER
     from tests.factories import CollectiviteFactory
 
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}

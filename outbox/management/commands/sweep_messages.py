@@ -2,7 +2,7 @@ import datetime
 
 from django.core.management.base import BaseCommand
 
-from campaigns.worker import forget_old_tasks, recover
+from outbox.worker import forget_old_tasks, recover
 
 
 class Command(BaseCommand):

@@ -14,12 +14,18 @@ from django.db import connection, connections
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from campaigns.models import Message
+from outbox.models import Message
 
 LOCK_SPACE = 0x62617230  # the first key of the advisory locks: "bar0", this project's workers
 DEAD_WORKER = "campaigns.worker.WorkerDied"
 TASK_ROWS_KEPT = datetime.timedelta(days=30)
-MESSAGE_TASKS = {"campaigns.tasks.send_message", "campaigns.tasks.send_batch"}
+# The sending tasks, under their path since the outbox app and before it (rows queued then).
+MESSAGE_TASKS = {
+    "outbox.tasks.send_message",
+    "outbox.tasks.send_batch",
+    "campaigns.tasks.send_message",
+    "campaigns.tasks.send_batch",
+}
 
 
 def holds_locks():
@@ -59,7 +65,7 @@ def recover(now=None, grace=datetime.timedelta(0)):
     """Mark the task rows of dead workers failed, and queue again every message due for
     longer than `grace` that no live or waiting task covers. Returns (tasks marked failed,
     messages queued again)."""
-    from campaigns.tasks import send_message
+    from outbox.tasks import send_message
 
     now = now or timezone.now()
     dead, covered = [], set()

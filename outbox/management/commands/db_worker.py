@@ -1,6 +1,6 @@
-"""django-tasks-db's worker, which first recovers what a dead worker left (campaigns.worker).
+"""django-tasks-db's worker, which first recovers what a dead worker left (outbox.worker).
 
-campaigns comes before django_tasks_db in INSTALLED_APPS, so `manage.py db_worker` runs this
+outbox comes before django_tasks_db in INSTALLED_APPS, so `manage.py db_worker` runs this
 command.
 """
 
@@ -8,7 +8,7 @@ import logging
 
 from django_tasks_db.management.commands import db_worker
 
-from campaigns.worker import hold_worker_lock, recover
+from outbox.worker import hold_worker_lock, recover
 
 logger = logging.getLogger("django_tasks_db")
 
