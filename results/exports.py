@@ -20,6 +20,7 @@ from results.models import (
     Weight,
 )
 from results.presentation import interval_text, line_labels, publication_rule, value_text
+from survey import numbers
 from survey.exports.csv import neutralise, render_csv
 from survey.questionnaire.columns import Column
 
@@ -100,7 +101,9 @@ def _public_figures(estimate):
     digits = PUBLIC_DIGITS[estimate.statistic]
 
     def rounded(value, places):
-        return None if value is None else round(value, places)
+        # The pages' rule (half away from zero on the decimal value): 0.4325 gives 0.433, as
+        # the page's « 43,3 % », where round() on the binary float would give 0.432.
+        return None if value is None else float(numbers.rounded(value, places))
 
     return (
         rounded(estimate.value, digits),

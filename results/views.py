@@ -329,9 +329,9 @@ def public_figure(request, year, domain, question, option, row=""):
     if estimate is None:
         raise Http404("Aucun chiffre publié à cette adresse.")
     question = estimate.question
-    (line,) = presentation.blocks(question, [estimate], public=True)[0].lines
-    _, _, rows = presentation.line_labels(question)
-    row_label = rows.get(row, row) if row else ""
+    (block,) = presentation.blocks(question, [estimate], public=True)
+    (line,) = block.lines
+    row_label = block.title  # the matrix row's label, empty outside a matrix
     url = absolute_url(request.path)
     context = {
         "edition": edition,

@@ -508,3 +508,15 @@ def test_the_published_figures_download_as_one_csv_rounded_as_pages_show_them(cl
     for row in rows:
         for column in ["estimation", "ic95_bas", "ic95_haut"]:
             assert len(row[column].partition(".")[2]) <= 3, row
+
+
+def test_the_public_files_round_a_half_away_from_zero_as_the_pages_do():
+    from results.exports import _public_figures
+    from results.models import Estimate
+
+    estimate = Estimate(
+        statistic="proportion", value=0.4325, ci_low=0.0005, ci_high=0.6125, cv=0.125,
+        effective_n=10.25,
+    )  # fmt: skip
+    # round() on the binary floats gives 0.432, 0.12 and 10.2 for the estimate, CV and n.
+    assert _public_figures(estimate) == (0.433, 0.001, 0.613, 0.13, 10.3)
